@@ -1,0 +1,61 @@
+# TripBot: `make run` starts it, `make test` proves it. Both set up what they need first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STATIC := src/tripbot/gateway/static/vendor
+TRANSLATIONS := src/tripbot/gateway/translations
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test setup lint typecheck contracts pytest assets translations extract-messages clean demo
+
+run: setup ## Set up, then start TripBot embedded on http://127.0.0.1:$(PORT)
+	$(BIN)/tripbot run --port $(PORT) --data-dir var $(RUN_ARGS)
+
+demo: RUN_ARGS = --demo
+demo: run ## Like run, with a small demo club
+
+test: setup lint typecheck contracts pytest ## Set up, then run every check and the whole suite
+
+setup: $(VENV)/.installed assets translations
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "TripBot needs Python 3.11 or newer"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+assets: $(STATIC)/.built ## Copy the front-end packages (from npm) into the package's static folder
+
+$(STATIC)/.built: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(STATIC)/materialize $(STATIC)/material-icons/files
+	cp node_modules/@materializecss/materialize/dist/css/materialize.min.css $(STATIC)/materialize/
+	cp node_modules/@materializecss/materialize/dist/js/materialize.min.js $(STATIC)/materialize/
+	cp node_modules/@fontsource/material-icons/files/material-icons-latin-400-normal.woff* $(STATIC)/material-icons/files/
+	cp node_modules/@fontsource/material-icons/latin-400.css $(STATIC)/material-icons/material-icons.css
+	touch $@
+
+translations: $(VENV)/.installed ## Compile the Spanish and English catalogues
+	$(BIN)/pybabel compile --use-fuzzy --statistics -d $(TRANSLATIONS)
+
+extract-messages: $(VENV)/.installed ## Refresh the catalogues from the code and templates
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot src/tripbot
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+
+lint:
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck:
+	$(BIN)/mypy
+
+contracts:
+	$(BIN)/lint-imports
+
+pytest:
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules $(STATIC) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,173 @@
+"""The ``tripbot`` command: run the whole system, serve one service, migrate, manage users."""
+
+from __future__ import annotations
+
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from tripbot import SERVICES, __version__
+from tripbot.platform.errors import DomainError
+from tripbot.platform.logging import configure_logging
+from tripbot.platform.settings import InsecureSettingsError, Settings, with_local_secrets
+
+app = typer.Typer(help="TripBot: outings and events for clubs, from the web or Telegram.", no_args_is_help=True)
+user_app = typer.Typer(help="Manage accounts from the server's command line.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+console = Console(stderr=True)
+
+ServiceName = Enum("ServiceName", {name: name for name in (*SERVICES, "gateway")}, type=str)  # type: ignore[misc]
+
+
+def _settings(data_dir: Path | None = None) -> Settings:
+    try:
+        settings = Settings()
+    except InsecureSettingsError as error:
+        console.print(f"[red]Refusing to start:[/red] {error}")
+        raise typer.Exit(2) from error
+    if data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": data_dir})
+    return settings
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tripbot {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """TripBot's command line."""
+
+
+@app.command()
+def run(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the web UI and API.")] = 8000,
+    data_dir: Annotated[Path, typer.Option(help="Where the SQLite files live.")] = Path("var"),
+    demo: Annotated[bool, typer.Option(help="Load a small demo club on first run.")] = False,
+) -> None:
+    """Run every service in this process (embedded mode): SQLite, one port, nothing else needed."""
+    from waitress import serve
+
+    from tripbot.system import build_embedded
+
+    started = time.perf_counter()
+    settings = with_local_secrets(_settings(data_dir))
+    configure_logging(settings.log_level, settings.log_format)
+    system = build_embedded(settings)
+    if demo:
+        from tripbot.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
+
+        if load_demo(system.gateway.extensions["tripbot.services"]):
+            console.print(
+                f"Demo club loaded: log in as {DEMO_PEOPLE[0][0]} "
+                f"(or luis@, marta@) with password [bold]{DEMO_PASSWORD}[/bold]"
+            )
+    console.print(
+        f"TripBot {__version__} ready in {time.perf_counter() - started:.2f}s "
+        f"on [bold]http://{host}:{port}[/bold] (data in {settings.data_dir.resolve()})"
+    )
+    serve(system.gateway, host=host, port=port, threads=8, ident="TripBot")
+
+
+@app.command()
+def serve(
+    service: Annotated[ServiceName, typer.Argument(help="The service this process runs.")],
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    migrate: Annotated[bool, typer.Option(help="Apply pending migrations before serving.")] = True,
+    threads: Annotated[int, typer.Option(help="Worker threads.")] = 8,
+) -> None:
+    """Run one service as its own process (distributed mode), configured by TRIPBOT_* variables."""
+    from waitress import serve as waitress_serve
+
+    from tripbot.system import build_distributed_gateway, build_service
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_format)
+    name = str(service.value)
+    if name == "gateway":
+        wsgi = build_distributed_gateway(settings).gateway
+    else:
+        wsgi, _database = build_service(name, settings, run_migrations=migrate)
+    console.print(f"TripBot {name} {__version__} listening on http://{host}:{port}")
+    waitress_serve(wsgi, host=host, port=port, threads=threads, ident=f"TripBot-{name}")
+
+
+@app.command("migrate")
+def migrate_command(
+    service: Annotated[
+        str | None, typer.Argument(help="Only this service (default: every service).")
+    ] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where the SQLite files live.")] = None,
+) -> None:
+    """Apply pending database migrations (safe to run twice)."""
+    from tripbot.platform.db import Database
+    from tripbot.system import migrate
+
+    settings = _settings(data_dir)
+    names = [service] if service else list(SERVICES)
+    for name in names:
+        if name not in SERVICES:
+            console.print(f"[red]Unknown service {name!r}[/red]; choose from {', '.join(SERVICES)}")
+            raise typer.Exit(2)
+    if settings.data_dir and not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        database = Database(settings.database_url_for(name))
+        migrate(name, database)
+        database.dispose()
+        console.print(f"{name}: up to date")
+
+
+@user_app.command("create")
+def create_user(
+    email: Annotated[str, typer.Option(help="Login email.")],
+    name: Annotated[str, typer.Option(help="Name shown to others.")],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="Password.")
+    ],
+    role: Annotated[str, typer.Option(help="admin, gear_keeper or member.")] = "member",
+    data_dir: Annotated[Path | None, typer.Option(help="Where the SQLite files live.")] = None,
+) -> None:
+    """Create an account directly in the events service's database (operators only)."""
+    from pydantic import ValidationError
+
+    from tripbot.events import service
+    from tripbot.events.schemas import UserRegister
+    from tripbot.platform.db import Database
+    from tripbot.platform.passwords import Passwords
+    from tripbot.system import migrate
+
+    settings = _settings(data_dir)
+    if role not in ("admin", "gear_keeper", "member"):
+        console.print("[red]--role must be admin, gear_keeper or member[/red]")
+        raise typer.Exit(2)
+    try:
+        data = UserRegister(email=email, password=password, display_name=name)
+    except ValidationError as error:
+        console.print(f"[red]Invalid account:[/red] {error.errors()[0]['loc'][0]}: {error.errors()[0]['msg']}")
+        raise typer.Exit(2) from error
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.database_url_for("events"))
+    migrate("events", database)
+    policy = service.AccountPolicy(passwords=Passwords(settings.password_hash_profile))
+    try:
+        user = service.register(database.unit_of_work(), policy, data)
+        user = service.assign_role(database.unit_of_work(), user.id, role)
+    except DomainError as error:
+        console.print(f"[red]Not created:[/red] {error.detail}")
+        raise typer.Exit(1) from error
+    finally:
+        database.dispose()
+    typer.echo(f"created user {user.id} <{user.email}> as {user.role}")

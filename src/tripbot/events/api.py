@@ -1,0 +1,237 @@
+"""HTTP interface of the events service: thin handlers over the use cases."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint, APIFlask
+from flask import current_app
+
+from tripbot.events import service
+from tripbot.events.schemas import (
+    Credentials,
+    EventCreate,
+    EventOut,
+    EventUpdate,
+    InvitationCreate,
+    InvitationOut,
+    MemberOut,
+    MemberRoleChange,
+    MembershipOut,
+    TokenCreate,
+    TokenCreated,
+    TokenOut,
+    TokenResolve,
+    UserOut,
+    UserRegister,
+    UserRoleChange,
+    UserUpdate,
+)
+from tripbot.platform.db import Database, UnitOfWork
+from tripbot.platform.passwords import Passwords
+from tripbot.platform.settings import Settings
+from tripbot.platform.web import create_service_app, current_database, current_principal
+
+bp = APIBlueprint("events", __name__, tag="Events")
+NO_CONTENT = ("", 204)
+
+
+def _uow() -> UnitOfWork:
+    return current_database().unit_of_work()
+
+
+def _policy() -> service.AccountPolicy:
+    policy: service.AccountPolicy = current_app.extensions["tripbot.account_policy"]
+    return policy
+
+
+@bp.post("/users")
+@bp.input(UserRegister, arg_name="data")
+@bp.output(UserOut, status_code=201)
+def register(data: UserRegister) -> UserOut:
+    """Open an account."""
+    return service.register(_uow(), _policy(), data)
+
+
+@bp.post("/auth/login")
+@bp.input(Credentials, arg_name="data")
+@bp.output(UserOut)
+def login(data: Credentials) -> UserOut:
+    """Check an email and password."""
+    return service.authenticate(_uow(), _policy(), data)
+
+
+@bp.get("/users/me")
+@bp.output(UserOut)
+def me() -> UserOut:
+    """The asker's account."""
+    return service.get_me(_uow(), current_principal())
+
+
+@bp.patch("/users/me")
+@bp.input(UserUpdate, arg_name="data")
+@bp.output(UserOut)
+def update_me(data: UserUpdate) -> UserOut:
+    """Change one's own account."""
+    return service.update_me(_uow(), current_principal(), data)
+
+
+@bp.get("/users")
+@bp.output(list[UserOut])
+def users() -> list[UserOut]:
+    """Every account (admins)."""
+    return service.list_users(_uow(), current_principal())
+
+
+@bp.patch("/users/<int:user_id>")
+@bp.input(UserRoleChange, arg_name="data")
+@bp.output(UserOut)
+def change_user_role(user_id: int, data: UserRoleChange) -> UserOut:
+    """Give someone another instance role (admins)."""
+    return service.change_user_role(_uow(), current_principal(), user_id, data.role)
+
+
+@bp.post("/tokens")
+@bp.input(TokenCreate, arg_name="data")
+@bp.output(TokenCreated, status_code=201)
+def create_token(data: TokenCreate) -> TokenCreated:
+    """A new personal API token."""
+    return service.create_token(_uow(), current_principal(), data)
+
+
+@bp.get("/tokens")
+@bp.output(list[TokenOut])
+def tokens() -> list[TokenOut]:
+    """One's own API tokens."""
+    return service.list_tokens(_uow(), current_principal())
+
+
+@bp.delete("/tokens/<int:token_id>")
+@bp.output({}, status_code=204)
+def revoke_token(token_id: int) -> tuple[str, int]:
+    """Revoke an API token."""
+    service.revoke_token(_uow(), current_principal(), token_id)
+    return NO_CONTENT
+
+
+@bp.post("/tokens/resolve")
+@bp.input(TokenResolve, arg_name="data")
+@bp.output(UserOut)
+def resolve_token(data: TokenResolve) -> UserOut:
+    """The account a bearer token belongs to."""
+    return service.resolve_token(_uow(), data.token)
+
+
+@bp.post("/events")
+@bp.input(EventCreate, arg_name="data")
+@bp.output(EventOut, status_code=201)
+def create_event(data: EventCreate) -> EventOut:
+    """Create an event."""
+    return service.create_event(_uow(), current_principal(), data)
+
+
+@bp.get("/events")
+@bp.output(list[EventOut])
+def events() -> list[EventOut]:
+    """The asker's events."""
+    return service.list_events(_uow(), current_principal())
+
+
+@bp.get("/events/<int:event_id>")
+@bp.output(EventOut)
+def event(event_id: int) -> EventOut:
+    """One event."""
+    return service.get_event(_uow(), current_principal(), event_id)
+
+
+@bp.patch("/events/<int:event_id>")
+@bp.input(EventUpdate, arg_name="data")
+@bp.output(EventOut)
+def update_event(event_id: int, data: EventUpdate) -> EventOut:
+    """Change an event."""
+    return service.update_event(_uow(), current_principal(), event_id, data)
+
+
+@bp.delete("/events/<int:event_id>")
+@bp.output({}, status_code=204)
+def delete_event(event_id: int) -> tuple[str, int]:
+    """Delete an event."""
+    service.delete_event(_uow(), current_principal(), event_id)
+    return NO_CONTENT
+
+
+@bp.get("/events/<int:event_id>/members")
+@bp.output(list[MemberOut])
+def members(event_id: int) -> list[MemberOut]:
+    """An event's members."""
+    return service.list_members(_uow(), current_principal(), event_id)
+
+
+@bp.get("/events/<int:event_id>/membership")
+@bp.output(MembershipOut)
+def membership(event_id: int) -> MembershipOut:
+    """The asker's role in an event."""
+    return service.get_membership(_uow(), current_principal(), event_id)
+
+
+@bp.patch("/events/<int:event_id>/members/<int:user_id>")
+@bp.input(MemberRoleChange, arg_name="data")
+@bp.output(MemberOut)
+def change_member_role(event_id: int, user_id: int, data: MemberRoleChange) -> MemberOut:
+    """Change a member's role."""
+    return service.change_member_role(_uow(), current_principal(), event_id, user_id, data.role)
+
+
+@bp.delete("/events/<int:event_id>/members/<int:user_id>")
+@bp.output({}, status_code=204)
+def remove_member(event_id: int, user_id: int) -> tuple[str, int]:
+    """Leave an event or remove a member."""
+    service.remove_member(_uow(), current_principal(), event_id, user_id)
+    return NO_CONTENT
+
+
+@bp.post("/events/<int:event_id>/invitations")
+@bp.input(InvitationCreate, arg_name="data")
+@bp.output(InvitationOut, status_code=201)
+def create_invitation(event_id: int, data: InvitationCreate) -> InvitationOut:
+    """A new invitation link."""
+    return service.create_invitation(_uow(), current_principal(), event_id, data)
+
+
+@bp.get("/events/<int:event_id>/invitations")
+@bp.output(list[InvitationOut])
+def invitations(event_id: int) -> list[InvitationOut]:
+    """An event's invitation links."""
+    return service.list_invitations(_uow(), current_principal(), event_id)
+
+
+@bp.delete("/events/<int:event_id>/invitations/<code>")
+@bp.output({}, status_code=204)
+def revoke_invitation(event_id: int, code: str) -> tuple[str, int]:
+    """Revoke an invitation link."""
+    service.revoke_invitation(_uow(), current_principal(), event_id, code)
+    return NO_CONTENT
+
+
+@bp.get("/invitations/<code>")
+@bp.output(InvitationOut)
+def preview_invitation(code: str) -> InvitationOut:
+    """What an invitation leads to."""
+    return service.preview_invitation(_uow(), code)
+
+
+@bp.post("/invitations/<code>/accept")
+@bp.output(MembershipOut)
+def accept_invitation(code: str) -> MembershipOut:
+    """Join an event through an invitation."""
+    return service.accept_invitation(_uow(), current_principal(), code)
+
+
+def create_app(settings: Settings, database: Database) -> APIFlask:
+    """The events service application."""
+    app = create_service_app("events", settings, database, [bp])
+    app.extensions["tripbot.account_policy"] = service.AccountPolicy(
+        registration=settings.registration,
+        login_max_failures=settings.login_max_failures,
+        login_lockout_seconds=settings.login_lockout_seconds,
+        passwords=Passwords(settings.password_hash_profile),
+    )
+    return app

@@ -1,0 +1,218 @@
+"""What the events service accepts and answers: the schemas its API and its client share."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from zoneinfo import available_timezones
+
+from babel.numbers import list_currencies
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+InstanceRole = Literal["admin", "gear_keeper", "member"]
+EventRole = Literal["owner", "organizer", "participant"]
+EventKind = Literal["excursion", "event"]
+Language = Literal["es", "en"]
+
+ROLE_RANK: dict[str, int] = {"participant": 1, "organizer": 2, "owner": 3}
+"""How much an event role may do; a higher rank includes what a lower one may."""
+
+_TIMEZONES = frozenset(available_timezones())
+_CURRENCIES = frozenset(list_currencies())
+
+
+def _known_timezone(value: str) -> str:
+    if value not in _TIMEZONES:
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Madrid")
+    return value
+
+
+def _known_currency(value: str) -> str:
+    value = value.upper()
+    if value not in _CURRENCIES:
+        raise ValueError(f"unknown currency {value!r}; use an ISO 4217 code such as EUR")
+    return value
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+Password = Annotated[str, StringConstraints(min_length=10, max_length=256)]
+TimeZoneName = Annotated[str, AfterValidator(_known_timezone)]
+CurrencyCode = Annotated[str, StringConstraints(min_length=3, max_length=3), AfterValidator(_known_currency)]
+
+
+class Input(BaseModel):
+    """Base of every request body: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class UserRegister(Input):
+    """A new account."""
+
+    email: EmailStr
+    password: Password
+    display_name: DisplayName
+    language: Language = "es"
+    invitation_code: str | None = Field(None, max_length=64)
+
+
+class UserOut(BaseModel):
+    """An account as its owner (or an admin) sees it."""
+
+    id: int
+    email: str
+    display_name: str
+    role: InstanceRole
+    language: Language
+    created_at: datetime
+
+
+class UserUpdate(Input):
+    """What a person may change of their own account."""
+
+    display_name: DisplayName | None = None
+    language: Language | None = None
+
+
+class UserRoleChange(Input):
+    """An admin gives a person another instance role."""
+
+    role: InstanceRole
+
+
+class Credentials(Input):
+    """Email and password, to log in or to get a token."""
+
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=256)
+
+
+class TokenCreate(Input):
+    """A new personal API token."""
+
+    name: DisplayName = "API"
+
+
+class TokenOut(BaseModel):
+    """A personal API token, without its secret."""
+
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    """A personal API token just made: the only time its secret is shown."""
+
+    token: str
+
+
+class TokenResolve(Input):
+    """A bearer token the gateway was given."""
+
+    token: str = Field(min_length=1, max_length=200)
+
+
+class EventCreate(Input):
+    """A new event; its creator becomes its owner."""
+
+    name: Name
+    kind: EventKind = "event"
+    description: str = Field("", max_length=5000)
+    place: str = Field("", max_length=200)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    timezone: TimeZoneName = "Europe/Madrid"
+    currency: CurrencyCode = "EUR"
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> EventCreate:
+        if self.ends_at < self.starts_at:
+            raise ValueError("ends_at must not be before starts_at")
+        return self
+
+
+class EventUpdate(Input):
+    """Changes to an event; fields left out stay as they are."""
+
+    name: Name | None = None
+    kind: EventKind | None = None
+    description: str | None = Field(None, max_length=5000)
+    place: str | None = Field(None, max_length=200)
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    timezone: TimeZoneName | None = None
+    currency: CurrencyCode | None = None
+
+
+class EventOut(BaseModel):
+    """An event as one of its members sees it."""
+
+    id: int
+    name: str
+    kind: EventKind
+    description: str
+    place: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    currency: str
+    my_role: EventRole
+    member_count: int
+    created_at: datetime
+
+
+class MemberOut(BaseModel):
+    """A member of an event."""
+
+    user_id: int
+    display_name: str
+    role: EventRole
+    joined_at: datetime
+
+
+class MemberRoleChange(Input):
+    """A member's new role."""
+
+    role: EventRole
+
+
+class MembershipOut(BaseModel):
+    """Someone's role in an event (what other services are told)."""
+
+    event_id: int
+    user_id: int
+    role: EventRole
+
+
+class InvitationCreate(Input):
+    """A new invitation link."""
+
+    role: Literal["participant", "organizer"] = "participant"
+    max_uses: int = Field(1, ge=1, le=1000)
+    expires_in_hours: int = Field(168, ge=1, le=24 * 90)
+
+
+class InvitationOut(BaseModel):
+    """An invitation link's state."""
+
+    code: str
+    event_id: int
+    event_name: str
+    role: EventRole
+    expires_at: datetime
+    max_uses: int
+    uses: int
+    usable: bool

@@ -1,0 +1,580 @@
+"""Use cases of the events service. Each runs in one unit of work and raises domain errors."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Literal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from tripbot.events.models import ApiToken, Event, Invitation, Membership, User
+from tripbot.events.schemas import (
+    ROLE_RANK,
+    Credentials,
+    EventCreate,
+    EventOut,
+    EventUpdate,
+    InvitationCreate,
+    InvitationOut,
+    MemberOut,
+    MembershipOut,
+    TokenCreate,
+    TokenCreated,
+    TokenOut,
+    UserOut,
+    UserRegister,
+    UserUpdate,
+)
+from tripbot.platform.db import UnitOfWork, utcnow
+from tripbot.platform.errors import (
+    Conflict,
+    Gone,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+)
+from tripbot.platform.identity import Principal
+from tripbot.platform.passwords import Passwords
+
+TOKEN_PREFIX = "tb_"
+MAX_LOCKOUT = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class AccountPolicy:
+    """How accounts are opened and protected on this instance."""
+
+    registration: Literal["open", "invitation"] = "open"
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 30
+    passwords: Passwords = field(default_factory=Passwords)
+
+
+# ---- users and credentials -------------------------------------------------------------
+
+
+def _user_out(user: User) -> UserOut:
+    return UserOut.model_validate(user, from_attributes=True)
+
+
+def _user(uow: UnitOfWork, user_id: int) -> User:
+    user = uow.session.get(User, user_id)
+    if user is None:
+        raise NotAuthenticated("your account no longer exists")
+    return user
+
+
+def _require_admin(uow: UnitOfWork, principal: Principal) -> User:
+    user = _user(uow, principal.require_user())
+    if user.role != "admin":
+        raise PermissionDenied("only an administrator of this TripBot may do this")
+    return user
+
+
+def register(uow: UnitOfWork, policy: AccountPolicy, data: UserRegister) -> UserOut:
+    """Open an account; the first one becomes the instance's admin."""
+    with uow:
+        email = data.email.lower()
+        invitation = None
+        if data.invitation_code:
+            invitation = _usable_invitation(uow, data.invitation_code)
+        elif policy.registration == "invitation":
+            raise PermissionDenied("this TripBot accepts new accounts only through an invitation link")
+        if uow.session.scalar(select(User.id).where(User.email == email)) is not None:
+            raise Conflict("an account with this email already exists", field="email")
+        first = uow.session.scalar(select(func.count()).select_from(User)) == 0
+        user = User(
+            email=email,
+            display_name=data.display_name,
+            password_hash=policy.passwords.hash(data.password),
+            role="admin" if first else "member",
+            language=data.language,
+        )
+        uow.session.add(user)
+        try:
+            uow.session.flush()
+        except IntegrityError as error:
+            raise Conflict("an account with this email already exists", field="email") from error
+        if invitation is not None:
+            _join(uow, invitation, user.id)
+        uow.commit()
+        return _user_out(user)
+
+
+def authenticate(uow: UnitOfWork, policy: AccountPolicy, credentials: Credentials) -> UserOut:
+    """Check a password; repeated wrong ones make the account wait, longer each time."""
+    with uow:
+        user = uow.session.scalar(select(User).where(User.email == credentials.email.lower()))
+        now = utcnow()
+        if user is not None and user.locked_until is not None and user.locked_until > now:
+            wait = math.ceil((user.locked_until - now).total_seconds())
+            raise TooManyAttempts(
+                f"too many wrong passwords; try again in {wait} seconds", retry_after=wait
+            )
+        if user is None or not policy.passwords.verify(user.password_hash, credentials.password):
+            if user is not None:
+                user.failed_logins += 1
+                excess = user.failed_logins - policy.login_max_failures
+                if excess >= 0:
+                    lock = timedelta(seconds=policy.login_lockout_seconds * 2 ** min(excess, 10))
+                    user.locked_until = now + min(lock, MAX_LOCKOUT)
+                uow.commit()
+            raise NotAuthenticated("wrong email or password")
+        user.failed_logins = 0
+        user.locked_until = None
+        if policy.passwords.needs_rehash(user.password_hash):
+            user.password_hash = policy.passwords.hash(credentials.password)
+        uow.commit()
+        return _user_out(user)
+
+
+def get_me(uow: UnitOfWork, principal: Principal) -> UserOut:
+    """The account of the person asking."""
+    with uow:
+        return _user_out(_user(uow, principal.require_user()))
+
+
+def update_me(uow: UnitOfWork, principal: Principal, data: UserUpdate) -> UserOut:
+    """Change one's own display name or language."""
+    with uow:
+        user = _user(uow, principal.require_user())
+        for name, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
+            setattr(user, name, value)
+        uow.commit()
+        return _user_out(user)
+
+
+def list_users(uow: UnitOfWork, principal: Principal) -> list[UserOut]:
+    """Every account of the instance (admins only)."""
+    with uow:
+        _require_admin(uow, principal)
+        return [_user_out(u) for u in uow.session.scalars(select(User).order_by(User.id))]
+
+
+def change_user_role(uow: UnitOfWork, principal: Principal, user_id: int, role: str) -> UserOut:
+    """Give someone another instance role; the instance always keeps an admin."""
+    with uow:
+        _require_admin(uow, principal)
+        user = uow.session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"there is no user {user_id}")
+        if user.role == "admin" and role != "admin":
+            admins = uow.session.scalar(select(func.count()).where(User.role == "admin"))
+            if admins == 1:
+                raise Conflict("this TripBot must keep at least one administrator")
+        user.role = role
+        uow.commit()
+        return _user_out(user)
+
+
+def _token_hash(token: str) -> str:
+    # Tokens are 256-bit random: a fast hash is enough and allows an indexed lookup.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(uow: UnitOfWork, principal: Principal, data: TokenCreate) -> TokenCreated:
+    """A new personal API token; its secret is returned once and stored only hashed."""
+    with uow:
+        user = _user(uow, principal.require_user())
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = ApiToken(
+            user_id=user.id, name=data.name, prefix=secret[:10], token_hash=_token_hash(secret)
+        )
+        uow.session.add(token)
+        uow.commit()
+        return TokenCreated(
+            id=token.id,
+            name=token.name,
+            prefix=token.prefix,
+            created_at=token.created_at,
+            last_used_at=None,
+            token=secret,
+        )
+
+
+def list_tokens(uow: UnitOfWork, principal: Principal) -> list[TokenOut]:
+    """One's own tokens that are not revoked."""
+    with uow:
+        rows = uow.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == principal.require_user(), ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.id)
+        )
+        return [TokenOut.model_validate(t, from_attributes=True) for t in rows]
+
+
+def revoke_token(uow: UnitOfWork, principal: Principal, token_id: int) -> None:
+    """Revoke one of one's own tokens."""
+    with uow:
+        token = uow.session.get(ApiToken, token_id)
+        if token is None or token.user_id != principal.require_user() or token.revoked_at:
+            raise NotFound(f"you have no token {token_id}")
+        token.revoked_at = utcnow()
+        uow.commit()
+
+
+def resolve_token(uow: UnitOfWork, secret: str) -> UserOut:
+    """The account a bearer token belongs to, or NotAuthenticated."""
+    with uow:
+        token = uow.session.scalar(
+            select(ApiToken).where(
+                ApiToken.token_hash == _token_hash(secret), ApiToken.revoked_at.is_(None)
+            )
+        )
+        if token is None:
+            raise NotAuthenticated("the API token is unknown or revoked")
+        token.last_used_at = utcnow()
+        user = _user(uow, token.user_id)
+        uow.commit()
+        return _user_out(user)
+
+
+# ---- events and memberships ---------------------------------------------------------------
+
+
+def _membership(uow: UnitOfWork, event_id: int, user_id: int | None) -> Membership:
+    """The asker's membership; events of others are not found, so they cannot be enumerated."""
+    membership = None
+    if user_id is not None:
+        membership = uow.session.scalar(
+            select(Membership).where(Membership.event_id == event_id, Membership.user_id == user_id)
+        )
+    if membership is None:
+        raise NotFound(f"there is no event {event_id}")
+    return membership
+
+
+def _require_rank(membership: Membership, role: str, action: str) -> None:
+    if ROLE_RANK[membership.role] < ROLE_RANK[role]:
+        raise PermissionDenied(f"only an event {role} or above may {action}")
+
+
+def _member_count(uow: UnitOfWork, event_id: int) -> int:
+    return uow.session.scalar(
+        select(func.count()).select_from(Membership).where(Membership.event_id == event_id)
+    ) or 0
+
+
+def _event_out(event: Event, role: str, member_count: int) -> EventOut:
+    return EventOut(
+        id=event.id,
+        name=event.name,
+        kind=event.kind,  # type: ignore[arg-type]
+        description=event.description,
+        place=event.place,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        timezone=event.timezone,
+        currency=event.currency,
+        my_role=role,  # type: ignore[arg-type]
+        member_count=member_count,
+        created_at=event.created_at,
+    )
+
+
+def create_event(uow: UnitOfWork, principal: Principal, data: EventCreate) -> EventOut:
+    """Create an event; its creator is its owner."""
+    with uow:
+        user = _user(uow, principal.require_user())
+        event = Event(**data.model_dump(), created_by=user.id)
+        uow.session.add(event)
+        uow.session.flush()
+        uow.session.add(Membership(event_id=event.id, user_id=user.id, role="owner"))
+        uow.commit()
+        return _event_out(event, "owner", 1)
+
+
+def list_events(uow: UnitOfWork, principal: Principal) -> list[EventOut]:
+    """The events the asker belongs to, soonest first."""
+    with uow:
+        user_id = principal.require_user()
+        counts = (
+            select(Membership.event_id, func.count().label("n"))
+            .group_by(Membership.event_id)
+            .subquery()
+        )
+        rows = uow.session.execute(
+            select(Event, Membership.role, counts.c.n)
+            .join(Membership, Membership.event_id == Event.id)
+            .join(counts, counts.c.event_id == Event.id)
+            .where(Membership.user_id == user_id)
+            .order_by(Event.starts_at, Event.id)
+        )
+        return [_event_out(event, role, n) for event, role, n in rows]
+
+
+def get_event(uow: UnitOfWork, principal: Principal, event_id: int) -> EventOut:
+    """One event, for its members only."""
+    with uow:
+        membership = _membership(uow, event_id, principal.user_id)
+        return _event_out(membership.event, membership.role, _member_count(uow, event_id))
+
+
+def update_event(
+    uow: UnitOfWork, principal: Principal, event_id: int, data: EventUpdate
+) -> EventOut:
+    """Change an event (owners and organizers)."""
+    with uow:
+        membership = _membership(uow, event_id, principal.user_id)
+        _require_rank(membership, "organizer", "change the event")
+        event = membership.event
+        changes = data.model_dump(exclude_unset=True)
+        for name, value in changes.items():
+            if value is None:
+                raise InvalidInput(f"{name} cannot be empty", field=name)
+            setattr(event, name, value)
+        if event.ends_at < event.starts_at:
+            raise InvalidInput("ends_at must not be before starts_at", field="ends_at")
+        uow.commit()
+        return _event_out(event, membership.role, _member_count(uow, event_id))
+
+
+def delete_event(uow: UnitOfWork, principal: Principal, event_id: int) -> None:
+    """Delete an event and its memberships (owners only)."""
+    with uow:
+        membership = _membership(uow, event_id, principal.user_id)
+        _require_rank(membership, "owner", "delete the event")
+        uow.session.delete(membership.event)
+        uow.commit()
+
+
+def list_members(uow: UnitOfWork, principal: Principal, event_id: int) -> list[MemberOut]:
+    """The members of an event, owners first."""
+    with uow:
+        _membership(uow, event_id, principal.user_id)
+        rows = uow.session.execute(
+            select(Membership, User.display_name)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.event_id == event_id)
+            .order_by(Membership.joined_at, Membership.id)
+        )
+        members = [
+            MemberOut(
+                user_id=m.user_id,
+                display_name=name,
+                role=m.role,  # type: ignore[arg-type]
+                joined_at=m.joined_at,
+            )
+            for m, name in rows
+        ]
+        return sorted(members, key=lambda m: -ROLE_RANK[m.role])
+
+
+def get_membership(uow: UnitOfWork, principal: Principal, event_id: int) -> MembershipOut:
+    """The asker's role in an event (what other services are told), or NotFound."""
+    with uow:
+        membership = _membership(uow, event_id, principal.user_id)
+        return MembershipOut(
+            event_id=event_id,
+            user_id=membership.user_id,
+            role=membership.role,  # type: ignore[arg-type]
+        )
+
+
+def _owner_count(uow: UnitOfWork, event_id: int) -> int:
+    # Locks the owners' rows on PostgreSQL so two demotions cannot both see two owners.
+    owners = uow.session.scalars(
+        select(Membership.id)
+        .where(Membership.event_id == event_id, Membership.role == "owner")
+        .with_for_update()
+    ).all()
+    return len(owners)
+
+
+def change_member_role(
+    uow: UnitOfWork, principal: Principal, event_id: int, user_id: int, role: str
+) -> MemberOut:
+    """Give a member another role. Organizers manage participants and organizers;
+    only owners grant or take ownership; an event always keeps an owner."""
+    with uow:
+        actor = _membership(uow, event_id, principal.user_id)
+        _require_rank(actor, "organizer", "change roles")
+        target = uow.session.scalar(
+            select(Membership).where(Membership.event_id == event_id, Membership.user_id == user_id)
+        )
+        if target is None:
+            raise NotFound(f"user {user_id} is not a member of this event")
+        if "owner" in (role, target.role) and actor.role != "owner":
+            raise PermissionDenied("only an owner may grant or take away ownership")
+        if target.role == "owner" and role != "owner" and _owner_count(uow, event_id) == 1:
+            raise Conflict("an event must keep at least one owner; name another owner first")
+        target.role = role
+        uow.commit()
+        name = uow.session.get(User, user_id)
+        return MemberOut(
+            user_id=user_id,
+            display_name=name.display_name if name else "",
+            role=role,  # type: ignore[arg-type]
+            joined_at=target.joined_at,
+        )
+
+
+def remove_member(uow: UnitOfWork, principal: Principal, event_id: int, user_id: int) -> None:
+    """Leave an event, or remove someone from it (organizers; owners only by owners)."""
+    with uow:
+        actor = _membership(uow, event_id, principal.user_id)
+        if user_id == actor.user_id:
+            target = actor
+        else:
+            _require_rank(actor, "organizer", "remove members")
+            found = uow.session.scalar(
+                select(Membership).where(
+                    Membership.event_id == event_id, Membership.user_id == user_id
+                )
+            )
+            if found is None:
+                raise NotFound(f"user {user_id} is not a member of this event")
+            if found.role == "owner" and actor.role != "owner":
+                raise PermissionDenied("only an owner may remove another owner")
+            target = found
+        if target.role == "owner" and _owner_count(uow, event_id) == 1:
+            raise Conflict("an event must keep at least one owner; name another owner first")
+        uow.session.delete(target)
+        uow.commit()
+
+
+# ---- invitations ---------------------------------------------------------------------------
+
+
+def _invitation_out(invitation: Invitation, event_name: str) -> InvitationOut:
+    return InvitationOut(
+        code=invitation.code,
+        event_id=invitation.event_id,
+        event_name=event_name,
+        role=invitation.role,  # type: ignore[arg-type]
+        expires_at=invitation.expires_at,
+        max_uses=invitation.max_uses,
+        uses=invitation.uses,
+        usable=_unusable_reason(invitation) is None,
+    )
+
+
+def _unusable_reason(invitation: Invitation) -> str | None:
+    if invitation.revoked_at is not None:
+        return "this invitation was revoked"
+    if invitation.expires_at <= utcnow():
+        return "this invitation has expired"
+    if invitation.uses >= invitation.max_uses:
+        return "this invitation has already been used"
+    return None
+
+
+def _usable_invitation(uow: UnitOfWork, code: str) -> Invitation:
+    invitation = uow.session.scalar(select(Invitation).where(Invitation.code == code))
+    if invitation is None:
+        raise NotFound("there is no such invitation; check the link")
+    reason = _unusable_reason(invitation)
+    if reason:
+        raise Gone(reason)
+    return invitation
+
+
+def _join(uow: UnitOfWork, invitation: Invitation, user_id: int) -> Membership:
+    # A conditional update, so two people racing for the last use cannot both get in.
+    taken = uow.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.uses < Invitation.max_uses)
+        .values(uses=Invitation.uses + 1)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        raise Gone("this invitation has already been used")
+    membership = Membership(event_id=invitation.event_id, user_id=user_id, role=invitation.role)
+    uow.session.add(membership)
+    uow.session.flush()
+    return membership
+
+
+def create_invitation(
+    uow: UnitOfWork, principal: Principal, event_id: int, data: InvitationCreate
+) -> InvitationOut:
+    """A new invitation link (owners and organizers)."""
+    with uow:
+        actor = _membership(uow, event_id, principal.user_id)
+        _require_rank(actor, "organizer", "invite people")
+        invitation = Invitation(
+            code=secrets.token_urlsafe(18),
+            event_id=event_id,
+            role=data.role,
+            created_by=actor.user_id,
+            expires_at=utcnow() + timedelta(hours=data.expires_in_hours),
+            max_uses=data.max_uses,
+            uses=0,
+        )
+        uow.session.add(invitation)
+        uow.commit()
+        return _invitation_out(invitation, actor.event.name)
+
+
+def list_invitations(uow: UnitOfWork, principal: Principal, event_id: int) -> list[InvitationOut]:
+    """An event's invitations, newest first (owners and organizers)."""
+    with uow:
+        actor = _membership(uow, event_id, principal.user_id)
+        _require_rank(actor, "organizer", "see invitations")
+        rows = uow.session.scalars(
+            select(Invitation).where(Invitation.event_id == event_id).order_by(Invitation.id.desc())
+        )
+        return [_invitation_out(i, actor.event.name) for i in rows]
+
+
+def revoke_invitation(uow: UnitOfWork, principal: Principal, event_id: int, code: str) -> None:
+    """Stop an invitation link from working (owners and organizers)."""
+    with uow:
+        actor = _membership(uow, event_id, principal.user_id)
+        _require_rank(actor, "organizer", "revoke invitations")
+        invitation = uow.session.scalar(
+            select(Invitation).where(Invitation.code == code, Invitation.event_id == event_id)
+        )
+        if invitation is None:
+            raise NotFound("there is no such invitation")
+        invitation.revoked_at = invitation.revoked_at or utcnow()
+        uow.commit()
+
+
+def preview_invitation(uow: UnitOfWork, code: str) -> InvitationOut:
+    """What an invitation leads to, for the person about to accept it."""
+    with uow:
+        invitation = uow.session.scalar(select(Invitation).where(Invitation.code == code))
+        if invitation is None:
+            raise NotFound("there is no such invitation; check the link")
+        event = uow.session.get(Event, invitation.event_id)
+        return _invitation_out(invitation, event.name if event else "")
+
+
+def accept_invitation(uow: UnitOfWork, principal: Principal, code: str) -> MembershipOut:
+    """Join the event an invitation is for; accepting again changes nothing."""
+    with uow:
+        user_id = principal.require_user()
+        invitation = uow.session.scalar(select(Invitation).where(Invitation.code == code))
+        if invitation is None:
+            raise NotFound("there is no such invitation; check the link")
+        existing = uow.session.scalar(
+            select(Membership).where(
+                Membership.event_id == invitation.event_id, Membership.user_id == user_id
+            )
+        )
+        if existing is None:
+            existing = _join(uow, _usable_invitation(uow, code), user_id)
+        uow.commit()
+        return MembershipOut(
+            event_id=existing.event_id,
+            user_id=user_id,
+            role=existing.role,  # type: ignore[arg-type]
+        )
+
+
+def assign_role(uow: UnitOfWork, user_id: int, role: str) -> UserOut:
+    """Give an account an instance role as the server's operator (the command line)."""
+    with uow:
+        user = uow.session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"there is no user {user_id}")
+        user.role = role
+        uow.commit()
+        return _user_out(user)

@@ -1,0 +1,145 @@
+"""The gateway application factory: public API, web UI, languages, sessions, CSRF, headers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from apiflask import APIFlask
+from apiflask.exceptions import HTTPError
+from flask import Response, render_template, request
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from tripbot import __version__
+from tripbot.gateway import api, auth
+from tripbot.gateway.i18n import LANGUAGES, select_language
+from tripbot.gateway.services import Services
+from tripbot.gateway.web import account, events, invite, main
+from tripbot.platform.errors import DomainError, PayloadTooLarge, problem_type, status_for
+from tripbot.platform.identity import TokenSigner
+from tripbot.platform.logging import get_logger
+from tripbot.platform.settings import Settings
+from tripbot.platform.web import (
+    domain_error_response,
+    http_error_response,
+    install_request_context,
+    problem_response,
+)
+
+_log = get_logger("gateway")
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def _web_error(status: int, message: str, service: str | None = None) -> tuple[str, int]:
+    return render_template("errors/error.html", status=status, message=message, service=service), status
+
+
+def _install_errors(app: APIFlask) -> None:
+    @app.error_processor
+    def _http_error(error: HTTPError) -> Response | tuple[str, int]:
+        if auth.is_api_request():
+            return http_error_response(error)
+        return _web_error(int(error.status_code), str(error.message))
+
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError) -> Response | tuple[str, int]:
+        if auth.is_api_request():
+            return domain_error_response(error)
+        return _web_error(int(status_for(error)), error.detail, error.extensions.get("service"))
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(_error: RequestEntityTooLarge) -> Response | tuple[str, int]:
+        error = PayloadTooLarge(f"the request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes")
+        if auth.is_api_request():
+            return domain_error_response(error)
+        return _web_error(413, error.detail)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError) -> tuple[str, int]:
+        return _web_error(400, str(error.description))
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response | tuple[str, int]:
+        if isinstance(error, HTTPException):
+            if auth.is_api_request():
+                return http_error_response(HTTPError(error.code or 500, error.name))
+            return _web_error(error.code or 500, error.name)
+        _log.exception("unhandled error")
+        if auth.is_api_request():
+            return problem_response(
+                {
+                    "type": problem_type("internal-error"),
+                    "title": "Internal Server Error",
+                    "status": 500,
+                    "detail": "an unexpected error happened; it has been logged with this request id",
+                },
+                500,
+            )
+        return _web_error(500, "an unexpected error happened")
+
+
+def create_gateway(settings: Settings, services: Services) -> APIFlask:
+    """The gateway application, talking to services through the given connections."""
+    app = APIFlask(
+        "tripbot.gateway",
+        title="TripBot API",
+        version=__version__,
+        spec_path="/api/v1/openapi.json",
+        docs_path="/api/v1/docs",
+        docs_ui="redoc",
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key.get_secret_value(),
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        VALIDATION_ERROR_STATUS_CODE=422,
+        SESSION_COOKIE_NAME="tripbot_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(days=30),
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_TRANSLATION_DIRECTORIES="translations",
+        BABEL_DEFAULT_LOCALE="es",
+        INFO={"description": "The public REST API of TripBot. Authenticate with "
+              "`Authorization: Bearer <token>`; get a token at `POST /api/v1/auth/token`."},
+    )
+    app.extensions["tripbot.settings"] = settings
+    app.extensions["tripbot.services"] = services
+    app.extensions["tripbot.signer"] = TokenSigner(
+        settings.internal_secret.get_secret_value(), settings.internal_token_ttl
+    )
+    Babel(app, locale_selector=select_language)
+    csrf = CSRFProtect(app)
+    install_request_context(app, "gateway")
+    _install_errors(app)
+    app.after_request(_security_headers)
+
+    @app.context_processor
+    def _template_globals() -> dict[str, object]:
+        return {
+            "current_user": auth.current_user(),
+            "current_language": select_language(),
+            "languages": LANGUAGES,
+            "version": __version__,
+        }
+
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
+    for blueprint in (main.bp, account.bp, events.bp, invite.bp):
+        app.register_blueprint(blueprint)
+    return app

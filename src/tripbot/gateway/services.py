@@ -1,0 +1,36 @@
+"""The gateway's way to every service, as the person being served."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from tripbot.events.client import EventsClient
+from tripbot.platform.client import ServiceClient, ServiceConnection
+from tripbot.platform.identity import ANONYMOUS, Principal, TokenSigner
+
+
+class Services:
+    """Clients of every service, built per request for the current principal."""
+
+    def __init__(self, connections: dict[str, ServiceConnection], signer: TokenSigner) -> None:
+        self.connections = connections
+        self._signer = signer
+
+    def events(self, principal: Principal = ANONYMOUS) -> EventsClient:
+        """The events service, acting for a principal."""
+        return EventsClient(self.connections["events"], self._signer, principal)
+
+    def readiness(self) -> dict[str, bool]:
+        """Which services answer their readiness check, asked concurrently."""
+        clients = {
+            name: ServiceClient(connection, self._signer)
+            for name, connection in self.connections.items()
+        }
+        with ThreadPoolExecutor(max_workers=max(1, len(clients))) as pool:
+            results = dict(zip(clients, pool.map(lambda c: c.ready(), clients.values()), strict=True))
+        return results
+
+    def close(self) -> None:
+        """Close every connection."""
+        for connection in self.connections.values():
+            connection.close()

@@ -1,0 +1,1 @@
+"""The server-rendered web UI, one blueprint per area, templates in ``templates/<blueprint>/``."""

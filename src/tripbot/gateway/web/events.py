@@ -1,0 +1,7 @@
+"""Web pages: events (being written)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("events", __name__)

@@ -1,0 +1,130 @@
+"""The base of every typed service client: the same calls over HTTP or in process."""
+
+from __future__ import annotations
+
+from typing import Any, Self, TypeVar
+
+import httpx
+from pydantic import BaseModel, TypeAdapter
+
+from tripbot.platform.errors import DomainError, ServiceUnavailable, error_from_problem
+from tripbot.platform.identity import ANONYMOUS, Principal, TokenSigner
+from tripbot.platform.logging import get_logger
+from tripbot.platform.web import REQUEST_ID_HEADER, current_request_id
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+_log = get_logger("client")
+
+
+class ServiceConnection:
+    """How to reach one service: a shared httpx client over the network or through WSGI."""
+
+    def __init__(
+        self,
+        service: str,
+        *,
+        base_url: str | None = None,
+        wsgi_app: Any = None,
+        timeout: float = 5.0,
+    ) -> None:
+        if (base_url is None) == (wsgi_app is None):
+            raise ValueError("give exactly one of base_url and wsgi_app")
+        self.service = service
+        transport: httpx.BaseTransport | None = (
+            httpx.WSGITransport(app=wsgi_app) if wsgi_app is not None else None
+        )
+        self.http = httpx.Client(
+            base_url=base_url or f"http://{service}.internal",
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+        )
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self.http.close()
+
+
+class ServiceClient:
+    """Calls one service on behalf of one principal; answers are parsed into schemas."""
+
+    def __init__(
+        self, connection: ServiceConnection, signer: TokenSigner, principal: Principal = ANONYMOUS
+    ) -> None:
+        self._connection = connection
+        self._signer = signer
+        self.principal = principal
+
+    @property
+    def service(self) -> str:
+        """The name of the service this client calls."""
+        return self._connection.service
+
+    def acting_for(self, principal: Principal) -> Self:
+        """The same client acting for another principal."""
+        return type(self)(self._connection, self._signer, principal)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> httpx.Response:
+        """Send a call; a problem answer is raised as its domain error, an outage as 503."""
+        headers = {"Authorization": self._signer.header(self.principal)}
+        request_id = current_request_id()
+        if request_id:
+            headers[REQUEST_ID_HEADER] = request_id
+        try:
+            response = self._connection.http.request(
+                method, path, json=json, params=params, headers=headers
+            )
+        except httpx.TransportError as error:
+            _log.warning("service unreachable", target=self.service, error=repr(error))
+            raise ServiceUnavailable(
+                f"the {self.service} service is unavailable; try again later",
+                service=self.service,
+            ) from error
+        if response.status_code >= 500:
+            _log.warning("service failed", target=self.service, status=response.status_code)
+            raise ServiceUnavailable(
+                f"the {self.service} service failed to answer; try again later",
+                service=self.service,
+            )
+        if response.status_code >= 400:
+            raise self._error(response)
+        return response
+
+    def _error(self, response: httpx.Response) -> DomainError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {"detail": response.text[:200]}
+        if not isinstance(body, dict):
+            body = {"detail": str(body)[:200]}
+        return error_from_problem(body, response.status_code)
+
+    def get_model(self, model: type[ModelT], path: str, params: dict[str, Any] | None = None) -> ModelT:
+        """GET a single resource as a schema."""
+        return model.model_validate(self.request("GET", path, params=params).json())
+
+    def get_list(self, model: type[ModelT], path: str, params: dict[str, Any] | None = None) -> list[ModelT]:
+        """GET a list of resources as schemas."""
+        return TypeAdapter(list[model]).validate_python(  # type: ignore[valid-type]
+            self.request("GET", path, params=params).json()
+        )
+
+    def send_model(
+        self, method: str, model: type[ModelT], path: str, body: BaseModel | dict[str, Any]
+    ) -> ModelT:
+        """POST/PUT/PATCH a body and parse the answer as a schema."""
+        payload = body.model_dump(mode="json", exclude_unset=True) if isinstance(body, BaseModel) else body
+        return model.model_validate(self.request(method, path, json=payload).json())
+
+    def ready(self) -> bool:
+        """Whether the service and its database answer."""
+        try:
+            return self._connection.http.get("/readyz").status_code == 200
+        except httpx.TransportError:
+            return False

@@ -1,0 +1,139 @@
+"""Domain errors and the one table that turns them into RFC 9457 problem+json responses."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class DomainError(Exception):
+    """A use case refused to do what was asked; ``detail`` says why, in words for people."""
+
+    slug = "error"
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extensions = extensions
+
+
+class InvalidInput(DomainError):
+    """The request is well-formed but its content is not acceptable."""
+
+    slug = "invalid-input"
+
+
+class MalformedRequest(DomainError):
+    """The request could not be read (bad JSON, wrong content type)."""
+
+    slug = "malformed-request"
+
+
+class NotAuthenticated(DomainError):
+    """Nobody (or nobody valid) is logged in."""
+
+    slug = "not-authenticated"
+
+
+class PermissionDenied(DomainError):
+    """The person is known but may not do this."""
+
+    slug = "permission-denied"
+
+
+class NotFound(DomainError):
+    """The thing does not exist, or the person may not know that it does."""
+
+    slug = "not-found"
+
+
+class Conflict(DomainError):
+    """The change contradicts the current state (duplicate, last owner, ...)."""
+
+    slug = "conflict"
+
+
+class Gone(DomainError):
+    """The thing existed but can no longer be used (expired or used-up invitation)."""
+
+    slug = "gone"
+
+
+class PayloadTooLarge(DomainError):
+    """The request body is over the configured limit."""
+
+    slug = "payload-too-large"
+
+
+class TooManyAttempts(DomainError):
+    """Too many tries in a short time; ``retry_after`` says how many seconds to wait."""
+
+    slug = "too-many-attempts"
+
+
+class ServiceUnavailable(DomainError):
+    """Another TripBot service did not answer in time; ``service`` names it."""
+
+    slug = "service-unavailable"
+
+
+STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
+    MalformedRequest: HTTPStatus.BAD_REQUEST,
+    NotAuthenticated: HTTPStatus.UNAUTHORIZED,
+    PermissionDenied: HTTPStatus.FORBIDDEN,
+    NotFound: HTTPStatus.NOT_FOUND,
+    Conflict: HTTPStatus.CONFLICT,
+    Gone: HTTPStatus.GONE,
+    PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    InvalidInput: HTTPStatus.UNPROCESSABLE_ENTITY,
+    TooManyAttempts: HTTPStatus.TOO_MANY_REQUESTS,
+    ServiceUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
+}
+"""The single table from domain error to HTTP status, used by every service and the gateway."""
+
+ERROR_BY_SLUG: dict[str, type[DomainError]] = {cls.slug: cls for cls in STATUS_BY_ERROR}
+
+
+def status_for(error: DomainError) -> HTTPStatus:
+    """The HTTP status of a domain error (its nearest listed ancestor's)."""
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]  # type: ignore[index]
+    return HTTPStatus.BAD_REQUEST
+
+
+def problem_type(slug: str) -> str:
+    """The problem ``type`` URI for a slug."""
+    return f"urn:tripbot:problem:{slug}"
+
+
+def problem_body(error: DomainError, instance: str | None = None) -> dict[str, Any]:
+    """The problem+json document for a domain error."""
+    status = status_for(error)
+    body: dict[str, Any] = {
+        "type": problem_type(error.slug),
+        "title": status.phrase,
+        "status": int(status),
+        "detail": error.detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(error.extensions)
+    return body
+
+
+def error_from_problem(body: dict[str, Any], status: int) -> DomainError:
+    """Rebuild the domain error another service described in its problem+json answer."""
+    type_uri = str(body.get("type", ""))
+    slug = type_uri.rsplit(":", 1)[-1]
+    cls = ERROR_BY_SLUG.get(slug)
+    if cls is None:
+        cls = next(
+            (c for c, s in STATUS_BY_ERROR.items() if int(s) == status), InvalidInput
+        )
+    detail = str(body.get("detail") or body.get("title") or HTTPStatus(status).phrase)
+    reserved = {"type", "title", "status", "detail", "instance", "request_id"}
+    extensions = {k: v for k, v in body.items() if k not in reserved}
+    return cls(detail, **extensions)

@@ -1,0 +1,72 @@
+"""Who is asking: the principal a service acts for, and the signed internal token that carries it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from tripbot.platform.errors import NotAuthenticated
+
+INTERNAL_AUTH_SCHEME = "TripBot-Internal"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The person a call is made for; ``user_id`` is None for an anonymous visitor of the gateway."""
+
+    user_id: int | None = None
+    language: str = "es"
+    event_id: int | None = None
+    event_role: str | None = None
+
+    @property
+    def is_anonymous(self) -> bool:
+        """True when nobody is logged in."""
+        return self.user_id is None
+
+    def require_user(self) -> int:
+        """The user id, or NotAuthenticated for an anonymous principal."""
+        if self.user_id is None:
+            raise NotAuthenticated("log in first")
+        return self.user_id
+
+
+ANONYMOUS = Principal()
+
+
+class TokenSigner:
+    """Signs and verifies the short-lived tokens that the gateway sends to services."""
+
+    def __init__(self, secret: str, ttl_seconds: int = 60) -> None:
+        self._serializer = URLSafeTimedSerializer(secret, salt="tripbot.internal-token")
+        self._ttl = ttl_seconds
+
+    def sign(self, principal: Principal) -> str:
+        """A token that says who the principal is."""
+        return str(self._serializer.dumps(asdict(principal)))
+
+    def verify(self, token: str) -> Principal:
+        """The principal a token names, or NotAuthenticated if forged or expired."""
+        try:
+            data: dict[str, Any] = self._serializer.loads(token, max_age=self._ttl)
+        except SignatureExpired as error:
+            raise NotAuthenticated("internal token expired") from error
+        except BadSignature as error:
+            raise NotAuthenticated("internal token invalid") from error
+        try:
+            return Principal(**data)
+        except TypeError as error:
+            raise NotAuthenticated("internal token malformed") from error
+
+    def header(self, principal: Principal) -> str:
+        """The Authorization header value for a principal."""
+        return f"{INTERNAL_AUTH_SCHEME} {self.sign(principal)}"
+
+    def verify_header(self, value: str | None) -> Principal:
+        """The principal in an Authorization header, or NotAuthenticated."""
+        scheme, _, token = (value or "").partition(" ")
+        if scheme != INTERNAL_AUTH_SCHEME or not token:
+            raise NotAuthenticated("this service answers only signed internal calls")
+        return self.verify(token.strip())

@@ -1,0 +1,62 @@
+"""Each service's Alembic migrations, run programmatically against its own database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData
+
+from tripbot.platform.db import Database
+
+
+def alembic_config(script_location: Path, database: Database | None = None) -> Config:
+    """An Alembic configuration for one service's migrations folder."""
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    if database is not None:
+        config.set_main_option("sqlalchemy.url", database.url.replace("%", "%%"))
+    return config
+
+
+def upgrade(database: Database, script_location: Path, revision: str = "head") -> None:
+    """Apply a service's pending migrations in one transaction (safe to run twice)."""
+    config = alembic_config(script_location, database)
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def pending(database: Database, script_location: Path) -> bool:
+    """Whether the database is behind the service's newest migration."""
+    head = ScriptDirectory.from_config(alembic_config(script_location)).get_current_head()
+    with database.engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return current != head
+
+
+def run_env(metadata: MetaData) -> None:
+    """The body of every service's ``env.py``: migrate on the connection given, or the URL."""
+    config = context.config
+    connection = config.attributes.get("connection")
+    if connection is None:
+        database = Database(config.get_main_option("sqlalchemy.url") or "")
+        with database.engine.begin() as own_connection:
+            _run(own_connection, metadata)
+        database.dispose()
+    else:
+        _run(connection, metadata)
+
+
+def _run(connection: object, metadata: MetaData) -> None:
+    context.configure(
+        connection=connection,  # type: ignore[arg-type]
+        target_metadata=metadata,
+        render_as_batch=True,  # SQLite alters tables by copying them
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,0 +1,122 @@
+"""Typed settings read from ``TRIPBOT_*`` environment variables."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa: S105
+"""The secret used when none is configured; refused outside development."""
+
+
+class InsecureSettingsError(RuntimeError):
+    """A setting makes the process unsafe to start in this environment."""
+
+
+class Settings(BaseSettings):
+    """Everything a TripBot process can be told through its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="TRIPBOT_", extra="ignore", frozen=True)
+
+    env: Literal["development", "test", "production"] = Field(
+        "development", description="development | test | production; production refuses default secrets."
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(DEVELOPMENT_SECRET), description="Signs web session cookies and CSRF tokens."
+    )
+    internal_secret: SecretStr = Field(
+        SecretStr(DEVELOPMENT_SECRET), description="Signs the short-lived tokens services accept."
+    )
+    data_dir: Path = Field(Path("var"), description="Where the embedded mode keeps its SQLite files.")
+    database_url: str | None = Field(
+        None, description="`serve SERVICE`: this service's database (default: SQLite in the data dir)."
+    )
+    events_database_url: str | None = Field(
+        None, description="The events service's database; overrides TRIPBOT_DATABASE_URL for it."
+    )
+    events_url: str | None = Field(
+        None, description="Base URL of the events service (distributed mode); in process if unset."
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="Public URL of the gateway, used in invitation links."
+    )
+    registration: Literal["open", "invitation"] = Field(
+        "open", description="open: anyone may register; invitation: only with an invitation code."
+    )
+    service_timeout: float = Field(
+        5.0, gt=0, le=120, description="Seconds the gateway waits for a service before answering 503."
+    )
+    max_body_bytes: int = Field(
+        1_048_576, gt=0, description="Largest request body accepted, in bytes (413 above it)."
+    )
+    internal_token_ttl: int = Field(
+        60, gt=0, le=3600, description="Seconds an internal service token stays valid."
+    )
+    login_max_failures: int = Field(
+        5, gt=0, description="Wrong passwords in a row before login attempts are slowed down."
+    )
+    login_lockout_seconds: int = Field(
+        30, gt=0, description="First wait after too many wrong passwords; doubles each time."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Lowest level of log records written."
+    )
+    log_format: Literal["json", "console"] = Field(
+        "json", description="json: one JSON object per line on stdout; console: for people."
+    )
+    secure_cookies: bool = Field(False, description="Send cookies only over HTTPS (behind TLS).")
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.env == "production":
+            for name in ("secret_key", "internal_secret"):
+                value: SecretStr = getattr(self, name)
+                if value.get_secret_value() in ("", DEVELOPMENT_SECRET) or len(
+                    value.get_secret_value()
+                ) < 32:
+                    raise InsecureSettingsError(
+                        f"TRIPBOT_{name.upper()} must be set to a random value of at least "
+                        "32 characters in production"
+                    )
+        return self
+
+    @cached_property
+    def password_hash_profile(self) -> Literal["strong", "fast"]:
+        """Tests hash with a cheap profile; every real run uses argon2's recommended one."""
+        return "fast" if self.env == "test" else "strong"
+
+    def database_url_for(self, service: str) -> str:
+        """The database URL of a service: its own setting, the shared one, or its SQLite file."""
+        own: str | None = getattr(self, f"{service}_database_url", None)
+        if own:
+            return own
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / f'{service}.db').resolve()}"
+
+
+def with_local_secrets(settings: Settings) -> Settings:
+    """Replace default secrets by random ones kept in the data dir (the embedded mode's way)."""
+    path = settings.data_dir / "secrets.json"
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    changed = False
+    for name in ("secret_key", "internal_secret"):
+        if name not in stored:
+            stored[name] = secrets.token_urlsafe(48)
+            changed = True
+    if changed:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(stored))
+        path.chmod(0o600)
+    updates = {
+        name: SecretStr(stored[name])
+        for name in ("secret_key", "internal_secret")
+        if getattr(settings, name).get_secret_value() == DEVELOPMENT_SECRET
+    }
+    return settings.model_copy(update=updates)

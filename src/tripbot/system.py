@@ -1,0 +1,108 @@
+"""The composition root: builds services and the gateway for the embedded or distributed mode.
+
+It is the only module that knows every service package; the services know only each other's clients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from apiflask import APIFlask
+
+from tripbot import SERVICES
+from tripbot.events import MIGRATIONS as EVENTS_MIGRATIONS
+from tripbot.events.api import create_app as create_events_app
+from tripbot.gateway.app import create_gateway
+from tripbot.gateway.services import Services
+from tripbot.platform.client import ServiceConnection
+from tripbot.platform.db import Database
+from tripbot.platform.identity import TokenSigner
+from tripbot.platform.migrations import upgrade
+from tripbot.platform.settings import Settings
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """How to build and migrate one service."""
+
+    name: str
+    create_app: Callable[[Settings, Database], APIFlask]
+    migrations: Path
+
+
+DEFINITIONS: dict[str, ServiceDefinition] = {
+    "events": ServiceDefinition("events", create_events_app, EVENTS_MIGRATIONS),
+}
+assert tuple(DEFINITIONS) == SERVICES
+
+
+@dataclass
+class System:
+    """A running TripBot: the gateway, and the services this process hosts."""
+
+    settings: Settings
+    gateway: APIFlask
+    services: dict[str, APIFlask] = field(default_factory=dict)
+    databases: dict[str, Database] = field(default_factory=dict)
+
+    def close(self) -> None:
+        """Release connections and pools."""
+        self.gateway.extensions["tripbot.services"].close()
+        for database in self.databases.values():
+            database.dispose()
+
+
+def migrate(name: str, database: Database) -> None:
+    """Apply a service's pending migrations."""
+    upgrade(database, DEFINITIONS[name].migrations)
+
+
+def build_service(
+    name: str, settings: Settings, database_url: str | None = None, *, run_migrations: bool = True
+) -> tuple[APIFlask, Database]:
+    """One service's application over its own database."""
+    definition = DEFINITIONS[name]
+    database = Database(database_url or settings.database_url_for(name))
+    if run_migrations:
+        migrate(name, database)
+    return definition.create_app(settings, database), database
+
+
+def build_gateway(settings: Settings, connections: dict[str, ServiceConnection]) -> APIFlask:
+    """The gateway over the given service connections."""
+    signer = TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
+    return create_gateway(settings, Services(connections, signer))
+
+
+def remote_connections(settings: Settings) -> dict[str, ServiceConnection]:
+    """Connections to services running as their own processes (from ``TRIPBOT_<SERVICE>_URL``)."""
+    connections = {}
+    for name in SERVICES:
+        url = getattr(settings, f"{name}_url")
+        if not url:
+            raise ValueError(f"TRIPBOT_{name.upper()}_URL must say where the {name} service runs")
+        connections[name] = ServiceConnection(name, base_url=url, timeout=settings.service_timeout)
+    return connections
+
+
+def build_embedded(
+    settings: Settings, database_urls: dict[str, str] | None = None, *, run_migrations: bool = True
+) -> System:
+    """Every service in this process, each on its own database, behind one gateway."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    services: dict[str, APIFlask] = {}
+    databases: dict[str, Database] = {}
+    connections: dict[str, ServiceConnection] = {}
+    for name in SERVICES:
+        url = (database_urls or {}).get(name)
+        app, database = build_service(name, settings, url, run_migrations=run_migrations)
+        services[name], databases[name] = app, database
+        connections[name] = ServiceConnection(name, wsgi_app=app, timeout=settings.service_timeout)
+    return System(settings, build_gateway(settings, connections), services, databases)
+
+
+def build_distributed_gateway(settings: Settings) -> System:
+    """The gateway alone, reaching every service over HTTP."""
+    return System(settings, build_gateway(settings, remote_connections(settings)))

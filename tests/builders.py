@@ -1,0 +1,98 @@
+"""Small builders of test data, going through the public API like a user would."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+PASSWORD = "correct horse battery"  # noqa: S105 - test data
+_counter = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A registered user and the headers that authenticate them."""
+
+    id: int
+    email: str
+    headers: dict[str, str]
+
+
+def user_payload(**overrides: Any) -> dict[str, Any]:
+    """A valid registration body."""
+    n = next(_counter)
+    body: dict[str, Any] = {
+        "email": f"person{n}@club.example",
+        "password": PASSWORD,
+        "display_name": f"Person {n}",
+    }
+    body.update(overrides)
+    return body
+
+
+def a_person(http: httpx.Client, **overrides: Any) -> Person:
+    """Register someone and get them a personal API token."""
+    body = user_payload(**overrides)
+    created = http.post("/api/v1/auth/register", json=body)
+    assert created.status_code == 201, created.text
+    token = http.post(
+        "/api/v1/auth/token", json={"email": body["email"], "password": body["password"]}
+    )
+    assert token.status_code == 201, token.text
+    return Person(
+        id=created.json()["id"],
+        email=body["email"],
+        headers={"Authorization": f"Bearer {token.json()['token']}"},
+    )
+
+
+def event_payload(**overrides: Any) -> dict[str, Any]:
+    """A valid event body."""
+    body: dict[str, Any] = {
+        "name": "Ruta del Cares",
+        "kind": "excursion",
+        "description": "Poncebos – Caín",
+        "place": "Poncebos",
+        "starts_at": "2027-05-01T08:00:00+02:00",
+        "ends_at": "2027-05-01T18:00:00+02:00",
+        "timezone": "Europe/Madrid",
+        "currency": "EUR",
+    }
+    body.update(overrides)
+    return body
+
+
+def an_event(http: httpx.Client, owner: Person, **overrides: Any) -> dict[str, Any]:
+    """An event owned by someone."""
+    response = http.post("/api/v1/events", json=event_payload(**overrides), headers=owner.headers)
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def a_member(
+    http: httpx.Client, event: dict[str, Any], organizer: Person, role: str = "participant"
+) -> Person:
+    """A new person who joined an event through an invitation, with the given role."""
+    person = a_person(http)
+    invitation = http.post(
+        f"/api/v1/events/{event['id']}/invitations",
+        json={"role": "organizer" if role == "organizer" else "participant"},
+        headers=organizer.headers,
+    )
+    assert invitation.status_code == 201, invitation.text
+    accepted = http.post(
+        f"/api/v1/invitations/{invitation.json()['code']}/accept", headers=person.headers
+    )
+    assert accepted.status_code == 200, accepted.text
+    if role == "owner":
+        changed = http.patch(
+            f"/api/v1/events/{event['id']}/members/{person.id}",
+            json={"role": "owner"},
+            headers=organizer.headers,
+        )
+        assert changed.status_code == 200, changed.text
+    return person

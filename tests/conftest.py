@@ -1,0 +1,84 @@
+"""Shared fixtures: real databases on both backends, the embedded system, HTTP clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from flask.testing import FlaskClient
+
+from tests.databases import TestDatabases, require_postgres
+from tripbot.platform.settings import Settings
+from tripbot.system import System, build_embedded
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+def make_settings(tmp_path: Path, **overrides: object) -> Settings:
+    """Settings for a test: cheap password hashing, data in the test's own folder."""
+    values: dict[str, object] = {"env": "test", "data_dir": tmp_path, "service_timeout": 2.0}
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def _databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TestDatabases]]:
+    created: dict[str, TestDatabases] = {}
+    yield created
+    for databases in created.values():
+        databases.drop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database engine a test runs on; database tests run on both."""
+    name: str = request.param
+    if name == "postgresql":
+        require_postgres()
+    return name
+
+
+@pytest.fixture
+def database_urls(
+    backend: str, _databases: dict[str, TestDatabases], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    """Every service's migrated, empty database on the test's backend."""
+    if backend not in _databases:
+        _databases[backend] = TestDatabases(backend, tmp_path_factory.mktemp(f"db-{backend}"))
+    databases = _databases[backend]
+    databases.empty()
+    return databases.urls
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Test settings."""
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def system(settings: Settings, database_urls: dict[str, str]) -> Iterator[System]:
+    """The whole system in process (embedded mode) on the test's backend."""
+    built = build_embedded(settings, database_urls, run_migrations=False)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def client(system: System) -> FlaskClient:
+    """A Flask test client of the gateway (web UI and public API)."""
+    return system.gateway.test_client()
+
+
+@pytest.fixture
+def http(system: System) -> Iterator[httpx.Client]:
+    """An httpx client speaking to the embedded gateway through WSGI."""
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=system.gateway), base_url="http://testserver"
+    ) as session:
+        yield session

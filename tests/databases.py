@@ -1,0 +1,118 @@
+"""Real test databases: SQLite files and PostgreSQL databases, migrated once, emptied per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import MetaData, text
+
+from tripbot import SERVICES
+from tripbot.events.models import metadata as events_metadata
+from tripbot.platform.db import Database
+from tripbot.system import migrate
+
+SERVICE_METADATA: dict[str, MetaData] = {"events": events_metadata}
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TRIPBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def worker_id() -> str:
+    """The pytest-xdist worker running this test, or ``main``."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def postgres_unavailable_reason() -> str | None:
+    """Why PostgreSQL tests cannot run here, or None when they can."""
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3):
+            return None
+    except psycopg.Error as error:
+        return f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL} ({error.__class__.__name__})"
+
+
+def require_postgres() -> None:
+    """Skip visibly without PostgreSQL; in CI its absence is a failure, never a skip."""
+    reason = postgres_unavailable_reason()
+    if reason is None:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+def postgres_url(database: str) -> str:
+    """The URL of a database on the test server."""
+    base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
+    return f"{base}/{database}"
+
+
+@contextmanager
+def _admin() -> Iterator[psycopg.Connection]:
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        yield connection
+
+
+def create_postgres_database(name: str) -> str:
+    """A new empty PostgreSQL database (dropped first if a crashed run left it)."""
+    with _admin() as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return postgres_url(name)
+
+
+def drop_postgres_database(name: str) -> None:
+    """Remove a test database."""
+    with _admin() as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class TestDatabases:
+    """Every service's database on one backend, migrated once for the whole session."""
+
+    __test__ = False
+
+    def __init__(self, backend: str, directory: Path) -> None:
+        self.backend = backend
+        self.urls: dict[str, str] = {}
+        self._names: list[str] = []
+        for service in SERVICES:
+            if backend == "postgresql":
+                name = f"tripbot_test_{worker_id()}_{service}"
+                self._names.append(name)
+                url = create_postgres_database(name)
+            else:
+                url = f"sqlite:///{directory / f'{service}.db'}"
+            database = Database(url)
+            migrate(service, database)
+            database.dispose()
+            self.urls[service] = url
+
+    def empty(self) -> None:
+        """Delete every row of every service table, so each test starts from nothing."""
+        for service, url in self.urls.items():
+            tables = SERVICE_METADATA[service].sorted_tables
+            database = Database(url)
+            with database.engine.begin() as connection:
+                if self.backend == "postgresql":
+                    names = ", ".join(f'"{t.name}"' for t in tables)
+                    connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                else:
+                    for table in reversed(tables):
+                        connection.execute(table.delete())
+                    if connection.execute(
+                        text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")
+                    ).first():
+                        connection.execute(text("DELETE FROM sqlite_sequence"))
+            database.dispose()
+
+    def drop(self) -> None:
+        """Remove the PostgreSQL databases of this session."""
+        for name in self._names:
+            drop_postgres_database(name)
