@@ -1,0 +1,85 @@
+"""Start TripBot processes (``python -m tripbot ...``) on free loopback ports, and stop them."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def production_environment(**extra: str) -> dict[str, str]:
+    """Environment of a production-like process: real secrets, JSON logs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIPBOT_")}
+    env.update(
+        TRIPBOT_ENV="production",
+        TRIPBOT_SECRET_KEY=secrets.token_urlsafe(40),
+        TRIPBOT_INTERNAL_SECRET=secrets.token_urlsafe(40),
+        TRIPBOT_LOG_LEVEL="WARNING",
+    )
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Process:
+    """One running TripBot process and where it listens."""
+
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    port: int
+    log: Path
+    popen: subprocess.Popen[bytes] | None = field(default=None)
+
+    @property
+    def url(self) -> str:
+        """Its base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, ready_path: str = "/readyz", timeout: float = 30.0) -> float:
+        """Start it and wait until it answers; returns the seconds it took."""
+        started = time.perf_counter()
+        with self.log.open("ab") as out:
+            self.popen = subprocess.Popen(  # noqa: S603 - our own command line
+                [sys.executable, "-m", "tripbot", *self.args, "--port", str(self.port)],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        while time.perf_counter() - started < timeout:
+            if self.popen.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(self.url + ready_path, timeout=1).status_code == 200:
+                    return time.perf_counter() - started
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"{self.name} not ready in {timeout}s: {self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        """Stop it (SIGTERM, then SIGKILL)."""
+        if self.popen is None or self.popen.poll() is not None:
+            return
+        self.popen.terminate()
+        try:
+            self.popen.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()

@@ -1,0 +1,113 @@
+"""The ``tripbot`` command line."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from tests.processes import Process, free_port
+from tripbot import __version__
+from tripbot.cli import app
+from tripbot.demo import DEMO_PASSWORD, DEMO_PEOPLE
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _test_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("TRIPBOT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("TRIPBOT_ENV", "test")
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"tripbot {__version__}"
+
+
+def test_migrate_is_safe_to_run_twice(tmp_path: Path) -> None:
+    for _ in range(2):
+        result = runner.invoke(app, ["migrate", "--data-dir", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+        assert "events: up to date" in result.output
+    assert (tmp_path / "events.db").exists()
+
+
+def test_migrate_refuses_an_unknown_service(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["migrate", "bogus", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "Unknown service 'bogus'" in result.output
+
+
+def test_user_create_makes_an_account_with_a_role(tmp_path: Path) -> None:
+    args = ["user", "create", "--email", "Keeper@Club.example", "--name", "Keeper"]
+    result = runner.invoke(
+        app,
+        [*args, "--role", "gear_keeper", "--data-dir", str(tmp_path)],
+        input="a long password\na long password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "<keeper@club.example> as gear_keeper" in result.output
+
+    again = runner.invoke(
+        app, [*args, "--data-dir", str(tmp_path)], input="a long password\na long password\n"
+    )
+    assert again.exit_code == 1
+    assert "already exists" in again.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--role", "king"], "--role must be admin, gear_keeper or member"),
+        (["--email", "not-an-email"], "Invalid account: email"),
+    ],
+)
+def test_user_create_refuses_bad_input(tmp_path: Path, extra: list[str], message: str) -> None:
+    base = {"--email": "a@club.example", "--name": "A", "--data-dir": str(tmp_path)}
+    for flag, value in zip(extra[::2], extra[1::2], strict=True):
+        base[flag] = value
+    args = [item for pair in base.items() for item in pair]
+    result = runner.invoke(app, ["user", "create", *args], input="a long password\na long password\n")
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_production_refuses_default_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIPBOT_ENV", "production")
+    result = runner.invoke(app, ["serve", "events"])
+    assert result.exit_code == 2
+    assert "TRIPBOT_SECRET_KEY must be set" in result.output
+
+
+def test_run_starts_the_embedded_system_with_a_demo_club(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIPBOT_")}
+    env["TRIPBOT_ENV"] = "test"
+    process = Process(
+        "run", ["run", "--demo", "--data-dir", str(tmp_path)], env, free_port(), tmp_path / "run.log"
+    )
+    process.start(ready_path="/api/v1/health")
+    try:
+        with httpx.Client(base_url=process.url, timeout=10) as http:
+            home = http.get("/")
+            assert home.status_code == 200
+            assert "TripBot" in home.text
+            token = http.post(
+                "/api/v1/auth/token",
+                json={"email": DEMO_PEOPLE[0][0], "password": DEMO_PASSWORD},
+            )
+            assert token.status_code == 201
+            headers = {"Authorization": f"Bearer {token.json()['token']}"}
+            events = http.get("/api/v1/events", headers=headers).json()
+            assert len(events) == 2
+            assert all(e["member_count"] == 3 for e in events)
+        assert (tmp_path / "events.db").exists()
+        assert (tmp_path / "secrets.json").stat().st_mode & 0o777 == 0o600
+    finally:
+        process.stop()
