@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from enum import Enum
 from pathlib import Path
@@ -63,7 +65,10 @@ def run(
 
     started = time.perf_counter()
     settings = with_local_secrets(_settings(data_dir))
-    configure_logging(settings.log_level, settings.log_format)
+    if "TRIPBOT_PUBLIC_URL" not in os.environ:
+        settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
+    interactive = sys.stdout.isatty() and "TRIPBOT_LOG_FORMAT" not in os.environ
+    configure_logging(settings.log_level, "console" if interactive else settings.log_format)
     system = build_embedded(settings)
     if demo:
         from tripbot.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo

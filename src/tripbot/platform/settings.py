@@ -25,7 +25,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRIPBOT_", extra="ignore", frozen=True)
 
     env: Literal["development", "test", "production"] = Field(
-        "development", description="development | test | production; production refuses default secrets."
+        "development",
+        description="development, test or production; production refuses default secrets.",
     )
     secret_key: SecretStr = Field(
         SecretStr(DEVELOPMENT_SECRET), description="Signs web session cookies and CSRF tokens."

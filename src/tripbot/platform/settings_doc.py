@@ -1,0 +1,22 @@
+"""The configuration table of README.md, generated from the settings themselves."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+
+from tripbot.platform.settings import Settings
+
+
+def configuration_table() -> str:
+    """A Markdown table of every ``TRIPBOT_*`` variable, its default and its meaning."""
+    rows = ["| Variable | Default | Meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if isinstance(default, SecretStr):
+            shown = "*(development only)*"
+        elif default is None:
+            shown = "—"
+        else:
+            shown = f"`{default}`"
+        rows.append(f"| `TRIPBOT_{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(rows)
