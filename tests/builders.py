@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-PASSWORD = "correct horse battery"  # noqa: S105 - test data
+PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
 
 
@@ -54,7 +54,7 @@ def event_payload(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": "Ruta del Cares",
         "kind": "excursion",
-        "description": "Poncebos – Caín",
+        "description": "Poncebos - Caín",
         "place": "Poncebos",
         "starts_at": "2027-05-01T08:00:00+02:00",
         "ends_at": "2027-05-01T18:00:00+02:00",

@@ -55,7 +55,7 @@ class Process:
         """Start it and wait until it answers; returns the seconds it took."""
         started = time.perf_counter()
         with self.log.open("ab") as out:
-            self.popen = subprocess.Popen(  # noqa: S603 - our own command line
+            self.popen = subprocess.Popen(
                 [sys.executable, "-m", "tripbot", *self.args, "--port", str(self.port)],
                 env=self.env,
                 stdout=out,

@@ -74,7 +74,9 @@ def test_user_create_refuses_bad_input(tmp_path: Path, extra: list[str], message
     for flag, value in zip(extra[::2], extra[1::2], strict=True):
         base[flag] = value
     args = [item for pair in base.items() for item in pair]
-    result = runner.invoke(app, ["user", "create", *args], input="a long password\na long password\n")
+    result = runner.invoke(
+        app, ["user", "create", *args], input="a long password\na long password\n"
+    )
     assert result.exit_code == 2
     assert message in result.output
 
@@ -90,7 +92,11 @@ def test_run_starts_the_embedded_system_with_a_demo_club(tmp_path: Path) -> None
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRIPBOT_")}
     env["TRIPBOT_ENV"] = "test"
     process = Process(
-        "run", ["run", "--demo", "--data-dir", str(tmp_path)], env, free_port(), tmp_path / "run.log"
+        "run",
+        ["run", "--demo", "--data-dir", str(tmp_path)],
+        env,
+        free_port(),
+        tmp_path / "run.log",
     )
     process.start(ready_path="/api/v1/health")
     try:

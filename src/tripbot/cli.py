@@ -17,7 +17,9 @@ from tripbot.platform.errors import DomainError
 from tripbot.platform.logging import configure_logging
 from tripbot.platform.settings import InsecureSettingsError, Settings, with_local_secrets
 
-app = typer.Typer(help="TripBot: outings and events for clubs, from the web or Telegram.", no_args_is_help=True)
+app = typer.Typer(
+    help="TripBot: outings and events for clubs, from the web or Telegram.", no_args_is_help=True
+)
 user_app = typer.Typer(help="Manage accounts from the server's command line.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 console = Console(stderr=True)
@@ -161,7 +163,9 @@ def create_user(
     try:
         data = UserRegister(email=email, password=password, display_name=name)
     except ValidationError as error:
-        console.print(f"[red]Invalid account:[/red] {error.errors()[0]['loc'][0]}: {error.errors()[0]['msg']}")
+        console.print(
+            f"[red]Invalid account:[/red] {error.errors()[0]['loc'][0]}: {error.errors()[0]['msg']}"
+        )
         raise typer.Exit(2) from error
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = Database(settings.database_url_for("events"))

@@ -32,12 +32,14 @@ def load_demo(services: Services) -> bool:
         return False
     ana, luis, marta = (services.events(Principal(user_id=p.id)) for p in people)
     madrid = ZoneInfo("Europe/Madrid")
-    soon = datetime.now(madrid).replace(hour=8, minute=0, second=0, microsecond=0) + timedelta(days=14)
+    soon = datetime.now(madrid).replace(hour=8, minute=0, second=0, microsecond=0) + timedelta(
+        days=14
+    )
     cares = ana.create_event(
         EventCreate(
             name="Ruta del Cares",
             kind="excursion",
-            description="Poncebos – Caín por la garganta del Cares. Llevad agua y frontal.",
+            description="Poncebos - Caín por la garganta del Cares. Llevad agua y frontal.",
             place="Poncebos, Asturias",
             starts_at=soon,
             ends_at=soon + timedelta(hours=10),

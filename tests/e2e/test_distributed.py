@@ -9,7 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.databases import create_postgres_database, drop_postgres_database, require_postgres, worker_id
+from tests.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    require_postgres,
+    worker_id,
+)
 from tests.e2e.scenario import run_club_scenario
 from tests.processes import Process, free_port, production_environment
 from tripbot import SERVICES

@@ -28,7 +28,12 @@ from tripbot.events.schemas import (
 from tripbot.platform.db import Database, UnitOfWork
 from tripbot.platform.passwords import Passwords
 from tripbot.platform.settings import Settings
-from tripbot.platform.web import create_service_app, current_database, current_principal
+from tripbot.platform.web import (
+    create_service_app,
+    current_database,
+    current_principal,
+    list_of,
+)
 
 bp = APIBlueprint("events", __name__, tag="Events")
 NO_CONTENT = ("", 204)
@@ -75,7 +80,7 @@ def update_me(data: UserUpdate) -> UserOut:
 
 
 @bp.get("/users")
-@bp.output(list[UserOut])
+@bp.output(list_of(UserOut))
 def users() -> list[UserOut]:
     """Every account (admins)."""
     return service.list_users(_uow(), current_principal())
@@ -98,7 +103,7 @@ def create_token(data: TokenCreate) -> TokenCreated:
 
 
 @bp.get("/tokens")
-@bp.output(list[TokenOut])
+@bp.output(list_of(TokenOut))
 def tokens() -> list[TokenOut]:
     """One's own API tokens."""
     return service.list_tokens(_uow(), current_principal())
@@ -129,7 +134,7 @@ def create_event(data: EventCreate) -> EventOut:
 
 
 @bp.get("/events")
-@bp.output(list[EventOut])
+@bp.output(list_of(EventOut))
 def events() -> list[EventOut]:
     """The asker's events."""
     return service.list_events(_uow(), current_principal())
@@ -159,7 +164,7 @@ def delete_event(event_id: int) -> tuple[str, int]:
 
 
 @bp.get("/events/<int:event_id>/members")
-@bp.output(list[MemberOut])
+@bp.output(list_of(MemberOut))
 def members(event_id: int) -> list[MemberOut]:
     """An event's members."""
     return service.list_members(_uow(), current_principal(), event_id)
@@ -197,7 +202,7 @@ def create_invitation(event_id: int, data: InvitationCreate) -> InvitationOut:
 
 
 @bp.get("/events/<int:event_id>/invitations")
-@bp.output(list[InvitationOut])
+@bp.output(list_of(InvitationOut))
 def invitations(event_id: int) -> list[InvitationOut]:
     """An event's invitation links."""
     return service.list_invitations(_uow(), current_principal(), event_id)

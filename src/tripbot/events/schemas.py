@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Literal
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import list_currencies
 from pydantic import (
@@ -26,19 +27,24 @@ Language = Literal["es", "en"]
 ROLE_RANK: dict[str, int] = {"participant": 1, "organizer": 2, "owner": 3}
 """How much an event role may do; a higher rank includes what a lower one may."""
 
-_TIMEZONES = frozenset(available_timezones())
-_CURRENCIES = frozenset(list_currencies())
-
-
 def _known_timezone(value: str) -> str:
-    if value not in _TIMEZONES:
-        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Madrid")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(
+            f"unknown time zone {value!r}; use an IANA name such as Europe/Madrid"
+        ) from error
     return value
+
+
+@cache
+def _currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
 
 
 def _known_currency(value: str) -> str:
     value = value.upper()
-    if value not in _CURRENCIES:
+    if value not in _currencies():
         raise ValueError(f"unknown currency {value!r}; use an ISO 4217 code such as EUR")
     return value
 
@@ -47,7 +53,9 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 Password = Annotated[str, StringConstraints(min_length=10, max_length=256)]
 TimeZoneName = Annotated[str, AfterValidator(_known_timezone)]
-CurrencyCode = Annotated[str, StringConstraints(min_length=3, max_length=3), AfterValidator(_known_currency)]
+CurrencyCode = Annotated[
+    str, StringConstraints(min_length=3, max_length=3), AfterValidator(_known_currency)
+]
 
 
 class Input(BaseModel):

@@ -43,7 +43,7 @@ from tripbot.platform.errors import (
 from tripbot.platform.identity import Principal
 from tripbot.platform.passwords import Passwords
 
-TOKEN_PREFIX = "tb_"
+TOKEN_PREFIX = "tb_"  # noqa: S105 - a marker, not a secret
 MAX_LOCKOUT = timedelta(minutes=15)
 
 
@@ -86,7 +86,9 @@ def register(uow: UnitOfWork, policy: AccountPolicy, data: UserRegister) -> User
         if data.invitation_code:
             invitation = _usable_invitation(uow, data.invitation_code)
         elif policy.registration == "invitation":
-            raise PermissionDenied("this TripBot accepts new accounts only through an invitation link")
+            raise PermissionDenied(
+                "this TripBot accepts new accounts only through an invitation link"
+            )
         if uow.session.scalar(select(User.id).where(User.email == email)) is not None:
             raise Conflict("an account with this email already exists", field="email")
         first = uow.session.scalar(select(func.count()).select_from(User)) == 0
@@ -257,23 +259,26 @@ def _require_rank(membership: Membership, role: str, action: str) -> None:
 
 
 def _member_count(uow: UnitOfWork, event_id: int) -> int:
-    return uow.session.scalar(
-        select(func.count()).select_from(Membership).where(Membership.event_id == event_id)
-    ) or 0
+    return (
+        uow.session.scalar(
+            select(func.count()).select_from(Membership).where(Membership.event_id == event_id)
+        )
+        or 0
+    )
 
 
 def _event_out(event: Event, role: str, member_count: int) -> EventOut:
     return EventOut(
         id=event.id,
         name=event.name,
-        kind=event.kind,  # type: ignore[arg-type]
+        kind=event.kind,
         description=event.description,
         place=event.place,
         starts_at=event.starts_at,
         ends_at=event.ends_at,
         timezone=event.timezone,
         currency=event.currency,
-        my_role=role,  # type: ignore[arg-type]
+        my_role=role,
         member_count=member_count,
         created_at=event.created_at,
     )
@@ -359,7 +364,7 @@ def list_members(uow: UnitOfWork, principal: Principal, event_id: int) -> list[M
             MemberOut(
                 user_id=m.user_id,
                 display_name=name,
-                role=m.role,  # type: ignore[arg-type]
+                role=m.role,
                 joined_at=m.joined_at,
             )
             for m, name in rows
@@ -374,7 +379,7 @@ def get_membership(uow: UnitOfWork, principal: Principal, event_id: int) -> Memb
         return MembershipOut(
             event_id=event_id,
             user_id=membership.user_id,
-            role=membership.role,  # type: ignore[arg-type]
+            role=membership.role,
         )
 
 
@@ -411,7 +416,7 @@ def change_member_role(
         return MemberOut(
             user_id=user_id,
             display_name=name.display_name if name else "",
-            role=role,  # type: ignore[arg-type]
+            role=role,
             joined_at=target.joined_at,
         )
 
@@ -448,7 +453,7 @@ def _invitation_out(invitation: Invitation, event_name: str) -> InvitationOut:
         code=invitation.code,
         event_id=invitation.event_id,
         event_name=event_name,
-        role=invitation.role,  # type: ignore[arg-type]
+        role=invitation.role,
         expires_at=invitation.expires_at,
         max_uses=invitation.max_uses,
         uses=invitation.uses,
@@ -565,7 +570,7 @@ def accept_invitation(uow: UnitOfWork, principal: Principal, code: str) -> Membe
         return MembershipOut(
             event_id=existing.event_id,
             user_id=user_id,
-            role=existing.role,  # type: ignore[arg-type]
+            role=existing.role,
         )
 
 

@@ -24,7 +24,8 @@ from tripbot.events.schemas import (
 )
 from tripbot.gateway import auth
 from tripbot.gateway.schemas import Health, InvitationLink, ServiceHealth, TokenRequest
-from tripbot.platform.web import current_settings
+from tripbot.platform.identity import Principal
+from tripbot.platform.web import current_settings, list_of
 
 bp = APIBlueprint("api", __name__, url_prefix="/api/v1")
 NO_CONTENT = ("", 204)
@@ -52,8 +53,8 @@ def create_token(data: TokenRequest) -> TokenCreated:
     """Exchange email and password for a personal API token (shown once)."""
     events = auth.services().events()
     user = events.authenticate(data)
-    return auth.services().events(auth.Principal(user_id=user.id)).create_token(
-        TokenCreate(name=data.name)
+    return (
+        auth.services().events(Principal(user_id=user.id)).create_token(TokenCreate(name=data.name))
     )
 
 
@@ -76,7 +77,7 @@ def update_me(data: UserUpdate) -> UserOut:
 
 
 @bp.get("/me/tokens")
-@bp.output(list[TokenOut])
+@bp.output(list_of(TokenOut))
 @bp.doc(tags=["Account"])
 def tokens() -> list[TokenOut]:
     """Your personal API tokens."""
@@ -95,7 +96,7 @@ def revoke_token(token_id: int) -> tuple[str, int]:
 
 
 @bp.get("/users")
-@bp.output(list[UserOut])
+@bp.output(list_of(UserOut))
 @bp.doc(tags=["Administration"])
 def users() -> list[UserOut]:
     """Every account of this TripBot (administrators)."""
@@ -124,7 +125,7 @@ def create_event(data: EventCreate) -> EventOut:
 
 
 @bp.get("/events")
-@bp.output(list[EventOut])
+@bp.output(list_of(EventOut))
 @bp.doc(tags=["Events"])
 def events() -> list[EventOut]:
     """The events you belong to."""
@@ -162,7 +163,7 @@ def delete_event(event_id: int) -> tuple[str, int]:
 
 
 @bp.get("/events/<int:event_id>/members")
-@bp.output(list[MemberOut])
+@bp.output(list_of(MemberOut))
 @bp.doc(tags=["Members"])
 def members(event_id: int) -> list[MemberOut]:
     """An event's members and their roles."""
@@ -201,7 +202,7 @@ def create_invitation(event_id: int, data: InvitationCreate) -> InvitationLink:
 
 
 @bp.get("/events/<int:event_id>/invitations")
-@bp.output(list[InvitationLink])
+@bp.output(list_of(InvitationLink))
 @bp.doc(tags=["Invitations"])
 def invitations(event_id: int) -> list[InvitationLink]:
     """An event's invitation links (owners and organizers)."""

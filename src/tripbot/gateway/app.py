@@ -46,7 +46,9 @@ def _security_headers(response: Response) -> Response:
 
 
 def _web_error(status: int, message: str, service: str | None = None) -> tuple[str, int]:
-    return render_template("errors/error.html", status=status, message=message, service=service), status
+    return render_template(
+        "errors/error.html", status=status, message=message, service=service
+    ), status
 
 
 def _install_errors(app: APIFlask) -> None:
@@ -64,7 +66,9 @@ def _install_errors(app: APIFlask) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_error: RequestEntityTooLarge) -> Response | tuple[str, int]:
-        error = PayloadTooLarge(f"the request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes")
+        error = PayloadTooLarge(
+            f"the request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes"
+        )
         if auth.is_api_request():
             return domain_error_response(error)
         return _web_error(413, error.detail)
@@ -86,7 +90,7 @@ def _install_errors(app: APIFlask) -> None:
                     "type": problem_type("internal-error"),
                     "title": "Internal Server Error",
                     "status": 500,
-                    "detail": "an unexpected error happened; it has been logged with this request id",
+                    "detail": "an unexpected error happened; it is logged with this request id",
                 },
                 500,
             )
@@ -115,8 +119,10 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_TRANSLATION_DIRECTORIES="translations",
         BABEL_DEFAULT_LOCALE="es",
-        INFO={"description": "The public REST API of TripBot. Authenticate with "
-              "`Authorization: Bearer <token>`; get a token at `POST /api/v1/auth/token`."},
+        INFO={
+            "description": "The public REST API of TripBot. Authenticate with "
+            "`Authorization: Bearer <token>`; get a token at `POST /api/v1/auth/token`."
+        },
     )
     app.extensions["tripbot.settings"] = settings
     app.extensions["tripbot.services"] = services

@@ -27,8 +27,8 @@ class Services:
             for name, connection in self.connections.items()
         }
         with ThreadPoolExecutor(max_workers=max(1, len(clients))) as pool:
-            results = dict(zip(clients, pool.map(lambda c: c.ready(), clients.values()), strict=True))
-        return results
+            answers = pool.map(lambda client: client.ready(), clients.values())
+            return dict(zip(clients, answers, strict=True))
 
     def close(self) -> None:
         """Close every connection."""

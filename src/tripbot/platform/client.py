@@ -105,11 +105,15 @@ class ServiceClient:
             body = {"detail": str(body)[:200]}
         return error_from_problem(body, response.status_code)
 
-    def get_model(self, model: type[ModelT], path: str, params: dict[str, Any] | None = None) -> ModelT:
+    def get_model(
+        self, model: type[ModelT], path: str, params: dict[str, Any] | None = None
+    ) -> ModelT:
         """GET a single resource as a schema."""
         return model.model_validate(self.request("GET", path, params=params).json())
 
-    def get_list(self, model: type[ModelT], path: str, params: dict[str, Any] | None = None) -> list[ModelT]:
+    def get_list(
+        self, model: type[ModelT], path: str, params: dict[str, Any] | None = None
+    ) -> list[ModelT]:
         """GET a list of resources as schemas."""
         return TypeAdapter(list[model]).validate_python(  # type: ignore[valid-type]
             self.request("GET", path, params=params).json()
@@ -119,7 +123,11 @@ class ServiceClient:
         self, method: str, model: type[ModelT], path: str, body: BaseModel | dict[str, Any]
     ) -> ModelT:
         """POST/PUT/PATCH a body and parse the answer as a schema."""
-        payload = body.model_dump(mode="json", exclude_unset=True) if isinstance(body, BaseModel) else body
+        payload = (
+            body.model_dump(mode="json", exclude_unset=True)
+            if isinstance(body, BaseModel)
+            else body
+        )
         return model.model_validate(self.request(method, path, json=payload).json())
 
     def ready(self) -> bool:

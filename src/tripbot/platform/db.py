@@ -118,4 +118,3 @@ class UnitOfWork:
     def commit(self) -> None:
         """Make the use case's changes durable."""
         self.session.commit()
-

@@ -100,7 +100,7 @@ def status_for(error: DomainError) -> HTTPStatus:
     """The HTTP status of a domain error (its nearest listed ancestor's)."""
     for cls in type(error).__mro__:
         if cls in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[cls]  # type: ignore[index]
+            return STATUS_BY_ERROR[cls]
     return HTTPStatus.BAD_REQUEST
 
 
@@ -130,9 +130,7 @@ def error_from_problem(body: dict[str, Any], status: int) -> DomainError:
     slug = type_uri.rsplit(":", 1)[-1]
     cls = ERROR_BY_SLUG.get(slug)
     if cls is None:
-        cls = next(
-            (c for c, s in STATUS_BY_ERROR.items() if int(s) == status), InvalidInput
-        )
+        cls = next((c for c, s in STATUS_BY_ERROR.items() if int(s) == status), InvalidInput)
     detail = str(body.get("detail") or body.get("title") or HTTPStatus(status).phrase)
     reserved = {"type", "title", "status", "detail", "instance", "request_id"}
     extensions = {k: v for k, v in body.items() if k not in reserved}

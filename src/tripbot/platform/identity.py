@@ -1,4 +1,4 @@
-"""Who is asking: the principal a service acts for, and the signed internal token that carries it."""
+"""Who is asking: the principal a service acts for, and the signed token that carries it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ INTERNAL_AUTH_SCHEME = "TripBot-Internal"
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The person a call is made for; ``user_id`` is None for an anonymous visitor of the gateway."""
+    """The person a call is made for; ``user_id`` is None for an anonymous visitor."""
 
     user_id: int | None = None
     language: str = "es"

@@ -34,9 +34,12 @@ class Settings(BaseSettings):
     internal_secret: SecretStr = Field(
         SecretStr(DEVELOPMENT_SECRET), description="Signs the short-lived tokens services accept."
     )
-    data_dir: Path = Field(Path("var"), description="Where the embedded mode keeps its SQLite files.")
+    data_dir: Path = Field(
+        Path("var"), description="Where the embedded mode keeps its SQLite files."
+    )
     database_url: str | None = Field(
-        None, description="`serve SERVICE`: this service's database (default: SQLite in the data dir)."
+        None,
+        description="`serve SERVICE`: this service's database (default: SQLite in the data dir).",
     )
     events_database_url: str | None = Field(
         None, description="The events service's database; overrides TRIPBOT_DATABASE_URL for it."
@@ -51,7 +54,10 @@ class Settings(BaseSettings):
         "open", description="open: anyone may register; invitation: only with an invitation code."
     )
     service_timeout: float = Field(
-        5.0, gt=0, le=120, description="Seconds the gateway waits for a service before answering 503."
+        5.0,
+        gt=0,
+        le=120,
+        description="Seconds the gateway waits for a service before answering 503.",
     )
     max_body_bytes: int = Field(
         1_048_576, gt=0, description="Largest request body accepted, in bytes (413 above it)."
@@ -78,9 +84,10 @@ class Settings(BaseSettings):
         if self.env == "production":
             for name in ("secret_key", "internal_secret"):
                 value: SecretStr = getattr(self, name)
-                if value.get_secret_value() in ("", DEVELOPMENT_SECRET) or len(
-                    value.get_secret_value()
-                ) < 32:
+                if (
+                    value.get_secret_value() in ("", DEVELOPMENT_SECRET)
+                    or len(value.get_secret_value()) < 32
+                ):
                     raise InsecureSettingsError(
                         f"TRIPBOT_{name.upper()} must be set to a random value of at least "
                         "32 characters in production"

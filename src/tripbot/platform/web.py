@@ -12,6 +12,7 @@ import structlog
 from apiflask import APIBlueprint, APIFlask
 from apiflask.exceptions import HTTPError
 from flask import Flask, Response, current_app, g, jsonify, request
+from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from tripbot import __version__
@@ -40,7 +41,9 @@ def current_request_id() -> str | None:
         return None
 
 
-def problem_response(body: dict[str, Any], status: int, headers: dict[str, str] | None = None) -> Response:
+def problem_response(
+    body: dict[str, Any], status: int, headers: dict[str, str] | None = None
+) -> Response:
     """A problem+json response carrying the request id."""
     rid = current_request_id()
     if rid:
@@ -81,12 +84,17 @@ def http_error_response(error: HTTPError) -> Response:
             "instance": request.path,
         }
         return problem_response(body, status)
-    slug = {400: "malformed-request", 404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}
+    slug = {
+        400: "malformed-request",
+        404: "not-found",
+        405: "method-not-allowed",
+        413: "payload-too-large",
+    }
     detail = {
         400: "the request body is not valid JSON",
         404: "no such resource",
         405: f"method {request.method} is not allowed here",
-        413: f"the request body is larger than {current_app.config.get('MAX_CONTENT_LENGTH')} bytes",
+        413: f"the request body is larger than {current_app.config['MAX_CONTENT_LENGTH']} bytes",
     }
     body = {
         "type": problem_type(slug.get(status, "http-error")),
@@ -95,7 +103,7 @@ def http_error_response(error: HTTPError) -> Response:
         "detail": detail.get(status, str(error.message)),
         "instance": request.path,
     }
-    return problem_response(body, status, dict(error.headers or {}))
+    return problem_response(body, status, {k: str(v) for k, v in dict(error.headers or {}).items()})
 
 
 def install_request_context(app: Flask, service: str) -> None:
@@ -104,7 +112,9 @@ def install_request_context(app: Flask, service: str) -> None:
     @app.before_request
     def _start() -> None:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isascii() else uuid.uuid4().hex
+        g.request_id = (
+            incoming if 8 <= len(incoming) <= 64 and incoming.isascii() else uuid.uuid4().hex
+        )
         g.started = time.perf_counter()
         # Restored at teardown: an in-process service call runs inside the gateway's request.
         g.log_context = structlog.contextvars.bind_contextvars(
@@ -133,7 +143,7 @@ def install_request_context(app: Flask, service: str) -> None:
 
 
 def install_api_errors(app: APIFlask) -> None:
-    """Answer every error of an API application with problem+json, never an HTML page or a 500 body."""
+    """Answer every error of an API application with problem+json, never an HTML page."""
 
     @app.error_processor
     def _http_error(error: HTTPError) -> Response:
@@ -146,7 +156,9 @@ def install_api_errors(app: APIFlask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_error: RequestEntityTooLarge) -> Response:
         limit = app.config.get("MAX_CONTENT_LENGTH")
-        return domain_error_response(PayloadTooLarge(f"the request body is larger than {limit} bytes"))
+        return domain_error_response(
+            PayloadTooLarge(f"the request body is larger than {limit} bytes")
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
@@ -176,7 +188,7 @@ def health_blueprint(service: str, ready_check: Callable[[], None]) -> APIBluepr
     def readyz() -> Response | dict[str, str]:
         try:
             ready_check()
-        except Exception as error:  # noqa: BLE001 - any failure means not ready
+        except Exception as error:
             _log.warning("not ready", error=str(error))
             return problem_response(
                 {
@@ -233,6 +245,11 @@ def create_service_app(
     return app
 
 
+def list_of(schema: type[BaseModel]) -> Any:
+    """The output schema for a list of ``schema`` (APIFlask takes ``list[X]``; its types do not)."""
+    return list[schema]  # type: ignore[valid-type]
+
+
 def current_principal() -> Principal:
     """The principal the current service request acts for."""
     principal: Principal = g.principal
@@ -249,5 +266,3 @@ def current_settings() -> Settings:
     """The settings of the application handling the current request."""
     settings: Settings = current_app.extensions["tripbot.settings"]
     return settings
-
-

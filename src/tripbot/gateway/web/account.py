@@ -1,7 +1,192 @@
-"""Web pages: account (being written)."""
+"""Web pages: registering, logging in and out, one's profile and personal API tokens."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from collections.abc import Mapping
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from tripbot.events.schemas import (
+    Credentials,
+    InvitationOut,
+    TokenCreate,
+    TokenCreated,
+    UserRegister,
+    UserUpdate,
+)
+from tripbot.gateway import auth
+from tripbot.gateway.i18n import LANGUAGE_COOKIE, select_language
+from tripbot.gateway.web import forms
+from tripbot.gateway.web.forms import FORM, INVALID, FormErrors, message_for
+from tripbot.platform.errors import (
+    Conflict,
+    Gone,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+    status_for,
+)
+from tripbot.platform.web import current_settings
 
 bp = Blueprint("account", __name__)
+forms.install(bp)
+
+
+def _next() -> str:
+    return forms.safe_next(request.values.get("next"), url_for("events.index"))
+
+
+def _preview(code: str | None) -> InvitationOut | None:
+    if not code:
+        return None
+    try:
+        return auth.events().preview_invitation(code)
+    except NotFound:
+        return None
+
+
+def _register_page(form: Mapping[str, str], errors: FormErrors, code: str | None) -> str:
+    return render_template(
+        "account/register.html",
+        form=form,
+        errors=errors,
+        code=code,
+        invitation=_preview(code),
+        by_invitation_only=current_settings().registration == "invitation",
+        next=request.values.get("next", ""),
+        language_labels=forms.LANGUAGE_LABELS,
+    )
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> ResponseReturnValue:
+    """Open an account; with an invitation code, the new account joins its event at once."""
+    if auth.current_user() is not None:
+        return redirect(_next())
+    code = request.values.get("invitation", "").strip() or None
+    if request.method == "GET":
+        return _register_page({"language": select_language()}, {}, code)
+    data: dict[str, object] = forms.filled(request.form, "email", "display_name", "language")
+    data["password"] = request.form.get("password", "")
+    data["invitation_code"] = code
+    result = forms.validate(UserRegister, data)
+    if isinstance(result, dict):
+        return _register_page(request.form, result, code), INVALID
+    try:
+        user = auth.events().register(result)
+    except Conflict as error:
+        return _register_page(request.form, {"email": message_for(error)}, code), INVALID
+    except (PermissionDenied, NotFound, Gone) as error:
+        errors = {FORM: message_for(error)}
+        return _register_page(request.form, errors, code), int(status_for(error))
+    auth.log_in(user)
+    flash(_("Welcome to TripBot, %(name)s!", name=user.display_name), "success")
+    return redirect(_next())
+
+
+def _login_page(form: Mapping[str, str], errors: FormErrors) -> str:
+    return render_template(
+        "account/login.html",
+        form=form,
+        errors=errors,
+        next=request.values.get("next", ""),
+        by_invitation_only=current_settings().registration == "invitation",
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    """Log in with email and password, then go back where the person was going."""
+    if auth.current_user() is not None:
+        return redirect(_next())
+    if request.method == "GET":
+        return _login_page({}, {})
+    data = {"email": request.form.get("email", "").strip(), "password": request.form.get("password", "")}
+    result = forms.validate(Credentials, data)
+    if isinstance(result, dict):
+        return _login_page(request.form, result), INVALID
+    try:
+        user = auth.events().authenticate(result)
+    except NotAuthenticated:
+        return _login_page(request.form, {FORM: _("Wrong email or password.")}), INVALID
+    except TooManyAttempts as error:
+        wait = int(error.extensions.get("retry_after") or 30)
+        message = _("Too many wrong passwords; try again in %(seconds)s seconds.", seconds=wait)
+        return _login_page(request.form, {FORM: message}), 429, {"Retry-After": str(wait)}
+    auth.log_in(user)
+    flash(_("Hello, %(name)s.", name=user.display_name), "success")
+    return redirect(_next())
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    """End the web session."""
+    auth.log_out()
+    flash(_("You have logged out."), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@auth.login_required
+def profile() -> ResponseReturnValue:
+    """See and change one's display name and language."""
+    user = auth.require_user()
+    if request.method == "GET":
+        form = {"display_name": user.display_name, "language": user.language}
+        return render_template("account/profile.html", form=form, errors={}, user=user)
+    data = {
+        "display_name": request.form.get("display_name", "").strip(),
+        "language": request.form.get("language", ""),
+    }
+    result = forms.validate(UserUpdate, data)
+    if isinstance(result, dict):
+        page = render_template("account/profile.html", form=request.form, errors=result, user=user)
+        return page, INVALID
+    updated = auth.events().update_me(result)
+    flash(_("Your profile was saved."), "success")
+    response = redirect(url_for("account.profile"))
+    response.set_cookie(
+        LANGUAGE_COOKIE, updated.language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+    )
+    return response
+
+
+def _tokens_page(errors: FormErrors, form: Mapping[str, str], created: TokenCreated | None = None) -> str:
+    return render_template(
+        "account/tokens.html",
+        tokens=auth.events().tokens(),
+        errors=errors,
+        form=form,
+        created=created,
+    )
+
+
+@bp.get("/account/tokens")
+@auth.login_required
+def tokens() -> ResponseReturnValue:
+    """One's personal API tokens, and a form to make a new one."""
+    return _tokens_page({}, {"name": ""})
+
+
+@bp.post("/account/tokens")
+@auth.login_required
+def create_token() -> ResponseReturnValue:
+    """Make a personal API token and show its secret, this once (it is not kept in the session)."""
+    result = forms.validate(TokenCreate, {"name": request.form.get("name", "").strip()})
+    if isinstance(result, dict):
+        return _tokens_page(result, request.form), INVALID
+    created = auth.events().create_token(result)
+    return _tokens_page({}, {"name": ""}, created), 201
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@auth.login_required
+def revoke_token(token_id: int) -> ResponseReturnValue:
+    """Revoke a personal API token; programs using it stop working."""
+    auth.events().revoke_token(token_id)
+    flash(_("The token was revoked."), "success")
+    return redirect(url_for("account.tokens"))
+
