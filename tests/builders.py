@@ -96,3 +96,42 @@ def a_member(
         )
         assert changed.status_code == 200, changed.text
     return person
+
+
+def an_invitation(
+    http: httpx.Client, event: dict[str, Any], by: Person, **body: Any
+) -> dict[str, Any]:
+    """An invitation link to an event, made by one of its organizers."""
+    response = http.post(f"/api/v1/events/{event['id']}/invitations", json=body, headers=by.headers)
+    assert response.status_code == 201, response.text
+    invitation: dict[str, Any] = response.json()
+    return invitation
+
+
+@dataclass(frozen=True)
+class Cast:
+    """An event with one person of every kind around it."""
+
+    event: dict[str, Any]
+    owner: Person
+    organizer: Person
+    participant: Person
+    outsider: Person
+
+    def person(self, kind: str) -> Person:
+        """The owner, organizer, participant or outsider."""
+        person: Person = getattr(self, kind)
+        return person
+
+
+def a_cast(http: httpx.Client) -> Cast:
+    """An event with its owner, an organizer, a participant, and someone from outside."""
+    owner = a_person(http)
+    event = an_event(http, owner)
+    return Cast(
+        event=event,
+        owner=owner,
+        organizer=a_member(http, event, owner, "organizer"),
+        participant=a_member(http, event, owner),
+        outsider=a_person(http),
+    )

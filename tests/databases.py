@@ -24,8 +24,8 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def worker_id() -> str:
-    """The pytest-xdist worker running this test, or ``main``."""
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """A name unique to this test process, so concurrent runs never share a database."""
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
 def postgres_unavailable_reason() -> str | None:
@@ -73,6 +73,21 @@ def drop_postgres_database(name: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def drop_stale_databases() -> None:
+    """Drop test databases left by runs whose process is gone (a crash or a kill)."""
+    with _admin() as connection:
+        names = [
+            row[0]
+            for row in connection.execute(
+                "SELECT datname FROM pg_database WHERE datname ~ '^tripbot_(test|e2e)_'"
+            )
+        ]
+    for name in names:
+        pid = name.split("_")[3] if name.count("_") >= 4 else ""
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            drop_postgres_database(name)
+
+
 class TestDatabases:
     """Every service's database on one backend, migrated once for the whole session."""
 
@@ -82,6 +97,8 @@ class TestDatabases:
         self.backend = backend
         self.urls: dict[str, str] = {}
         self._names: list[str] = []
+        if backend == "postgresql":
+            drop_stale_databases()
         for service in SERVICES:
             if backend == "postgresql":
                 name = f"tripbot_test_{worker_id()}_{service}"

@@ -19,12 +19,14 @@ from pydantic import (
     model_validator,
 )
 
+from tripbot.platform.identity import EVENT_ROLE_RANK
+
 InstanceRole = Literal["admin", "gear_keeper", "member"]
 EventRole = Literal["owner", "organizer", "participant"]
 EventKind = Literal["excursion", "event"]
 Language = Literal["es", "en"]
 
-ROLE_RANK: dict[str, int] = {"participant": 1, "organizer": 2, "owner": 3}
+ROLE_RANK = EVENT_ROLE_RANK
 """How much an event role may do; a higher rank includes what a lower one may."""
 
 def _known_timezone(value: str) -> str:

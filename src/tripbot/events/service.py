@@ -81,6 +81,7 @@ def _require_admin(uow: UnitOfWork, principal: Principal) -> User:
 def register(uow: UnitOfWork, policy: AccountPolicy, data: UserRegister) -> UserOut:
     """Open an account; the first one becomes the instance's admin."""
     with uow:
+        uow.lock_for_write()
         email = data.email.lower()
         invitation = None
         if data.invitation_code:
@@ -555,6 +556,7 @@ def preview_invitation(uow: UnitOfWork, code: str) -> InvitationOut:
 def accept_invitation(uow: UnitOfWork, principal: Principal, code: str) -> MembershipOut:
     """Join the event an invitation is for; accepting again changes nothing."""
     with uow:
+        uow.lock_for_write()
         user_id = principal.require_user()
         invitation = uow.session.scalar(select(Invitation).where(Invitation.code == code))
         if invitation is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
@@ -60,7 +61,16 @@ def principal() -> Principal:
     user = current_user()
     if user is None:
         return ANONYMOUS
-    return Principal(user_id=user.id, language=user.language)
+    return Principal(user_id=user.id, language=user.language, instance_role=user.role)
+
+
+def event_principal(event_id: int) -> Principal:
+    """The current person with their role in an event, for calls to event-scoped services.
+
+    Non-members get NotFound from the events service, so other services never see them.
+    """
+    membership = events().membership(event_id)
+    return replace(principal(), event_id=event_id, event_role=membership.role)
 
 
 def require_user() -> UserOut:

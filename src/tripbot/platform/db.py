@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -53,12 +53,24 @@ def utcnow() -> datetime:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # The driver's own implicit BEGIN is turned off so that _sqlite_begin decides how to begin.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+WRITE_LOCK = "tripbot_write_lock"
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # A use case that reads and then writes on what it read takes the write lock up front
+    # (BEGIN IMMEDIATE): SQLite cannot upgrade a read transaction once another writer committed.
+    immediate = connection.get_execution_options().get(WRITE_LOCK, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_db_engine(url: str) -> Engine:
@@ -68,6 +80,7 @@ def create_db_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=5)
 
@@ -114,6 +127,11 @@ class UnitOfWork:
     ) -> None:
         self.session.rollback()
         self.session.close()
+
+    def lock_for_write(self) -> None:
+        """Call first in a use case that checks what it will change (availability, uses left):
+        SQLite then takes its write lock at once; PostgreSQL uses row locks as the use case asks."""
+        self.session.connection(execution_options={WRITE_LOCK: True})
 
     def commit(self) -> None:
         """Make the use case's changes durable."""

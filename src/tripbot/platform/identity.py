@@ -7,9 +7,12 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from tripbot.platform.errors import NotAuthenticated
+from tripbot.platform.errors import NotAuthenticated, NotFound, PermissionDenied
 
 INTERNAL_AUTH_SCHEME = "TripBot-Internal"
+
+EVENT_ROLE_RANK: dict[str, int] = {"participant": 1, "organizer": 2, "owner": 3}
+"""The event roles an internal token can carry; a higher rank may do what a lower one may."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,8 +21,10 @@ class Principal:
 
     user_id: int | None = None
     language: str = "es"
+    instance_role: str | None = None
     event_id: int | None = None
     event_role: str | None = None
+    system: bool = False
 
     @property
     def is_anonymous(self) -> bool:
@@ -32,8 +37,27 @@ class Principal:
             raise NotAuthenticated("log in first")
         return self.user_id
 
+    def require_event_role(self, event_id: int, minimum: str, action: str) -> str:
+        """The principal's role in an event if it ranks at least ``minimum``.
+
+        Non-members get NotFound (events are not enumerable); members below the rank get
+        PermissionDenied naming the action.
+        """
+        if self.event_id != event_id or self.event_role not in EVENT_ROLE_RANK:
+            raise NotFound(f"there is no event {event_id}")
+        if EVENT_ROLE_RANK[self.event_role] < EVENT_ROLE_RANK[minimum]:
+            raise PermissionDenied(f"only an event {minimum} or above may {action}")
+        return self.event_role
+
+    def require_system(self) -> None:
+        """Refuse callers other than TripBot's own components (the bot, the gateway's readers)."""
+        if not self.system:
+            raise PermissionDenied("only TripBot's own components may read this")
+
 
 ANONYMOUS = Principal()
+SYSTEM = Principal(system=True)
+"""The principal of TripBot's own components acting for nobody in particular."""
 
 
 class TokenSigner:

@@ -1,17 +1,32 @@
 // Progressive enhancement only: every page works without JavaScript.
 document.addEventListener("DOMContentLoaded", () => {
-  if (!window.M) return;
-  M.Sidenav.init(document.querySelectorAll(".sidenav"));
-  M.FormSelect.init(document.querySelectorAll("select"));
   document.querySelectorAll("[data-copy]").forEach((button) => {
     button.addEventListener("click", () => {
       const target = document.getElementById(button.dataset.copy);
-      if (target && navigator.clipboard) navigator.clipboard.writeText(target.value || target.textContent);
+      if (!target) return;
+      const text = target.value || target.textContent;
+      const done = () => {
+        if (window.M && button.dataset.copied) M.toast({ text: button.dataset.copied, displayLength: 2000 });
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, () => {
+          target.select();
+        });
+      } else {
+        target.select();
+        if (document.execCommand && document.execCommand("copy")) done();
+      }
     });
+  });
+  document.querySelectorAll("input.copy-source").forEach((input) => {
+    input.addEventListener("focus", () => input.select());
   });
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
     form.addEventListener("submit", (event) => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   });
+  if (!window.M) return;
+  M.Sidenav.init(document.querySelectorAll(".sidenav"));
+  M.FormSelect.init(document.querySelectorAll("select:not(.browser-default)"));
 });
