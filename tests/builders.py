@@ -1,4 +1,5 @@
-"""Small builders of test data, going through the public API like a user would."""
+"""Small builders of test data: through the public API like a user would, or through the
+events service's use cases for the service tests."""
 
 from __future__ import annotations
 
@@ -7,6 +8,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from tripbot.events import service
+from tripbot.events.schemas import (
+    EventCreate,
+    EventOut,
+    InvitationCreate,
+    InvitationOut,
+    UserOut,
+    UserRegister,
+)
+from tripbot.platform.db import Database
+from tripbot.platform.identity import Principal
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -135,3 +148,50 @@ def a_cast(http: httpx.Client) -> Cast:
         participant=a_member(http, event, owner),
         outsider=a_person(http),
     )
+
+
+# ---- the events service's use cases, called directly --------------------------------------
+
+
+def as_principal(user: UserOut) -> Principal:
+    """The principal a service call is made for."""
+    return Principal(user_id=user.id, language=user.language)
+
+
+def a_user(database: Database, policy: service.AccountPolicy, **overrides: Any) -> UserOut:
+    """A registered account."""
+    return service.register(database.unit_of_work(), policy, UserRegister(**user_payload(**overrides)))
+
+
+def an_event_of(database: Database, owner: UserOut, **overrides: Any) -> EventOut:
+    """An event owned by someone."""
+    data = EventCreate(**event_payload(**overrides))
+    return service.create_event(database.unit_of_work(), as_principal(owner), data)
+
+
+def an_invitation_to(
+    database: Database, event: EventOut, by: UserOut, **overrides: Any
+) -> InvitationOut:
+    """An invitation link to an event."""
+    data = InvitationCreate(**overrides)
+    return service.create_invitation(database.unit_of_work(), as_principal(by), event.id, data)
+
+
+def a_member_of(
+    database: Database,
+    policy: service.AccountPolicy,
+    event: EventOut,
+    owner: UserOut,
+    role: str = "participant",
+) -> UserOut:
+    """A new account that joined an event with the given role."""
+    user = a_user(database, policy)
+    invitation = an_invitation_to(
+        database, event, owner, role="organizer" if role == "organizer" else "participant"
+    )
+    service.accept_invitation(database.unit_of_work(), as_principal(user), invitation.code)
+    if role == "owner":
+        service.change_member_role(
+            database.unit_of_work(), as_principal(owner), event.id, user.id, "owner"
+        )
+    return user

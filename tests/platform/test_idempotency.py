@@ -22,6 +22,7 @@ def _tables(database: Database) -> tuple[Table, Table]:
 
 def _create_once(database: Database, keys: Table, things: Table, key: str, body: object) -> dict:
     with database.unit_of_work() as uow:
+        uow.lock_for_write()
         previous = claim(uow.session, keys, "user:1", key, body)
         if previous is not None:
             return previous

@@ -6,6 +6,7 @@ from apiflask import APIBlueprint, APIFlask
 from flask import current_app
 
 from tripbot.events import service
+from tripbot.events.models import outbox
 from tripbot.events.schemas import (
     Credentials,
     EventCreate,
@@ -26,6 +27,7 @@ from tripbot.events.schemas import (
     UserUpdate,
 )
 from tripbot.platform.db import Database, UnitOfWork
+from tripbot.platform.outbox import feed_blueprint
 from tripbot.platform.passwords import Passwords
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import (
@@ -232,7 +234,7 @@ def accept_invitation(code: str) -> MembershipOut:
 
 def create_app(settings: Settings, database: Database) -> APIFlask:
     """The events service application."""
-    app = create_service_app("events", settings, database, [bp])
+    app = create_service_app("events", settings, database, [bp, feed_blueprint(outbox)])
     app.extensions["tripbot.account_policy"] = service.AccountPolicy(
         registration=settings.registration,
         login_max_failures=settings.login_max_failures,

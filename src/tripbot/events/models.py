@@ -8,8 +8,11 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from tripbot.platform.db import UTCDateTime, new_metadata, utcnow
+from tripbot.platform.outbox import outbox_table
 
 metadata = new_metadata()
+outbox = outbox_table(metadata)
+"""Changes to events and memberships, read by the bot and the web's activity stream."""
 
 
 class Base(DeclarativeBase):

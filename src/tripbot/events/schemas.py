@@ -29,6 +29,7 @@ Language = Literal["es", "en"]
 ROLE_RANK = EVENT_ROLE_RANK
 """How much an event role may do; a higher rank includes what a lower one may."""
 
+
 def _known_timezone(value: str) -> str:
     try:
         ZoneInfo(value)

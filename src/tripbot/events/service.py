@@ -12,7 +12,7 @@ from typing import Literal
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tripbot.events.models import ApiToken, Event, Invitation, Membership, User
+from tripbot.events.models import ApiToken, Event, Invitation, Membership, User, outbox
 from tripbot.events.schemas import (
     ROLE_RANK,
     Credentials,
@@ -41,6 +41,7 @@ from tripbot.platform.errors import (
     TooManyAttempts,
 )
 from tripbot.platform.identity import Principal
+from tripbot.platform.outbox import record_change
 from tripbot.platform.passwords import Passwords
 
 TOKEN_PREFIX = "tb_"  # noqa: S105 - a marker, not a secret
@@ -55,6 +56,10 @@ class AccountPolicy:
     login_max_failures: int = 5
     login_lockout_seconds: int = 30
     passwords: Passwords = field(default_factory=Passwords)
+
+
+def _changed(uow: UnitOfWork, topic: str, event_id: int, payload: dict[str, object]) -> None:
+    record_change(uow.session, outbox, topic, event_id, {"event_id": event_id, **payload})
 
 
 # ---- users and credentials -------------------------------------------------------------
@@ -338,6 +343,7 @@ def update_event(
             setattr(event, name, value)
         if event.ends_at < event.starts_at:
             raise InvalidInput("ends_at must not be before starts_at", field="ends_at")
+        _changed(uow, "event.updated", event_id, {"changed": sorted(changes)})
         uow.commit()
         return _event_out(event, membership.role, _member_count(uow, event_id))
 
@@ -347,6 +353,7 @@ def delete_event(uow: UnitOfWork, principal: Principal, event_id: int) -> None:
     with uow:
         membership = _membership(uow, event_id, principal.user_id)
         _require_rank(membership, "owner", "delete the event")
+        _changed(uow, "event.deleted", event_id, {"name": membership.event.name})
         uow.session.delete(membership.event)
         uow.commit()
 
@@ -411,6 +418,12 @@ def change_member_role(
             raise PermissionDenied("only an owner may grant or take away ownership")
         if target.role == "owner" and role != "owner" and _owner_count(uow, event_id) == 1:
             raise Conflict("an event must keep at least one owner; name another owner first")
+        _changed(
+            uow,
+            "member.role_changed",
+            event_id,
+            {"user_id": user_id, "from": target.role, "to": role},
+        )
         target.role = role
         uow.commit()
         name = uow.session.get(User, user_id)
@@ -442,6 +455,8 @@ def remove_member(uow: UnitOfWork, principal: Principal, event_id: int, user_id:
             target = found
         if target.role == "owner" and _owner_count(uow, event_id) == 1:
             raise Conflict("an event must keep at least one owner; name another owner first")
+        topic = "member.left" if target is actor else "member.removed"
+        _changed(uow, topic, event_id, {"user_id": target.user_id})
         uow.session.delete(target)
         uow.commit()
 
@@ -494,6 +509,9 @@ def _join(uow: UnitOfWork, invitation: Invitation, user_id: int) -> Membership:
     membership = Membership(event_id=invitation.event_id, user_id=user_id, role=invitation.role)
     uow.session.add(membership)
     uow.session.flush()
+    _changed(
+        uow, "member.joined", invitation.event_id, {"user_id": user_id, "role": invitation.role}
+    )
     return membership
 
 

@@ -70,7 +70,10 @@ def _stored(session: Session, table: Table, scope: str, key: str, digest: str) -
 def claim(
     session: Session, table: Table, scope: str, key: str, payload: Any
 ) -> dict[str, Any] | None:
-    """Claim a key for this transaction; the earlier answer if the key was already used."""
+    """Claim a key for this transaction; the earlier answer if the key was already used.
+
+    Call it first in the use case, after ``uow.lock_for_write()``.
+    """
     if not key or len(key) > MAX_KEY_LENGTH:
         raise InvalidInput(f"{IDEMPOTENCY_HEADER} must be 1 to {MAX_KEY_LENGTH} characters")
     digest = fingerprint(payload)

@@ -6,7 +6,7 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!target) return;
       const text = target.value || target.textContent;
       const done = () => {
-        if (window.M && button.dataset.copied) M.toast({ text: button.dataset.copied, displayLength: 2000 });
+        if (window.M && M.Toast && button.dataset.copied) new M.Toast({ text: button.dataset.copied, displayLength: 2000 });
       };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(text).then(done, () => {

@@ -1,0 +1,96 @@
+"""A live TripBot on a real port, and a real Chromium to drive it (Debian's, never downloaded)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Response, sync_playwright
+from werkzeug.serving import make_server
+
+from tests.conftest import make_settings
+from tests.databases import IN_CI
+from tripbot.system import System, build_embedded
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@dataclass
+class LiveServer:
+    """The embedded system served over HTTP on 127.0.0.1."""
+
+    url: str
+    system: System
+
+
+@dataclass
+class Problems:
+    """What went wrong in a browser context: console errors, page errors, failed requests."""
+
+    messages: list[str] = field(default_factory=list)
+
+    def watch(self, context: BrowserContext) -> BrowserContext:
+        """Record the problems of every page of a context."""
+        context.on("console", self._console)
+        context.on("weberror", lambda error: self.messages.append(f"page error: {error.error}"))
+        context.on("requestfailed", lambda r: self.messages.append(f"failed: {r.url} {r.failure}"))
+        context.on("response", self._response)
+        return context
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type in ("error", "warning"):
+            self.messages.append(f"console {message.type}: {message.text}")
+
+    def _response(self, response: Response) -> None:
+        if response.status >= 500 or (response.status >= 400 and "/static/" in response.url):
+            self.messages.append(f"HTTP {response.status}: {response.url}")
+
+
+def _not_ready(_environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting"]
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """TripBot embedded on SQLite, served by werkzeug in a background thread on a free port."""
+    server = make_server("127.0.0.1", 0, _not_ready, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    system = build_embedded(make_settings(tmp_path, public_url=url))
+    server.app = system.gateway
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url, system)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        system.close()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless; skipped visibly if missing (a failure in CI)."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: install Debian's chromium package to run browser tests"
+        if IN_CI:
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def problems() -> Problems:
+    """The browser problems seen during a test; it should end with none."""
+    return Problems()

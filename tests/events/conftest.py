@@ -1,0 +1,29 @@
+"""Fixtures of the events service tests: its database on both backends and an account policy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tripbot.events.service import AccountPolicy
+from tripbot.platform.db import Database
+from tripbot.platform.passwords import Passwords
+
+FAST_PASSWORDS = Passwords("fast")
+
+
+@pytest.fixture
+def database(database_urls: dict[str, str]) -> Iterator[Database]:
+    """The events service's migrated, empty database on the test's backend."""
+    db = Database(database_urls["events"])
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def policy() -> AccountPolicy:
+    """Open registration, three wrong passwords before the 30-second lock, cheap hashing."""
+    return AccountPolicy(
+        registration="open", login_max_failures=3, login_lockout_seconds=30, passwords=FAST_PASSWORDS
+    )

@@ -1,0 +1,710 @@
+"""The events service's use cases, called directly over a real database (both backends)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from tests.builders import (
+    PASSWORD,
+    a_member_of,
+    a_user,
+    an_event_of,
+    an_invitation_to,
+    as_principal,
+    user_payload,
+)
+from tests.events.conftest import FAST_PASSWORDS
+from tripbot.events import service
+from tripbot.events.models import ApiToken, Event, Invitation, Membership, User
+from tripbot.events.schemas import (
+    Credentials,
+    EventOut,
+    EventUpdate,
+    TokenCreate,
+    UserOut,
+    UserRegister,
+    UserUpdate,
+)
+from tripbot.platform.db import Database
+from tripbot.platform.errors import (
+    Conflict,
+    Gone,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+)
+from tripbot.platform.identity import ANONYMOUS, Principal
+from tripbot.platform.passwords import Passwords
+
+Policy = service.AccountPolicy
+
+
+def _count(database: Database, model: type[object]) -> int:
+    with database.unit_of_work() as uow:
+        return uow.session.scalar(select(func.count()).select_from(model)) or 0  # type: ignore[arg-type]
+
+
+def _register(database: Database, policy: Policy, **overrides: object) -> UserOut:
+    return service.register(database.unit_of_work(), policy, UserRegister(**user_payload(**overrides)))
+
+
+def _login(database: Database, policy: Policy, email: str, password: str = PASSWORD) -> UserOut:
+    credentials = Credentials(email=email, password=password)
+    return service.authenticate(database.unit_of_work(), policy, credentials)
+
+
+def _set(database: Database, model: type[object], values: dict[str, object]) -> None:
+    with database.unit_of_work() as uow:
+        uow.session.execute(update(model).values(**values))  # type: ignore[arg-type]
+        uow.commit()
+
+
+# ---- accounts -----------------------------------------------------------------------------
+
+
+def test_the_first_account_is_admin_and_the_next_ones_members(
+    database: Database, policy: Policy
+) -> None:
+    first = a_user(database, policy)
+    second = a_user(database, policy)
+    assert (first.role, second.role) == ("admin", "member")
+
+
+def test_passwords_are_stored_as_argon2id_hashes(database: Database, policy: Policy) -> None:
+    user = a_user(database, policy)
+    with database.unit_of_work() as uow:
+        stored = uow.session.get(User, user.id)
+        assert stored is not None
+        assert stored.password_hash.startswith("$argon2id$")
+        assert PASSWORD not in stored.password_hash
+
+
+def test_emails_are_kept_in_lower_case_and_unique(database: Database, policy: Policy) -> None:
+    user = _register(database, policy, email="Ana.Lopez@Club.Example")
+    assert user.email == "ana.lopez@club.example"
+    with pytest.raises(Conflict, match="already exists") as raised:
+        _register(database, policy, email="ANA.LOPEZ@club.example")
+    assert raised.value.extensions == {"field": "email"}
+    assert _count(database, User) == 1
+
+
+def test_invitation_only_registration_needs_an_invitation(
+    database: Database, policy: Policy
+) -> None:
+    closed = Policy(registration="invitation", passwords=FAST_PASSWORDS)
+    with pytest.raises(PermissionDenied, match="only through an invitation"):
+        _register(database, closed)
+    with pytest.raises(PermissionDenied):
+        _register(database, closed, invitation_code="")
+    assert _count(database, User) == 0
+
+
+def test_registering_with_an_invitation_joins_its_event(
+    database: Database, policy: Policy
+) -> None:
+    owner = a_user(database, policy)
+    event = an_event_of(database, owner)
+    invitation = an_invitation_to(database, event, owner, role="organizer")
+    closed = Policy(registration="invitation", passwords=FAST_PASSWORDS)
+    newcomer = _register(database, closed, invitation_code=invitation.code)
+    members = service.list_members(database.unit_of_work(), as_principal(owner), event.id)
+    assert {(m.user_id, m.role) for m in members} == {(owner.id, "owner"), (newcomer.id, "organizer")}
+    assert service.preview_invitation(database.unit_of_work(), invitation.code).uses == 1
+
+
+def _used(database: Database, invitation_code: str) -> None:
+    _set(database, Invitation, {"uses": 1})
+
+
+def _expired(database: Database, invitation_code: str) -> None:
+    _set(database, Invitation, {"expires_at": datetime.now(UTC) - timedelta(seconds=1)})
+
+
+def _revoked(database: Database, invitation_code: str) -> None:
+    _set(database, Invitation, {"revoked_at": datetime.now(UTC)})
+
+
+SPOILERS = {
+    "used": (_used, "already been used"),
+    "expired": (_expired, "expired"),
+    "revoked": (_revoked, "revoked"),
+}
+
+
+@pytest.mark.parametrize("how", sorted(SPOILERS))
+def test_registering_with_an_unusable_invitation_creates_nobody(
+    database: Database, policy: Policy, how: str
+) -> None:
+    owner = a_user(database, policy)
+    invitation = an_invitation_to(database, an_event_of(database, owner), owner)
+    spoil, reason = SPOILERS[how]
+    spoil(database, invitation.code)
+    with pytest.raises(Gone, match=reason):
+        _register(database, policy, invitation_code=invitation.code)
+    assert _count(database, User) == 1
+    assert _count(database, Membership) == 1
+
+
+def test_registering_with_an_unknown_invitation_creates_nobody(
+    database: Database, policy: Policy
+) -> None:
+    with pytest.raises(NotFound, match="no such invitation"):
+        _register(database, policy, invitation_code="no-such-code")
+    assert _count(database, User) == 0
+
+
+def test_a_refused_registration_does_not_use_up_the_invitation(
+    database: Database, policy: Policy
+) -> None:
+    owner = a_user(database, policy, email="owner@club.example")
+    invitation = an_invitation_to(database, an_event_of(database, owner), owner)
+    with pytest.raises(Conflict):
+        _register(database, policy, email="owner@club.example", invitation_code=invitation.code)
+    assert service.preview_invitation(database.unit_of_work(), invitation.code).uses == 0
+    assert _count(database, Membership) == 1
+
+
+# ---- logging in ---------------------------------------------------------------------------
+
+
+def test_the_right_password_logs_in_whatever_the_email_case(
+    database: Database, policy: Policy
+) -> None:
+    user = _register(database, policy, email="ana@club.example")
+    assert _login(database, policy, "ANA@Club.example").id == user.id
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [("ana@club.example", "wrong password!"), ("nobody@club.example", PASSWORD)],
+    ids=["wrong-password", "unknown-email"],
+)
+def test_a_wrong_email_or_password_says_the_same(
+    database: Database, policy: Policy, email: str, password: str
+) -> None:
+    _register(database, policy, email="ana@club.example")
+    with pytest.raises(NotAuthenticated, match="^wrong email or password$"):
+        _login(database, policy, email, password)
+
+
+def test_repeated_wrong_passwords_lock_the_account_for_a_while(
+    database: Database, policy: Policy
+) -> None:
+    user = a_user(database, policy)
+    for _ in range(policy.login_max_failures):
+        with pytest.raises(NotAuthenticated):
+            _login(database, policy, user.email, "wrong password!")
+    with pytest.raises(TooManyAttempts, match="try again in 30 seconds") as raised:
+        _login(database, policy, user.email)  # even the right password waits
+    assert raised.value.extensions == {"retry_after": 30}
+
+
+def test_each_lock_is_twice_as_long_as_the_last_up_to_fifteen_minutes(
+    database: Database, policy: Policy
+) -> None:
+    user = a_user(database, policy)
+    waits = []
+    for _ in range(policy.login_max_failures - 1):
+        with pytest.raises(NotAuthenticated):
+            _login(database, policy, user.email, "wrong password!")
+    for _ in range(7):
+        with pytest.raises(NotAuthenticated):
+            _login(database, policy, user.email, "wrong password!")
+        with pytest.raises(TooManyAttempts) as raised:
+            _login(database, policy, user.email, "wrong password!")
+        waits.append(raised.value.extensions["retry_after"])
+        _set(database, User, {"locked_until": datetime.now(UTC) - timedelta(seconds=1)})
+    assert waits == [30, 60, 120, 240, 480, 900, 900]
+
+
+def test_the_right_password_after_the_lock_resets_the_count(
+    database: Database, policy: Policy
+) -> None:
+    user = a_user(database, policy)
+    for _ in range(policy.login_max_failures):
+        with pytest.raises(NotAuthenticated):
+            _login(database, policy, user.email, "wrong password!")
+    _set(database, User, {"locked_until": datetime.now(UTC) - timedelta(seconds=1)})
+    assert _login(database, policy, user.email).id == user.id
+    for _ in range(policy.login_max_failures - 1):
+        with pytest.raises(NotAuthenticated):
+            _login(database, policy, user.email, "wrong password!")
+    assert _login(database, policy, user.email).id == user.id
+
+
+def test_old_hashes_are_upgraded_at_login(database: Database, policy: Policy) -> None:
+    user = a_user(database, policy)
+    strong = Policy(passwords=Passwords("strong"))
+    _login(database, strong, user.email)
+    with database.unit_of_work() as uow:
+        stored = uow.session.get(User, user.id)
+        assert stored is not None
+        assert not strong.passwords.needs_rehash(stored.password_hash)
+    assert _login(database, strong, user.email).id == user.id
+
+
+# ---- one's own account and the instance's accounts ---------------------------------------
+
+
+def test_people_change_their_name_and_language(database: Database, policy: Policy) -> None:
+    user = a_user(database, policy)
+    me = as_principal(user)
+    changed = service.update_me(
+        database.unit_of_work(), me, UserUpdate(display_name="Ana", language="en")
+    )
+    assert (changed.display_name, changed.language) == ("Ana", "en")
+    assert service.get_me(database.unit_of_work(), me) == changed
+
+
+@pytest.mark.parametrize("field", ["display_name", "language"])
+def test_a_name_or_language_cannot_be_emptied(
+    database: Database, policy: Policy, field: str
+) -> None:
+    user = a_user(database, policy)
+    with pytest.raises(InvalidInput, match=f"{field} cannot be empty"):
+        service.update_me(database.unit_of_work(), as_principal(user), UserUpdate(**{field: None}))
+    assert service.get_me(database.unit_of_work(), as_principal(user)) == user
+
+
+@pytest.mark.parametrize(
+    ("principal", "error"),
+    [(ANONYMOUS, "log in first"), (Principal(user_id=999), "no longer exists")],
+    ids=["anonymous", "deleted-account"],
+)
+def test_only_existing_accounts_have_a_me(
+    database: Database, principal: Principal, error: str
+) -> None:
+    with pytest.raises(NotAuthenticated, match=error):
+        service.get_me(database.unit_of_work(), principal)
+
+
+def test_only_admins_list_accounts(database: Database, policy: Policy) -> None:
+    admin = a_user(database, policy)
+    member = a_user(database, policy)
+    listed = service.list_users(database.unit_of_work(), as_principal(admin))
+    assert [u.id for u in listed] == [admin.id, member.id]
+    with pytest.raises(PermissionDenied, match="only an administrator"):
+        service.list_users(database.unit_of_work(), as_principal(member))
+
+
+def test_admins_give_instance_roles(database: Database, policy: Policy) -> None:
+    admin = a_user(database, policy)
+    member = a_user(database, policy)
+    uow = database.unit_of_work
+    assert service.change_user_role(uow(), as_principal(admin), member.id, "gear_keeper").role == (
+        "gear_keeper"
+    )
+    with pytest.raises(PermissionDenied):
+        service.change_user_role(uow(), as_principal(member), admin.id, "member")
+    with pytest.raises(NotFound, match="no user 999"):
+        service.change_user_role(uow(), as_principal(admin), 999, "member")
+
+
+def test_the_instance_keeps_an_admin(database: Database, policy: Policy) -> None:
+    admin = a_user(database, policy)
+    other = a_user(database, policy)
+    uow = database.unit_of_work
+    with pytest.raises(Conflict, match="at least one administrator"):
+        service.change_user_role(uow(), as_principal(admin), admin.id, "member")
+    assert service.get_me(uow(), as_principal(admin)).role == "admin"
+    service.change_user_role(uow(), as_principal(admin), other.id, "admin")
+    assert service.change_user_role(uow(), as_principal(other), admin.id, "member").role == "member"
+
+
+# ---- personal API tokens ------------------------------------------------------------------
+
+
+def test_a_token_is_shown_once_and_stored_only_hashed(database: Database, policy: Policy) -> None:
+    user = a_user(database, policy)
+    created = service.create_token(database.unit_of_work(), as_principal(user), TokenCreate(name="CLI"))
+    assert created.token.startswith("tb_")
+    assert created.prefix == created.token[:10]
+    with database.unit_of_work() as uow:
+        stored = uow.session.scalars(select(ApiToken)).one()
+        assert stored.token_hash == hashlib.sha256(created.token.encode()).hexdigest()
+        assert created.token not in (stored.token_hash, stored.prefix, stored.name)
+    listed = service.list_tokens(database.unit_of_work(), as_principal(user))
+    assert [(t.id, t.name, t.prefix) for t in listed] == [(created.id, "CLI", created.prefix)]
+    assert "token" not in listed[0].model_dump()
+
+
+def test_a_token_resolves_to_its_owner_until_revoked(database: Database, policy: Policy) -> None:
+    user = a_user(database, policy)
+    me = as_principal(user)
+    created = service.create_token(database.unit_of_work(), me, TokenCreate())
+    assert service.resolve_token(database.unit_of_work(), created.token) == user
+    assert service.list_tokens(database.unit_of_work(), me)[0].last_used_at is not None
+    service.revoke_token(database.unit_of_work(), me, created.id)
+    with pytest.raises(NotAuthenticated, match="unknown or revoked"):
+        service.resolve_token(database.unit_of_work(), created.token)
+    assert service.list_tokens(database.unit_of_work(), me) == []
+    with pytest.raises(NotFound):
+        service.revoke_token(database.unit_of_work(), me, created.id)
+
+
+@pytest.mark.parametrize("token", ["tb_unknown", "x", "tb_" + "a" * 5000, "tb_\x00"])
+def test_unknown_tokens_do_not_resolve(database: Database, token: str) -> None:
+    with pytest.raises(NotAuthenticated, match="unknown or revoked"):
+        service.resolve_token(database.unit_of_work(), token)
+
+
+def test_nobody_revokes_or_sees_the_tokens_of_others(database: Database, policy: Policy) -> None:
+    owner = a_user(database, policy)
+    other = a_user(database, policy)
+    created = service.create_token(database.unit_of_work(), as_principal(owner), TokenCreate())
+    with pytest.raises(NotFound, match=f"no token {created.id}"):
+        service.revoke_token(database.unit_of_work(), as_principal(other), created.id)
+    assert service.list_tokens(database.unit_of_work(), as_principal(other)) == []
+    assert service.resolve_token(database.unit_of_work(), created.token).id == owner.id
+
+
+# ---- events ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cast:
+    """An event with one account of every kind around it."""
+
+    event: EventOut
+    owner: UserOut
+    organizer: UserOut
+    participant: UserOut
+    outsider: UserOut
+
+    def of(self, kind: str) -> Principal:
+        """The principal of the owner, organizer, participant or outsider."""
+        user: UserOut = getattr(self, kind)
+        return as_principal(user)
+
+
+@pytest.fixture
+def cast(database: Database, policy: Policy) -> Cast:
+    """An event, its owner, an organizer, a participant, and an outsider."""
+    owner = a_user(database, policy)
+    event = an_event_of(database, owner)
+    return Cast(
+        event=event,
+        owner=owner,
+        organizer=a_member_of(database, policy, event, owner, "organizer"),
+        participant=a_member_of(database, policy, event, owner),
+        outsider=a_user(database, policy),
+    )
+
+
+def test_an_event_is_created_with_its_creator_as_owner_and_times_in_utc(
+    database: Database, policy: Policy
+) -> None:
+    owner = a_user(database, policy)
+    event = an_event_of(database, owner, starts_at="2027-05-01T08:00:00+02:00")
+    assert (event.my_role, event.member_count) == ("owner", 1)
+    assert event.starts_at == datetime(2027, 5, 1, 6, tzinfo=UTC)
+    assert event.starts_at.utcoffset() == timedelta(0)
+    assert service.get_event(database.unit_of_work(), as_principal(owner), event.id) == event
+
+
+def test_people_list_only_their_events_soonest_first(database: Database, policy: Policy) -> None:
+    ana, luis = a_user(database, policy), a_user(database, policy)
+    later = an_event_of(database, ana, starts_at="2027-06-01T08:00:00Z", ends_at="2027-06-01T09:00:00Z")
+    sooner = an_event_of(database, ana, starts_at="2027-05-01T08:00:00Z")
+    an_event_of(database, luis)
+    a_member_of(database, policy, later, ana)
+    listed = service.list_events(database.unit_of_work(), as_principal(ana))
+    assert [(e.id, e.member_count) for e in listed] == [(sooner.id, 1), (later.id, 2)]
+
+
+@pytest.mark.parametrize("kind", ["owner", "organizer", "participant"])
+def test_members_see_the_event_with_their_role(database: Database, cast: Cast, kind: str) -> None:
+    event = service.get_event(database.unit_of_work(), cast.of(kind), cast.event.id)
+    assert (event.my_role, event.member_count) == (kind, 3)
+
+
+@pytest.mark.parametrize(
+    "use_case", [service.get_event, service.list_members, service.get_membership]
+)
+def test_events_of_others_do_not_exist_for_outsiders(
+    database: Database, cast: Cast, use_case: object
+) -> None:
+    call = use_case  # type: ignore[assignment]
+    with pytest.raises(NotFound, match=f"^there is no event {cast.event.id}$"):
+        call(database.unit_of_work(), cast.of("outsider"), cast.event.id)  # type: ignore[operator]
+    with pytest.raises(NotFound, match="^there is no event 999$"):
+        call(database.unit_of_work(), cast.of("owner"), 999)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(("kind", "allowed"), [("owner", True), ("organizer", True), ("participant", False)])
+def test_owners_and_organizers_change_the_event(
+    database: Database, cast: Cast, kind: str, allowed: bool
+) -> None:
+    change = EventUpdate(name="Picos de Europa", currency="usd")
+    if allowed:
+        event = service.update_event(database.unit_of_work(), cast.of(kind), cast.event.id, change)
+        assert (event.name, event.currency) == ("Picos de Europa", "USD")
+    else:
+        with pytest.raises(PermissionDenied, match="only an event organizer or above"):
+            service.update_event(database.unit_of_work(), cast.of(kind), cast.event.id, change)
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        (EventUpdate(ends_at=datetime(2027, 4, 1, tzinfo=UTC)), "ends_at must not be before"),
+        (EventUpdate(starts_at=datetime(2028, 1, 1, tzinfo=UTC)), "ends_at must not be before"),
+        (EventUpdate(name=None), "name cannot be empty"),
+        (EventUpdate(name="Renamed", starts_at=None), "starts_at cannot be empty"),
+    ],
+)
+def test_a_refused_change_leaves_the_event_as_it_was(
+    database: Database, cast: Cast, change: EventUpdate, error: str
+) -> None:
+    with pytest.raises(InvalidInput, match=error):
+        service.update_event(database.unit_of_work(), cast.of("owner"), cast.event.id, change)
+    assert service.get_event(database.unit_of_work(), cast.of("owner"), cast.event.id) == cast.event
+
+
+def test_only_owners_delete_an_event_and_everything_in_it_goes(
+    database: Database, cast: Cast
+) -> None:
+    an_invitation_to(database, cast.event, cast.owner)
+    for kind in ("organizer", "participant"):
+        with pytest.raises(PermissionDenied, match="only an event owner"):
+            service.delete_event(database.unit_of_work(), cast.of(kind), cast.event.id)
+    with pytest.raises(NotFound):
+        service.delete_event(database.unit_of_work(), cast.of("outsider"), cast.event.id)
+    service.delete_event(database.unit_of_work(), cast.of("owner"), cast.event.id)
+    assert (_count(database, Event), _count(database, Membership), _count(database, Invitation)) == (
+        0,
+        0,
+        0,
+    )
+
+
+# ---- members and roles -------------------------------------------------------------------
+
+
+def test_members_are_listed_owners_first(database: Database, cast: Cast) -> None:
+    members = service.list_members(database.unit_of_work(), cast.of("participant"), cast.event.id)
+    assert [(m.user_id, m.role) for m in members] == [
+        (cast.owner.id, "owner"),
+        (cast.organizer.id, "organizer"),
+        (cast.participant.id, "participant"),
+    ]
+    assert members[0].display_name == cast.owner.display_name
+
+
+ROLE_CHANGES = [
+    # actor, target, new role, expected error (None: allowed)
+    ("owner", "participant", "organizer", None),
+    ("owner", "participant", "owner", None),
+    ("owner", "organizer", "participant", None),
+    ("organizer", "participant", "organizer", None),
+    ("organizer", "organizer", "participant", None),
+    ("organizer", "participant", "owner", PermissionDenied),
+    ("organizer", "owner", "organizer", PermissionDenied),
+    ("organizer", "organizer", "owner", PermissionDenied),
+    ("participant", "participant", "organizer", PermissionDenied),
+    ("participant", "organizer", "participant", PermissionDenied),
+    ("outsider", "participant", "organizer", NotFound),
+    ("owner", "outsider", "participant", NotFound),
+]
+
+
+@pytest.mark.parametrize(("actor", "target", "role", "error"), ROLE_CHANGES)
+def test_who_may_change_which_roles(
+    database: Database,
+    cast: Cast,
+    actor: str,
+    target: str,
+    role: str,
+    error: type[Exception] | None,
+) -> None:
+    target_id = getattr(cast, target).id
+    before = service.list_members(database.unit_of_work(), cast.of("owner"), cast.event.id)
+    if error is None:
+        changed = service.change_member_role(
+            database.unit_of_work(), cast.of(actor), cast.event.id, target_id, role
+        )
+        assert (changed.user_id, changed.role) == (target_id, role)
+    else:
+        with pytest.raises(error):
+            service.change_member_role(
+                database.unit_of_work(), cast.of(actor), cast.event.id, target_id, role
+            )
+        after = service.list_members(database.unit_of_work(), cast.of("owner"), cast.event.id)
+        assert after == before
+
+
+def test_an_event_always_keeps_an_owner(database: Database, cast: Cast) -> None:
+    uow, event_id = database.unit_of_work, cast.event.id
+    with pytest.raises(Conflict, match="at least one owner"):
+        service.change_member_role(uow(), cast.of("owner"), event_id, cast.owner.id, "organizer")
+    with pytest.raises(Conflict, match="at least one owner"):
+        service.remove_member(uow(), cast.of("owner"), event_id, cast.owner.id)
+    assert service.get_membership(uow(), cast.of("owner"), event_id).role == "owner"
+    service.change_member_role(uow(), cast.of("owner"), event_id, cast.organizer.id, "owner")
+    service.change_member_role(uow(), cast.of("organizer"), event_id, cast.owner.id, "participant")
+    with pytest.raises(Conflict):
+        service.remove_member(uow(), cast.of("organizer"), event_id, cast.organizer.id)
+    assert service.get_membership(uow(), cast.of("owner"), event_id).role == "participant"
+
+
+REMOVALS = [
+    # actor, target, expected error (None: allowed)
+    ("participant", "participant", None),
+    ("organizer", "organizer", None),
+    ("organizer", "participant", None),
+    ("owner", "organizer", None),
+    ("participant", "organizer", PermissionDenied),
+    ("organizer", "owner", PermissionDenied),
+    ("outsider", "participant", NotFound),
+    ("owner", "outsider", NotFound),
+]
+
+
+@pytest.mark.parametrize(("actor", "target", "error"), REMOVALS)
+def test_who_may_remove_whom(
+    database: Database, cast: Cast, actor: str, target: str, error: type[Exception] | None
+) -> None:
+    target_user: UserOut = getattr(cast, target)
+    call = (database.unit_of_work(), cast.of(actor), cast.event.id, target_user.id)
+    if error is None:
+        service.remove_member(*call)
+        with pytest.raises(NotFound):
+            service.get_event(database.unit_of_work(), as_principal(target_user), cast.event.id)
+    else:
+        with pytest.raises(error):
+            service.remove_member(*call)
+        assert _count(database, Membership) == 3
+
+
+# ---- invitations ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "error"),
+    [("owner", None), ("organizer", None), ("participant", PermissionDenied), ("outsider", NotFound)],
+)
+def test_owners_and_organizers_invite(
+    database: Database, cast: Cast, kind: str, error: type[Exception] | None
+) -> None:
+    by: UserOut = getattr(cast, kind)
+    if error is None:
+        invitation = an_invitation_to(database, cast.event, by, role="organizer", max_uses=5)
+        assert (invitation.role, invitation.max_uses, invitation.uses) == ("organizer", 5, 0)
+        assert invitation.usable
+        assert invitation.event_name == cast.event.name
+        assert timedelta(hours=167) < invitation.expires_at - datetime.now(UTC) <= timedelta(hours=168)
+        listed = service.list_invitations(database.unit_of_work(), cast.of(kind), cast.event.id)
+        assert [i.code for i in listed] == [invitation.code]
+    else:
+        with pytest.raises(error):
+            an_invitation_to(database, cast.event, by)
+        with pytest.raises(error):
+            service.list_invitations(database.unit_of_work(), cast.of(kind), cast.event.id)
+        assert _count(database, Invitation) == 2  # the two the cast was built with
+
+
+def test_invitations_are_listed_newest_first(database: Database, cast: Cast) -> None:
+    first = an_invitation_to(database, cast.event, cast.owner)
+    second = an_invitation_to(database, cast.event, cast.owner)
+    listed = service.list_invitations(database.unit_of_work(), cast.of("owner"), cast.event.id)
+    assert [i.code for i in listed[:2]] == [second.code, first.code]
+
+
+def test_an_invitation_is_accepted_once_and_again_changes_nothing(
+    database: Database, policy: Policy, cast: Cast
+) -> None:
+    invitation = an_invitation_to(database, cast.event, cast.owner, max_uses=2)
+    guest = a_user(database, policy)
+    for _ in range(2):
+        joined = service.accept_invitation(database.unit_of_work(), as_principal(guest), invitation.code)
+        assert (joined.event_id, joined.user_id, joined.role) == (cast.event.id, guest.id, "participant")
+    assert service.preview_invitation(database.unit_of_work(), invitation.code).uses == 1
+
+
+def test_a_member_accepting_keeps_their_role(database: Database, cast: Cast) -> None:
+    invitation = an_invitation_to(database, cast.event, cast.owner)
+    joined = service.accept_invitation(database.unit_of_work(), cast.of("owner"), invitation.code)
+    assert joined.role == "owner"
+    assert service.preview_invitation(database.unit_of_work(), invitation.code).uses == 0
+
+
+def test_a_multi_use_invitation_lets_in_as_many_as_it_says(
+    database: Database, policy: Policy, cast: Cast
+) -> None:
+    invitation = an_invitation_to(database, cast.event, cast.owner, max_uses=2)
+    for _ in range(2):
+        service.accept_invitation(
+            database.unit_of_work(), as_principal(a_user(database, policy)), invitation.code
+        )
+    late = a_user(database, policy)
+    with pytest.raises(Gone, match="already been used"):
+        service.accept_invitation(database.unit_of_work(), as_principal(late), invitation.code)
+    preview = service.preview_invitation(database.unit_of_work(), invitation.code)
+    assert (preview.uses, preview.usable) == (2, False)
+
+
+@pytest.mark.parametrize("how", sorted(SPOILERS))
+def test_an_unusable_invitation_is_gone(
+    database: Database, policy: Policy, cast: Cast, how: str
+) -> None:
+    invitation = an_invitation_to(database, cast.event, cast.owner)
+    spoil, reason = SPOILERS[how]
+    with database.unit_of_work() as uow:  # spoil only this invitation, not the cast's
+        uow.session.execute(
+            update(Invitation).where(Invitation.code != invitation.code).values(max_uses=100)
+        )
+        uow.commit()
+    spoil(database, invitation.code)
+    guest = a_user(database, policy)
+    with pytest.raises(Gone, match=reason):
+        service.accept_invitation(database.unit_of_work(), as_principal(guest), invitation.code)
+    assert service.preview_invitation(database.unit_of_work(), invitation.code).usable is False
+    assert _count(database, Membership) == 3
+
+
+def test_revoking_stops_an_invitation(database: Database, policy: Policy, cast: Cast) -> None:
+    invitation = an_invitation_to(database, cast.event, cast.owner)
+    for kind, error in (("participant", PermissionDenied), ("outsider", NotFound)):
+        with pytest.raises(error):
+            service.revoke_invitation(database.unit_of_work(), cast.of(kind), cast.event.id, invitation.code)
+    assert service.preview_invitation(database.unit_of_work(), invitation.code).usable
+    service.revoke_invitation(database.unit_of_work(), cast.of("organizer"), cast.event.id, invitation.code)
+    service.revoke_invitation(database.unit_of_work(), cast.of("owner"), cast.event.id, invitation.code)
+    with pytest.raises(Gone, match="revoked"):
+        service.accept_invitation(
+            database.unit_of_work(), as_principal(a_user(database, policy)), invitation.code
+        )
+
+
+def test_an_invitation_is_revoked_only_through_its_own_event(
+    database: Database, policy: Policy, cast: Cast
+) -> None:
+    invitation = an_invitation_to(database, cast.event, cast.owner)
+    own_event = an_event_of(database, cast.outsider)
+    with pytest.raises(NotFound, match="no such invitation"):
+        service.revoke_invitation(database.unit_of_work(), cast.of("outsider"), own_event.id, invitation.code)
+    assert service.preview_invitation(database.unit_of_work(), invitation.code).usable
+
+
+@pytest.mark.parametrize("code", ["no-such-code", "", "\x00", "x" * 500, "a b/c?d"])
+def test_unknown_invitation_codes_are_not_found(database: Database, cast: Cast, code: str) -> None:
+    uow = database.unit_of_work
+    with pytest.raises(NotFound, match="no such invitation"):
+        service.preview_invitation(uow(), code)
+    with pytest.raises(NotFound, match="no such invitation"):
+        service.accept_invitation(uow(), cast.of("outsider"), code)
+    with pytest.raises(NotFound, match="no such invitation"):
+        service.revoke_invitation(uow(), cast.of("owner"), cast.event.id, code)
+
+
+def test_accepting_needs_an_account(database: Database, cast: Cast) -> None:
+    invitation = an_invitation_to(database, cast.event, cast.owner)
+    with pytest.raises(NotAuthenticated):
+        service.accept_invitation(database.unit_of_work(), ANONYMOUS, invitation.code)
