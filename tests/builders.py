@@ -160,7 +160,9 @@ def as_principal(user: UserOut) -> Principal:
 
 def a_user(database: Database, policy: service.AccountPolicy, **overrides: Any) -> UserOut:
     """A registered account."""
-    return service.register(database.unit_of_work(), policy, UserRegister(**user_payload(**overrides)))
+    return service.register(
+        database.unit_of_work(), policy, UserRegister(**user_payload(**overrides))
+    )
 
 
 def an_event_of(database: Database, owner: UserOut, **overrides: Any) -> EventOut:

@@ -61,12 +61,26 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
 
 
-@pytest.fixture
-def system(settings: Settings, database_urls: dict[str, str]) -> Iterator[System]:
-    """The whole system in process (embedded mode) on the test's backend."""
-    built = build_embedded(settings, database_urls, run_migrations=False)
+@pytest.fixture(scope="session")
+def _systems(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, System]]:
+    built: dict[str, System] = {}
     yield built
-    built.close()
+    for system in built.values():
+        system.close()
+
+
+@pytest.fixture
+def system(
+    backend: str, database_urls: dict[str, str], _systems: dict[str, System], tmp_path: Path
+) -> System:
+    """The whole system in process (embedded mode) on the test's backend, with empty databases.
+
+    Built once per backend: it keeps no state between requests but what is in its databases.
+    """
+    if backend not in _systems:
+        settings = make_settings(tmp_path.parent)
+        _systems[backend] = build_embedded(settings, database_urls, run_migrations=False)
+    return _systems[backend]
 
 
 @pytest.fixture

@@ -35,4 +35,6 @@ def invalid_fields(body: dict[str, Any]) -> set[str]:
 
 
 def _text(response: httpx.Response | TestResponse) -> str:
-    return response.text if isinstance(response, httpx.Response) else response.get_data(as_text=True)
+    return (
+        response.text if isinstance(response, httpx.Response) else response.get_data(as_text=True)
+    )

@@ -7,5 +7,5 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+unknown"
 
-SERVICES = ("events",)
+SERVICES = ("events", "routes", "gear", "ledger", "agenda")
 """The domain services, in the order they are started and migrated."""

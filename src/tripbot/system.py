@@ -12,8 +12,12 @@ from pathlib import Path
 from apiflask import APIFlask
 
 from tripbot import SERVICES
-from tripbot.events import MIGRATIONS as EVENTS_MIGRATIONS
-from tripbot.events.api import create_app as create_events_app
+from tripbot import agenda, events, gear, ledger, routes
+from tripbot.agenda import api as agenda_api
+from tripbot.events import api as events_api
+from tripbot.gear import api as gear_api
+from tripbot.ledger import api as ledger_api
+from tripbot.routes import api as routes_api
 from tripbot.gateway.app import create_gateway
 from tripbot.gateway.services import Services
 from tripbot.platform.client import ServiceConnection
@@ -33,7 +37,11 @@ class ServiceDefinition:
 
 
 DEFINITIONS: dict[str, ServiceDefinition] = {
-    "events": ServiceDefinition("events", create_events_app, EVENTS_MIGRATIONS),
+    "events": ServiceDefinition("events", events_api.create_app, events.MIGRATIONS),
+    "routes": ServiceDefinition("routes", routes_api.create_app, routes.MIGRATIONS),
+    "gear": ServiceDefinition("gear", gear_api.create_app, gear.MIGRATIONS),
+    "ledger": ServiceDefinition("ledger", ledger_api.create_app, ledger.MIGRATIONS),
+    "agenda": ServiceDefinition("agenda", agenda_api.create_app, agenda.MIGRATIONS),
 }
 assert tuple(DEFINITIONS) == SERVICES
 

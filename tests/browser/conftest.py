@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Response, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Request,
+    Response,
+    sync_playwright,
+)
 from werkzeug.serving import make_server
 
 from tests.conftest import make_settings
@@ -17,6 +24,11 @@ from tests.databases import IN_CI
 from tripbot.system import System, build_embedded
 
 CHROMIUM = Path("/usr/bin/chromium")
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation(`${event.violatedDirective} ${event.blockedURI}`);
+});
+"""
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -36,15 +48,25 @@ class Problems:
 
     def watch(self, context: BrowserContext) -> BrowserContext:
         """Record the problems of every page of a context."""
+        context.expose_binding("reportCspViolation", self._csp)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
         context.on("console", self._console)
         context.on("weberror", lambda error: self.messages.append(f"page error: {error.error}"))
-        context.on("requestfailed", lambda r: self.messages.append(f"failed: {r.url} {r.failure}"))
+        context.on("requestfailed", self._failed)
         context.on("response", self._response)
         return context
+
+    def _csp(self, _source: object, violation: str) -> None:
+        self.messages.append(f"CSP violation: {violation}")
 
     def _console(self, message: ConsoleMessage) -> None:
         if message.type in ("error", "warning"):
             self.messages.append(f"console {message.type}: {message.text}")
+
+    def _failed(self, request: Request) -> None:
+        # A navigation cancels what the previous page was still loading: that is no failure.
+        if request.failure != "net::ERR_ABORTED":
+            self.messages.append(f"failed: {request.url} {request.failure}")
 
     def _response(self, response: Response) -> None:
         if response.status >= 500 or (response.status >= 400 and "/static/" in response.url):

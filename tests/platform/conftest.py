@@ -15,7 +15,9 @@ from tripbot.platform.db import Database
 def scratch_database(backend: str, tmp_path: Path) -> Iterator[Database]:
     """An empty database of its own, dropped after the test."""
     name = f"tripbot_test_{worker_id()}_scratch"
-    url = create_postgres_database(name) if backend == "postgresql" else f"sqlite:///{tmp_path}/s.db"
+    url = (
+        create_postgres_database(name) if backend == "postgresql" else f"sqlite:///{tmp_path}/s.db"
+    )
     database = Database(url)
     yield database
     database.dispose()

@@ -46,9 +46,7 @@ def test_the_table_lists_every_error_once() -> None:
 
 
 @pytest.mark.parametrize(("cls", "status", "slug"), TABLE)
-def test_each_error_has_its_status_and_type(
-    cls: type[DomainError], status: int, slug: str
-) -> None:
+def test_each_error_has_its_status_and_type(cls: type[DomainError], status: int, slug: str) -> None:
     error = cls("it went wrong")
     assert status_for(error) == status
     body = problem_body(error, "/somewhere")
@@ -93,11 +91,16 @@ def test_no_instance_means_no_instance_member() -> None:
 @pytest.mark.parametrize(
     ("body", "status", "cls", "detail"),
     [
-        pytest.param({"type": "urn:other:teapot", "detail": "x"}, 404, NotFound, "x", id="by-status"),
+        pytest.param(
+            {"type": "urn:other:teapot", "detail": "x"}, 404, NotFound, "x", id="by-status"
+        ),
         pytest.param({"title": "Locked"}, 423, InvalidInput, "Locked", id="unknown-status"),
         pytest.param({}, 409, Conflict, "Conflict", id="empty-body-uses-phrase"),
         pytest.param(
-            {"type": "urn:tripbot:problem:gone", "detail": "", "title": "Gone"}, 410, Gone, "Gone",
+            {"type": "urn:tripbot:problem:gone", "detail": "", "title": "Gone"},
+            410,
+            Gone,
+            "Gone",
             id="title-when-no-detail",
         ),
     ],

@@ -41,7 +41,9 @@ def test_readiness_passes_when_the_database_answers(system: System) -> None:
 
 def test_the_gateways_request_id_reaches_the_service(system: System, http: httpx.Client) -> None:
     person = a_person(http)
-    with structlog.testing.capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+    with structlog.testing.capture_logs(
+        processors=[structlog.contextvars.merge_contextvars]
+    ) as logs:
         answer = http.get(
             "/api/v1/me", headers={**person.headers, REQUEST_ID_HEADER: "trace-me-0123456789"}
         )

@@ -16,6 +16,7 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
@@ -65,6 +66,14 @@ class Input(BaseModel):
     """Base of every request body: unknown fields are an error, not silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value: object) -> object:
+        # PostgreSQL cannot store U+0000 in text; refuse it here rather than fail there.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text must not contain NUL characters")
+        return value
 
 
 class UserRegister(Input):
@@ -131,9 +140,9 @@ class TokenCreated(TokenOut):
 
 
 class TokenResolve(Input):
-    """A bearer token the gateway was given."""
+    """A bearer token the gateway was given; any string that is no live token is unknown (401)."""
 
-    token: str = Field(min_length=1, max_length=200)
+    token: str = Field(min_length=1)
 
 
 class EventCreate(Input):

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from tripbot.agenda.client import AgendaClient
 from tripbot.events.client import EventsClient
+from tripbot.gear.client import GearClient
+from tripbot.ledger.client import LedgerClient
 from tripbot.platform.client import ServiceClient, ServiceConnection
 from tripbot.platform.identity import ANONYMOUS, Principal, TokenSigner
+from tripbot.routes.client import RoutesClient
 
 
 class Services:
@@ -19,6 +23,22 @@ class Services:
     def events(self, principal: Principal = ANONYMOUS) -> EventsClient:
         """The events service, acting for a principal."""
         return EventsClient(self.connections["events"], self._signer, principal)
+
+    def routes(self, principal: Principal = ANONYMOUS) -> RoutesClient:
+        """The routes service, acting for a principal."""
+        return RoutesClient(self.connections["routes"], self._signer, principal)
+
+    def gear(self, principal: Principal = ANONYMOUS) -> GearClient:
+        """The gear service, acting for a principal."""
+        return GearClient(self.connections["gear"], self._signer, principal)
+
+    def ledger(self, principal: Principal = ANONYMOUS) -> LedgerClient:
+        """The ledger service, acting for a principal."""
+        return LedgerClient(self.connections["ledger"], self._signer, principal)
+
+    def agenda(self, principal: Principal = ANONYMOUS) -> AgendaClient:
+        """The agenda service, acting for a principal."""
+        return AgendaClient(self.connections["agenda"], self._signer, principal)
 
     def readiness(self) -> dict[str, bool]:
         """Which services answer their readiness check, asked concurrently."""

@@ -47,6 +47,30 @@ class Settings(BaseSettings):
     events_url: str | None = Field(
         None, description="Base URL of the events service (distributed mode); in process if unset."
     )
+    routes_database_url: str | None = Field(
+        None, description="The routes service's database; overrides TRIPBOT_DATABASE_URL for it."
+    )
+    routes_url: str | None = Field(
+        None, description="Base URL of the routes service (distributed mode); in process if unset."
+    )
+    gear_database_url: str | None = Field(
+        None, description="The gear service's database; overrides TRIPBOT_DATABASE_URL for it."
+    )
+    gear_url: str | None = Field(
+        None, description="Base URL of the gear service (distributed mode); in process if unset."
+    )
+    ledger_database_url: str | None = Field(
+        None, description="The ledger service's database; overrides TRIPBOT_DATABASE_URL for it."
+    )
+    ledger_url: str | None = Field(
+        None, description="Base URL of the ledger service (distributed mode); in process if unset."
+    )
+    agenda_database_url: str | None = Field(
+        None, description="The agenda service's database; overrides TRIPBOT_DATABASE_URL for it."
+    )
+    agenda_url: str | None = Field(
+        None, description="Base URL of the agenda service (distributed mode); in process if unset."
+    )
     public_url: str = Field(
         "http://127.0.0.1:8000", description="Public URL of the gateway, used in invitation links."
     )

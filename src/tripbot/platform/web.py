@@ -14,6 +14,7 @@ from apiflask.exceptions import HTTPError
 from flask import Flask, Response, current_app, g, jsonify, request
 from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter, Map
 
 from tripbot import __version__
 from tripbot.platform.db import Database
@@ -206,6 +207,17 @@ def health_blueprint(service: str, ready_check: Callable[[], None]) -> APIBluepr
 
 
 PUBLIC_SERVICE_PATHS = ("/healthz", "/readyz", "/openapi.json", "/docs")
+MAX_ID = 2**31 - 1
+"""The largest id an integer primary key holds (PostgreSQL's ``integer``)."""
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` in service routes: a number too big for an id column matches no route (404)."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        if len(args) < 3:
+            kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_service_app(
@@ -227,6 +239,7 @@ def create_service_app(
         VALIDATION_ERROR_STATUS_CODE=422,
         SECRET_KEY=settings.secret_key.get_secret_value(),
     )
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.extensions["tripbot.settings"] = settings
     app.extensions["tripbot.database"] = database
     signer = TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)

@@ -69,7 +69,7 @@ def register() -> ResponseReturnValue:
     code = request.values.get("invitation", "").strip() or None
     if request.method == "GET":
         return _register_page({"language": select_language()}, {}, code)
-    data: dict[str, object] = forms.filled(request.form, "email", "display_name", "language")
+    data: dict[str, object] = {**forms.filled(request.form, "email", "display_name", "language")}
     data["password"] = request.form.get("password", "")
     data["invitation_code"] = code
     result = forms.validate(UserRegister, data)
@@ -104,7 +104,10 @@ def login() -> ResponseReturnValue:
         return redirect(_next())
     if request.method == "GET":
         return _login_page({}, {})
-    data = {"email": request.form.get("email", "").strip(), "password": request.form.get("password", "")}
+    data = {
+        "email": request.form.get("email", "").strip(),
+        "password": request.form.get("password", ""),
+    }
     result = forms.validate(Credentials, data)
     if isinstance(result, dict):
         return _login_page(request.form, result), INVALID
@@ -154,7 +157,9 @@ def profile() -> ResponseReturnValue:
     return response
 
 
-def _tokens_page(errors: FormErrors, form: Mapping[str, str], created: TokenCreated | None = None) -> str:
+def _tokens_page(
+    errors: FormErrors, form: Mapping[str, str], created: TokenCreated | None = None
+) -> str:
     return render_template(
         "account/tokens.html",
         tokens=auth.events().tokens(),
@@ -189,4 +194,3 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
     auth.events().revoke_token(token_id)
     flash(_("The token was revoked."), "success")
     return redirect(url_for("account.tokens"))
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -44,7 +45,9 @@ def _read_event(schema: type[ModelT]) -> ModelT | FormErrors:
     return result
 
 
-def _event_form(template: str, form: Mapping[str, str], errors: FormErrors, **context: object) -> str:
+def _event_form(
+    template: str, form: Mapping[str, str], errors: FormErrors, **context: object
+) -> str:
     return render_template(
         template,
         form=form,

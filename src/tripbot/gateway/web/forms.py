@@ -10,8 +10,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask import Blueprint, render_template
-from flask_babel import format_date, format_time
-from flask_babel import gettext as _
+from flask_babel import format_date, format_time, gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from pydantic import BaseModel, ValidationError
@@ -37,7 +36,17 @@ FormErrors = dict[str, str]
 
 FORM = "_form"
 INVALID = 422
-_REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
+_REGIONS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
 
 ROLE_LABELS: dict[str, LazyString] = {
     "owner": _l("owner"),
@@ -79,6 +88,16 @@ _GENERIC_MESSAGES: dict[type[DomainError], LazyString] = {
     InvalidInput: _l("Some of the data is not valid."),
     TooManyAttempts: _l("Too many attempts; wait a moment and try again."),
 }
+_TYPE_MESSAGES: dict[str, LazyString] = {
+    "string_too_short": _l("Use at least %(min_length)s characters."),
+    "string_too_long": _l("Use at most %(max_length)s characters."),
+    "int_parsing": _l("Enter a whole number."),
+    "int_type": _l("Enter a whole number."),
+    "int_from_float": _l("Enter a whole number."),
+    "greater_than_equal": _l("Use %(ge)s or more."),
+    "less_than_equal": _l("Use %(le)s or less."),
+    "literal_error": _l("Choose one of the options."),
+}
 _FIELD_MESSAGES: dict[str, LazyString] = {
     "email": _l("Enter a valid email address."),
     "timezone": _l("Choose a time zone from the list."),
@@ -86,6 +105,11 @@ _FIELD_MESSAGES: dict[str, LazyString] = {
     "starts_at": _l("Enter a date and time."),
     "ends_at": _l("Enter a date and time."),
 }
+
+
+def _(message: str, **variables: object) -> str:
+    """The message in the UI language (``gettext``, typed)."""
+    return str(gettext(message, **variables))
 
 
 def message_for(error: DomainError) -> str:
@@ -115,21 +139,10 @@ def _pydantic_message(error: ErrorDetails, field: str) -> str:
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
         return _("This field is required.")
-    if field in _FIELD_MESSAGES:
-        return str(_FIELD_MESSAGES[field])
-    if kind == "string_too_short":
-        return _("Use at least %(count)s characters.", count=ctx.get("min_length"))
-    if kind == "string_too_long":
-        return _("Use at most %(count)s characters.", count=ctx.get("max_length"))
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return _("Enter a whole number.")
-    if kind == "greater_than_equal":
-        return _("Use %(limit)s or more.", limit=ctx.get("ge"))
-    if kind == "less_than_equal":
-        return _("Use %(limit)s or less.", limit=ctx.get("le"))
-    if kind in ("literal_error", "enum"):
-        return _("Choose one of the options.")
-    return _("This value is not valid.")
+    message = _FIELD_MESSAGES.get(field) or _TYPE_MESSAGES.get(kind)
+    if message is None:
+        return _("This value is not valid.")
+    return str(message) % ctx
 
 
 def field_errors(error: ValidationError) -> FormErrors:
@@ -167,7 +180,7 @@ def filled(form: Mapping[str, str], *names: str) -> dict[str, str]:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """A local path to go to after a form, never another site (whatever a browser would make of it)."""
+    """A local path to go to after a form; never another site, whatever a browser makes of it."""
     if not target or not target.startswith("/") or target.startswith("//"):
         return default
     if any(ch.isspace() or ord(ch) < 32 or ch == "\\" for ch in target):
@@ -186,7 +199,7 @@ def timezones() -> tuple[str, ...]:
 
 
 def aware(value: str, timezone: str) -> datetime | str:
-    """A ``datetime-local`` field's value in the event's time zone; the raw text if it is not one."""
+    """A ``datetime-local`` field's value in the event's time zone, or the raw text if invalid."""
     if timezone not in timezones():
         return value
     try:
@@ -208,12 +221,14 @@ def event_time(moment: datetime, timezone: str) -> str:
     """An instant written in the event's time zone, in the UI language."""
     zone = ZoneInfo(timezone) if timezone in timezones() else UTC
     local = moment.astimezone(zone)
-    return f"{format_date(local, 'full', rebase=False)} · {format_time(local, 'short', rebase=False)}"
+    return (
+        f"{format_date(local, 'full', rebase=False)} · {format_time(local, 'short', rebase=False)}"
+    )
 
 
 def day(moment: datetime) -> str:
     """The day of an instant (in UTC), in the UI language."""
-    return format_date(moment.astimezone(UTC), "long", rebase=False)
+    return str(format_date(moment.astimezone(UTC), "long", rebase=False))
 
 
 def role_label(role: str) -> str:
@@ -256,10 +271,7 @@ def install(bp: Blueprint) -> None:
         ("day", day),
     ):
         bp.add_app_template_filter(function, name)
-    for name, function in (
-        ("at_least", at_least),
-        ("invitation_state", invitation_state),
-        ("invitation_url", invitation_url),
-    ):
-        bp.add_app_template_global(function, name)
+    bp.add_app_template_global(at_least, "at_least")
+    bp.add_app_template_global(invitation_state, "invitation_state")
+    bp.add_app_template_global(invitation_url, "invitation_url")
     bp.register_error_handler(DomainError, error_page)

@@ -1,0 +1,5 @@
+"""The gear service: the equipment inventory: items, units, reservations, loans and packing lists."""
+
+from pathlib import Path
+
+MIGRATIONS = Path(__file__).parent / "migrations"

@@ -1,0 +1,18 @@
+"""HTTP interface of the gear service: thin handlers over the use cases."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint, APIFlask
+
+from tripbot.gear.models import outbox
+from tripbot.platform.db import Database
+from tripbot.platform.outbox import feed_blueprint
+from tripbot.platform.settings import Settings
+from tripbot.platform.web import create_service_app
+
+bp = APIBlueprint("gear", __name__, tag="Gear")
+
+
+def create_app(settings: Settings, database: Database) -> APIFlask:
+    """The gear service application."""
+    return create_service_app("gear", settings, database, [bp, feed_blueprint(outbox)])

@@ -1,0 +1,18 @@
+"""Tables of the gear service."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import DeclarativeBase
+
+from tripbot.platform.db import new_metadata
+from tripbot.platform.outbox import outbox_table
+
+metadata = new_metadata()
+outbox = outbox_table(metadata)
+"""Changes the gear service records for the bot and the web's activity stream."""
+
+
+class Base(DeclarativeBase):
+    """Tables of the gear service share this metadata and no other service's."""
+
+    metadata = metadata

@@ -1,0 +1,18 @@
+"""HTTP interface of the ledger service: thin handlers over the use cases."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint, APIFlask
+
+from tripbot.ledger.models import outbox
+from tripbot.platform.db import Database
+from tripbot.platform.outbox import feed_blueprint
+from tripbot.platform.settings import Settings
+from tripbot.platform.web import create_service_app
+
+bp = APIBlueprint("ledger", __name__, tag="Ledger")
+
+
+def create_app(settings: Settings, database: Database) -> APIFlask:
+    """The ledger service application."""
+    return create_service_app("ledger", settings, database, [bp, feed_blueprint(outbox)])

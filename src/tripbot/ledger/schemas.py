@@ -1,0 +1,3 @@
+"""What the ledger service accepts and answers: the schemas its API and its client share."""
+
+from __future__ import annotations

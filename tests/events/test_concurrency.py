@@ -1,0 +1,249 @@
+"""Use cases racing each other on both databases: the invariants hold, nobody gets an error.
+
+Each race is made to happen: a seam inside the use case waits until every thread has read what
+it is about to change. A use case that locks properly makes the others wait instead, so the
+barrier times out and they go through one at a time; one that does not lets them all through
+together, and the invariant breaks.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import pytest
+from sqlalchemy import select
+
+from tests.builders import (
+    PASSWORD,
+    a_member_of,
+    a_user,
+    an_event_of,
+    an_invitation_to,
+    as_principal,
+)
+from tripbot.events import service
+from tripbot.events.models import Membership, User
+from tripbot.events.schemas import Credentials, TokenCreate
+from tripbot.platform.db import Database
+from tripbot.platform.errors import Conflict, DomainError, Gone, NotAuthenticated
+from tripbot.platform.passwords import Passwords
+
+T = TypeVar("T")
+RACE_WAIT = 0.4
+"""Seconds a thread waits at the seam for the others before going on alone."""
+
+
+def _meet(barrier: threading.Barrier) -> None:
+    try:
+        barrier.wait(RACE_WAIT)
+    except threading.BrokenBarrierError:
+        pass
+
+
+def _after(barrier: threading.Barrier, function: Callable[..., T]) -> Callable[..., T]:
+    """``function``, then wait for the other threads."""
+
+    def wrapped(*args: Any, **kwargs: Any) -> T:
+        result = function(*args, **kwargs)
+        _meet(barrier)
+        return result
+
+    return wrapped
+
+
+def _before(barrier: threading.Barrier, function: Callable[..., T]) -> Callable[..., T]:
+    """Wait for the other threads, then ``function``."""
+
+    def wrapped(*args: Any, **kwargs: Any) -> T:
+        _meet(barrier)
+        return function(*args, **kwargs)
+
+    return wrapped
+
+
+def _race(calls: list[Callable[[], object]]) -> list[object]:
+    """Run the calls at once; each gives its result or the exception it raised."""
+
+    def attempt(call: Callable[[], object]) -> object:
+        try:
+            return call()
+        except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
+            return error
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(attempt, calls))
+
+
+def _unexpected(results: list[object]) -> list[object]:
+    return [r for r in results if isinstance(r, Exception) and not isinstance(r, DomainError)]
+
+
+def test_only_one_person_gets_the_last_use_of_an_invitation(
+    database: Database, policy: service.AccountPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = a_user(database, policy)
+    event = an_event_of(database, owner)
+    invitation = an_invitation_to(database, event, owner, max_uses=1)
+    guests = [a_user(database, policy) for _ in range(4)]
+    barrier = threading.Barrier(len(guests))
+    monkeypatch.setattr(service, "_usable_invitation", _after(barrier, service._usable_invitation))
+    results = _race(
+        [
+            lambda g=g: service.accept_invitation(  # type: ignore[misc]
+                database.unit_of_work(), as_principal(g), invitation.code
+            )
+            for g in guests
+        ]
+    )
+    assert _unexpected(results) == []
+    assert sum(not isinstance(r, Exception) for r in results) == 1
+    assert sum(isinstance(r, Gone) for r in results) == len(guests) - 1
+    with database.unit_of_work() as uow:
+        members = uow.session.scalars(select(Membership.user_id)).all()
+    assert len(members) == 2
+    assert service.preview_invitation(database.unit_of_work(), invitation.code).uses == 1
+
+
+def test_only_one_newcomer_registers_with_the_last_use_of_an_invitation(
+    database: Database, policy: service.AccountPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = a_user(database, policy)
+    invitation = an_invitation_to(database, an_event_of(database, owner), owner, max_uses=1)
+    barrier = threading.Barrier(3)
+    monkeypatch.setattr(service, "_usable_invitation", _after(barrier, service._usable_invitation))
+    results = _race(
+        [
+            lambda: a_user(database, policy, invitation_code=invitation.code),
+            lambda: a_user(database, policy, invitation_code=invitation.code),
+            lambda: a_user(database, policy, invitation_code=invitation.code),
+        ]
+    )
+    assert _unexpected(results) == []
+    assert sum(isinstance(r, Gone) for r in results) == 2
+    with database.unit_of_work() as uow:
+        assert len(uow.session.scalars(select(User.id)).all()) == 2  # the owner and one newcomer
+
+
+def test_two_owners_demoting_each_other_leave_one_owner(
+    database: Database, policy: service.AccountPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana = a_user(database, policy)
+    event = an_event_of(database, ana)
+    luis = a_member_of(database, policy, event, ana, "owner")
+    barrier = threading.Barrier(2)
+    monkeypatch.setattr(service, "_owner_count", _after(barrier, service._owner_count))
+    results = _race(
+        [
+            lambda: service.change_member_role(
+                database.unit_of_work(), as_principal(ana), event.id, luis.id, "organizer"
+            ),
+            lambda: service.change_member_role(
+                database.unit_of_work(), as_principal(luis), event.id, ana.id, "organizer"
+            ),
+        ]
+    )
+    assert _unexpected(results) == []
+    assert sum(isinstance(r, Conflict) for r in results) == 1
+    members = service.list_members(database.unit_of_work(), as_principal(ana), event.id)
+    assert sorted(m.role for m in members) == ["organizer", "owner"]
+
+
+def test_two_owners_leaving_at_once_leave_one_owner(
+    database: Database, policy: service.AccountPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana = a_user(database, policy)
+    event = an_event_of(database, ana)
+    luis = a_member_of(database, policy, event, ana, "owner")
+    barrier = threading.Barrier(2)
+    monkeypatch.setattr(service, "_owner_count", _after(barrier, service._owner_count))
+    results = _race(
+        [
+            lambda: service.remove_member(
+                database.unit_of_work(), as_principal(ana), event.id, ana.id
+            ),
+            lambda: service.remove_member(
+                database.unit_of_work(), as_principal(luis), event.id, luis.id
+            ),
+        ]
+    )
+    assert _unexpected(results) == []
+    assert sum(isinstance(r, Conflict) for r in results) == 1
+    with database.unit_of_work() as uow:
+        assert uow.session.scalars(select(Membership.role)).all() == ["owner"]
+
+
+def test_two_admins_demoting_each_other_leave_one_admin(
+    database: Database, policy: service.AccountPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana = a_user(database, policy)
+    luis = a_user(database, policy)
+    service.change_user_role(database.unit_of_work(), as_principal(ana), luis.id, "admin")
+    barrier = threading.Barrier(2)
+    monkeypatch.setattr(service, "_admin_count", _after(barrier, service._admin_count))
+    results = _race(
+        [
+            lambda: service.change_user_role(
+                database.unit_of_work(), as_principal(ana), luis.id, "member"
+            ),
+            lambda: service.change_user_role(
+                database.unit_of_work(), as_principal(luis), ana.id, "member"
+            ),
+        ]
+    )
+    assert _unexpected(results) == []
+    assert sum(isinstance(r, Conflict) for r in results) == 1
+    with database.unit_of_work() as uow:
+        assert sorted(uow.session.scalars(select(User.role)).all()) == ["admin", "member"]
+
+
+class _SlowToAnswer(Passwords):
+    """Cheap hashing whose checks wait for each other, as real argon2 checks overlap."""
+
+    def __init__(self, barrier: threading.Barrier) -> None:
+        super().__init__("fast")
+        self.barrier = barrier
+
+    def verify(self, stored_hash: str | None, password: str) -> bool:
+        """Check, then wait for the other attempts."""
+        result = super().verify(stored_hash, password)
+        _meet(self.barrier)
+        return result
+
+
+def test_wrong_passwords_in_parallel_all_count(
+    database: Database, policy: service.AccountPolicy
+) -> None:
+    user = a_user(database, policy)
+    attempts = policy.login_max_failures
+    racing = service.AccountPolicy(
+        login_max_failures=policy.login_max_failures,
+        passwords=_SlowToAnswer(threading.Barrier(attempts)),
+    )
+    wrong = Credentials(email=user.email, password="wrong password!")
+    results = _race(
+        [lambda: service.authenticate(database.unit_of_work(), racing, wrong)] * attempts
+    )
+    assert _unexpected(results) == []
+    assert all(isinstance(r, NotAuthenticated) for r in results)
+    with database.unit_of_work() as uow:
+        stored = uow.session.get(User, user.id)
+        assert stored is not None
+        assert stored.failed_logins == attempts
+        assert stored.locked_until is not None
+    right = Credentials(email=user.email, password=PASSWORD)
+    with pytest.raises(service.TooManyAttempts):
+        service.authenticate(database.unit_of_work(), policy, right)
+
+
+def test_one_token_used_by_parallel_requests_works_for_all(
+    database: Database, policy: service.AccountPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = a_user(database, policy)
+    token = service.create_token(database.unit_of_work(), as_principal(user), TokenCreate())
+    barrier = threading.Barrier(3)
+    monkeypatch.setattr(service, "_user", _before(barrier, service._user))
+    results = _race([lambda: service.resolve_token(database.unit_of_work(), token.token)] * 3)
+    assert results == [user, user, user]
