@@ -35,6 +35,10 @@ $(STATIC)/.built: package.json package-lock.json
 	cp node_modules/@materializecss/materialize/dist/js/materialize.min.js $(STATIC)/materialize/
 	cp node_modules/@fontsource/material-icons/files/material-icons-latin-400-normal.woff* $(STATIC)/material-icons/files/
 	cp node_modules/@fontsource/material-icons/latin-400.css $(STATIC)/material-icons/material-icons.css
+	mkdir -p $(STATIC)/leaflet/images $(STATIC)/chartjs
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(STATIC)/leaflet/
+	cp node_modules/leaflet/dist/images/*.png $(STATIC)/leaflet/images/
+	cp node_modules/chart.js/dist/chart.umd.min.js $(STATIC)/chartjs/
 	touch $@
 
 translations: $(VENV)/.installed ## Compile the Spanish and English catalogues

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Literal
 
 from sqlalchemy import func, select, update
@@ -45,6 +46,8 @@ from tripbot.platform.outbox import record_change
 from tripbot.platform.passwords import Passwords
 
 TOKEN_PREFIX = "tb_"  # noqa: S105 - a marker, not a secret
+INVITATION_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""What an invitation code can look like (``secrets.token_urlsafe``)."""
 MAX_LOCKOUT = timedelta(minutes=15)
 
 
@@ -119,7 +122,12 @@ def register(uow: UnitOfWork, policy: AccountPolicy, data: UserRegister) -> User
 def authenticate(uow: UnitOfWork, policy: AccountPolicy, credentials: Credentials) -> UserOut:
     """Check a password; repeated wrong ones make the account wait, longer each time."""
     with uow:
-        user = uow.session.scalar(select(User).where(User.email == credentials.email.lower()))
+        # One attempt at a time per account (the row lock on PostgreSQL, the write lock on
+        # SQLite), so wrong passwords sent in parallel all count.
+        uow.lock_for_write()
+        user = uow.session.scalar(
+            select(User).where(User.email == credentials.email.lower()).with_for_update()
+        )
         now = utcnow()
         if user is not None and user.locked_until is not None and user.locked_until > now:
             wait = math.ceil((user.locked_until - now).total_seconds())
@@ -152,8 +160,11 @@ def get_me(uow: UnitOfWork, principal: Principal) -> UserOut:
 def update_me(uow: UnitOfWork, principal: Principal, data: UserUpdate) -> UserOut:
     """Change one's own display name or language."""
     with uow:
+        uow.lock_for_write()
         user = _user(uow, principal.require_user())
-        for name, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
+        for name, value in data.model_dump(exclude_unset=True).items():
+            if value is None:
+                raise InvalidInput(f"{name} cannot be empty", field=name)
             setattr(user, name, value)
         uow.commit()
         return _user_out(user)
@@ -166,17 +177,24 @@ def list_users(uow: UnitOfWork, principal: Principal) -> list[UserOut]:
         return [_user_out(u) for u in uow.session.scalars(select(User).order_by(User.id))]
 
 
+def _admin_count(uow: UnitOfWork) -> int:
+    # Locks the admins' rows on PostgreSQL so two demotions cannot both see two admins.
+    admins = uow.session.scalars(
+        select(User.id).where(User.role == "admin").with_for_update()
+    ).all()
+    return len(admins)
+
+
 def change_user_role(uow: UnitOfWork, principal: Principal, user_id: int, role: str) -> UserOut:
     """Give someone another instance role; the instance always keeps an admin."""
     with uow:
+        uow.lock_for_write()
         _require_admin(uow, principal)
         user = uow.session.get(User, user_id)
         if user is None:
             raise NotFound(f"there is no user {user_id}")
-        if user.role == "admin" and role != "admin":
-            admins = uow.session.scalar(select(func.count()).where(User.role == "admin"))
-            if admins == 1:
-                raise Conflict("this TripBot must keep at least one administrator")
+        if user.role == "admin" and role != "admin" and _admin_count(uow) == 1:
+            raise Conflict("this TripBot must keep at least one administrator")
         user.role = role
         uow.commit()
         return _user_out(user)
@@ -190,6 +208,7 @@ def _token_hash(token: str) -> str:
 def create_token(uow: UnitOfWork, principal: Principal, data: TokenCreate) -> TokenCreated:
     """A new personal API token; its secret is returned once and stored only hashed."""
     with uow:
+        uow.lock_for_write()
         user = _user(uow, principal.require_user())
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = ApiToken(
@@ -221,6 +240,7 @@ def list_tokens(uow: UnitOfWork, principal: Principal) -> list[TokenOut]:
 def revoke_token(uow: UnitOfWork, principal: Principal, token_id: int) -> None:
     """Revoke one of one's own tokens."""
     with uow:
+        uow.lock_for_write()
         token = uow.session.get(ApiToken, token_id)
         if token is None or token.user_id != principal.require_user() or token.revoked_at:
             raise NotFound(f"you have no token {token_id}")
@@ -231,6 +251,7 @@ def revoke_token(uow: UnitOfWork, principal: Principal, token_id: int) -> None:
 def resolve_token(uow: UnitOfWork, secret: str) -> UserOut:
     """The account a bearer token belongs to, or NotAuthenticated."""
     with uow:
+        uow.lock_for_write()
         token = uow.session.scalar(
             select(ApiToken).where(
                 ApiToken.token_hash == _token_hash(secret), ApiToken.revoked_at.is_(None)
@@ -280,8 +301,8 @@ def _event_out(event: Event, role: str, member_count: int) -> EventOut:
         kind=event.kind,
         description=event.description,
         place=event.place,
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
+        starts_at=event.starts_at.astimezone(UTC),
+        ends_at=event.ends_at.astimezone(UTC),
         timezone=event.timezone,
         currency=event.currency,
         my_role=role,
@@ -293,6 +314,7 @@ def _event_out(event: Event, role: str, member_count: int) -> EventOut:
 def create_event(uow: UnitOfWork, principal: Principal, data: EventCreate) -> EventOut:
     """Create an event; its creator is its owner."""
     with uow:
+        uow.lock_for_write()
         user = _user(uow, principal.require_user())
         event = Event(**data.model_dump(), created_by=user.id)
         uow.session.add(event)
@@ -333,6 +355,7 @@ def update_event(
 ) -> EventOut:
     """Change an event (owners and organizers)."""
     with uow:
+        uow.lock_for_write()
         membership = _membership(uow, event_id, principal.user_id)
         _require_rank(membership, "organizer", "change the event")
         event = membership.event
@@ -351,6 +374,7 @@ def update_event(
 def delete_event(uow: UnitOfWork, principal: Principal, event_id: int) -> None:
     """Delete an event and its memberships (owners only)."""
     with uow:
+        uow.lock_for_write()
         membership = _membership(uow, event_id, principal.user_id)
         _require_rank(membership, "owner", "delete the event")
         _changed(uow, "event.deleted", event_id, {"name": membership.event.name})
@@ -407,6 +431,7 @@ def change_member_role(
     """Give a member another role. Organizers manage participants and organizers;
     only owners grant or take ownership; an event always keeps an owner."""
     with uow:
+        uow.lock_for_write()
         actor = _membership(uow, event_id, principal.user_id)
         _require_rank(actor, "organizer", "change roles")
         target = uow.session.scalar(
@@ -438,6 +463,7 @@ def change_member_role(
 def remove_member(uow: UnitOfWork, principal: Principal, event_id: int, user_id: int) -> None:
     """Leave an event, or remove someone from it (organizers; owners only by owners)."""
     with uow:
+        uow.lock_for_write()
         actor = _membership(uow, event_id, principal.user_id)
         if user_id == actor.user_id:
             target = actor
@@ -487,10 +513,19 @@ def _unusable_reason(invitation: Invitation) -> str | None:
     return None
 
 
-def _usable_invitation(uow: UnitOfWork, code: str) -> Invitation:
-    invitation = uow.session.scalar(select(Invitation).where(Invitation.code == code))
+def _find_invitation(uow: UnitOfWork, code: str, *, for_update: bool = False) -> Invitation:
+    """The invitation with a code, locked if asked; NotFound also for what cannot be a code."""
+    invitation = None
+    if INVITATION_CODE.fullmatch(code):
+        query = select(Invitation).where(Invitation.code == code)
+        invitation = uow.session.scalar(query.with_for_update() if for_update else query)
     if invitation is None:
         raise NotFound("there is no such invitation; check the link")
+    return invitation
+
+
+def _usable_invitation(uow: UnitOfWork, code: str) -> Invitation:
+    invitation = _find_invitation(uow, code, for_update=True)
     reason = _unusable_reason(invitation)
     if reason:
         raise Gone(reason)
@@ -520,6 +555,7 @@ def create_invitation(
 ) -> InvitationOut:
     """A new invitation link (owners and organizers)."""
     with uow:
+        uow.lock_for_write()
         actor = _membership(uow, event_id, principal.user_id)
         _require_rank(actor, "organizer", "invite people")
         invitation = Invitation(
@@ -550,13 +586,12 @@ def list_invitations(uow: UnitOfWork, principal: Principal, event_id: int) -> li
 def revoke_invitation(uow: UnitOfWork, principal: Principal, event_id: int, code: str) -> None:
     """Stop an invitation link from working (owners and organizers)."""
     with uow:
+        uow.lock_for_write()
         actor = _membership(uow, event_id, principal.user_id)
         _require_rank(actor, "organizer", "revoke invitations")
-        invitation = uow.session.scalar(
-            select(Invitation).where(Invitation.code == code, Invitation.event_id == event_id)
-        )
-        if invitation is None:
-            raise NotFound("there is no such invitation")
+        invitation = _find_invitation(uow, code)
+        if invitation.event_id != event_id:
+            raise NotFound("there is no such invitation; check the link")
         invitation.revoked_at = invitation.revoked_at or utcnow()
         uow.commit()
 
@@ -564,9 +599,7 @@ def revoke_invitation(uow: UnitOfWork, principal: Principal, event_id: int, code
 def preview_invitation(uow: UnitOfWork, code: str) -> InvitationOut:
     """What an invitation leads to, for the person about to accept it."""
     with uow:
-        invitation = uow.session.scalar(select(Invitation).where(Invitation.code == code))
-        if invitation is None:
-            raise NotFound("there is no such invitation; check the link")
+        invitation = _find_invitation(uow, code)
         event = uow.session.get(Event, invitation.event_id)
         return _invitation_out(invitation, event.name if event else "")
 
@@ -576,9 +609,8 @@ def accept_invitation(uow: UnitOfWork, principal: Principal, code: str) -> Membe
     with uow:
         uow.lock_for_write()
         user_id = principal.require_user()
-        invitation = uow.session.scalar(select(Invitation).where(Invitation.code == code))
-        if invitation is None:
-            raise NotFound("there is no such invitation; check the link")
+        # Locked: the same person accepting twice at once finds their first membership.
+        invitation = _find_invitation(uow, code, for_update=True)
         existing = uow.session.scalar(
             select(Membership).where(
                 Membership.event_id == invitation.event_id, Membership.user_id == user_id
@@ -597,6 +629,7 @@ def accept_invitation(uow: UnitOfWork, principal: Principal, code: str) -> Membe
 def assign_role(uow: UnitOfWork, user_id: int, role: str) -> UserOut:
     """Give an account an instance role as the server's operator (the command line)."""
     with uow:
+        uow.lock_for_write()
         user = uow.session.get(User, user_id)
         if user is None:
             raise NotFound(f"there is no user {user_id}")
