@@ -28,7 +28,13 @@ from tripbot.events import service
 from tripbot.events.models import Membership, User
 from tripbot.events.schemas import Credentials, TokenCreate
 from tripbot.platform.db import Database
-from tripbot.platform.errors import Conflict, DomainError, Gone, NotAuthenticated
+from tripbot.platform.errors import (
+    Conflict,
+    DomainError,
+    Gone,
+    NotAuthenticated,
+    TooManyAttempts,
+)
 from tripbot.platform.passwords import Passwords
 
 T = TypeVar("T")
@@ -104,6 +110,24 @@ def test_only_one_person_gets_the_last_use_of_an_invitation(
     with database.unit_of_work() as uow:
         members = uow.session.scalars(select(Membership.user_id)).all()
     assert len(members) == 2
+    assert service.preview_invitation(database.unit_of_work(), invitation.code).uses == 1
+
+
+def test_accepting_twice_at_once_joins_once(
+    database: Database, policy: service.AccountPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = a_user(database, policy)
+    event = an_event_of(database, owner)
+    invitation = an_invitation_to(database, event, owner, max_uses=5)
+    guest = a_user(database, policy)
+    barrier = threading.Barrier(2)
+    monkeypatch.setattr(service, "_find_invitation", _after(barrier, service._find_invitation))
+    accept = lambda: service.accept_invitation(  # noqa: E731
+        database.unit_of_work(), as_principal(guest), invitation.code
+    )
+    results = _race([accept, accept])
+    assert _unexpected(results) == []
+    assert [getattr(r, "role", r) for r in results] == ["participant", "participant"]
     assert service.preview_invitation(database.unit_of_work(), invitation.code).uses == 1
 
 
@@ -234,7 +258,7 @@ def test_wrong_passwords_in_parallel_all_count(
         assert stored.failed_logins == attempts
         assert stored.locked_until is not None
     right = Credentials(email=user.email, password=PASSWORD)
-    with pytest.raises(service.TooManyAttempts):
+    with pytest.raises(TooManyAttempts):
         service.authenticate(database.unit_of_work(), policy, right)
 
 

@@ -18,7 +18,7 @@ from tripbot.events.schemas import (
     UserRegister,
     UserUpdate,
 )
-from tripbot.platform.client import ServiceClient
+from tripbot.platform.client import ServiceClient, path_segment
 
 
 class EventsClient(ServiceClient):
@@ -112,12 +112,14 @@ class EventsClient(ServiceClient):
 
     def revoke_invitation(self, event_id: int, code: str) -> None:
         """Revoke an invitation link."""
-        self.request("DELETE", f"/events/{event_id}/invitations/{code}")
+        self.request("DELETE", f"/events/{event_id}/invitations/{path_segment(code)}")
 
     def preview_invitation(self, code: str) -> InvitationOut:
         """What an invitation leads to."""
-        return self.get_model(InvitationOut, f"/invitations/{code}")
+        return self.get_model(InvitationOut, f"/invitations/{path_segment(code)}")
 
     def accept_invitation(self, code: str) -> MembershipOut:
         """Join an event through an invitation."""
-        return self.send_model("POST", MembershipOut, f"/invitations/{code}/accept", {})
+        return self.send_model(
+            "POST", MembershipOut, f"/invitations/{path_segment(code)}/accept", {}
+        )

@@ -15,7 +15,7 @@ from tripbot import __version__
 from tripbot.gateway import api, auth
 from tripbot.gateway.i18n import LANGUAGES, select_language
 from tripbot.gateway.services import Services
-from tripbot.gateway.web import account, events, invite, main
+from tripbot.gateway.web import account, agenda, events, gear, invite, ledger, main, routes
 from tripbot.platform.errors import DomainError, PayloadTooLarge, problem_type, status_for
 from tripbot.platform.identity import TokenSigner
 from tripbot.platform.logging import get_logger
@@ -144,8 +144,10 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
             "version": __version__,
         }
 
-    app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)  # the API takes bearer tokens only, never the session cookie
-    for blueprint in (main.bp, account.bp, events.bp, invite.bp):
-        app.register_blueprint(blueprint)
+    for api_blueprint in api.BLUEPRINTS:
+        app.register_blueprint(api_blueprint)
+        csrf.exempt(api_blueprint)  # the API takes bearer tokens only, never the session cookie
+    web_blueprints = (main, account, events, invite, routes, gear, ledger, agenda)
+    for module in web_blueprints:
+        app.register_blueprint(module.bp)
     return app

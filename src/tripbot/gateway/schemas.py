@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from tripbot.events.schemas import Credentials, InvitationOut
+from tripbot.events.schemas import Credentials, DisplayName, InvitationOut
 
 
 class TokenRequest(Credentials):
     """Email and password, and a name for the new personal API token."""
 
-    name: str = Field("API", min_length=1, max_length=80)
+    name: DisplayName = "API"
 
 
 class InvitationLink(InvitationOut):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Self, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, TypeAdapter
@@ -14,6 +15,11 @@ from tripbot.platform.web import REQUEST_ID_HEADER, current_request_id
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 _log = get_logger("client")
+
+
+def path_segment(value: str) -> str:
+    """A value as one URL path segment: a ``?``, ``/`` or ``..`` in it cannot change the path."""
+    return quote(value, safe="").replace(".", "%2E")
 
 
 class ServiceConnection:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from tripbot.events.schemas import (
@@ -149,7 +150,8 @@ def profile() -> ResponseReturnValue:
         page = render_template("account/profile.html", form=request.form, errors=result, user=user)
         return page, INVALID
     updated = auth.events().update_me(result)
-    flash(_("Your profile was saved."), "success")
+    with force_locale(updated.language):  # the next pages are in the chosen language
+        flash(_("Your profile was saved."), "success")
     response = redirect(url_for("account.profile"))
     response.set_cookie(
         LANGUAGE_COOKIE, updated.language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True

@@ -1,4 +1,4 @@
-"""The public REST API, ``/api/v1``: authenticates people, then asks the services."""
+"""The public REST API of accounts, events, members and invitations, and the health check."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from apiflask import APIBlueprint
 from flask import Response, jsonify
 
 from tripbot.events.schemas import (
+    Credentials,
     EventCreate,
     EventOut,
     EventUpdate,
@@ -51,8 +52,9 @@ def register(data: UserRegister) -> UserOut:
 @bp.doc(tags=["Account"])
 def create_token(data: TokenRequest) -> TokenCreated:
     """Exchange email and password for a personal API token (shown once)."""
-    events = auth.services().events()
-    user = events.authenticate(data)
+    # Only the credentials: the events service refuses fields it does not know, such as name.
+    credentials = Credentials(email=data.email, password=data.password)
+    user = auth.services().events().authenticate(credentials)
     return (
         auth.services().events(Principal(user_id=user.id)).create_token(TokenCreate(name=data.name))
     )
