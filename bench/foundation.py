@@ -118,7 +118,7 @@ def scenario_distributed() -> float | None:
             for name in SERVICES:
                 url = create_postgres_database(f"tripbot_bench_{name}")
                 service = Process(
-                    name, ["serve", name], {**env, "TRIPBOT_DATABASE_URL": url}, free_port(),
+                    name, ["serve", name], {**env, **urls, "TRIPBOT_DATABASE_URL": url}, free_port(),
                     Path(tmp) / f"{name}.log",
                 )
                 service.start()

@@ -103,10 +103,14 @@ def serve(
     settings = _settings()
     configure_logging(settings.log_level, settings.log_format)
     name = str(service.value)
-    if name == "gateway":
-        wsgi = build_distributed_gateway(settings).gateway
-    else:
-        wsgi, _database = build_service(name, settings, run_migrations=migrate)
+    try:
+        if name == "gateway":
+            wsgi = build_distributed_gateway(settings).gateway
+        else:
+            wsgi, _database = build_service(name, settings, run_migrations=migrate)
+    except ValueError as error:  # a missing TRIPBOT_<SERVICE>_URL
+        console.print(f"[red]Cannot start {name}:[/red] {error}")
+        raise typer.Exit(2) from error
     console.print(f"TripBot {name} {__version__} listening on http://{host}:{port}")
     waitress_serve(wsgi, host=host, port=port, threads=threads, ident=f"TripBot-{name}")
 

@@ -5,26 +5,25 @@ It is the only module that knows every service package; the services know only e
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from apiflask import APIFlask
 
-from tripbot import SERVICES
-from tripbot import agenda, events, gear, ledger, routes
+from tripbot import SERVICES, agenda, events, gear, ledger, routes
 from tripbot.agenda import api as agenda_api
 from tripbot.events import api as events_api
-from tripbot.gear import api as gear_api
-from tripbot.ledger import api as ledger_api
-from tripbot.routes import api as routes_api
 from tripbot.gateway.app import create_gateway
 from tripbot.gateway.services import Services
+from tripbot.gear import api as gear_api
+from tripbot.ledger import api as ledger_api
 from tripbot.platform.client import ServiceConnection
 from tripbot.platform.db import Database
 from tripbot.platform.identity import TokenSigner
 from tripbot.platform.migrations import upgrade
 from tripbot.platform.settings import Settings
+from tripbot.routes import api as routes_api
 
 
 @dataclass(frozen=True)
@@ -32,16 +31,17 @@ class ServiceDefinition:
     """How to build and migrate one service."""
 
     name: str
-    create_app: Callable[[Settings, Database], APIFlask]
+    create_app: Callable[[Settings, Database, Mapping[str, ServiceConnection]], APIFlask]
     migrations: Path
+    peers: tuple[str, ...] = ()
 
 
 DEFINITIONS: dict[str, ServiceDefinition] = {
     "events": ServiceDefinition("events", events_api.create_app, events.MIGRATIONS),
-    "routes": ServiceDefinition("routes", routes_api.create_app, routes.MIGRATIONS),
-    "gear": ServiceDefinition("gear", gear_api.create_app, gear.MIGRATIONS),
-    "ledger": ServiceDefinition("ledger", ledger_api.create_app, ledger.MIGRATIONS),
-    "agenda": ServiceDefinition("agenda", agenda_api.create_app, agenda.MIGRATIONS),
+    "routes": ServiceDefinition("routes", routes_api.create_app, routes.MIGRATIONS, ("events",)),
+    "gear": ServiceDefinition("gear", gear_api.create_app, gear.MIGRATIONS, ("events",)),
+    "ledger": ServiceDefinition("ledger", ledger_api.create_app, ledger.MIGRATIONS, ("events",)),
+    "agenda": ServiceDefinition("agenda", agenda_api.create_app, agenda.MIGRATIONS, ("events",)),
 }
 assert tuple(DEFINITIONS) == SERVICES
 
@@ -68,14 +68,21 @@ def migrate(name: str, database: Database) -> None:
 
 
 def build_service(
-    name: str, settings: Settings, database_url: str | None = None, *, run_migrations: bool = True
+    name: str,
+    settings: Settings,
+    database_url: str | None = None,
+    *,
+    peers: Mapping[str, ServiceConnection] | None = None,
+    run_migrations: bool = True,
 ) -> tuple[APIFlask, Database]:
-    """One service's application over its own database."""
+    """One service's application over its own database; its peers over HTTP unless given."""
     definition = DEFINITIONS[name]
     database = Database(database_url or settings.database_url_for(name))
     if run_migrations:
         migrate(name, database)
-    return definition.create_app(settings, database), database
+    if peers is None:
+        peers = remote_connections(settings, definition.peers)
+    return definition.create_app(settings, database, peers), database
 
 
 def build_gateway(settings: Settings, connections: dict[str, ServiceConnection]) -> APIFlask:
@@ -84,10 +91,12 @@ def build_gateway(settings: Settings, connections: dict[str, ServiceConnection])
     return create_gateway(settings, Services(connections, signer))
 
 
-def remote_connections(settings: Settings) -> dict[str, ServiceConnection]:
+def remote_connections(
+    settings: Settings, names: tuple[str, ...] = SERVICES
+) -> dict[str, ServiceConnection]:
     """Connections to services running as their own processes (from ``TRIPBOT_<SERVICE>_URL``)."""
     connections = {}
-    for name in SERVICES:
+    for name in names:
         url = getattr(settings, f"{name}_url")
         if not url:
             raise ValueError(f"TRIPBOT_{name.upper()}_URL must say where the {name} service runs")
@@ -105,7 +114,10 @@ def build_embedded(
     connections: dict[str, ServiceConnection] = {}
     for name in SERVICES:
         url = (database_urls or {}).get(name)
-        app, database = build_service(name, settings, url, run_migrations=run_migrations)
+        peers = {peer: connections[peer] for peer in DEFINITIONS[name].peers}
+        app, database = build_service(
+            name, settings, url, peers=peers, run_migrations=run_migrations
+        )
         services[name], databases[name] = app, database
         connections[name] = ServiceConnection(name, wsgi_app=app, timeout=settings.service_timeout)
     return System(settings, build_gateway(settings, connections), services, databases)

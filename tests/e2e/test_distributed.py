@@ -41,10 +41,11 @@ def deployment(tmp_path: Path) -> Iterator[Deployment]:
             database = f"tripbot_e2e_{worker_id()}_{name}"
             databases.append(database)
             url = create_postgres_database(database)
+            peers = {f"TRIPBOT_{n.upper()}_URL": p.url for n, p in services.items()}
             services[name] = Process(
                 name,
                 ["serve", name],
-                {**env, "TRIPBOT_DATABASE_URL": url},
+                {**env, **peers, "TRIPBOT_DATABASE_URL": url},
                 free_port(),
                 tmp_path / f"{name}.log",
             )

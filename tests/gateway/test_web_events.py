@@ -57,7 +57,11 @@ def test_creating_an_event_reads_the_times_in_its_time_zone(
     stored = http.get(f"/api/v1/events/{event_id}", headers=owner.headers).json()
     assert stored["starts_at"].startswith("2027-05-01T06:00:00")  # 08:00 in Madrid, in UTC
     assert stored["ends_at"].startswith("2027-05-01T16:30:00")
-    assert (stored["kind"], stored["place"], stored["my_role"]) == ("excursion", "Poncebos", "owner")
+    assert (stored["kind"], stored["place"], stored["my_role"]) == (
+        "excursion",
+        "Poncebos",
+        "owner",
+    )
 
     page = client.get(f"/events/{event_id}").text
     assert "Se ha creado el evento; eres su propietario." in page
@@ -109,7 +113,9 @@ def test_a_bad_event_form_shows_why_and_keeps_the_values(
     assert http.get("/api/v1/events", headers=owner.headers).json() == []
 
 
-def test_the_event_list_shows_ones_events_and_roles(client: FlaskClient, http: httpx.Client) -> None:
+def test_the_event_list_shows_ones_events_and_roles(
+    client: FlaskClient, http: httpx.Client
+) -> None:
     owner = a_person(http)
     mine = an_event(http, owner, name="Picos de Europa")
     guest = a_guest(client, http)
@@ -179,7 +185,10 @@ def test_a_participant_is_refused_the_organizers_actions(
     assert response.status_code == 403
     assert "Tu papel no te permite hacer esto." in response.text
     members = http.get(f"/api/v1/events/{event['id']}/members", headers=owner.headers).json()
-    assert {m["user_id"]: m["role"] for m in members} == {owner.id: "owner", guest.id: "participant"}
+    assert {m["user_id"]: m["role"] for m in members} == {
+        owner.id: "owner",
+        guest.id: "participant",
+    }
     assert _details(http.get(f"/api/v1/events/{event['id']}", headers=owner.headers).json()) == (
         _details(event)
     )
@@ -215,7 +224,12 @@ def test_an_organizer_edits_the_event(client: FlaskClient, http: httpx.Client) -
     log_in(client, organizer.email)
     form = client.get(f"/events/{event['id']}/edit").text
     assert 'value="2027-05-01T08:00"' in form  # stored as 06:00 UTC, shown in Madrid's time
-    changed = {**NEW_EVENT, "name": "Ruta del Cares (2)", "place": "", "ends_at": "2027-05-02T12:00"}
+    changed = {
+        **NEW_EVENT,
+        "name": "Ruta del Cares (2)",
+        "place": "",
+        "ends_at": "2027-05-02T12:00",
+    }
     response = submit(client, f"/events/{event['id']}/edit", changed)
     assert response.status_code == 302
     assert response.headers["Location"] == f"/events/{event['id']}"
@@ -267,7 +281,9 @@ def test_the_owner_changes_a_members_role(client: FlaskClient, http: httpx.Clien
     owner = a_guest(client, http)
     event = an_event(http, owner)
     guest = a_member(http, event, owner)
-    response = submit(client, f"/events/{event['id']}/members/{guest.id}/role", {"role": "organizer"})
+    response = submit(
+        client, f"/events/{event['id']}/members/{guest.id}/role", {"role": "organizer"}
+    )
     assert response.status_code == 302
     page = client.get(f"/events/{event['id']}").text
     assert member_roles(page)[guest.id] == "organizer"
@@ -301,7 +317,9 @@ def test_an_unknown_role_is_refused_on_the_page(client: FlaskClient, http: httpx
 def test_the_last_owner_cannot_step_down_or_leave(client: FlaskClient, http: httpx.Client) -> None:
     owner = a_guest(client, http)
     event = an_event(http, owner)
-    demoted = submit(client, f"/events/{event['id']}/members/{owner.id}/role", {"role": "organizer"})
+    demoted = submit(
+        client, f"/events/{event['id']}/members/{owner.id}/role", {"role": "organizer"}
+    )
     assert demoted.status_code == 302
     message = "Un evento debe conservar al menos un propietario; nombra antes a otro propietario."
     assert message in client.get(f"/events/{event['id']}").text

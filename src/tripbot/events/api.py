@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from apiflask import APIBlueprint, APIFlask
 from flask import current_app
 
@@ -26,6 +28,7 @@ from tripbot.events.schemas import (
     UserRoleChange,
     UserUpdate,
 )
+from tripbot.platform.client import ServiceConnection
 from tripbot.platform.db import Database, UnitOfWork
 from tripbot.platform.outbox import feed_blueprint
 from tripbot.platform.passwords import Passwords
@@ -232,8 +235,10 @@ def accept_invitation(code: str) -> MembershipOut:
     return service.accept_invitation(_uow(), current_principal(), code)
 
 
-def create_app(settings: Settings, database: Database) -> APIFlask:
-    """The events service application."""
+def create_app(
+    settings: Settings, database: Database, peers: Mapping[str, ServiceConnection] | None = None
+) -> APIFlask:
+    """The events service application (it calls no other service)."""
     app = create_service_app("events", settings, database, [bp, feed_blueprint(outbox)])
     app.extensions["tripbot.account_policy"] = service.AccountPolicy(
         registration=settings.registration,

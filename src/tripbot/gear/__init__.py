@@ -1,4 +1,4 @@
-"""The gear service: the equipment inventory: items, units, reservations, loans and packing lists."""
+"""The gear service: items, units, reservations, loans and packing lists."""
 
 from pathlib import Path
 

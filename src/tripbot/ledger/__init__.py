@@ -1,4 +1,4 @@
-"""The ledger service: each event's shared money: entries, splits, budgets, balances and settlements."""
+"""The ledger service: an event's shared money, its balances and settlements."""
 
 from pathlib import Path
 

@@ -6,14 +6,16 @@ from typing import Any, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
+from flask import current_app
 from pydantic import BaseModel, TypeAdapter
 
 from tripbot.platform.errors import DomainError, ServiceUnavailable, error_from_problem
 from tripbot.platform.identity import ANONYMOUS, Principal, TokenSigner
 from tripbot.platform.logging import get_logger
-from tripbot.platform.web import REQUEST_ID_HEADER, current_request_id
+from tripbot.platform.web import REQUEST_ID_HEADER, current_principal, current_request_id
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+ClientT = TypeVar("ClientT", bound="ServiceClient")
 _log = get_logger("client")
 
 
@@ -142,3 +144,15 @@ class ServiceClient:
             return self._connection.http.get("/readyz").status_code == 200
         except httpx.TransportError:
             return False
+
+
+def peer(client_class: type[ClientT], service: str) -> ClientT:
+    """A client of another service acting for the principal of the request being handled."""
+    connection = current_app.extensions["tripbot.peers"].get(service)
+    if not isinstance(connection, ServiceConnection):
+        raise ServiceUnavailable(
+            f"this service was started without a connection to the {service} service",
+            service=service,
+        )
+    signer: TokenSigner = current_app.extensions["tripbot.signer"]
+    return client_class(connection, signer, current_principal())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import structlog
@@ -13,8 +13,8 @@ from apiflask import APIBlueprint, APIFlask
 from apiflask.exceptions import HTTPError
 from flask import Flask, Response, current_app, g, jsonify, request
 from pydantic import BaseModel
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
 
 from tripbot import __version__
 from tripbot.platform.db import Database
@@ -212,12 +212,14 @@ MAX_ID = 2**31 - 1
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """``<int:...>`` in service routes: a number too big for an id column matches no route (404)."""
+    """``<int:...>`` in service routes: a number too big for an id column is 404 before any query."""
 
-    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
-        if len(args) < 3:
-            kwargs.setdefault("max", MAX_ID)
-        super().__init__(url_map, *args, **kwargs)
+    def to_python(self, value: str) -> int:
+        """The id, or 404 (not werkzeug's ValidationError: it would answer 405 on some routes)."""
+        number: int = super().to_python(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number
 
 
 def create_service_app(
@@ -225,8 +227,12 @@ def create_service_app(
     settings: Settings,
     database: Database,
     blueprints: list[APIBlueprint],
+    peers: Mapping[str, object] | None = None,
 ) -> APIFlask:
-    """A service's Flask application: its blueprints behind internal-token authentication."""
+    """A service's Flask application: its blueprints behind internal-token authentication.
+
+    ``peers`` are the connections to the other services it calls (through their clients).
+    """
     app = APIFlask(
         f"tripbot.{service}",
         title=f"TripBot {service} service",
@@ -243,6 +249,8 @@ def create_service_app(
     app.extensions["tripbot.settings"] = settings
     app.extensions["tripbot.database"] = database
     signer = TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
+    app.extensions["tripbot.signer"] = signer
+    app.extensions["tripbot.peers"] = dict(peers or {})
     install_request_context(app, service)
     install_api_errors(app)
 

@@ -36,6 +36,11 @@ bp = Blueprint("account", __name__)
 forms.install(bp)
 
 
+@bp.app_context_processor
+def _registration() -> dict[str, object]:
+    return {"registration_open": current_settings().registration == "open"}
+
+
 def _next() -> str:
     return forms.safe_next(request.values.get("next"), url_for("events.index"))
 
@@ -94,7 +99,6 @@ def _login_page(form: Mapping[str, str], errors: FormErrors) -> str:
         form=form,
         errors=errors,
         next=request.values.get("next", ""),
-        by_invitation_only=current_settings().registration == "invitation",
     )
 
 

@@ -1,6 +1,6 @@
 """Alembic environment of the routes service."""
 
-from tripbot.routes.models import metadata
 from tripbot.platform.migrations import run_env
+from tripbot.routes.models import metadata
 
 run_env(metadata)

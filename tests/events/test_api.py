@@ -1,0 +1,194 @@
+"""The events service over HTTP: it answers only signed internal calls, always in problem+json."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from apiflask import APIFlask
+from flask.testing import FlaskClient
+from itsdangerous import TimestampSigner
+
+from tests.builders import event_payload, user_payload
+from tests.conftest import make_settings
+from tests.problems import assert_problem, invalid_fields
+from tripbot.platform.identity import INTERNAL_AUTH_SCHEME, Principal, TokenSigner
+from tripbot.platform.settings import Settings
+from tripbot.system import System, build_embedded
+
+PUBLIC = {"/healthz", "/readyz", "/openapi.json", "/docs"}
+
+
+@pytest.fixture
+def events(system: System) -> APIFlask:
+    """The events service application of the embedded system."""
+    return system.services["events"]
+
+
+@pytest.fixture
+def service(events: APIFlask) -> FlaskClient:
+    """A test client of the events service, sending no credentials of its own."""
+    return events.test_client()
+
+
+def _signer(settings: Settings) -> TokenSigner:
+    return TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
+
+
+def _as(settings: Settings, principal: Principal) -> dict[str, str]:
+    return {"Authorization": _signer(settings).header(principal)}
+
+
+def _protected_routes(app: APIFlask) -> list[tuple[str, str]]:
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if rule.rule in PUBLIC or rule.rule.startswith(("/docs", "/static")):
+            continue
+        path = rule.rule.replace("<int:", "<").replace("<code>", "abcdefgh")
+        path = path.replace("<event_id>", "1").replace("<user_id>", "1")
+        path = path.replace("<token_id>", "1")
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            routes.append((method, path))
+    return routes
+
+
+def test_every_route_but_health_and_docs_needs_an_internal_token(
+    events: APIFlask, service: FlaskClient
+) -> None:
+    routes = _protected_routes(events)
+    assert ("POST", "/users") in routes
+    assert ("POST", "/invitations/abcdefgh/accept") in routes
+    for method, path in routes:
+        answer = service.open(path, method=method, json={})
+        assert_problem(answer, 401, "not-authenticated", "only signed internal calls")
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("Bearer tb_something", id="a-personal-token"),
+        pytest.param(f"{INTERNAL_AUTH_SCHEME} not-a-token", id="garbage"),
+    ],
+)
+def test_a_missing_or_foreign_authorization_is_refused(
+    service: FlaskClient, authorization: str
+) -> None:
+    answer = service.get("/users/me", headers={"Authorization": authorization})
+    assert_problem(answer, 401, "not-authenticated")
+
+
+def test_a_token_signed_with_another_secret_is_refused(service: FlaskClient) -> None:
+    forged = TokenSigner("a-secret-the-events-service-never-heard-of")
+    answer = service.get("/users", headers={"Authorization": forged.header(Principal(user_id=1))})
+    assert_problem(answer, 401, "not-authenticated", "internal token invalid")
+
+
+def test_an_expired_token_is_refused(
+    service: FlaskClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    past = int(time.time()) - settings.internal_token_ttl - 1
+    with monkeypatch.context() as patch:
+        patch.setattr(TimestampSigner, "get_timestamp", lambda _self: past)
+        headers = _as(settings, Principal(user_id=1))
+    answer = service.get("/users/me", headers=headers)
+    assert_problem(answer, 401, "not-authenticated", "internal token expired")
+
+
+def test_a_token_expires_after_its_lifetime(
+    tmp_path: Path, database_urls: dict[str, str]
+) -> None:
+    built = build_embedded(
+        make_settings(tmp_path, internal_token_ttl=1), database_urls, run_migrations=False
+    )
+    service = built.services["events"].test_client()
+    headers = _as(built.settings, Principal())
+    assert service.post("/users", json=user_payload(), headers=headers).status_code == 201
+    time.sleep(2.05)  # itsdangerous counts whole seconds
+    answer = service.post("/users", json=user_payload(), headers=headers)
+    assert_problem(answer, 401, "not-authenticated", "internal token expired")
+    built.close()
+
+
+@pytest.mark.parametrize("path", sorted(PUBLIC))
+def test_health_and_the_api_description_are_public(service: FlaskClient, path: str) -> None:
+    assert service.get(path).status_code == 200
+
+
+def test_a_valid_token_is_served_as_its_principal(
+    service: FlaskClient, settings: Settings
+) -> None:
+    created = service.post("/users", json=user_payload(), headers=_as(settings, Principal()))
+    assert created.status_code == 201
+    user_id = created.get_json()["id"]
+    me = service.get("/users/me", headers=_as(settings, Principal(user_id=user_id)))
+    assert me.status_code == 200
+    assert me.get_json()["id"] == user_id
+    assert me.headers["Content-Type"] == "application/json"
+
+
+def test_an_anonymous_token_is_not_a_login(service: FlaskClient, settings: Settings) -> None:
+    answer = service.get("/users/me", headers=_as(settings, Principal()))
+    assert_problem(answer, 401, "not-authenticated", "log in first")
+
+
+@pytest.fixture
+def member(service: FlaskClient, settings: Settings) -> Iterator[dict[str, str]]:
+    """The headers of a registered user calling the service through the gateway."""
+    created = service.post("/users", json=user_payload(), headers=_as(settings, Principal()))
+    yield _as(settings, Principal(user_id=created.get_json()["id"]))
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/events/2147483648"),
+        ("GET", "/events/99999999999999999999/members"),
+        ("PATCH", "/users/99999999999"),
+        ("DELETE", "/tokens/99999999999"),
+        ("DELETE", "/events/1/members/4294967296"),
+        ("GET", "/invitations/%00"),
+        ("POST", "/invitations/%00/accept"),
+        ("GET", "/invitations/" + "x" * 300),
+    ],
+)
+def test_impossible_ids_and_codes_are_not_found(
+    service: FlaskClient, member: dict[str, str], method: str, path: str
+) -> None:
+    answer = service.open(path, method=method, json={"role": "member"}, headers=member)
+    assert_problem(answer, 404, "not-found")
+
+
+def test_malformed_json_is_a_bad_request(service: FlaskClient, member: dict[str, str]) -> None:
+    answer = service.post(
+        "/events", data=b'{"name": ', headers={**member, "Content-Type": "application/json"}
+    )
+    assert_problem(answer, 400, "malformed-request", "not valid JSON")
+
+
+def test_unknown_fields_are_refused(service: FlaskClient, member: dict[str, str]) -> None:
+    answer = service.post("/events", json={**event_payload(), "owner_id": 1}, headers=member)
+    body = assert_problem(answer, 422, "invalid-input", "owner_id")
+    assert invalid_fields(body) == {"owner_id"}
+
+
+def test_text_with_nul_characters_is_refused(service: FlaskClient, member: dict[str, str]) -> None:
+    answer = service.post("/events", json=event_payload(name="Ruta\x00"), headers=member)
+    body = assert_problem(answer, 422, "invalid-input", "NUL")
+    assert invalid_fields(body) == {"name"}
+
+
+def test_a_body_over_the_limit_is_refused(tmp_path: Path, database_urls: dict[str, str]) -> None:
+    built = build_embedded(
+        make_settings(tmp_path, max_body_bytes=256), database_urls, run_migrations=False
+    )
+    service = built.services["events"].test_client()
+    answer = service.post(
+        "/users",
+        json=user_payload(display_name="x" * 300),
+        headers=_as(built.settings, Principal()),
+    )
+    assert_problem(answer, 413, "payload-too-large", "larger than 256 bytes")
+    built.close()

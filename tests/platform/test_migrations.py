@@ -1,0 +1,64 @@
+"""Every service's Alembic migrations build exactly its models' schema, on both databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from tests.databases import (
+    SERVICE_METADATA,
+    create_postgres_database,
+    drop_postgres_database,
+    worker_id,
+)
+from tripbot.platform.db import Database
+from tripbot.platform.migrations import pending
+from tripbot.system import DEFINITIONS, migrate
+
+
+@pytest.fixture(params=sorted(SERVICE_METADATA))
+def service(request: pytest.FixtureRequest) -> str:
+    """Each service that owns a database."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def fresh(backend: str, service: str, tmp_path: Path) -> Iterator[Database]:
+    """A brand-new, empty database of the test's backend (not the shared test databases)."""
+    if backend == "postgresql":
+        name = f"tripbot_test_{worker_id()}_fresh_{service}"
+        database = Database(create_postgres_database(name))
+        yield database
+        database.dispose()
+        drop_postgres_database(name)
+    else:
+        database = Database(f"sqlite:///{tmp_path / f'{service}.db'}")
+        yield database
+        database.dispose()
+
+
+def _differences(database: Database, service: str) -> list[object]:
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, SERVICE_METADATA[service]))
+
+
+def test_migrations_build_exactly_the_models_schema_and_run_twice_harmlessly(
+    fresh: Database, service: str
+) -> None:
+    migrations = DEFINITIONS[service].migrations
+    assert pending(fresh, migrations)
+    migrate(service, fresh)
+    assert not pending(fresh, migrations)
+    assert _differences(fresh, service) == []
+    tables = set(inspect(fresh.engine).get_table_names()) - {"alembic_version"}
+    assert tables == set(SERVICE_METADATA[service].tables)
+    migrate(service, fresh)
+    assert not pending(fresh, migrations)
+    assert _differences(fresh, service) == []
