@@ -78,15 +78,31 @@ class ServiceClient:
         *,
         json: Any = None,
         params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+        data: dict[str, str] | None = None,
+        content: bytes | None = None,
     ) -> httpx.Response:
-        """Send a call; a problem answer is raised as its domain error, an outage as 503."""
-        headers = {"Authorization": self._signer.header(self.principal)}
+        """Send a call; a problem answer is raised as its domain error, an outage as 503.
+
+        ``headers`` are passed on (Idempotency-Key, If-None-Match); ``files``/``data`` make a
+        multipart upload; ``content`` is a raw body.
+        """
+        sent = dict(headers or {})
+        sent["Authorization"] = self._signer.header(self.principal)
         request_id = current_request_id()
         if request_id:
-            headers[REQUEST_ID_HEADER] = request_id
+            sent[REQUEST_ID_HEADER] = request_id
         try:
             response = self._connection.http.request(
-                method, path, json=json, params=params, headers=headers
+                method,
+                path,
+                json=json,
+                params=params,
+                headers=sent,
+                files=files,
+                data=data,
+                content=content,
             )
         except httpx.TransportError as error:
             _log.warning("service unreachable", target=self.service, error=repr(error))

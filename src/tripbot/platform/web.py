@@ -212,7 +212,7 @@ MAX_ID = 2**31 - 1
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """``<int:...>`` in service routes: a number too big for an id column is 404 before any query."""
+    """``<int:...>`` in service routes: a number too big for an id is 404 before any query."""
 
     def to_python(self, value: str) -> int:
         """The id, or 404 (not werkzeug's ValidationError: it would answer 405 on some routes)."""
