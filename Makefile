@@ -6,8 +6,13 @@ STATIC := src/tripbot/gateway/static/vendor
 TRANSLATIONS := src/tripbot/gateway/translations
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The Ansible release whose collections the deployment checks use (Galaxy is not needed: the
+# collections are taken from its wheel on PyPI). Keep deploy/ansible/requirements.yml in step.
+ANSIBLE_RELEASE := 12.3.0
+ANSIBLE_COLLECTIONS := amazon.aws ansible.posix community.docker community.general community.library_inventory_filtering_v1
+COLLECTIONS_DIR := $(VENV)/share/ansible-collections
 
-.PHONY: run test setup lint typecheck contracts pytest assets translations extract-messages clean demo
+.PHONY: run test setup lint typecheck contracts pytest deploy-check bench assets translations extract-messages clean demo
 
 run: setup ## Set up, then start TripBot embedded on http://127.0.0.1:$(PORT)
 	$(BIN)/tripbot run --port $(PORT) --data-dir var $(RUN_ARGS)
@@ -15,15 +20,22 @@ run: setup ## Set up, then start TripBot embedded on http://127.0.0.1:$(PORT)
 demo: RUN_ARGS = --demo
 demo: run ## Like run, with a small demo club
 
-test: setup lint typecheck contracts pytest ## Set up, then run every check and the whole suite
+test: setup lint typecheck contracts deploy-check pytest ## Set up, then run every check and the whole suite
 
-setup: $(VENV)/.installed assets translations
+setup: $(VENV)/.installed $(COLLECTIONS_DIR)/.installed assets translations
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "TripBot needs Python 3.11 or newer"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(COLLECTIONS_DIR)/.installed: $(VENV)/.installed deploy/ansible/requirements.yml
+	rm -rf $(COLLECTIONS_DIR) && mkdir -p $(COLLECTIONS_DIR)
+	$(BIN)/python -m pip download --quiet --no-deps --dest $(COLLECTIONS_DIR)/.wheel ansible==$(ANSIBLE_RELEASE)
+	$(BIN)/python -c 'import sys, zipfile; wheel, dest, *names = sys.argv[1:]; keep = tuple("ansible_collections/" + n.replace(".", "/") + "/" for n in names); archive = zipfile.ZipFile(wheel); archive.extractall(dest, [m for m in archive.namelist() if m.startswith(keep)])' $(COLLECTIONS_DIR)/.wheel/ansible-$(ANSIBLE_RELEASE)-py3-none-any.whl $(COLLECTIONS_DIR) $(ANSIBLE_COLLECTIONS)
+	rm -rf $(COLLECTIONS_DIR)/.wheel
 	touch $@
 
 assets: $(STATIC)/.built ## Copy the front-end packages (from npm) into the package's static folder
@@ -42,7 +54,7 @@ $(STATIC)/.built: package.json package-lock.json
 	touch $@
 
 translations: $(VENV)/.installed ## Compile the Spanish and English catalogues
-	$(BIN)/pybabel compile --use-fuzzy --statistics -d $(TRANSLATIONS)
+	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS)
 
 extract-messages: $(VENV)/.installed ## Refresh the catalogues from the code and templates
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot src/tripbot
@@ -59,7 +71,13 @@ contracts:
 	$(BIN)/lint-imports
 
 pytest:
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --ignore=tests/deploy $(PYTEST_ARGS)
+
+deploy-check: ## Offline checks of deploy/: Dockerfile, Compose, Kubernetes, Ansible, Vagrant, and the Compose topology run for real
+	$(BIN)/pytest tests/deploy $(PYTEST_ARGS)
+
+bench: setup ## Run every benchmark in bench/ (results in bench/results/)
+	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) node_modules $(STATIC) var .mypy_cache .ruff_cache .pytest_cache

@@ -9,20 +9,25 @@ from typing import Any
 
 import httpx
 
+from tests.routes.synthetic import small_gpx
 from tripbot.events import service
 from tripbot.events.schemas import (
     EventCreate,
     EventOut,
     InvitationCreate,
     InvitationOut,
+    TokenCreate,
     UserOut,
     UserRegister,
 )
 from tripbot.platform.db import Database
 from tripbot.platform.identity import Principal
+from tripbot.platform.passwords import Passwords
+from tripbot.system import System
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
+_FAST_POLICY = service.AccountPolicy(passwords=Passwords("fast"))
 
 
 @dataclass(frozen=True)
@@ -150,6 +155,51 @@ def a_cast(http: httpx.Client) -> Cast:
     )
 
 
+def a_person_in(system: System, **overrides: Any) -> Person:
+    """Like ``a_person``, but made straight in the events service: for API tests whose subject
+    is not registering, it is ten times faster."""
+    database = system.databases["events"]
+    user = service.register(
+        database.unit_of_work(), _FAST_POLICY, UserRegister(**user_payload(**overrides))
+    )
+    token = service.create_token(database.unit_of_work(), as_principal(user), TokenCreate())
+    return Person(id=user.id, email=user.email, headers={"Authorization": f"Bearer {token.token}"})
+
+
+def a_cast_in(system: System) -> Cast:
+    """Like ``a_cast``, made straight in the events service."""
+    database = system.databases["events"]
+    people = {
+        kind: a_person_in(system) for kind in ("owner", "organizer", "participant", "outsider")
+    }
+    owner = Principal(user_id=people["owner"].id)
+    event = service.create_event(database.unit_of_work(), owner, EventCreate(**event_payload()))
+    for kind in ("organizer", "participant"):
+        data = InvitationCreate(role=kind)
+        code = service.create_invitation(database.unit_of_work(), owner, event.id, data).code
+        joiner = Principal(user_id=people[kind].id)
+        service.accept_invitation(database.unit_of_work(), joiner, code)
+    return Cast(event=event.model_dump(mode="json"), **people)
+
+
+def a_route(http: httpx.Client, by: Person, **fields: Any) -> dict[str, Any]:
+    """A route in the catalogue, uploaded as a small GPX file (fields are form fields)."""
+    content = fields.pop("content", None) or small_gpx(
+        str(fields.get("name", "Ruta corta")),
+        start=fields.pop("start", (43.2395, -4.857)),
+        description=f"upload {next(_counter)}",
+    )
+    response = http.post(
+        "/api/v1/routes",
+        files={"file": ("route.gpx", content, "application/gpx+xml")},
+        data={k: str(v) for k, v in fields.items()},
+        headers=by.headers,
+    )
+    assert response.status_code == 201, response.text
+    route: dict[str, Any] = response.json()
+    return route
+
+
 # ---- the events service's use cases, called directly --------------------------------------
 
 
@@ -197,3 +247,57 @@ def a_member_of(
             database.unit_of_work(), as_principal(owner), event.id, user.id, "owner"
         )
     return user
+
+
+# ---- agenda ------------------------------------------------------------------------------
+
+
+def activity_payload(**overrides: Any) -> dict[str, Any]:
+    """A valid activity body, within the day of the default event (times in Madrid)."""
+    body: dict[str, Any] = {
+        "title": "Desayuno en Poncebos",
+        "starts_at": "2027-05-01T08:00:00+02:00",
+        "ends_at": "2027-05-01T09:00:00+02:00",
+    }
+    body.update(overrides)
+    return body
+
+
+def an_activity(
+    http: httpx.Client, event: dict[str, Any], organizer: Person, **overrides: Any
+) -> dict[str, Any]:
+    """An activity on an event's agenda, put there by one of its organizers."""
+    response = http.post(
+        f"/api/v1/events/{event['id']}/activities",
+        json=activity_payload(**overrides),
+        headers=organizer.headers,
+    )
+    assert response.status_code == 201, response.text
+    activity: dict[str, Any] = response.json()
+    return activity
+
+
+# ---- gear --------------------------------------------------------------------------------
+
+
+def a_gear_keeper_in(system: System, role: str = "gear_keeper") -> Person:
+    """Someone who keeps the club's gear (or, with ``role="admin"``, an administrator)."""
+    person = a_person_in(system)
+    service.assign_role(system.databases["events"].unit_of_work(), person.id, role)
+    return person
+
+
+# ---- ledger ------------------------------------------------------------------------------
+
+
+def an_expense(
+    http: httpx.Client, event: dict[str, Any], by: Person, **overrides: Any
+) -> dict[str, Any]:
+    """An entry in an event's ledger (a shared expense of 23.50 unless told otherwise)."""
+    body: dict[str, Any] = {"description": "fuel", "amount": "23.50", **overrides}
+    response = http.post(
+        f"/api/v1/events/{event['id']}/ledger/entries", json=body, headers=by.headers
+    )
+    assert response.status_code == 201, response.text
+    entry: dict[str, Any] = response.json()
+    return entry

@@ -10,8 +10,13 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.databases import TestDatabases, require_postgres
+from tripbot.platform.logging import configure_logging
 from tripbot.platform.settings import Settings
 from tripbot.system import System, build_embedded
+
+# JSON, as in production: structlog's console renderer draws rich tracebacks,
+# which made every logged error cost seconds.
+configure_logging("INFO", "json")
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),

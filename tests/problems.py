@@ -21,8 +21,10 @@ def assert_problem(
     )
     assert body["type"] == f"urn:tripbot:problem:{slug}", body
     assert body["status"] == status, body
-    assert isinstance(body["title"], str) and body["title"], body
-    assert isinstance(body["detail"], str) and body["detail"], body
+    assert isinstance(body["title"], str), body
+    assert body["title"], body
+    assert isinstance(body["detail"], str), body
+    assert body["detail"], body
     assert body["request_id"] == response.headers["X-Request-ID"], body
     if detail is not None:
         assert detail in body["detail"], body

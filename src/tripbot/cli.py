@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from enum import Enum
@@ -14,14 +15,16 @@ from rich.console import Console
 
 from tripbot import SERVICES, __version__
 from tripbot.platform.errors import DomainError
-from tripbot.platform.logging import configure_logging
+from tripbot.platform.logging import configure_logging, syslog_target
 from tripbot.platform.settings import InsecureSettingsError, Settings, with_local_secrets
+from tripbot.routes_cli import routes_app
 
 app = typer.Typer(
     help="TripBot: outings and events for clubs, from the web or Telegram.", no_args_is_help=True
 )
 user_app = typer.Typer(help="Manage accounts from the server's command line.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+app.add_typer(routes_app, name="routes")
 console = Console(stderr=True)
 
 ServiceName = Enum("ServiceName", {name: name for name in (*SERVICES, "gateway")}, type=str)  # type: ignore[misc]
@@ -36,6 +39,15 @@ def _settings(data_dir: Path | None = None) -> Settings:
     if data_dir is not None:
         settings = settings.model_copy(update={"data_dir": data_dir})
     return settings
+
+
+def _stop_on_sigterm() -> None:
+    """Let SIGTERM (docker stop, Kubernetes) stop the server cleanly, flushing queued logs."""
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _version(value: bool) -> None:
@@ -70,7 +82,12 @@ def run(
     if "TRIPBOT_PUBLIC_URL" not in os.environ:
         settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
     interactive = sys.stdout.isatty() and "TRIPBOT_LOG_FORMAT" not in os.environ
-    configure_logging(settings.log_level, "console" if interactive else settings.log_format)
+    configure_logging(
+        settings.log_level,
+        "console" if interactive else settings.log_format,
+        syslog=syslog_target(settings),
+    )
+    _stop_on_sigterm()
     system = build_embedded(settings)
     if demo:
         from tripbot.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
@@ -101,8 +118,11 @@ def serve(
     from tripbot.system import build_distributed_gateway, build_service
 
     settings = _settings()
-    configure_logging(settings.log_level, settings.log_format)
     name = str(service.value)
+    configure_logging(
+        settings.log_level, settings.log_format, service=name, syslog=syslog_target(settings)
+    )
+    _stop_on_sigterm()
     try:
         if name == "gateway":
             wsgi = build_distributed_gateway(settings).gateway
@@ -184,3 +204,70 @@ def create_user(
     finally:
         database.dispose()
     typer.echo(f"created user {user.id} <{user.email}> as {user.role}")
+
+
+ServiceOption = Annotated[
+    list[str] | None,
+    typer.Option("--service", help="Only this service (repeat it for more; default: every one)."),
+]
+
+
+def _chosen_services(services: list[str] | None) -> list[str]:
+    for name in services or []:
+        if name not in SERVICES:
+            console.print(f"[red]Unknown service {name!r}[/red]; choose from {', '.join(SERVICES)}")
+            raise typer.Exit(2)
+    return list(services or SERVICES)
+
+
+@app.command("backup")
+def backup_command(
+    directory: Annotated[Path, typer.Argument(help="A new (or empty) directory to write.")],
+    service: ServiceOption = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where the SQLite files live.")] = None,
+) -> None:
+    """Back up every service's data into DIRECTORY (one consistent snapshot per service)."""
+    from rich.progress import Progress
+
+    from tripbot.backup import BackupError, RichProgress, backup
+
+    settings = _settings(data_dir)
+    names = _chosen_services(service)
+    try:
+        with Progress(console=console) as bars:
+            manifest = backup(settings, directory, names, RichProgress(bars))
+    except BackupError as error:
+        console.print(f"[red]No backup:[/red] {error}")
+        raise typer.Exit(1) from error
+    rows = sum(t["rows"] for s in manifest["services"].values() for t in s["tables"].values())
+    typer.echo(f"backed up {len(names)} services, {rows} rows, into {directory}")
+
+
+@app.command("restore")
+def restore_command(
+    directory: Annotated[Path, typer.Argument(help="A directory `tripbot backup` wrote.")],
+    service: ServiceOption = None,
+    force: Annotated[
+        bool, typer.Option(help="Replace what the databases hold (they must be empty otherwise).")
+    ] = False,
+    data_dir: Annotated[Path | None, typer.Option(help="Where the SQLite files live.")] = None,
+) -> None:
+    """Restore every service's data from DIRECTORY, then migrate it to this version."""
+    from rich.progress import Progress
+
+    from tripbot.backup import BackupError, RichProgress, restore
+
+    settings = _settings(data_dir)
+    names = _chosen_services(service) if service else None
+    if any(settings.database_url_for(n).startswith("sqlite") for n in names or SERVICES):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with Progress(console=console) as bars:
+            reports = restore(settings, directory, names, force=force, progress=RichProgress(bars))
+    except BackupError as error:
+        console.print(f"[red]Not restored:[/red] {error}")
+        raise typer.Exit(1) from error
+    restored = sorted({report.service for report in reports})
+    typer.echo(
+        f"restored {sum(r.rows for r in reports)} rows of {', '.join(restored) or 'no service'}"
+    )

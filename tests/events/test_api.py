@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,15 +15,22 @@ from tests.conftest import make_settings
 from tests.problems import assert_problem, invalid_fields
 from tripbot.platform.identity import INTERNAL_AUTH_SCHEME, Principal, TokenSigner
 from tripbot.platform.settings import Settings
+from tripbot.platform.web import PUBLIC_SERVICE_PATHS
 from tripbot.system import System, build_embedded
 
-PUBLIC = {"/healthz", "/readyz", "/openapi.json", "/docs"}
+PUBLIC = set(PUBLIC_SERVICE_PATHS)
 
 
 @pytest.fixture
 def events(system: System) -> APIFlask:
     """The events service application of the embedded system."""
     return system.services["events"]
+
+
+@pytest.fixture
+def settings(system: System) -> Settings:
+    """The settings the system under test was built with."""
+    return system.settings
 
 
 @pytest.fixture
@@ -102,9 +108,7 @@ def test_health_and_the_api_description_are_public(service: FlaskClient, path: s
     assert service.get(path).status_code == 200
 
 
-def test_a_valid_token_is_served_as_its_principal(
-    service: FlaskClient, settings: Settings
-) -> None:
+def test_a_valid_token_is_served_as_its_principal(service: FlaskClient, settings: Settings) -> None:
     created = service.post("/users", json=user_payload(), headers=_as(settings, Principal()))
     assert created.status_code == 201
     user_id = created.get_json()["id"]
@@ -120,10 +124,10 @@ def test_an_anonymous_token_is_not_a_login(service: FlaskClient, settings: Setti
 
 
 @pytest.fixture
-def member(service: FlaskClient, settings: Settings) -> Iterator[dict[str, str]]:
+def member(service: FlaskClient, settings: Settings) -> dict[str, str]:
     """The headers of a registered user calling the service through the gateway."""
     created = service.post("/users", json=user_payload(), headers=_as(settings, Principal()))
-    yield _as(settings, Principal(user_id=created.get_json()["id"]))
+    return _as(settings, Principal(user_id=created.get_json()["id"]))
 
 
 @pytest.mark.parametrize(
@@ -165,10 +169,9 @@ def test_text_with_nul_characters_is_refused(service: FlaskClient, member: dict[
     assert invalid_fields(body) == {"name"}
 
 
-def test_a_body_over_the_limit_is_refused(tmp_path: Path, database_urls: dict[str, str]) -> None:
-    built = build_embedded(
-        make_settings(tmp_path, max_body_bytes=256), database_urls, run_migrations=False
-    )
+def test_a_body_over_the_limit_is_refused(tmp_path: Path) -> None:
+    # A body refused at the door never reaches the database: no backend needed.
+    built = build_embedded(make_settings(tmp_path, max_body_bytes=256), run_migrations=False)
     service = built.services["events"].test_client()
     answer = service.post(
         "/users",

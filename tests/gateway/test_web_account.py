@@ -81,6 +81,17 @@ def test_logging_in_and_out(client: FlaskClient, http: httpx.Client) -> None:
     assert client.get("/events").status_code == 302
 
 
+def test_logging_in_speaks_the_language_of_the_profile(
+    client: FlaskClient, http: httpx.Client
+) -> None:
+    person = a_person(http, display_name="Dora", language="en")
+    response = submit(client, "/login", {"email": person.email, "password": PASSWORD})
+    assert "tripbot_lang=en" in response.headers["Set-Cookie"]
+    page = client.get("/events").text
+    assert html_lang(page) == "en"
+    assert "Hello, Dora." in page
+
+
 def test_a_wrong_password_is_refused_with_a_message(
     client: FlaskClient, http: httpx.Client
 ) -> None:

@@ -221,3 +221,13 @@ def test_pages_keep_to_the_content_security_policy(client: FlaskClient, http: ht
         assert " style=" not in response.text, path
         assert not re.search(r"<script(?![^>]*\bsrc=)", response.text), path
         assert not re.search(r"\son[a-z]+=", response.text), path
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "/\t/evil.example", "/\\evil.example"])
+def test_language_switch_never_redirects_to_another_site(client: FlaskClient, target: str) -> None:
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/language", data={"language": "en", "next": target, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"

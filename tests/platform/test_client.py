@@ -32,7 +32,7 @@ from tripbot.platform.web import (
     install_request_context,
 )
 
-SECRET = "client-test-secret-of-a-decent-length"  # noqa: S105
+SECRET = "client-test-secret-of-a-decent-length"
 RAISABLE = [cls for cls in STATUS_BY_ERROR if cls is not ServiceUnavailable]
 
 
@@ -174,7 +174,7 @@ class _SlowHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"{}")
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
+    def log_message(self, format: str, *args: object) -> None:
         """Keep the test output quiet."""
 
 

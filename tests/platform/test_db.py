@@ -104,10 +104,14 @@ def test_a_unit_of_work_without_commit_changes_nothing(database: Database) -> No
 
 
 def test_an_error_inside_a_unit_of_work_rolls_it_back(database: Database) -> None:
-    with pytest.raises(RuntimeError), database.unit_of_work() as uow:
-        uow.session.add(_user())
-        uow.session.flush()
-        raise RuntimeError("the use case failed half way")
+    def use_case() -> None:
+        with database.unit_of_work() as uow:
+            uow.session.add(_user())
+            uow.session.flush()
+            raise RuntimeError("the use case failed half way")
+
+    with pytest.raises(RuntimeError, match="half way"):
+        use_case()
     with database.unit_of_work() as uow:
         assert uow.session.scalars(select(User)).all() == []
 

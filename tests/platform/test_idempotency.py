@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
@@ -20,13 +21,15 @@ def _tables(database: Database) -> tuple[Table, Table]:
     return keys, things
 
 
-def _create_once(database: Database, keys: Table, things: Table, key: str, body: object) -> dict:
+def _create_once(
+    database: Database, keys: Table, things: Table, key: str, body: object
+) -> dict[str, Any]:
     with database.unit_of_work() as uow:
         uow.lock_for_write()
         previous = claim(uow.session, keys, "user:1", key, body)
         if previous is not None:
             return previous
-        new_id = uow.session.execute(insert(things).values()).inserted_primary_key[0]
+        new_id = uow.session.scalar(insert(things).values().returning(things.c.id))
         answer = {"id": new_id}
         complete(uow.session, keys, "user:1", key, answer)
         uow.commit()
@@ -65,7 +68,7 @@ def test_bad_keys_are_refused(scratch_database: Database, key: str) -> None:
 
 def test_concurrent_retries_change_things_once(scratch_database: Database) -> None:
     keys, things = _tables(scratch_database)
-    answers: list[dict] = []
+    answers: list[dict[str, Any]] = []
     errors: list[BaseException] = []
 
     def retry() -> None:

@@ -12,7 +12,7 @@ from itsdangerous import TimestampSigner, URLSafeSerializer, URLSafeTimedSeriali
 from tripbot.platform.errors import NotAuthenticated
 from tripbot.platform.identity import INTERNAL_AUTH_SCHEME, Principal, TokenSigner
 
-SECRET = "a-test-secret-that-is-long-enough-to-be-real"  # noqa: S105
+SECRET = "a-test-secret-that-is-long-enough-to-be-real"
 SALT = "tripbot.internal-token"  # the salt TokenSigner signs with
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from tests.databases import (
     SERVICE_METADATA,
@@ -28,19 +28,33 @@ def service(request: pytest.FixtureRequest) -> str:
     return name
 
 
+@pytest.fixture(scope="module")
+def _scratch() -> Iterator[dict[str, str]]:
+    """One PostgreSQL database for the module, emptied before each test (cheaper than a new
+    database per test)."""
+    created: dict[str, str] = {}
+    yield created
+    for name in created:
+        drop_postgres_database(name)
+
+
 @pytest.fixture
-def fresh(backend: str, service: str, tmp_path: Path) -> Iterator[Database]:
+def fresh(
+    backend: str, service: str, tmp_path: Path, _scratch: dict[str, str]
+) -> Iterator[Database]:
     """A brand-new, empty database of the test's backend (not the shared test databases)."""
     if backend == "postgresql":
-        name = f"tripbot_test_{worker_id()}_fresh_{service}"
-        database = Database(create_postgres_database(name))
-        yield database
-        database.dispose()
-        drop_postgres_database(name)
+        name = f"tripbot_test_{worker_id()}_scratch"
+        if name not in _scratch:
+            _scratch[name] = create_postgres_database(name)
+        database = Database(_scratch[name])
+        with database.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
     else:
         database = Database(f"sqlite:///{tmp_path / f'{service}.db'}")
-        yield database
-        database.dispose()
+    yield database
+    database.dispose()
 
 
 def _differences(database: Database, service: str) -> list[object]:

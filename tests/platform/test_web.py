@@ -10,7 +10,7 @@ import structlog
 from apiflask import APIBlueprint
 from flask.testing import FlaskClient
 
-from tests.builders import a_person
+from tests.builders import a_person, user_payload
 from tests.conftest import make_settings
 from tests.platform.test_db import UNREACHABLE_URLS
 from tests.problems import assert_problem
@@ -30,6 +30,16 @@ def test_readiness_fails_when_the_database_is_unreachable(tmp_path: Path, where:
     assert service.get("/healthz").status_code == 200
     body = assert_problem(service.get("/readyz"), 503, "not-ready", "events cannot reach")
     assert body["service"] == "events"
+    signer = TokenSigner(settings.internal_secret.get_secret_value())
+    with structlog.testing.capture_logs() as logs:
+        answer = service.post(
+            "/users", json=user_payload(), headers={"Authorization": signer.header(Principal())}
+        )
+    body = assert_problem(answer, 503, "service-unavailable", "cannot reach its database")
+    assert body["service"] == "events"
+    assert [entry["event"] for entry in logs if entry["log_level"] == "warning"] == [
+        "database unavailable"
+    ]
     database.dispose()
 
 

@@ -525,7 +525,7 @@ def _find_invitation(uow: UnitOfWork, code: str, *, for_update: bool = False) ->
 
 
 def _usable_invitation(uow: UnitOfWork, code: str) -> Invitation:
-    invitation = _find_invitation(uow, code, for_update=True)
+    invitation = _find_invitation(uow, code)
     reason = _unusable_reason(invitation)
     if reason:
         raise Gone(reason)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
@@ -12,16 +14,18 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from tripbot import __version__
-from tripbot.gateway import api, auth
+from tripbot.gateway import api, auth, uploads
 from tripbot.gateway.i18n import LANGUAGES, select_language
 from tripbot.gateway.services import Services
 from tripbot.gateway.web import account, agenda, events, gear, invite, ledger, main, routes
-from tripbot.platform.errors import DomainError, PayloadTooLarge, problem_type, status_for
+from tripbot.platform.errors import DomainError, problem_type, status_for
 from tripbot.platform.identity import TokenSigner
 from tripbot.platform.logging import get_logger
+from tripbot.platform.metrics import metrics_blueprint
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import (
     domain_error_response,
+    health_blueprint,
     http_error_response,
     install_request_context,
     problem_response,
@@ -30,19 +34,38 @@ from tripbot.platform.web import (
 _log = get_logger("gateway")
 
 
-def _security_headers(response: Response) -> Response:
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+def tile_origin(template: str) -> str:
+    """The CSP source of a map tile URL template: scheme://host[:port], ``{s}.`` host → ``*.``."""
+    parts = urlsplit(template)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"TRIPBOT_ROUTES_TILE_URL is not an http(s) URL: {template!r}")
+    labels = parts.hostname.split(".")
+    templated = [i for i, label in enumerate(labels) if "{" in label]
+    if templated:  # CSP has one wildcard, for the leftmost labels
+        labels = ["*", *labels[templated[-1] + 1 :]]
+    port = f":{parts.port}" if parts.port is not None else ""
+    return f"{parts.scheme}://{'.'.join(labels)}{port}"
+
+
+def _security_headers(settings: Settings) -> Callable[[Response], Response]:
+    tiles = settings.routes_tile_url
+    images = f"'self' data: {tile_origin(tiles)}" if tiles else "'self' data:"
+    policy = (
+        f"default-src 'self'; script-src 'self'; style-src 'self'; img-src {images}; "
         "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-        "frame-ancestors 'none'",
+        "frame-ancestors 'none'"
     )
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    return response
+
+    def add_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", policy)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+    return add_headers
 
 
 def _web_error(status: int, message: str, service: str | None = None) -> tuple[str, int]:
@@ -66,9 +89,7 @@ def _install_errors(app: APIFlask) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_error: RequestEntityTooLarge) -> Response | tuple[str, int]:
-        error = PayloadTooLarge(
-            f"the request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes"
-        )
+        error = uploads.too_large()
         if auth.is_api_request():
             return domain_error_response(error)
         return _web_error(413, error.detail)
@@ -130,10 +151,13 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
         settings.internal_secret.get_secret_value(), settings.internal_token_ttl
     )
     Babel(app, locale_selector=select_language)
+    app.before_request(uploads.raise_upload_limit)  # before CSRF protection reads any form
     csrf = CSRFProtect(app)
     install_request_context(app, "gateway")
     _install_errors(app)
-    app.after_request(_security_headers)
+    app.after_request(_security_headers(settings))
+    app.register_blueprint(health_blueprint("gateway", lambda: None))  # liveness for probes
+    app.register_blueprint(metrics_blueprint(settings.metrics_token))
 
     @app.context_processor
     def _template_globals() -> dict[str, object]:

@@ -1,3 +1,553 @@
-"""What the ledger service accepts and answers: the schemas its API and its client share."""
+"""What the ledger service accepts and answers: the schemas its API and its client share.
+
+Amounts travel as decimal strings ("23.50") in the currency they are in, never as JSON numbers.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from apiflask.fields import UploadFile
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from tripbot.events.schemas import CurrencyCode
+from tripbot.platform.idempotency import MAX_KEY_LENGTH
+from tripbot.platform.settings import Settings
+
+Kind = Literal["purchase", "sale", "investment", "donation", "sponsorship", "expense", "transfer"]
+KINDS: tuple[Kind, ...] = (
+    "purchase",
+    "sale",
+    "investment",
+    "donation",
+    "sponsorship",
+    "expense",
+    "transfer",
+)
+BudgetKind = Literal["purchase", "sale", "investment", "donation", "sponsorship", "expense"]
+SplitMethod = Literal["equal", "shares", "exact", "percent"]
+Visibility = Literal["organizers", "members"]
+EntryState = Literal["active", "reversed"]
+RevisionAction = Literal["created", "corrected", "reversed"]
+TREASURY = "treasury"
+
+MAX_USER_ID = 2**31 - 1
+MAX_PARTIES = 200
+"""Most payers or collectors on one entry."""
+MAX_SPLIT = 10_000
+"""Most members one split can name (an equal split among everyone can leave them out)."""
+
+_DECIMAL = re.compile(r"[+-]?\d{1,15}(\.\d{1,12})?")
+
+
+def _decimal_text(value: object) -> str:
+    if not isinstance(value, str):
+        raise PydanticCustomError(
+            "decimal_text",
+            'write amounts as decimal strings such as "23.50", never as JSON numbers',
+        )
+    text = value.strip()
+    if not _DECIMAL.fullmatch(text):
+        raise PydanticCustomError(
+            "decimal_text", '{text} is not a decimal number such as "23.50"', {"text": text[:40]}
+        )
+    return text
+
+
+DecimalText = Annotated[
+    str,
+    PlainValidator(_decimal_text),
+    WithJsonSchema({"type": "string", "pattern": _DECIMAL.pattern, "examples": ["23.50"]}),
+]
+"""A decimal number written as a string, e.g. ``"23.50"``; JSON numbers are refused."""
+UserId = Annotated[int, Field(ge=1, le=MAX_USER_ID)]
+
+
+def _party(value: object) -> int | str:
+    if value == TREASURY:
+        return TREASURY
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_USER_ID:
+        return value
+    raise PydanticCustomError("party", 'name a member by user id, or "treasury"')
+
+
+Party = Annotated[
+    int | Literal["treasury"],
+    PlainValidator(_party),
+    WithJsonSchema(
+        {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "const": TREASURY}]}
+    ),
+]
+"""A member's user id, or ``"treasury"``: the event's own purse."""
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Counterparty = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
+Category = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class Input(BaseModel):
+    """Base of every request body: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value: object) -> object:
+        # PostgreSQL cannot store U+0000 in text; refuse it here rather than fail there.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("text must not contain NUL characters")
+        return value
+
+
+MULTIPART_SLACK = 64 * 1024
+"""Room for the multipart envelope around an uploaded file."""
+
+
+def upload_limit(settings: Settings) -> int:
+    """The largest body a ledger upload endpoint reads: a receipt or a CSV file, and its
+    multipart envelope (the receipt's own limit is checked on its bytes)."""
+    return max(settings.ledger_max_receipt_bytes, settings.max_body_bytes) + MULTIPART_SLACK
+
+
+class Idempotency(BaseModel):
+    """``Idempotency-Key``: send the same key when retrying; the change happens once."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    idempotency_key: str | None = Field(None, min_length=1, max_length=MAX_KEY_LENGTH)
+
+
+class FileUpload(BaseModel):
+    """A file sent as multipart/form-data under the name ``file``."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    file: UploadFile
+
+
+class PartyAmount(Input):
+    """Someone who paid or collected, and how much (left out: all of it, when alone)."""
+
+    party: Party
+    amount: DecimalText | None = None
+
+
+class SplitPart(Input):
+    """A member who bears part of a cost: ``value`` is their shares, exact amount or percent."""
+
+    user_id: UserId
+    value: DecimalText | None = None
+
+
+class Split(Input):
+    """How a cost is shared among chosen members."""
+
+    method: SplitMethod = "equal"
+    among: list[SplitPart] = Field(min_length=1, max_length=MAX_SPLIT)
+
+
+class EntryCreate(Input):
+    """A new entry. Left out: today, the book's currency, paid or collected by you, and (for an
+    expense) split equally among every member."""
+
+    kind: Kind = "expense"
+    description: Description
+    amount: DecimalText
+    date: dt.date | None = None
+    counterparty: Counterparty = ""
+    category: Category = ""
+    currency: CurrencyCode | None = None
+    rate: DecimalText | None = Field(
+        None, description="Book currency units per unit of `currency`, as you were charged."
+    )
+    in_kind: bool = Field(False, description="A donation or sponsorship in goods, at this value.")
+    paid_by: list[PartyAmount] | None = Field(None, max_length=MAX_PARTIES)
+    received_by: list[PartyAmount] | None = Field(None, max_length=MAX_PARTIES)
+    split: Split | None = None
+
+
+class EntryCorrection(Input):
+    """A correction: the fields given replace the current revision's, the rest stay as they are."""
+
+    kind: Kind | None = None
+    description: Description | None = None
+    amount: DecimalText | None = None
+    date: dt.date | None = None
+    counterparty: Counterparty | None = None
+    category: Category | None = None
+    currency: CurrencyCode | None = None
+    rate: DecimalText | None = None
+    in_kind: bool | None = None
+    paid_by: list[PartyAmount] | None = Field(None, max_length=MAX_PARTIES)
+    received_by: list[PartyAmount] | None = Field(None, max_length=MAX_PARTIES)
+    split: Split | None = None
+    reason: Reason = ""
+
+
+class Reversal(Input):
+    """Why an entry is reversed (its history stays)."""
+
+    reason: Reason = ""
+
+
+class EntryQuery(Input):
+    """Filters and paging of the entries list."""
+
+    kind: Kind | None = None
+    category: Category | None = None
+    party: Party | None = Field(None, description="Entries that involve this member (or treasury).")
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    q: str | None = Field(None, max_length=100, description="Words in the description.")
+    state: Literal["active", "reversed", "all"] = "active"
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
+class PageQuery(Input):
+    """Paging of a list, newest first."""
+
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
+class ImportQuery(Input):
+    """``dry_run``: check every line and report, store nothing."""
+
+    dry_run: bool = False
+
+
+class PartyShare(BaseModel):
+    """Who paid or collected how much, in the entry's currency and the book's."""
+
+    party: int | Literal["treasury"]
+    name: str
+    amount: str
+    book_amount: str
+
+
+class SplitShare(BaseModel):
+    """A member's part of a cost: what they gave (shares, percent, amount) and what it came to."""
+
+    user_id: int
+    name: str
+    value: str | None
+    amount: str
+    book_amount: str
+
+
+class SplitOut(BaseModel):
+    """How a cost was shared."""
+
+    method: SplitMethod
+    among: list[SplitShare]
+
+
+class ReceiptOut(BaseModel):
+    """An attached receipt, without its bytes."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    uploaded_by: int
+    uploaded_at: dt.datetime
+
+
+class LegOut(BaseModel):
+    """One side of the double entry of the current revision, in the book's currency."""
+
+    account: Literal["member", "treasury", "result", "capital"]
+    user_id: int | None
+    amount: str
+
+
+class EntryOut(BaseModel):
+    """An entry as its current revision says."""
+
+    id: int
+    event_id: int
+    revision: int
+    state: EntryState
+    kind: Kind
+    date: dt.date
+    description: str
+    counterparty: str
+    category: str
+    amount: str
+    currency: str
+    rate: str | None
+    book_amount: str
+    book_currency: str
+    in_kind: bool
+    paid_by: list[PartyShare]
+    received_by: list[PartyShare]
+    split: SplitOut | None
+    receipts: list[ReceiptOut]
+    created_by: int
+    created_at: dt.datetime
+    updated_by: int
+    updated_at: dt.datetime
+
+
+class RevisionOut(BaseModel):
+    """One step of an entry's history: who, when, what changed and why."""
+
+    number: int
+    action: RevisionAction
+    author_id: int
+    author_name: str
+    recorded_at: dt.datetime
+    reason: str
+    changes: dict[str, list[str]] = Field(description="field: [before, after]")
+
+
+class EntryDetail(EntryOut):
+    """An entry with its whole history and its current double entry."""
+
+    revisions: list[RevisionOut]
+    legs: list[LegOut]
+
+
+class EntryPage(BaseModel):
+    """A page of entries, newest first, and how many match in all."""
+
+    items: list[EntryOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class BudgetLineIn(Input):
+    """The amount planned for a kind of entry in a category (book currency)."""
+
+    kind: BudgetKind
+    category: Category = ""
+    planned: DecimalText
+
+
+class BudgetUpdate(Input):
+    """The whole budget: it replaces the previous one."""
+
+    lines: list[BudgetLineIn] = Field(max_length=500)
+
+
+class BudgetLineOut(BaseModel):
+    """A planned amount."""
+
+    kind: BudgetKind
+    category: str
+    planned: str
+
+
+class BudgetOut(BaseModel):
+    """An event's budget, in the book's currency."""
+
+    currency: str
+    lines: list[BudgetLineOut]
+
+
+class LedgerSettings(BaseModel):
+    """An event ledger's settings: its currency and who may read its report."""
+
+    currency: str
+    visibility: Visibility = Field(
+        description="organizers: participants see only what involves them; members: everyone "
+        "sees the report, balances, settlement and audit trail"
+    )
+
+
+class SettingsUpdate(Input):
+    """Who may read the report besides the organizers."""
+
+    visibility: Visibility
+
+
+class MemberBalance(BaseModel):
+    """What a member is owed (positive) or owes (negative)."""
+
+    user_id: int
+    name: str
+    balance: str
+
+
+class Balances(BaseModel):
+    """Every member's balance, the treasury's and the event's own; they always sum to zero.
+
+    ``complete`` is false when the asker may see only their own balance.
+    """
+
+    currency: str
+    members: list[MemberBalance]
+    treasury: str | None
+    event: str | None
+    total: str | None
+    complete: bool
+
+
+class PartyRef(BaseModel):
+    """A member or the treasury, with a name to show."""
+
+    party: int | Literal["treasury"]
+    name: str
+
+
+class TransferOut(BaseModel):
+    """A suggested payment."""
+
+    payer: PartyRef
+    payee: PartyRef
+    amount: str
+
+
+class Settlement(BaseModel):
+    """The fewest transfers that settle every member (the treasury keeps the event's money)."""
+
+    currency: str
+    transfers: list[TransferOut]
+    complete: bool
+
+
+class TransferIn(Input):
+    """A suggested transfer, as it was shown."""
+
+    payer: Party
+    payee: Party
+    amount: DecimalText
+
+
+class SettlementRecord(Input):
+    """Record the suggested transfers as done; ``transfers`` (what was shown) must still be the
+    current suggestion."""
+
+    transfers: list[TransferIn] | None = Field(None, max_length=MAX_SPLIT)
+    date: dt.date | None = None
+
+
+class SettlementRecorded(BaseModel):
+    """The transfers recorded, each as a transfer entry."""
+
+    currency: str
+    transfers: list[TransferOut]
+    entry_ids: list[int]
+
+
+class KindTotal(BaseModel):
+    """The sum of the active entries of one kind."""
+
+    kind: Kind
+    total: str
+    count: int
+
+
+class CategoryLine(BaseModel):
+    """Budget vs actual for a kind of entry in a category."""
+
+    kind: Kind
+    category: str
+    planned: str | None
+    actual: str
+    difference: str | None = Field(description="actual - planned")
+
+
+class HolderCash(BaseModel):
+    """The event's money a holder has (positive) or has advanced (negative)."""
+
+    party: int | Literal["treasury"]
+    name: str
+    cash: str
+
+
+class DayPoint(BaseModel):
+    """One day with entries: its income and costs, and the event's cash at the end of it."""
+
+    date: dt.date
+    income: str
+    costs: str
+    cash: str
+
+
+class Report(BaseModel):
+    """An event's money at a glance, in the book's currency."""
+
+    currency: str
+    totals: list[KindTotal]
+    categories: list[CategoryLine]
+    income: str
+    costs: str
+    net_result: str = Field(description="income - costs (investments and in-kind apart)")
+    investments: str
+    in_kind: str
+    cash_total: str
+    cash: list[HolderCash]
+    over_time: list[DayPoint]
+
+
+class AuditOut(BaseModel):
+    """One thing someone did to the ledger."""
+
+    id: int
+    at: dt.datetime
+    actor_id: int
+    actor_name: str
+    action: str
+    entry_id: int | None
+    revision: int | None
+    summary: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    """A page of the audit trail, newest first."""
+
+    items: list[AuditOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class FieldProblem(BaseModel):
+    """What is wrong with one field."""
+
+    field: str
+    message: str
+
+
+class ImportLine(BaseModel):
+    """The outcome of one CSV line: the entry it made, or what is wrong with it."""
+
+    line: int
+    entry_id: int | None
+    description: str
+    errors: list[FieldProblem]
+
+
+class ImportReport(BaseModel):
+    """The outcome of a CSV import, line by line."""
+
+    dry_run: bool
+    created: int
+    lines: list[ImportLine]
+
+
+class LedgerExport(BaseModel):
+    """Everything in an event's ledger, for keeping or moving elsewhere."""
+
+    event_id: int
+    exported_at: dt.datetime
+    settings: LedgerSettings
+    budget: list[BudgetLineOut]
+    balances: Balances
+    entries: list[EntryDetail]

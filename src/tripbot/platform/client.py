@@ -24,6 +24,17 @@ def path_segment(value: str) -> str:
     return quote(value, safe="").replace(".", "%2E")
 
 
+def _wsgi_path_as_bytes(app: Any) -> Any:
+    """The app, given ``PATH_INFO`` as WSGI says (bytes as latin-1): httpx's WSGI transport
+    passes it decoded from UTF-8, and a non-latin-1 character there crashes werkzeug."""
+
+    def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
+        environ["PATH_INFO"] = environ["PATH_INFO"].encode("utf-8").decode("latin-1")
+        return app(environ, start_response)
+
+    return wrapped
+
+
 class ServiceConnection:
     """How to reach one service: a shared httpx client over the network or through WSGI."""
 
@@ -39,7 +50,7 @@ class ServiceConnection:
             raise ValueError("give exactly one of base_url and wsgi_app")
         self.service = service
         transport: httpx.BaseTransport | None = (
-            httpx.WSGITransport(app=wsgi_app) if wsgi_app is not None else None
+            httpx.WSGITransport(app=_wsgi_path_as_bytes(wsgi_app)) if wsgi_app is not None else None
         )
         self.http = httpx.Client(
             base_url=base_url or f"http://{service}.internal",

@@ -13,6 +13,7 @@ from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, func, ins
 from sqlalchemy.orm import Session
 
 from tripbot.platform.db import UTCDateTime, utcnow
+from tripbot.platform.metrics import count_change_at_commit
 from tripbot.platform.web import current_database, current_principal
 
 FEED_PAGE_MAX = 500
@@ -45,6 +46,7 @@ def record_change(
     session.execute(
         insert(outbox).values(topic=topic, event_id=event_id, payload=payload, created_at=utcnow())
     )
+    count_change_at_commit(session, topic)
 
 
 class FeedEntry(BaseModel):

@@ -53,11 +53,34 @@ class Settings(BaseSettings):
     routes_url: str | None = Field(
         None, description="Base URL of the routes service (distributed mode); in process if unset."
     )
+    routes_max_upload_bytes: int = Field(
+        20_000_000,
+        gt=0,
+        description="Largest route file (GPX, KML, GeoJSON) accepted, in bytes (413 above it).",
+    )
+    routes_tile_url: str = Field(
+        "",
+        description="Map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png "
+        "(its origin is added to the CSP img-src); empty: maps draw on a plain background.",
+    )
     gear_database_url: str | None = Field(
         None, description="The gear service's database; overrides TRIPBOT_DATABASE_URL for it."
     )
     gear_url: str | None = Field(
         None, description="Base URL of the gear service (distributed mode); in process if unset."
+    )
+    gear_max_reservation_days: int = Field(
+        90,
+        ge=1,
+        le=3660,
+        description="Longest gear reservation (and availability window), in days.",
+    )
+    gear_max_photo_bytes: int = Field(
+        2_000_000, gt=0, description="Largest photo of a gear item, in bytes (413 above it)."
+    )
+    gear_timezone: str = Field(
+        "Europe/Madrid",
+        description="The club's IANA time zone: its days make reservations and overdue loans.",
     )
     ledger_database_url: str | None = Field(
         None, description="The ledger service's database; overrides TRIPBOT_DATABASE_URL for it."
@@ -65,11 +88,22 @@ class Settings(BaseSettings):
     ledger_url: str | None = Field(
         None, description="Base URL of the ledger service (distributed mode); in process if unset."
     )
+    ledger_max_receipt_bytes: int = Field(
+        5 * 1024 * 1024,
+        gt=0,
+        description="Largest receipt (image or PDF) attached to a ledger entry, in bytes.",
+    )
     agenda_database_url: str | None = Field(
         None, description="The agenda service's database; overrides TRIPBOT_DATABASE_URL for it."
     )
     agenda_url: str | None = Field(
         None, description="Base URL of the agenda service (distributed mode); in process if unset."
+    )
+    agenda_max_activity_hours: int = Field(
+        72,
+        gt=0,
+        le=24 * 366,
+        description="Longest an agenda activity may last, in hours (longer ones are refused).",
     )
     public_url: str = Field(
         "http://127.0.0.1:8000", description="Public URL of the gateway, used in invitation links."
@@ -102,6 +136,29 @@ class Settings(BaseSettings):
         "json", description="json: one JSON object per line on stdout; console: for people."
     )
     secure_cookies: bool = Field(False, description="Send cookies only over HTTPS (behind TLS).")
+    syslog_host: str | None = Field(
+        None,
+        description="Also send logs to this syslog host (RFC 5424, e.g. Papertrail); off if unset.",
+    )
+    syslog_port: int = Field(6514, gt=0, lt=65536, description="Port of the syslog host.")
+    syslog_protocol: Literal["udp", "tcp", "tls"] = Field(
+        "tls", description="udp, tcp or tls (TCP with TLS, the syslog host's certificate checked)."
+    )
+    syslog_framing: Literal["octet-counting", "newline"] = Field(
+        "octet-counting",
+        description="How TCP and TLS separate records: a length prefix (RFC 6587) or a newline.",
+    )
+    syslog_ca_file: Path | None = Field(
+        None, description="CA certificates that sign the syslog host's (default: the system's)."
+    )
+    syslog_queue_size: int = Field(
+        10_000,
+        gt=0,
+        description="Log records held while the syslog host is away; newer ones are dropped.",
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="If set, `/metrics` answers only to `Authorization: Bearer <token>`."
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -13,6 +13,7 @@ from apiflask import APIBlueprint, APIFlask
 from apiflask.exceptions import HTTPError
 from flask import Flask, Response, current_app, g, jsonify, request
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
@@ -22,12 +23,19 @@ from tripbot.platform.errors import (
     PROBLEM_JSON,
     DomainError,
     PayloadTooLarge,
+    ServiceUnavailable,
     problem_body,
     problem_type,
     status_for,
 )
 from tripbot.platform.identity import Principal, TokenSigner
 from tripbot.platform.logging import get_logger
+from tripbot.platform.metrics import (
+    UNMATCHED_ROUTE,
+    metrics_blueprint,
+    observe_request,
+    register_database,
+)
 from tripbot.platform.settings import Settings
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -126,13 +134,18 @@ def install_request_context(app: Flask, service: str) -> None:
     def _finish(response: Response) -> Response:
         response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
         started = g.get("started")
-        if started is not None and request.path not in ("/healthz", "/readyz"):
+        if started is None:
+            return response
+        seconds = time.perf_counter() - started
+        route = request.url_rule.rule if request.url_rule else UNMATCHED_ROUTE
+        observe_request(service, request.method, route, response.status_code, seconds)
+        if request.path not in ("/healthz", "/readyz", "/metrics"):
             _log.info(
                 "request",
                 method=request.method,
                 path=request.path,
                 status=response.status_code,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                duration_ms=round(seconds * 1000, 2),
             )
         return response
 
@@ -143,7 +156,7 @@ def install_request_context(app: Flask, service: str) -> None:
             structlog.contextvars.reset_contextvars(**tokens)
 
 
-def install_api_errors(app: APIFlask) -> None:
+def install_api_errors(app: APIFlask, service: str) -> None:
     """Answer every error of an API application with problem+json, never an HTML page."""
 
     @app.error_processor
@@ -159,6 +172,17 @@ def install_api_errors(app: APIFlask) -> None:
         limit = app.config.get("MAX_CONTENT_LENGTH")
         return domain_error_response(
             PayloadTooLarge(f"the request body is larger than {limit} bytes")
+        )
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(error: OperationalError) -> Response:
+        # The database is down, unreachable or busy: a passing outage (503), not a bug (500).
+        _log.warning("database unavailable", error=str(error.orig))
+        return domain_error_response(
+            ServiceUnavailable(
+                f"the {service} service cannot reach its database; try again later",
+                service=service,
+            )
         )
 
     @app.errorhandler(Exception)
@@ -206,7 +230,7 @@ def health_blueprint(service: str, ready_check: Callable[[], None]) -> APIBluepr
     return bp
 
 
-PUBLIC_SERVICE_PATHS = ("/healthz", "/readyz", "/openapi.json", "/docs")
+PUBLIC_SERVICE_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs")
 MAX_ID = 2**31 - 1
 """The largest id an integer primary key holds (PostgreSQL's ``integer``)."""
 
@@ -252,7 +276,7 @@ def create_service_app(
     app.extensions["tripbot.signer"] = signer
     app.extensions["tripbot.peers"] = dict(peers or {})
     install_request_context(app, service)
-    install_api_errors(app)
+    install_api_errors(app, service)
 
     @app.before_request
     def _authenticate() -> None:
@@ -261,6 +285,8 @@ def create_service_app(
         g.principal = signer.verify_header(request.headers.get("Authorization"))
 
     app.register_blueprint(health_blueprint(service, database.ping))
+    app.register_blueprint(metrics_blueprint(settings.metrics_token))
+    register_database(service, database.engine)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     return app

@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
 from tripbot.events.schemas import (
     Credentials,
@@ -39,6 +40,14 @@ forms.install(bp)
 @bp.app_context_processor
 def _registration() -> dict[str, object]:
     return {"registration_open": current_settings().registration == "open"}
+
+
+def _speaking(response: Response, language: str) -> Response:
+    """The response, making the person's own language the UI's from now on."""
+    response.set_cookie(
+        LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+    )
+    return response
 
 
 def _next() -> str:
@@ -104,7 +113,7 @@ def _login_page(form: Mapping[str, str], errors: FormErrors) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
-    """Log in with email and password, then go back where the person was going."""
+    """Log in, then go back where the person was going, in the language of their profile."""
     if auth.current_user() is not None:
         return redirect(_next())
     if request.method == "GET":
@@ -125,8 +134,9 @@ def login() -> ResponseReturnValue:
         message = _("Too many wrong passwords; try again in %(seconds)s seconds.", seconds=wait)
         return _login_page(request.form, {FORM: message}), 429, {"Retry-After": str(wait)}
     auth.log_in(user)
-    flash(_("Hello, %(name)s.", name=user.display_name), "success")
-    return redirect(_next())
+    with force_locale(user.language):
+        flash(_("Hello, %(name)s.", name=user.display_name), "success")
+    return _speaking(redirect(_next()), user.language)
 
 
 @bp.post("/logout")
@@ -156,11 +166,7 @@ def profile() -> ResponseReturnValue:
     updated = auth.events().update_me(result)
     with force_locale(updated.language):  # the next pages are in the chosen language
         flash(_("Your profile was saved."), "success")
-    response = redirect(url_for("account.profile"))
-    response.set_cookie(
-        LANGUAGE_COOKIE, updated.language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
-    )
-    return response
+    return _speaking(redirect(url_for("account.profile")), updated.language)
 
 
 def _tokens_page(

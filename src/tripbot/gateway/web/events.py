@@ -45,6 +45,14 @@ def _read_event(schema: type[ModelT]) -> ModelT | FormErrors:
     return result
 
 
+def _zones(current: str) -> tuple[str, ...]:
+    """The time zones to offer, with the event's own even if it is not a usual one."""
+    offered = forms.timezones()
+    if current in offered or not forms.is_timezone(current):
+        return offered
+    return (current, *offered)
+
+
 def _event_form(
     template: str, form: Mapping[str, str], errors: FormErrors, **context: object
 ) -> str:
@@ -52,7 +60,7 @@ def _event_form(
         template,
         form=form,
         errors=errors,
-        timezones=[(name, name) for name in forms.timezones()],
+        timezones=[(name, name) for name in _zones(form.get("timezone", ""))],
         kinds=forms.KIND_LABELS,
         **context,
     )

@@ -191,36 +191,44 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+_ZONES = frozenset(available_timezones())
+
+
 @cache
 def timezones() -> tuple[str, ...]:
-    """The time zones people may choose for an event, by name."""
-    names = {name for name in available_timezones() if name.split("/", 1)[0] in _REGIONS}
-    return ("UTC", *sorted(names))
+    """The time zones offered for an event, by name (any other IANA name is accepted too)."""
+    return ("UTC", *sorted(name for name in _ZONES if name.split("/", 1)[0] in _REGIONS))
+
+
+def is_timezone(name: str) -> bool:
+    """Whether a name is an IANA time zone this system knows."""
+    return name in _ZONES
+
+
+def _zone(timezone: str) -> ZoneInfo | None:
+    return ZoneInfo(timezone) if timezone in _ZONES else None
 
 
 def aware(value: str, timezone: str) -> datetime | str:
     """A ``datetime-local`` field's value in the event's time zone, or the raw text if invalid."""
-    if timezone not in timezones():
-        return value
+    zone = _zone(timezone)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return value
-    if moment.tzinfo is not None:
+    if zone is None or moment.tzinfo is not None:
         return value
-    return moment.replace(tzinfo=ZoneInfo(timezone))
+    return moment.replace(tzinfo=zone)
 
 
 def local_input(moment: datetime, timezone: str) -> str:
     """An instant as the value of a ``datetime-local`` field, in the event's time zone."""
-    zone = ZoneInfo(timezone) if timezone in timezones() else UTC
-    return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    return moment.astimezone(_zone(timezone) or UTC).strftime("%Y-%m-%dT%H:%M")
 
 
 def event_time(moment: datetime, timezone: str) -> str:
     """An instant written in the event's time zone, in the UI language."""
-    zone = ZoneInfo(timezone) if timezone in timezones() else UTC
-    local = moment.astimezone(zone)
+    local = moment.astimezone(_zone(timezone) or UTC)
     return (
         f"{format_date(local, 'full', rebase=False)} · {format_time(local, 'short', rebase=False)}"
     )

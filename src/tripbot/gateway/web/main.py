@@ -7,16 +7,10 @@ from werkzeug.wrappers import Response
 
 from tripbot.gateway import auth
 from tripbot.gateway.i18n import LANGUAGE_COOKIE, LANGUAGES
+from tripbot.gateway.web.forms import safe_next
 from tripbot.platform.errors import ServiceUnavailable
 
 bp = Blueprint("main", __name__)
-
-
-def _safe_next(target: str | None, default: str) -> str:
-    """Only local paths are followed after a form, never another site."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return default
 
 
 @bp.get("/")
@@ -35,7 +29,7 @@ def index() -> str | Response:
 def set_language() -> Response:
     """Remember the chosen UI language in a cookie and go back."""
     language = request.form.get("language", "")
-    response = redirect(_safe_next(request.form.get("next"), url_for("main.index")))
+    response = redirect(safe_next(request.form.get("next"), url_for("main.index")))
     if language in LANGUAGES:
         response.set_cookie(
             LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True

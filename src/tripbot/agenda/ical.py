@@ -1,0 +1,161 @@
+"""The agenda as an iCalendar feed (RFC 5545) that calendar apps subscribe to.
+
+The events are written directly as content lines: for a feed of thousands of activities that is
+two orders of magnitude faster than building ``icalendar`` components (see bench/agenda.py), and
+what is written is checked in the tests by parsing it back with ``icalendar``. The VTIMEZONE,
+the one intricate part, comes from ``icalendar`` itself, cached per zone and range of years.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from icalendar import Timezone
+
+from tripbot import __version__
+
+CRLF = "\r\n"
+MAX_OCTETS = 75
+PRODID = f"-//TripBot//Agenda {__version__}//EN"
+REFRESH = "PT30M"
+"""How often calendar apps are asked to poll; an unchanged feed costs them a 304."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEvent:
+    """One activity as the feed shows it."""
+
+    uid: str
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str | None
+    people: tuple[str, ...]
+    track: str
+    cancelled: bool
+    sequence: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def escape(text: str) -> str:
+    """A TEXT value with its backslashes, semicolons, commas and newlines escaped."""
+    # Chained replace is several times faster than str.translate for these few characters.
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "")
+    )
+
+
+def fold(line: str) -> str:
+    """A content line folded at 75 octets, never inside a UTF-8 character."""
+    if line.isascii():
+        if len(line) <= MAX_OCTETS:
+            return line
+        rest = line[MAX_OCTETS:]
+        step = MAX_OCTETS - 1
+        return "\r\n ".join(
+            [line[:MAX_OCTETS], *(rest[i : i + step] for i in range(0, len(rest), step))]
+        )
+    encoded = line.encode()
+    if len(encoded) <= MAX_OCTETS:
+        return line
+    parts: list[str] = []
+    start, limit = 0, MAX_OCTETS
+    while start < len(encoded):
+        end = min(start + limit, len(encoded))
+        while end < len(encoded) and encoded[end] & 0xC0 == 0x80:
+            end -= 1  # back off to the first byte of a character
+        parts.append(encoded[start:end].decode())
+        start, limit = end, MAX_OCTETS - 1  # continuation lines start with a space
+    return "\r\n ".join(parts)
+
+
+_STAMP = "%04d%02d%02dT%02d%02d%02d"  # %-formatting is the fastest way here (see the bench)
+
+
+def utc_stamp(moment: datetime) -> str:
+    """An instant as a UTC DATE-TIME (``20270501T060000Z``)."""
+    m = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    return _STAMP % (m.year, m.month, m.day, m.hour, m.minute, m.second) + "Z"
+
+
+def local_stamp(moment: datetime, zone: ZoneInfo) -> str:
+    """An instant as a local DATE-TIME in a zone, for a property with that TZID."""
+    m = moment.astimezone(zone)
+    return _STAMP % (m.year, m.month, m.day, m.hour, m.minute, m.second)
+
+
+@lru_cache(maxsize=64)
+def vtimezone(tzid: str, first_year: int, last_year: int) -> str:
+    """The VTIMEZONE of a zone for the years given, as content lines (cached: it is slow)."""
+    component = Timezone.from_tzid(
+        tzid, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
+    )
+    text: str = component.to_ical().decode()
+    return text.replace(CRLF, "\n").strip("\n").replace("\n", CRLF)
+
+
+def _event_lines(event: FeedEvent, tzid: str, zone: ZoneInfo) -> list[str]:
+    description = event.description
+    if event.people:
+        description = f"{description}\n\n👥 {', '.join(event.people)}".lstrip("\n")
+    modified = utc_stamp(event.updated_at)
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{event.uid}",
+        f"DTSTAMP:{modified}",
+        f"CREATED:{utc_stamp(event.created_at)}",
+        f"LAST-MODIFIED:{modified}",
+        f"SEQUENCE:{event.sequence}",
+        f"DTSTART;TZID={tzid}:{local_stamp(event.starts_at, zone)}",
+        f"DTEND;TZID={tzid}:{local_stamp(event.ends_at, zone)}",
+        fold(f"SUMMARY:{escape(event.title)}"),
+    ]
+    if description:
+        lines.append(fold(f"DESCRIPTION:{escape(description)}"))
+    if event.location:
+        lines.append(fold(f"LOCATION:{escape(event.location)}"))
+    if event.track:
+        lines.append(fold(f"CATEGORIES:{escape(event.track)}"))
+    if event.cancelled:
+        lines += ["STATUS:CANCELLED", "TRANSP:TRANSPARENT"]
+    else:
+        lines += ["STATUS:CONFIRMED", "TRANSP:OPAQUE"]
+    lines.append("END:VEVENT")
+    return lines
+
+
+def render(name: str, tzid: str, events: Iterable[FeedEvent]) -> str:
+    """The whole feed: a published calendar in the event's time zone, with its VTIMEZONE."""
+    zone = ZoneInfo(tzid)
+    body: list[str] = []
+    years: set[int] = set()
+    for event in events:
+        years.add(event.starts_at.astimezone(zone).year)
+        years.add(event.ends_at.astimezone(zone).year)
+        body.extend(_event_lines(event, tzid, zone))
+    if not years:
+        years.add(datetime.now(UTC).year)
+    head = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        fold(f"X-WR-CALNAME:{escape(name)}"),
+        f"X-WR-TIMEZONE:{tzid}",
+        f"REFRESH-INTERVAL;VALUE=DURATION:{REFRESH}",
+        f"X-PUBLISHED-TTL:{REFRESH}",
+        vtimezone(tzid, min(years), max(years)),
+    ]
+    return CRLF.join([*head, *body, "END:VCALENDAR", ""])

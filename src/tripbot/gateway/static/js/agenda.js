@@ -1,0 +1,88 @@
+// The agenda's timeline: one row per place and day, each activity a bar placed by its time.
+// Drawn from the JSON block the page carries (no inline script or style: the CSP forbids them);
+// the table under it says the same for readers without JavaScript, and is what gets printed.
+(() => {
+  const HOUR = 60;
+
+  const el = (tag, className, text) => {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+
+  const span = (activities) => {
+    const starts = activities.map((a) => Math.max(0, a.start));
+    const ends = activities.map((a) => Math.min(24 * HOUR, a.end));
+    const first = Math.floor(Math.min(...starts) / HOUR);
+    const last = Math.max(first + 1, Math.ceil(Math.max(...ends) / HOUR));
+    return [first * HOUR, last * HOUR];
+  };
+
+  const drawDay = (container, day, noPlace) => {
+    if (!day.activities.length) return;
+    const [from, to] = span(day.activities);
+    const percent = (minute) => `${((Math.min(Math.max(minute, from), to) - from) / (to - from)) * 100}%`;
+
+    const axis = el("div", "tl-row tl-axis");
+    axis.appendChild(el("div", "tl-label"));
+    const ticks = el("div", "tl-track");
+    for (let minute = from; minute <= to; minute += HOUR) {
+      const tick = el("span", "tl-tick", `${String((minute / HOUR) % 24).padStart(2, "0")}:00`);
+      tick.style.left = percent(minute);
+      ticks.appendChild(tick);
+    }
+    axis.appendChild(ticks);
+    container.appendChild(axis);
+
+    const places = [...new Set(day.activities.map((a) => a.place))].sort((a, b) =>
+      a === "" ? 1 : b === "" ? -1 : a.localeCompare(b));
+    for (const place of places) {
+      const row = el("div", "tl-row");
+      row.appendChild(el("div", "tl-label", place || noPlace));
+      const track = el("div", "tl-track");
+      const mine = day.activities.filter((a) => a.place === place);
+      // Overlapping bars of one place go on separate lanes, so both stay visible.
+      const lanes = [];
+      for (const activity of mine) {
+        let lane = lanes.findIndex((end) => end <= activity.start);
+        if (lane === -1) lane = lanes.push(0) - 1;
+        lanes[lane] = activity.end;
+        const bar = el("a", `tl-bar status-${activity.status}${activity.conflict ? " conflict" : ""}`);
+        bar.href = `#activity-${activity.id}`;
+        bar.dataset.activityId = activity.id;
+        bar.dataset.lane = lane;
+        bar.title = `${activity.time} ${activity.title}`;
+        bar.appendChild(el("span", "tl-bar-time", activity.time));
+        bar.appendChild(el("span", "tl-bar-title", activity.title));
+        bar.style.left = percent(activity.start);
+        bar.style.width = `calc(${percent(activity.end)} - ${percent(activity.start)})`;
+        track.appendChild(bar);
+      }
+      track.dataset.lanes = lanes.length;
+      track.querySelectorAll(".tl-bar").forEach((bar) => {
+        bar.style.top = `${(Number(bar.dataset.lane) / lanes.length) * 100}%`;
+        bar.style.height = `${100 / lanes.length}%`;
+      });
+      track.style.height = `${2.6 * lanes.length}rem`;
+      row.appendChild(track);
+      container.appendChild(row);
+    }
+  };
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const source = document.getElementById("agenda-data");
+    if (source) {
+      const data = JSON.parse(source.textContent);
+      for (const day of data.days) {
+        const container = document.querySelector(`.timeline[data-day="${day.date}"]`);
+        if (container) drawDay(container, day, data.noPlace);
+      }
+    }
+    const print = document.getElementById("print-agenda");
+    if (print) {
+      print.hidden = false;
+      print.addEventListener("click", () => window.print());
+    }
+  });
+})();

@@ -1,0 +1,141 @@
+// Route maps (Leaflet), elevation profiles (Chart.js) and the plan form's ordering.
+// Data comes from <script type="application/json"> blocks named by data-* attributes.
+"use strict";
+
+(() => {
+  const COLORS = ["#006a6a", "#b3261e", "#6750a4", "#7d5260", "#1e6b2e", "#8a5a00"];
+
+  const readJson = (id) => {
+    const block = document.getElementById(id);
+    return block ? JSON.parse(block.textContent) : null;
+  };
+
+  // Tooltips get a text node, never HTML: names come from uploaded files.
+  const textTooltip = (layer, text) => {
+    if (!text) return;
+    const span = document.createElement("span");
+    span.textContent = text;
+    layer.bindTooltip(span);
+  };
+
+  const baseMap = (element) => {
+    const map = L.map(element, { scrollWheelZoom: false, attributionControl: Boolean(element.dataset.tiles) });
+    if (element.dataset.tiles) {
+      L.tileLayer(element.dataset.tiles, { maxZoom: 18, attribution: "&copy; OpenStreetMap" }).addTo(map);
+    }
+    L.control.scale({ imperial: false }).addTo(map);
+    return map;
+  };
+
+  const latLngs = (geometry) => geometry.map((segment) => segment.map(([lon, lat]) => [lat, lon]));
+
+  const point = (map, latlng, color, label, radius = 7) => {
+    const marker = L.circleMarker(latlng, { radius, color: "#fff", weight: 2, fillColor: color, fillOpacity: 1 });
+    textTooltip(marker, label);
+    return marker.addTo(map);
+  };
+
+  const routeMap = (element) => {
+    const data = readJson(element.dataset.map);
+    if (!data) return null;
+    const map = baseMap(element);
+    const line = L.polyline(latLngs(data.geometry), { color: COLORS[0], weight: 4 }).addTo(map);
+    data.waypoints.forEach((w) => point(map, [w.lat, w.lon], "#8a5a00", w.name, 5));
+    // The start goes on top: on a circular route it hides the end, not the other way round.
+    point(map, data.end, "#b3261e", element.dataset.endLabel);
+    point(map, data.start, "#1e6b2e", element.dataset.startLabel);
+    map.fitBounds(line.getBounds(), { padding: [20, 20] });
+    element.dataset.ready = "true";
+    return map;
+  };
+
+  const profileChart = (canvas, map) => {
+    const points = readJson(canvas.dataset.profile);
+    if (!points || !window.Chart) return;
+    const cursor = map ? L.circleMarker([points[0][2], points[0][3]], { radius: 6, color: "#006a6a" }) : null;
+    const chart = new Chart(canvas, {
+      type: "line",
+      data: {
+        datasets: [{
+          data: points.map(([km, m]) => ({ x: km, y: m })),
+          borderColor: "#006a6a",
+          backgroundColor: "rgba(0, 106, 106, 0.15)",
+          fill: true,
+          pointRadius: 0,
+          borderWidth: 2,
+          tension: 0,
+        }],
+      },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        interaction: { mode: "index", intersect: false },
+        plugins: { legend: { display: false } },
+        scales: {
+          x: { type: "linear", title: { display: true, text: canvas.dataset.xLabel } },
+          y: { title: { display: true, text: canvas.dataset.yLabel } },
+        },
+        onHover: (_event, active) => {
+          if (!cursor || !active.length) return;
+          const [, , lat, lon] = points[active[0].index];
+          cursor.setLatLng([lat, lon]).addTo(map);
+        },
+      },
+    });
+    canvas.dataset.ready = String(chart.data.datasets[0].data.length);
+  };
+
+  const planMap = (element) => {
+    const data = readJson(element.dataset.planMap);
+    if (!data) return;
+    const map = baseMap(element);
+    const bounds = L.latLngBounds([]);
+    data.routes.forEach((route, i) => {
+      const line = L.polyline(latLngs(route.geometry), { color: COLORS[i % COLORS.length], weight: 4 }).addTo(map);
+      textTooltip(line, `${route.position}. ${route.name}`);
+      bounds.extend(line.getBounds());
+    });
+    let meeting = data.meeting ? point(map, data.meeting, "#6750a4", element.dataset.meetingLabel, 9) : null;
+    if (data.meeting) bounds.extend(data.meeting);
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 });
+    else map.setView([40.4, -3.7], 5);
+    if (element.dataset.pick) {
+      map.on("click", (event) => {
+        const lat = document.getElementById("meeting_lat");
+        const lon = document.getElementById("meeting_lon");
+        if (!lat || !lon) return;
+        lat.value = event.latlng.lat.toFixed(6);
+        lon.value = event.latlng.lng.toFixed(6);
+        if (meeting) meeting.setLatLng(event.latlng);
+        else meeting = point(map, event.latlng, "#6750a4", element.dataset.meetingLabel, 9);
+      });
+    }
+    element.dataset.ready = "true";
+  };
+
+  const orderButtons = () => {
+    document.querySelectorAll("#plan-order .move-up, #plan-order .move-down").forEach((button) => {
+      button.addEventListener("click", () => {
+        const item = button.closest("li");
+        if (button.classList.contains("move-up") && item.previousElementSibling) {
+          item.parentNode.insertBefore(item, item.previousElementSibling);
+        } else if (button.classList.contains("move-down") && item.nextElementSibling) {
+          item.parentNode.insertBefore(item.nextElementSibling, item);
+        }
+      });
+    });
+  };
+
+  document.addEventListener("DOMContentLoaded", () => {
+    if (!window.L) return;
+    const maps = {};
+    document.querySelectorAll("[data-map]").forEach((element) => {
+      maps[element.id] = routeMap(element);
+    });
+    document.querySelectorAll("canvas[data-profile]").forEach((canvas) => {
+      profileChart(canvas, maps[canvas.dataset.mapId] || null);
+    });
+    document.querySelectorAll("[data-plan-map]").forEach(planMap);
+    orderButtons();
+  });
+})();

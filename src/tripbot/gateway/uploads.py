@@ -1,0 +1,74 @@
+"""Uploads larger than the app-wide body limit: a view names the setting that bounds its file.
+
+Every request body is limited to ``TRIPBOT_MAX_BODY_BYTES``. CSRF protection reads a form in
+an application ``before_request`` hook, before any blueprint hook runs, so a view that takes a
+larger file cannot raise its own limit: it marks itself with :func:`allows_upload` and
+:func:`raise_upload_limit`, registered by the gateway ahead of CSRF protection, raises
+``request.max_content_length`` for it before anything reads the body. Werkzeug then refuses a
+larger body with a 413 as soon as something reads it, and :func:`too_large` says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final, TypeVar
+
+from flask import current_app, request
+
+from tripbot.platform.errors import PayloadTooLarge
+from tripbot.platform.settings import Settings
+from tripbot.platform.web import current_settings
+
+View = TypeVar("View", bound=Callable[..., object])
+
+MULTIPART_ENVELOPE: Final = 64 * 1024
+"""Room for the other form fields and the multipart boundaries around a file of the limit."""
+
+_MARK: Final = "tripbot_upload_limit"
+
+
+def allows_upload(setting: str) -> Callable[[View], View]:
+    """Let a view read a body holding a file of up to the integer setting ``setting`` bytes."""
+    field = Settings.model_fields.get(setting)
+    if field is None or field.annotation is not int:
+        raise ValueError(f"{setting!r} is not an integer setting of TripBot")
+
+    def mark(view: View) -> View:
+        # functools.wraps copies the mark onto any decorator applied above this one.
+        setattr(view, _MARK, setting)
+        return view
+
+    return mark
+
+
+def upload_setting(view: Callable[..., object] | None) -> str | None:
+    """The setting that bounds a view's upload, or None if it takes only ordinary bodies."""
+    setting = getattr(view, _MARK, None)
+    return setting if isinstance(setting, str) else None
+
+
+def body_limit(settings: Settings, setting: str) -> int:
+    """The largest body an upload view bounded by ``setting`` reads."""
+    file_limit: int = getattr(settings, setting)
+    return max(file_limit, settings.max_body_bytes) + MULTIPART_ENVELOPE
+
+
+def _setting() -> str | None:
+    return upload_setting(current_app.view_functions.get(request.endpoint or ""))
+
+
+def raise_upload_limit() -> None:
+    """Before anything reads the body: give an upload view its own limit instead of the app's."""
+    setting = _setting()
+    if setting is not None:
+        request.max_content_length = body_limit(current_settings(), setting)
+
+
+def too_large() -> PayloadTooLarge:
+    """The error for a body over this request's limit, naming the upload's setting if any."""
+    detail = f"the request body is larger than {request.max_content_length} bytes"
+    setting = _setting()
+    if setting is not None:
+        value = getattr(current_settings(), setting)
+        detail += f"; files sent here may be at most {value} bytes (TRIPBOT_{setting.upper()})"
+    return PayloadTooLarge(detail)

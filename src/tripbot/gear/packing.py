@@ -1,0 +1,281 @@
+"""Use cases of an event's packing list: what each participant brings and what the club lends,
+with LighterPack's weights, and its CSV import and export in LighterPack's columns.
+
+The gateway says the caller's role in the event: participants read, organizers edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, func, select
+
+from tripbot.gear import csvfiles
+from tripbot.gear.models import Item, PackingEntry, outbox
+from tripbot.gear.schemas import (
+    CategoryWeights,
+    ImportResult,
+    PackingEntryCreate,
+    PackingEntryOut,
+    PackingEntryUpdate,
+    PackingListOut,
+    Weights,
+)
+from tripbot.platform.db import UnitOfWork
+from tripbot.platform.errors import InvalidInput, NotFound
+from tripbot.platform.identity import Principal
+from tripbot.platform.outbox import record_change
+
+MAX_ENTRIES = 2000
+"""The most lines one packing list may have."""
+
+
+def weights(entries: Iterable[PackingEntry | PackingEntryOut]) -> Weights:
+    """LighterPack's weights: total counts every piece; a worn line counts once whatever its
+    quantity (the spares travel in the pack); consumables count in full and are never worn."""
+    total = worn = consumable = 0
+    for entry in entries:
+        line = entry.weight_grams * entry.quantity
+        total += line
+        if entry.consumable:
+            consumable += line
+        elif entry.worn:
+            worn += entry.weight_grams
+    return Weights(total=total, base=total - worn - consumable, worn=worn, consumable=consumable)
+
+
+def _entry_out(entry: PackingEntry) -> PackingEntryOut:
+    return PackingEntryOut(
+        id=entry.id,
+        event_id=entry.event_id,
+        name=entry.name,
+        category=entry.category,
+        description=entry.description,
+        quantity=entry.quantity,
+        weight_grams=entry.weight_grams,
+        total_grams=entry.weight_grams * entry.quantity,
+        worn=entry.worn,
+        consumable=entry.consumable,
+        url=entry.url,
+        price=entry.price,
+        provided_by=entry.provided_by,
+        item_id=entry.item_id,
+    )
+
+
+def _entries(uow: UnitOfWork, event_id: int) -> list[PackingEntry]:
+    return list(
+        uow.session.scalars(
+            select(PackingEntry)
+            .where(PackingEntry.event_id == event_id)
+            .order_by(PackingEntry.category, PackingEntry.position, PackingEntry.id)
+        )
+    )
+
+
+def _list_out(event_id: int, entries: list[PackingEntry]) -> PackingListOut:
+    categories: dict[str, list[PackingEntry]] = {}
+    for entry in entries:
+        categories.setdefault(entry.category, []).append(entry)
+    return PackingListOut(
+        event_id=event_id,
+        entries=[_entry_out(entry) for entry in entries],
+        totals=weights(entries),
+        participant=weights(e for e in entries if e.provided_by == "participant"),
+        club=weights(e for e in entries if e.provided_by == "club"),
+        categories=[
+            CategoryWeights(category=name, **weights(lines).model_dump())
+            for name, lines in categories.items()
+        ],
+    )
+
+
+def _changed(uow: UnitOfWork, event_id: int, action: str, by: int, **payload: Any) -> None:
+    record_change(
+        uow.session,
+        outbox,
+        "packing_list.changed",
+        event_id,
+        {"event_id": event_id, "action": action, "by": by, **payload},
+    )
+
+
+def packing_list(uow: UnitOfWork, principal: Principal, event_id: int) -> PackingListOut:
+    """An event's packing list with its weights (its members)."""
+    principal.require_event_role(event_id, "participant", "see the packing list")
+    with uow:
+        return _list_out(event_id, _entries(uow, event_id))
+
+
+def _room_for(uow: UnitOfWork, event_id: int, more: int) -> int:
+    """The next position in a list, if it has room for ``more`` lines."""
+    count, last = uow.session.execute(
+        select(func.count(), func.coalesce(func.max(PackingEntry.position), 0)).where(
+            PackingEntry.event_id == event_id
+        )
+    ).one()
+    if count + more > MAX_ENTRIES:
+        raise InvalidInput(
+            f"a packing list holds at most {MAX_ENTRIES} lines; this one has {count}"
+        )
+    return int(last) + 1
+
+
+def _lent_item(uow: UnitOfWork, event_id: int, item_id: int) -> Item:
+    item = uow.session.get(Item, item_id)
+    if item is None or item.retired_at is not None or item.event_id not in (None, event_id):
+        raise NotFound(f"there is no item {item_id}", field="item_id")
+    return item
+
+
+def add_entry(
+    uow: UnitOfWork, principal: Principal, event_id: int, data: PackingEntryCreate
+) -> PackingEntryOut:
+    """Add a line to an event's packing list (organizers)."""
+    principal.require_event_role(event_id, "organizer", "change the packing list")
+    actor = principal.require_user()
+    with uow:
+        uow.lock_for_write()
+        values = data.model_dump()
+        if data.item_id is not None:
+            item = _lent_item(uow, event_id, data.item_id)
+            values["name"] = data.name or item.name
+            values["category"] = data.category or item.category
+            if data.weight_grams is None:
+                values["weight_grams"] = item.weight_grams
+        values["weight_grams"] = values["weight_grams"] or 0
+        entry = PackingEntry(event_id=event_id, position=_room_for(uow, event_id, 1), **values)
+        uow.session.add(entry)
+        uow.session.flush()
+        _changed(uow, event_id, "added", actor, entry_id=entry.id, name=entry.name)
+        uow.commit()
+        return _entry_out(entry)
+
+
+def _entry(uow: UnitOfWork, event_id: int, entry_id: int) -> PackingEntry:
+    entry = uow.session.get(PackingEntry, entry_id)
+    if entry is None or entry.event_id != event_id:
+        raise NotFound(f"the packing list of event {event_id} has no line {entry_id}")
+    return entry
+
+
+def update_entry(
+    uow: UnitOfWork,
+    principal: Principal,
+    event_id: int,
+    entry_id: int,
+    data: PackingEntryUpdate,
+) -> PackingEntryOut:
+    """Change a line of an event's packing list (organizers)."""
+    principal.require_event_role(event_id, "organizer", "change the packing list")
+    actor = principal.require_user()
+    changes = data.model_dump(exclude_unset=True)
+    with uow:
+        uow.lock_for_write()
+        entry = _entry(uow, event_id, entry_id)
+        for name, value in changes.items():
+            if value is None and name != "price":
+                raise InvalidInput(f"{name} cannot be empty", field=name)
+            setattr(entry, name, value)
+        if entry.provided_by != "club" and entry.item_id is not None:
+            entry.item_id = None  # what participants bring is never the club's gear
+        _changed(uow, event_id, "updated", actor, entry_id=entry.id, name=entry.name)
+        uow.commit()
+        return _entry_out(entry)
+
+
+def remove_entry(uow: UnitOfWork, principal: Principal, event_id: int, entry_id: int) -> None:
+    """Remove a line from an event's packing list (organizers)."""
+    principal.require_event_role(event_id, "organizer", "change the packing list")
+    actor = principal.require_user()
+    with uow:
+        uow.lock_for_write()
+        entry = _entry(uow, event_id, entry_id)
+        _changed(uow, event_id, "removed", actor, entry_id=entry.id, name=entry.name)
+        uow.session.execute(delete(PackingEntry).where(PackingEntry.id == entry.id))
+        uow.commit()
+
+
+def _price(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def export_csv(uow: UnitOfWork, principal: Principal, event_id: int) -> str:
+    """An event's packing list in LighterPack's CSV columns, weights in grams."""
+    principal.require_event_role(event_id, "participant", "see the packing list")
+    with uow:
+        rows = [
+            (
+                entry.name,
+                entry.category,
+                entry.description,
+                entry.quantity,
+                entry.weight_grams,
+                "gram",
+                entry.url,
+                _price(entry.price),
+                "Worn" if entry.worn else "",
+                "Consumable" if entry.consumable else "",
+            )
+            for entry in _entries(uow, event_id)
+        ]
+    return csvfiles.write_csv(csvfiles.LIGHTERPACK_COLUMNS, rows)
+
+
+LIGHTERPACK_FIELDS = {
+    "name": "Item Name",
+    "category": "Category",
+    "description": "desc",
+    "quantity": "qty",
+    "weight_grams": "weight",
+    "url": "url",
+    "price": "price",
+}
+
+
+def _read_lighterpack(data: bytes) -> list[PackingEntryCreate]:
+    entries = []
+    for row in csvfiles.read_rows(data, csvfiles.LIGHTERPACK_COLUMNS):
+        if not row.cells["Item Name"].strip():
+            raise row.error("Item Name", "the name is missing")
+        quantity = csvfiles.whole_number(row, "qty", minimum=1)
+        if quantity is None:
+            raise row.error("qty", "the quantity is missing")
+        price = csvfiles.decimal(row, "price")
+        entries.append(
+            csvfiles.validated(
+                row,
+                PackingEntryCreate,
+                LIGHTERPACK_FIELDS,
+                name=row.cells["Item Name"],
+                category=row.cells["Category"].strip(),
+                description=row.cells["desc"].strip(),
+                quantity=quantity,
+                weight_grams=csvfiles.grams(row, "weight", "unit"),
+                url=row.cells["url"].strip(),
+                price=None if price is None else price.quantize(Decimal("0.01")),
+                worn=csvfiles.flag(row, "worn"),
+                consumable=csvfiles.flag(row, "consumable"),
+            )
+        )
+    return entries
+
+
+def import_csv(uow: UnitOfWork, principal: Principal, event_id: int, data: bytes) -> ImportResult:
+    """Add the lines of a LighterPack CSV to an event's packing list (organizers), all or none:
+    the first bad line is reported by number and column, and nothing is stored."""
+    principal.require_event_role(event_id, "organizer", "change the packing list")
+    actor = principal.require_user()
+    entries = _read_lighterpack(data)
+    with uow:
+        uow.lock_for_write()
+        position = _room_for(uow, event_id, len(entries))
+        uow.session.add_all(
+            PackingEntry(event_id=event_id, position=position + n, **entry.model_dump())
+            for n, entry in enumerate(entries)
+        )
+        _changed(uow, event_id, "imported", actor, lines=len(entries))
+        uow.commit()
+    return ImportResult(created=len(entries))
