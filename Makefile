@@ -6,6 +6,7 @@ STATIC := src/tripbot/gateway/static/vendor
 TRANSLATIONS := src/tripbot/gateway/translations
 PORT ?= 8000
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 2
 # The Ansible release whose collections the deployment checks use (Galaxy is not needed: the
 # collections are taken from its wheel on PyPI). Keep deploy/ansible/requirements.yml in step.
 ANSIBLE_RELEASE := 12.3.0
@@ -71,7 +72,7 @@ contracts:
 	$(BIN)/lint-imports
 
 pytest:
-	$(BIN)/pytest --ignore=tests/deploy $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --ignore=tests/deploy $(PYTEST_ARGS)
 
 deploy-check: ## Offline checks of deploy/: Dockerfile, Compose, Kubernetes, Ansible, Vagrant, and the Compose topology run for real
 	$(BIN)/pytest tests/deploy $(PYTEST_ARGS)

@@ -60,7 +60,7 @@ def test_a_keeper_stocks_tents_and_a_member_reserves_the_last_ones(
     ana.click("#item-form button[type=submit]")
     expect(ana.locator("#item-name")).to_have_text("Tienda Vaude")
     expect(ana.locator(".unit")).to_have_count(3)
-    assert ana.evaluate(CHART_DRAWN, "availability-chart")
+    ana.wait_for_function(CHART_DRAWN, arg="availability-chart", timeout=10_000)
 
     # Bruno reserves two of the three for a weekend, then finds there is one left.
     bruno = _person(chromium, problems, live_server.url).new_page()
@@ -88,7 +88,7 @@ def test_a_keeper_stocks_tents_and_a_member_reserves_the_last_ones(
     refused = [m for m in problems.messages if "status of 422" in m]
     assert len(refused) == 1, problems.messages
     problems.messages.remove(refused[0])
-    assert bruno.evaluate(CHART_DRAWN, "availability-chart")
+    bruno.wait_for_function(CHART_DRAWN, arg="availability-chart", timeout=10_000)
     bruno.screenshot(path=str(SCREENSHOTS[0]), full_page=True)
 
     # Ana organizes an outing: its packing list weighs what everyone carries.
@@ -114,7 +114,7 @@ def test_a_keeper_stocks_tents_and_a_member_reserves_the_last_ones(
         expect(ana.locator(".flash-success")).to_contain_text(name)
     expect(ana.locator("#total-weight")).to_have_text("1.62 kg")
     expect(ana.locator("#base-weight")).to_have_text("1.26 kg")
-    assert ana.evaluate(CHART_DRAWN, "weight-chart")
+    ana.wait_for_function(CHART_DRAWN, arg="weight-chart", timeout=10_000)
     ana.screenshot(path=str(SCREENSHOTS[1]), full_page=True)
 
     assert problems.messages == []

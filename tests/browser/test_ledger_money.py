@@ -89,7 +89,7 @@ def test_an_organizer_records_the_trip_money_and_settles_everyone_up(
 
     # Balances, drawn as a chart, add up to zero; settle-up suggests the fewest payments.
     expect(page.locator("#balances-total")).to_contain_text("0,00")
-    assert page.evaluate(CHART_DRAWN, "balances-chart")
+    page.wait_for_function(CHART_DRAWN, arg="balances-chart", timeout=10_000)
     row = page.locator(f".balance-row[data-user-id='{ana.id}']")
     expect(row).to_have_attribute("data-balance", "50.00")
     expect(page.locator(".transfer")).to_have_count(3)
@@ -103,8 +103,8 @@ def test_an_organizer_records_the_trip_money_and_settles_everyone_up(
     # The report draws budget against actual, and the cash over time.
     page.click("#tab-report")
     expect(page.locator("#net-result")).to_contain_text("-60,00")
-    assert page.evaluate(CHART_DRAWN, "budget-chart")
-    assert page.evaluate(CHART_DRAWN, "cash-chart")
+    page.wait_for_function(CHART_DRAWN, arg="budget-chart", timeout=10_000)
+    page.wait_for_function(CHART_DRAWN, arg="cash-chart", timeout=10_000)
 
     # The entry's page tells its story.
     page.click("#tab-money")

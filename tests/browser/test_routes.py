@@ -115,7 +115,7 @@ def test_an_uploaded_route_is_drawn_and_a_participant_sees_the_excursion_plan(
     expect(ana_page.locator(".stat-ascent")).to_have_text(re.compile(r"^[78]\d\d m$"))
     expect(ana_page.locator("#route-map[data-ready=true]")).to_have_count(1)
     assert ana_page.evaluate(TRACK_DRAWN, "route-map") == 1
-    assert ana_page.evaluate(CHART_DRAWN, "route-profile")
+    ana_page.wait_for_function(CHART_DRAWN, arg="route-profile", timeout=10_000)
     ana_page.locator("#route-map").scroll_into_view_if_needed()
     _picture(ana_page, "route")
     route_url = ana_page.url

@@ -20,6 +20,7 @@ DAY = dt.date(2027, 5, 1)
 
 
 def context(*, author: int = ANA, organizer: bool = True, currency: str = "EUR") -> Context:
+    """An event on 1 May 2027 with four members, seen by one of them."""
     return Context(
         book_currency=currency,
         starts_on=DAY,
@@ -33,6 +34,7 @@ def context(*, author: int = ANA, organizer: bool = True, currency: str = "EUR")
 
 
 def planned(ctx: Context | None = None, **body: Any) -> Plan:
+    """The plan of an entry (an expense of 23.50 for fuel unless told otherwise)."""
     return plan(
         EntryCreate.model_validate({"description": "fuel", "amount": "23.50", **body}),
         ctx or context(),
@@ -40,6 +42,7 @@ def planned(ctx: Context | None = None, **body: Any) -> Plan:
 
 
 def problems(ctx: Context | None = None, **body: Any) -> dict[str, str]:
+    """What is wrong with an entry, by field."""
     with pytest.raises(InvalidInput) as raised:
         planned(ctx, **body)
     errors = raised.value.extensions["errors"]
@@ -47,6 +50,7 @@ def problems(ctx: Context | None = None, **body: Any) -> dict[str, str]:
 
 
 def legs(entry: Plan) -> dict[tuple[str, int | None], int]:
+    """An entry's double entry, by account."""
     return {(line.account, line.user_id): line.amount for line in entry.legs()}
 
 

@@ -146,6 +146,7 @@ class _People:
             self._by_name.setdefault(_plain(name), []).append(user_id)
 
     def resolve(self, token: str) -> int | str:
+        """The user id (or "treasury") a cell names; ValueError if it names nobody or several."""
         plain = _plain(token)
         if plain in _TREASURY_NAMES:
             return TREASURY

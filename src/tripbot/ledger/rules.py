@@ -139,9 +139,11 @@ class _Problems:
     found: list[FieldProblem] = field(default_factory=list)
 
     def add(self, where: str, message: str) -> None:
+        """Note a problem with a field."""
         self.found.append(FieldProblem(field=where, message=message))
 
     def raise_if_any(self) -> None:
+        """Refuse the entry if anything was noted."""
         if self.found:
             raise invalid(self.found)
 

@@ -22,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 
 from tripbot.events.schemas import EventOut, MemberOut
 from tripbot.gateway import auth
+from tripbot.gateway.uploads import allows_upload
 from tripbot.gateway.web import forms
 from tripbot.gateway.web.forms import FORM, INVALID, FormErrors, _
 from tripbot.ledger.client import Download, LedgerClient
@@ -487,6 +488,7 @@ def _receipt_upload(event_id: int, entry_id: int) -> None:
 
 
 @bp.route("/events/<int:event_id>/money/new", methods=["GET", "POST"])
+@allows_upload("ledger_max_receipt_bytes")
 @auth.login_required
 def new_entry(event_id: int) -> ResponseReturnValue:
     """Add an entry: who paid or collected, and how a shared cost splits; with a receipt."""
@@ -534,6 +536,7 @@ def entry(event_id: int, entry_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/events/<int:event_id>/money/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@allows_upload("ledger_max_receipt_bytes")
 @auth.login_required
 def edit_entry(event_id: int, entry_id: int) -> ResponseReturnValue:
     """Correct an entry: a new revision, with the reason for it."""
@@ -579,6 +582,7 @@ def reverse_entry(event_id: int, entry_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/events/<int:event_id>/money/entries/<int:entry_id>/receipts")
+@allows_upload("ledger_max_receipt_bytes")
 @auth.login_required
 def attach_receipt(event_id: int, entry_id: int) -> ResponseReturnValue:
     """Attach a receipt to an entry."""
@@ -787,6 +791,7 @@ def _import_page(
 
 
 @bp.route("/events/<int:event_id>/money/import", methods=["GET", "POST"])
+@allows_upload("ledger_max_receipt_bytes")
 @auth.login_required
 def import_entries(event_id: int) -> ResponseReturnValue:
     """Import a spreadsheet's CSV: check it line by line, then import it (organizers)."""
