@@ -27,7 +27,7 @@ from tests.builders import (
 )
 from tripbot.events import service
 from tripbot.events.models import Membership, User
-from tripbot.events.schemas import Credentials, TokenCreate
+from tripbot.events.schemas import Credentials, TokenCreate, UserRegister
 from tripbot.platform.db import Database
 from tripbot.platform.errors import (
     Conflict,
@@ -278,3 +278,22 @@ def test_one_token_used_by_parallel_requests_works_for_all(
     monkeypatch.setattr(service, "_user", _before(barrier, service._user))
     results = _race([lambda: service.resolve_token(database.unit_of_work(), token.token)] * 3)
     assert results == [user, user, user]
+
+
+def test_two_first_registrations_at_once_make_one_admin(
+    database: Database, policy: service.AccountPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    barrier = threading.Barrier(2)
+    monkeypatch.setattr(service, "_is_first_account", _after(barrier, service._is_first_account))
+    results = _race(
+        [
+            lambda n=n: service.register(  # type: ignore[misc]
+                database.unit_of_work(),
+                policy,
+                UserRegister(email=f"first{n}@club.example", password=PASSWORD, display_name="F"),
+            )
+            for n in range(2)
+        ]
+    )
+    assert _unexpected(results) == []
+    assert sorted(getattr(r, "role", "?") for r in results) == ["admin", "member"]

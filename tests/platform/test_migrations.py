@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from tests.databases import (
     worker_id,
 )
 from tripbot.platform.db import Database
-from tripbot.platform.migrations import pending
+from tripbot.platform.migrations import pending, upgrade
 from tripbot.system import DEFINITIONS, migrate
 
 
@@ -76,3 +77,11 @@ def test_migrations_build_exactly_the_models_schema_and_run_twice_harmlessly(
     migrate(service, fresh)
     assert not pending(fresh, migrations)
     assert _differences(fresh, service) == []
+
+
+def test_services_starting_together_migrate_one_at_a_time(scratch_database: Database) -> None:
+    migrations = DEFINITIONS["events"].migrations
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        outcomes = list(pool.map(lambda _: upgrade(scratch_database, migrations), range(3)))
+    assert outcomes == [None, None, None]
+    assert not pending(scratch_database, migrations)

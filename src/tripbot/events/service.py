@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 from typing import Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from tripbot.events.models import ApiToken, Event, Invitation, Membership, User, outbox
@@ -86,6 +86,14 @@ def _require_admin(uow: UnitOfWork, principal: Principal) -> User:
     return user
 
 
+def _is_first_account(uow: UnitOfWork) -> bool:
+    if uow.session.get_bind().dialect.name == "postgresql":
+        # Registrations take turns from here to commit, so two on an empty instance cannot
+        # both see "no users yet" and both become admin.
+        uow.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('tripbot.users'))"))
+    return uow.session.scalar(select(func.count()).select_from(User)) == 0
+
+
 def register(uow: UnitOfWork, policy: AccountPolicy, data: UserRegister) -> UserOut:
     """Open an account; the first one becomes the instance's admin."""
     with uow:
@@ -100,7 +108,7 @@ def register(uow: UnitOfWork, policy: AccountPolicy, data: UserRegister) -> User
             )
         if uow.session.scalar(select(User.id).where(User.email == email)) is not None:
             raise Conflict("an account with this email already exists", field="email")
-        first = uow.session.scalar(select(func.count()).select_from(User)) == 0
+        first = _is_first_account(uow)
         user = User(
             email=email,
             display_name=data.display_name,

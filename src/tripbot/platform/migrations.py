@@ -8,9 +8,9 @@ from alembic import command, context
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 
-from tripbot.platform.db import Database
+from tripbot.platform.db import WRITE_LOCK, Database
 
 
 def alembic_config(script_location: Path, database: Database | None = None) -> Config:
@@ -25,7 +25,11 @@ def alembic_config(script_location: Path, database: Database | None = None) -> C
 def upgrade(database: Database, script_location: Path, revision: str = "head") -> None:
     """Apply a service's pending migrations in one transaction (safe to run twice)."""
     config = alembic_config(script_location, database)
-    with database.engine.begin() as connection:
+    # Concurrent starts migrate one at a time (SQLite's write lock, a PostgreSQL advisory lock);
+    # the others then find nothing to do.
+    with database.engine.execution_options(**{WRITE_LOCK: True}).begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('tripbot.migrate'))"))
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
