@@ -13,6 +13,7 @@ from sqlalchemy import MetaData
 
 from tripbot import SERVICES
 from tripbot.agenda.models import metadata as agenda_metadata
+from tripbot.bot.models import metadata as bot_metadata
 from tripbot.events.models import metadata as events_metadata
 from tripbot.gear.models import metadata as gear_metadata
 from tripbot.ledger.models import metadata as ledger_metadata
@@ -26,6 +27,7 @@ SERVICE_METADATA: dict[str, MetaData] = {
     "gear": gear_metadata,
     "ledger": ledger_metadata,
     "agenda": agenda_metadata,
+    "bot": bot_metadata,
 }
 POSTGRES_ADMIN_URL = os.environ.get(
     "TRIPBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -110,7 +112,7 @@ class TestDatabases:
         self._names: list[str] = []
         if backend == "postgresql":
             drop_stale_databases()
-        for service in SERVICES:
+        for service in (*SERVICES, "bot"):
             if backend == "postgresql":
                 name = f"tripbot_test_{worker_id()}_{service}"
                 self._names.append(name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,11 +14,7 @@ runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
-def _test_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("TRIPBOT_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("TRIPBOT_ENV", "test")
+def _wide_terminal(cli_environment: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "250")  # the summary table on one line per file
 
 

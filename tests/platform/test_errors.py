@@ -19,6 +19,8 @@ from tripbot.platform.errors import (
     PayloadTooLarge,
     PermissionDenied,
     ServiceUnavailable,
+    StorageFull,
+    StorageReadOnly,
     TooManyAttempts,
     error_from_problem,
     problem_body,
@@ -37,6 +39,8 @@ TABLE = [
     (InvalidInput, 422, "invalid-input"),
     (TooManyAttempts, 429, "too-many-attempts"),
     (ServiceUnavailable, 503, "service-unavailable"),
+    (StorageReadOnly, 503, "storage-read-only"),
+    (StorageFull, 507, "storage-full"),
 ]
 
 

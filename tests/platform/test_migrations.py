@@ -19,7 +19,7 @@ from tests.databases import (
 )
 from tripbot.platform.db import Database
 from tripbot.platform.migrations import pending, upgrade
-from tripbot.system import DEFINITIONS, migrate
+from tripbot.system import DEFINITIONS, MIGRATIONS, migrate
 
 
 @pytest.fixture(params=sorted(SERVICE_METADATA))
@@ -67,7 +67,7 @@ def _differences(database: Database, service: str) -> list[object]:
 def test_migrations_build_exactly_the_models_schema_and_run_twice_harmlessly(
     fresh: Database, service: str
 ) -> None:
-    migrations = DEFINITIONS[service].migrations
+    migrations = MIGRATIONS[service]
     assert pending(fresh, migrations)
     migrate(service, fresh)
     assert not pending(fresh, migrations)

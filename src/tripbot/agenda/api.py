@@ -9,7 +9,7 @@ from apiflask import APIBlueprint, APIFlask
 from flask import Response, current_app, jsonify, request
 
 from tripbot.agenda import service
-from tripbot.agenda.models import outbox
+from tripbot.agenda.models import feed_cursors, outbox
 from tripbot.agenda.schemas import (
     ActivityCreate,
     ActivityOut,
@@ -26,7 +26,8 @@ from tripbot.agenda.schemas import (
 )
 from tripbot.platform.client import ServiceConnection
 from tripbot.platform.db import Database, UnitOfWork
-from tripbot.platform.outbox import feed_blueprint
+from tripbot.platform.follow import FeedFollower
+from tripbot.platform.outbox import FeedEntry, feed_blueprint
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import (
     create_service_app,
@@ -217,3 +218,17 @@ def create_app(
         max_activity_hours=settings.agenda_max_activity_hours,
     )
     return app
+
+
+def deleted_events_follower(
+    app: APIFlask, database: Database, events: ServiceConnection
+) -> FeedFollower:
+    """Follows the events service's feed: a deleted event's timetable goes."""
+
+    def forget(entry: FeedEntry) -> None:
+        if entry.event_id is not None:
+            service.forget_event(database.unit_of_work(), entry.event_id)
+
+    return FeedFollower.of_service(
+        app, database, events, cursors=feed_cursors, topics={"event.deleted"}, handle=forget
+    )

@@ -746,3 +746,19 @@ def schedule_export(
             version=str(_revision(uow, event_id)),
             base_url=base_url,
         )
+
+
+def forget_event(uow: UnitOfWork, event_id: int) -> bool:
+    """An event was deleted: its timetable goes (activities, people in charge, places, calendar
+    feed tokens); False when it had none. Running it twice changes nothing more."""
+    with uow:
+        uow.lock_for_write()
+        activities = select(Activity.id).where(Activity.event_id == event_id)
+        uow.session.execute(
+            delete(ActivityPerson).where(ActivityPerson.activity_id.in_(activities))
+        )
+        for table in (Activity, FeedToken, Place):
+            uow.session.execute(delete(table).where(table.event_id == event_id))
+        removed = uow.session.execute(delete(Agenda).where(Agenda.event_id == event_id))
+        uow.commit()
+        return bool(removed.rowcount)  # type: ignore[attr-defined]

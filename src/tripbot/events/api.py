@@ -12,17 +12,26 @@ from tripbot.events.models import outbox
 from tripbot.events.schemas import (
     Credentials,
     EventCreate,
+    EventJoin,
     EventOut,
+    EventSummary,
     EventUpdate,
     InvitationCreate,
     InvitationOut,
     MemberOut,
     MemberRoleChange,
     MembershipOut,
+    TelegramLinkCode,
+    TelegramLinkCreate,
+    TelegramLinkOut,
+    TelegramLinkQuery,
+    TelegramStatus,
     TokenCreate,
     TokenCreated,
     TokenOut,
     TokenResolve,
+    UpcomingQuery,
+    UserLookup,
     UserOut,
     UserRegister,
     UserRoleChange,
@@ -30,6 +39,7 @@ from tripbot.events.schemas import (
 )
 from tripbot.platform.client import ServiceConnection
 from tripbot.platform.db import Database, UnitOfWork
+from tripbot.platform.errors import NotFound
 from tripbot.platform.outbox import feed_blueprint
 from tripbot.platform.passwords import Passwords
 from tripbot.platform.settings import Settings
@@ -74,6 +84,14 @@ def login(data: Credentials) -> UserOut:
 def me() -> UserOut:
     """The asker's account."""
     return service.get_me(_uow(), current_principal())
+
+
+@bp.get("/users/lookup")
+@bp.input(UserLookup, location="query", arg_name="query")
+@bp.output(UserOut)
+def find_user(query: UserLookup) -> UserOut:
+    """The account with an email (TripBot's own tools only)."""
+    return service.find_user(_uow(), current_principal(), str(query.email))
 
 
 @bp.patch("/users/me")
@@ -145,6 +163,16 @@ def events() -> list[EventOut]:
     return service.list_events(_uow(), current_principal())
 
 
+@bp.get("/events/upcoming")
+@bp.input(UpcomingQuery, location="query", arg_name="window")
+@bp.output(list_of(EventSummary))
+def upcoming_events(window: UpcomingQuery) -> list[EventSummary]:
+    """Events starting in a window (TripBot's own components)."""
+    return service.upcoming_events(
+        _uow(), current_principal(), window.starts_after, window.starts_before
+    )
+
+
 @bp.get("/events/<int:event_id>")
 @bp.output(EventOut)
 def event(event_id: int) -> EventOut:
@@ -173,6 +201,15 @@ def delete_event(event_id: int) -> tuple[str, int]:
 def members(event_id: int) -> list[MemberOut]:
     """An event's members."""
     return service.list_members(_uow(), current_principal(), event_id)
+
+
+@bp.post("/events/<int:event_id>/members")
+@bp.input(EventJoin, arg_name="data")
+@bp.output(MembershipOut, status_code=201)
+def add_member(event_id: int, data: EventJoin) -> tuple[MembershipOut, int]:
+    """Add someone as a participant; 200 if they already belong (TripBot's own components)."""
+    membership, added = service.add_member(_uow(), current_principal(), event_id, data.user_id)
+    return membership, 201 if added else 200
 
 
 @bp.get("/events/<int:event_id>/membership")
@@ -233,6 +270,54 @@ def preview_invitation(code: str) -> InvitationOut:
 def accept_invitation(code: str) -> MembershipOut:
     """Join an event through an invitation."""
     return service.accept_invitation(_uow(), current_principal(), code)
+
+
+@bp.post("/telegram/link-codes")
+@bp.output(TelegramLinkCode, status_code=201)
+def create_telegram_link_code() -> TelegramLinkCode:
+    """A one-time code to link Telegram."""
+    return service.create_telegram_link_code(_uow(), current_principal())
+
+
+@bp.get("/telegram/link")
+@bp.output(TelegramStatus)
+def telegram_status() -> TelegramStatus:
+    """Whether the asker's account is linked to Telegram."""
+    return service.telegram_status(_uow(), current_principal())
+
+
+@bp.delete("/telegram/link")
+@bp.output({}, status_code=204)
+def unlink_telegram() -> tuple[str, int]:
+    """Unlink the asker's Telegram account."""
+    service.unlink_telegram(_uow(), current_principal())
+    return NO_CONTENT
+
+
+@bp.post("/telegram/links")
+@bp.input(TelegramLinkCreate, arg_name="data")
+@bp.output(TelegramLinkOut, status_code=201)
+def link_telegram(data: TelegramLinkCreate) -> TelegramLinkOut:
+    """Link the Telegram account that sent a code (TripBot's own components)."""
+    return service.link_telegram(_uow(), current_principal(), data)
+
+
+@bp.get("/telegram/links")
+@bp.input(TelegramLinkQuery, location="query", arg_name="query")
+@bp.output(list_of(TelegramLinkOut))
+def telegram_links(query: TelegramLinkQuery) -> list[TelegramLinkOut]:
+    """The linked Telegram accounts of an event's members (TripBot's own components)."""
+    return service.telegram_links(_uow(), current_principal(), query.event_id)
+
+
+@bp.get("/telegram/links/<telegram_user_id>")
+@bp.output(TelegramLinkOut)
+def telegram_user(telegram_user_id: str) -> TelegramLinkOut:
+    """The account a Telegram user is linked to (TripBot's own components)."""
+    # Not <int:>: that converter stops at database ids, and Telegram ids need 52 bits.
+    if not telegram_user_id.isascii() or not telegram_user_id.isdigit():
+        raise NotFound(f"Telegram user {telegram_user_id} is not linked to a TripBot account")
+    return service.telegram_user(_uow(), current_principal(), int(telegram_user_id))
 
 
 def create_app(

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from tripbot.events.schemas import (
     Credentials,
     EventCreate,
     EventOut,
+    EventSummary,
     EventUpdate,
     InvitationCreate,
     InvitationOut,
     MemberOut,
     MembershipOut,
+    TelegramLinkCode,
+    TelegramLinkOut,
+    TelegramStatus,
     TokenCreate,
     TokenCreated,
     TokenOut,
@@ -35,6 +41,10 @@ class EventsClient(ServiceClient):
     def me(self) -> UserOut:
         """The principal's account."""
         return self.get_model(UserOut, "/users/me")
+
+    def user_by_email(self, email: str) -> UserOut:
+        """The account with an email (the system principal only)."""
+        return self.get_model(UserOut, "/users/lookup", params={"email": email})
 
     def update_me(self, data: UserUpdate) -> UserOut:
         """Change the principal's account."""
@@ -122,4 +132,49 @@ class EventsClient(ServiceClient):
         """Join an event through an invitation."""
         return self.send_model(
             "POST", MembershipOut, f"/invitations/{path_segment(code)}/accept", {}
+        )
+
+    def create_telegram_link_code(self) -> TelegramLinkCode:
+        """A one-time code for the principal to send the bot as ``/start <code>``."""
+        return self.send_model("POST", TelegramLinkCode, "/telegram/link-codes", {})
+
+    def telegram_status(self) -> TelegramStatus:
+        """Whether the principal's account is linked to Telegram."""
+        return self.get_model(TelegramStatus, "/telegram/link")
+
+    def unlink_telegram(self) -> None:
+        """Unlink the principal's Telegram account (nothing happens if none is linked)."""
+        self.request("DELETE", "/telegram/link")
+
+    def link_telegram(self, code: str, telegram_user_id: int) -> TelegramLinkOut:
+        """Link the Telegram account that sent a link code (the system principal)."""
+        return self.send_model(
+            "POST",
+            TelegramLinkOut,
+            "/telegram/links",
+            {"code": code, "telegram_user_id": telegram_user_id},
+        )
+
+    def telegram_user(self, telegram_user_id: int) -> TelegramLinkOut:
+        """The account a Telegram user is linked to, or NotFound (the system principal)."""
+        return self.get_model(TelegramLinkOut, f"/telegram/links/{telegram_user_id}")
+
+    def telegram_links(self, event_id: int) -> list[TelegramLinkOut]:
+        """The linked Telegram accounts of an event's members (the system principal)."""
+        return self.get_list(TelegramLinkOut, "/telegram/links", {"event_id": event_id})
+
+    def add_member(self, event_id: int, user_id: int) -> MembershipOut:
+        """Add someone to an event as a participant; a member keeps their role (system)."""
+        return self.send_model(
+            "POST", MembershipOut, f"/events/{event_id}/members", {"user_id": user_id}
+        )
+
+    def upcoming_events(
+        self, starts_after: datetime, starts_before: datetime
+    ) -> list[EventSummary]:
+        """Events starting in a window of at most 31 days, soonest first (system)."""
+        return self.get_list(
+            EventSummary,
+            "/events/upcoming",
+            {"starts_after": starts_after.isoformat(), "starts_before": starts_before.isoformat()},
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,9 +21,12 @@ from pydantic import (
 )
 
 from tripbot.platform.identity import EVENT_ROLE_RANK
+from tripbot.platform.web import MAX_ID
 
 InstanceRole = Literal["admin", "gear_keeper", "member"]
 EventRole = Literal["owner", "organizer", "participant"]
+ViewerRole = Literal["owner", "organizer", "participant", "system"]
+"""Whose eyes an event is seen through: a member's role, or TripBot's own components."""
 EventKind = Literal["excursion", "event"]
 Language = Literal["es", "en"]
 
@@ -57,6 +60,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 Password = Annotated[str, StringConstraints(min_length=10, max_length=256)]
 TimeZoneName = Annotated[str, AfterValidator(_known_timezone)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 CurrencyCode = Annotated[
     str, StringConstraints(min_length=3, max_length=3), AfterValidator(_known_currency)
 ]
@@ -178,7 +182,7 @@ class EventUpdate(Input):
 
 
 class EventOut(BaseModel):
-    """An event as one of its members sees it."""
+    """An event as one of its members sees it (``my_role`` is "system" for TripBot itself)."""
 
     id: int
     name: str
@@ -189,7 +193,7 @@ class EventOut(BaseModel):
     ends_at: datetime
     timezone: str
     currency: str
-    my_role: EventRole
+    my_role: ViewerRole
     member_count: int
     created_at: datetime
 
@@ -236,3 +240,89 @@ class InvitationOut(BaseModel):
     max_uses: int
     uses: int
     usable: bool
+
+
+# ---- Telegram links and the bot's system calls --------------------------------------------
+
+TELEGRAM_CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
+"""What a link code can look like: the characters Telegram allows in a /start parameter."""
+MAX_TELEGRAM_USER_ID = 2**53
+"""Telegram user ids fit in 52 bits; larger numbers would lose precision in JSON clients."""
+MAX_UPCOMING_WINDOW = timedelta(days=31)
+"""Widest window of ``GET /events/upcoming``: the bot asks a day or two ahead at a time."""
+
+
+class TelegramLinkCode(BaseModel):
+    """A one-time code that links the Telegram account which sends it to the bot."""
+
+    code: str
+    expires_at: datetime
+
+
+class TelegramStatus(BaseModel):
+    """Whether a person's account is linked to a Telegram account."""
+
+    linked: bool
+    linked_at: datetime | None = None
+    telegram_user_id: int | None = None
+
+
+class TelegramLinkCreate(Input):
+    """The bot links the Telegram account that sent ``/start <code>``."""
+
+    code: str = Field(min_length=1, max_length=64, pattern=TELEGRAM_CODE_PATTERN)
+    telegram_user_id: int = Field(gt=0, lt=MAX_TELEGRAM_USER_ID)
+
+
+class TelegramLinkOut(BaseModel):
+    """A TripBot account and the Telegram account linked to it."""
+
+    user: UserOut
+    telegram_user_id: int
+    linked_at: datetime
+
+
+class TelegramLinkQuery(BaseModel):
+    """Which links the bot wants: those of an event's members."""
+
+    event_id: Id
+
+
+class EventJoin(Input):
+    """The bot adds a person to an event as a participant (``/join``)."""
+
+    user_id: Id
+
+
+class EventSummary(BaseModel):
+    """An event without anyone's role in it: what the bot needs for reminders."""
+
+    id: int
+    name: str
+    kind: EventKind
+    place: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    currency: str
+
+
+class UpcomingQuery(BaseModel):
+    """A window of start times, both bounds required, at most 31 days wide."""
+
+    starts_after: AwareDatetime
+    starts_before: AwareDatetime
+
+    @model_validator(mode="after")
+    def _bounded_window(self) -> UpcomingQuery:
+        if self.starts_before <= self.starts_after:
+            raise ValueError("starts_before must be after starts_after")
+        if self.starts_before - self.starts_after > MAX_UPCOMING_WINDOW:
+            raise ValueError("the window from starts_after to starts_before is at most 31 days")
+        return self
+
+
+class UserLookup(BaseModel):
+    """Whose account TripBot's own tools want (``tripbot bot console --as EMAIL``)."""
+
+    email: EmailStr

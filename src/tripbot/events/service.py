@@ -7,23 +7,38 @@ import math
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from tripbot.events.models import ApiToken, Event, Invitation, Membership, User, outbox
+from tripbot.events.models import (
+    ApiToken,
+    Event,
+    Invitation,
+    Membership,
+    TelegramCode,
+    TelegramLink,
+    User,
+    outbox,
+)
 from tripbot.events.schemas import (
+    MAX_TELEGRAM_USER_ID,
     ROLE_RANK,
     Credentials,
     EventCreate,
     EventOut,
+    EventSummary,
     EventUpdate,
     InvitationCreate,
     InvitationOut,
     MemberOut,
     MembershipOut,
+    TelegramLinkCode,
+    TelegramLinkCreate,
+    TelegramLinkOut,
+    TelegramStatus,
     TokenCreate,
     TokenCreated,
     TokenOut,
@@ -42,6 +57,7 @@ from tripbot.platform.errors import (
     TooManyAttempts,
 )
 from tripbot.platform.identity import Principal
+from tripbot.platform.logging import get_logger
 from tripbot.platform.outbox import record_change
 from tripbot.platform.passwords import Passwords
 
@@ -49,6 +65,11 @@ TOKEN_PREFIX = "tb_"  # noqa: S105 - a marker, not a secret
 INVITATION_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """What an invitation code can look like (``secrets.token_urlsafe``)."""
 MAX_LOCKOUT = timedelta(minutes=15)
+TELEGRAM_CODE_LIFETIME = timedelta(minutes=10)
+"""How long a Telegram link code works: long enough to open Telegram, short enough to leak."""
+MAX_UPCOMING_EVENTS = 1000
+"""Most events one ``upcoming_events`` call answers (the window is at most 31 days too)."""
+_log = get_logger("events")
 
 
 @dataclass(frozen=True)
@@ -165,6 +186,16 @@ def get_me(uow: UnitOfWork, principal: Principal) -> UserOut:
         return _user_out(_user(uow, principal.require_user()))
 
 
+def find_user(uow: UnitOfWork, principal: Principal, email: str) -> UserOut:
+    """The account with an email, for TripBot's own tools (the system principal only)."""
+    principal.require_system()
+    with uow:
+        user = uow.session.scalar(select(User).where(User.email == email.lower()))
+        if user is None:
+            raise NotFound(f"there is no account with the email {email}")
+        return _user_out(user)
+
+
 def update_me(uow: UnitOfWork, principal: Principal, data: UserUpdate) -> UserOut:
     """Change one's own display name or language."""
     with uow:
@@ -256,10 +287,14 @@ def revoke_token(uow: UnitOfWork, principal: Principal, token_id: int) -> None:
         uow.commit()
 
 
+TOKEN_USE_PRECISION = timedelta(minutes=1)
+"""How stale a token's ``last_used_at`` may get: recording each use would make every API call a
+write (one at a time on SQLite), and a full or read-only disk would then refuse every call."""
+
+
 def resolve_token(uow: UnitOfWork, secret: str) -> UserOut:
     """The account a bearer token belongs to, or NotAuthenticated."""
     with uow:
-        uow.lock_for_write()
         token = uow.session.scalar(
             select(ApiToken).where(
                 ApiToken.token_hash == _token_hash(secret), ApiToken.revoked_at.is_(None)
@@ -267,10 +302,18 @@ def resolve_token(uow: UnitOfWork, secret: str) -> UserOut:
         )
         if token is None:
             raise NotAuthenticated("the API token is unknown or revoked")
-        token.last_used_at = utcnow()
-        user = _user(uow, token.user_id)
-        uow.commit()
-        return _user_out(user)
+        user = _user_out(_user(uow, token.user_id))
+        now = utcnow()
+        if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_PRECISION:
+            try:
+                uow.session.execute(
+                    update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
+                )
+                uow.commit()
+            except OperationalError as error:
+                # Bookkeeping only: a busy, full or read-only database must not lock people out.
+                _log.warning("token use not recorded", error=str(error.orig))
+        return user
 
 
 # ---- events and memberships ---------------------------------------------------------------
@@ -351,11 +394,22 @@ def list_events(uow: UnitOfWork, principal: Principal) -> list[EventOut]:
         return [_event_out(event, role, n) for event, role, n in rows]
 
 
+def _visible_event(uow: UnitOfWork, principal: Principal, event_id: int) -> tuple[Event, str]:
+    """An event and the asker's role in it; TripBot's own components see every event."""
+    if principal.system:
+        event = uow.session.get(Event, event_id)
+        if event is None:
+            raise NotFound(f"there is no event {event_id}")
+        return event, "system"
+    membership = _membership(uow, event_id, principal.user_id)
+    return membership.event, membership.role
+
+
 def get_event(uow: UnitOfWork, principal: Principal, event_id: int) -> EventOut:
-    """One event, for its members only."""
+    """One event, for its members (and TripBot's own components, as role "system")."""
     with uow:
-        membership = _membership(uow, event_id, principal.user_id)
-        return _event_out(membership.event, membership.role, _member_count(uow, event_id))
+        event, role = _visible_event(uow, principal, event_id)
+        return _event_out(event, role, _member_count(uow, event_id))
 
 
 def update_event(
@@ -391,9 +445,9 @@ def delete_event(uow: UnitOfWork, principal: Principal, event_id: int) -> None:
 
 
 def list_members(uow: UnitOfWork, principal: Principal, event_id: int) -> list[MemberOut]:
-    """The members of an event, owners first."""
+    """The members of an event, owners first (for its members and TripBot's components)."""
     with uow:
-        _membership(uow, event_id, principal.user_id)
+        _visible_event(uow, principal, event_id)
         rows = uow.session.execute(
             select(Membership, User.display_name)
             .join(User, User.id == Membership.user_id)
@@ -644,3 +698,210 @@ def assign_role(uow: UnitOfWork, user_id: int, role: str) -> UserOut:
         user.role = role
         uow.commit()
         return _user_out(user)
+
+
+def add_member(
+    uow: UnitOfWork, principal: Principal, event_id: int, user_id: int
+) -> tuple[MembershipOut, bool]:
+    """Add someone to an event as a participant (system only); True if they were not in it."""
+    # A member already in the event keeps their role: /join must never demote an organizer.
+    principal.require_system()
+    with uow:
+        uow.lock_for_write()
+        # The rows are locked so two /join at once cannot both insert, nor the event vanish.
+        event = uow.session.scalar(select(Event).where(Event.id == event_id).with_for_update())
+        if event is None:
+            raise NotFound(f"there is no event {event_id}")
+        user = uow.session.scalar(select(User).where(User.id == user_id).with_for_update())
+        if user is None:
+            raise NotFound(f"there is no user {user_id}", field="user_id")
+        existing = uow.session.scalar(
+            select(Membership).where(Membership.event_id == event_id, Membership.user_id == user_id)
+        )
+        if existing is not None:
+            return MembershipOut(event_id=event_id, user_id=user_id, role=existing.role), False
+        uow.session.add(Membership(event_id=event_id, user_id=user_id, role="participant"))
+        _changed(uow, "member.joined", event_id, {"user_id": user_id, "role": "participant"})
+        uow.commit()
+        return MembershipOut(event_id=event_id, user_id=user_id, role="participant"), True
+
+
+def upcoming_events(
+    uow: UnitOfWork, principal: Principal, starts_after: datetime, starts_before: datetime
+) -> list[EventSummary]:
+    """Events starting in ``[starts_after, starts_before)``, soonest first (system only)."""
+    principal.require_system()
+    with uow:
+        rows = uow.session.scalars(
+            select(Event)
+            .where(Event.starts_at >= starts_after, Event.starts_at < starts_before)
+            .order_by(Event.starts_at, Event.id)
+            .limit(MAX_UPCOMING_EVENTS)
+        )
+        return [
+            EventSummary(
+                id=e.id,
+                name=e.name,
+                kind=e.kind,
+                place=e.place,
+                starts_at=e.starts_at,
+                ends_at=e.ends_at,
+                timezone=e.timezone,
+                currency=e.currency,
+            )
+            for e in rows
+        ]
+
+
+# ---- Telegram links ------------------------------------------------------------------------
+
+
+def _code_hash(code: str) -> str:
+    # Codes are 128-bit random and live ten minutes: a fast hash allows the indexed lookup.
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _link_out(link: TelegramLink, user: User) -> TelegramLinkOut:
+    return TelegramLinkOut(
+        user=_user_out(user), telegram_user_id=link.telegram_user_id, linked_at=link.linked_at
+    )
+
+
+def create_telegram_link_code(uow: UnitOfWork, principal: Principal) -> TelegramLinkCode:
+    """A one-time code to send the bot as ``/start <code>``; older unused codes stop working."""
+    with uow:
+        uow.lock_for_write()
+        user = _user(uow, principal.require_user())
+        now = utcnow()
+        mine = TelegramCode.user_id == user.id
+        uow.session.execute(
+            delete(TelegramCode).where(
+                mine, or_(TelegramCode.used_at.is_not(None), TelegramCode.expires_at <= now)
+            )
+        )
+        # Superseded codes are kept, expired, so the bot can say why they no longer work.
+        uow.session.execute(update(TelegramCode).where(mine).values(expires_at=now))
+        code = secrets.token_urlsafe(16)
+        expires_at = now + TELEGRAM_CODE_LIFETIME
+        uow.session.add(
+            TelegramCode(
+                code_hash=_code_hash(code), user_id=user.id, created_at=now, expires_at=expires_at
+            )
+        )
+        uow.commit()
+        return TelegramLinkCode(code=code, expires_at=expires_at)
+
+
+def telegram_status(uow: UnitOfWork, principal: Principal) -> TelegramStatus:
+    """Whether the asker's account is linked to a Telegram account, and since when."""
+    with uow:
+        link = uow.session.scalar(
+            select(TelegramLink).where(TelegramLink.user_id == principal.require_user())
+        )
+        if link is None:
+            return TelegramStatus(linked=False)
+        return TelegramStatus(
+            linked=True, linked_at=link.linked_at, telegram_user_id=link.telegram_user_id
+        )
+
+
+def unlink_telegram(uow: UnitOfWork, principal: Principal) -> None:
+    """Unlink the asker's Telegram account; unlinking when not linked changes nothing."""
+    with uow:
+        uow.lock_for_write()
+        user_id = principal.require_user()
+        uow.session.execute(delete(TelegramLink).where(TelegramLink.user_id == user_id))
+        uow.commit()
+
+
+def _spend_code(uow: UnitOfWork, code: str) -> TelegramCode:
+    """Mark a live code used, or say why it cannot be; two racing /start cannot both spend it."""
+    now = utcnow()
+    code_hash = _code_hash(code)
+    spent = uow.session.execute(
+        update(TelegramCode)
+        .where(
+            TelegramCode.code_hash == code_hash,
+            TelegramCode.used_at.is_(None),
+            TelegramCode.expires_at > now,
+        )
+        .values(used_at=now)
+    )
+    found = uow.session.scalar(select(TelegramCode).where(TelegramCode.code_hash == code_hash))
+    if found is None:
+        raise NotFound(
+            "this link code is unknown; press Link Telegram on the web to get one", field="code"
+        )
+    if spent.rowcount != 1:  # type: ignore[attr-defined]
+        if found.used_at is not None:
+            raise Gone(
+                "this link code was already used; press Link Telegram again on the web",
+                field="code",
+            )
+        raise Gone("this link code has expired; press Link Telegram again on the web", field="code")
+    return found
+
+
+def link_telegram(
+    uow: UnitOfWork, principal: Principal, data: TelegramLinkCreate
+) -> TelegramLinkOut:
+    """Link the Telegram account that sent a live code to the code's owner (system only)."""
+    # The Telegram account leaves any other TripBot account and the owner's earlier Telegram
+    # account is replaced: whoever sent the code proved they hold both.
+    principal.require_system()
+    with uow:
+        uow.lock_for_write()
+        if uow.session.get_bind().dialect.name == "postgresql":
+            # Links change one at a time, so two moving the same accounts cannot collide.
+            uow.session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext('tripbot.telegram_links'))")
+            )
+        code = _spend_code(uow, data.code)
+        user = _user(uow, code.user_id)
+        uow.session.execute(
+            delete(TelegramLink).where(
+                or_(
+                    TelegramLink.user_id == user.id,
+                    TelegramLink.telegram_user_id == data.telegram_user_id,
+                )
+            )
+        )
+        link = TelegramLink(
+            user_id=user.id, telegram_user_id=data.telegram_user_id, linked_at=utcnow()
+        )
+        uow.session.add(link)
+        uow.commit()
+        return _link_out(link, user)
+
+
+def telegram_user(uow: UnitOfWork, principal: Principal, telegram_user_id: int) -> TelegramLinkOut:
+    """The account a Telegram user is linked to (system only), or NotFound."""
+    principal.require_system()
+    if not 0 < telegram_user_id < MAX_TELEGRAM_USER_ID:
+        # Checked before the query: PostgreSQL's bigint would fail on a larger number.
+        raise NotFound(f"Telegram user {telegram_user_id} is not linked to a TripBot account")
+    with uow:
+        row = uow.session.execute(
+            select(TelegramLink, User)
+            .join(User, User.id == TelegramLink.user_id)
+            .where(TelegramLink.telegram_user_id == telegram_user_id)
+        ).first()
+        if row is None:
+            raise NotFound(f"Telegram user {telegram_user_id} is not linked to a TripBot account")
+        return _link_out(*row)
+
+
+def telegram_links(uow: UnitOfWork, principal: Principal, event_id: int) -> list[TelegramLinkOut]:
+    """The linked Telegram accounts of an event's members, to notify them (system only)."""
+    principal.require_system()
+    with uow:
+        if uow.session.get(Event, event_id) is None:
+            raise NotFound(f"there is no event {event_id}")
+        rows = uow.session.execute(
+            select(TelegramLink, User)
+            .join(User, User.id == TelegramLink.user_id)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.event_id == event_id)
+            .order_by(User.id)
+        )
+        return [_link_out(link, user) for link, user in rows]

@@ -10,7 +10,7 @@ from flask import Response, current_app, request
 
 from tripbot.events.client import EventsClient
 from tripbot.gear import packing, service
-from tripbot.gear.models import outbox
+from tripbot.gear.models import feed_cursors, outbox
 from tripbot.gear.schemas import (
     Availability,
     CheckIn,
@@ -41,9 +41,10 @@ from tripbot.gear.service import Club, GearPolicy, Seat
 from tripbot.platform.client import ServiceConnection, peer
 from tripbot.platform.db import Database, UnitOfWork
 from tripbot.platform.errors import NotAuthenticated, NotFound, PayloadTooLarge
+from tripbot.platform.follow import FeedFollower
 from tripbot.platform.idempotency import IDEMPOTENCY_HEADER
 from tripbot.platform.identity import Principal
-from tripbot.platform.outbox import feed_blueprint
+from tripbot.platform.outbox import FeedEntry, feed_blueprint
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import create_service_app, current_database, current_principal, list_of
 
@@ -366,3 +367,18 @@ def create_app(
         timezone=settings.gear_timezone,
     )
     return app
+
+
+def deleted_events_follower(
+    app: APIFlask, database: Database, events: ServiceConnection
+) -> FeedFollower:
+    """Follows the events service's feed: a deleted event's reservations are cancelled."""
+    policy: GearPolicy = app.extensions["tripbot.gear_policy"]
+
+    def forget(entry: FeedEntry) -> None:
+        if entry.event_id is not None:
+            service.forget_event(database.unit_of_work(), policy, entry.event_id)
+
+    return FeedFollower.of_service(
+        app, database, events, cursors=feed_cursors, topics={"event.deleted"}, handle=forget
+    )

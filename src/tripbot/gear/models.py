@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tripbot.platform.db import UTCDateTime, new_metadata, utcnow
+from tripbot.platform.follow import feed_cursor_table
 from tripbot.platform.idempotency import idempotency_table
 from tripbot.platform.outbox import outbox_table
 
@@ -29,6 +30,8 @@ outbox = outbox_table(metadata)
 """Changes the gear service records for the bot and the web's activity stream."""
 idempotency_keys = idempotency_table(metadata)
 """Answers to retried reservations (the bot retries), by Idempotency-Key."""
+feed_cursors = feed_cursor_table(metadata)
+"""How far gear has followed the events service's feed (deleted events free their gear)."""
 
 ACTIVE = ("reserved", "out")
 """Reservation states that hold gear: booked, or checked out and not yet back."""

@@ -167,6 +167,48 @@ def _log(uow: UnitOfWork, item_id: int, action: str, actor_id: int | None, **fie
     uow.session.add(HistoryEntry(item_id=item_id, action=action, actor_id=actor_id, **fields))
 
 
+def _log_for(
+    uow: UnitOfWork,
+    reservation: Reservation,
+    action: str,
+    actor_id: int | None,
+    **fields: Any,
+) -> None:
+    """A history line about a reservation (or one of its loans): who holds it and how many
+    unless ``fields`` say otherwise."""
+    known: dict[str, Any] = {
+        "unit_id": reservation.unit_id,
+        "reservation_id": reservation.id,
+        "user_id": reservation.user_id,
+        "user_name": reservation.user_name,
+        "quantity": reservation.quantity,
+    }
+    _log(uow, reservation.item_id, action, actor_id, **(known | fields))
+
+
+def _log_loan(  # noqa: PLR0917 - one history line's parts
+    uow: UnitOfWork,
+    reservation: Reservation,
+    loan: Loan,
+    action: str,
+    actor_id: int,
+    condition: str | None,
+    note: str,
+) -> None:
+    """A history line about a loan of a reservation: going out or coming back."""
+    _log_for(
+        uow,
+        reservation,
+        action,
+        actor_id,
+        unit_id=loan.unit_id,
+        loan_id=loan.id,
+        quantity=loan.quantity,
+        condition=condition,
+        note=note,
+    )
+
+
 # ---- reading items -------------------------------------------------------------------------
 
 
@@ -710,14 +752,12 @@ def _unit(session: Session, item: Item, unit_id: int) -> Unit:
 
 
 def _label_taken(session: Session, item: Item, label: str, unit_id: int | None = None) -> None:
-    found = session.scalar(
-        select(Unit.id).where(
-            Unit.item_id == item.id,
-            func.lower(Unit.label) == label.lower(),
-            Unit.id != (unit_id or 0),
-        )
+    # Compared in Python: SQLite's lower() folds ASCII only, so "Õ1" and "õ1" would both pass
+    # the check and then one would break the unique index (a 500, found by the API fuzzer).
+    labels = session.scalars(
+        select(Unit.label).where(Unit.item_id == item.id, Unit.id != (unit_id or 0))
     )
-    if found is not None:
+    if any(taken.casefold() == label.casefold() for taken in labels):
         raise Conflict(f"{item.name} already has a unit labelled {label!r}", field="label")
 
 
@@ -1076,16 +1116,11 @@ def _book(
     )
     uow.session.add(reservation)
     uow.session.flush()
-    _log(
+    _log_for(
         uow,
-        item.id,
+        reservation,
         "reservation.made",
         holder.user_id,
-        unit_id=data.unit_id,
-        reservation_id=reservation.id,
-        user_id=holder.user_id,
-        user_name=holder.user_name,
-        quantity=data.quantity,
         note=f"{data.start_date.isoformat()}..{data.end_date.isoformat()}",
     )
     _changed(
@@ -1218,17 +1253,7 @@ def cancel_reservation(
             )
         reservation.status = "cancelled"
         reservation.cancelled_at = utcnow()
-        _log(
-            uow,
-            item.id,
-            "reservation.cancelled",
-            actor,
-            unit_id=reservation.unit_id,
-            reservation_id=reservation.id,
-            user_id=reservation.user_id,
-            user_name=reservation.user_name,
-            quantity=reservation.quantity,
-        )
+        _log_for(uow, reservation, "reservation.cancelled", actor)
         _changed(
             uow,
             "reservation.cancelled",
@@ -1238,6 +1263,41 @@ def cancel_reservation(
         _reconcile(uow, item, actor, club.policy.today())
         uow.commit()
         return _reservation_out(reservation, item.name, _label_of(uow.session, reservation.unit_id))
+
+
+def forget_event(uow: UnitOfWork, policy: GearPolicy, event_id: int) -> int:
+    """An event was deleted: cancel its reservations not yet checked out, so its gear is free
+    again (gear out on loan stays out until it is checked in); the number cancelled. Running it
+    twice cancels nothing more."""
+    with uow:
+        uow.lock_for_write()
+        pending = list(
+            uow.session.scalars(
+                select(Reservation)
+                .where(Reservation.event_id == event_id, Reservation.status == "reserved")
+                .order_by(Reservation.id)
+            )
+        )
+        items: dict[int, Item] = {}
+        for reservation in pending:
+            item = items.get(reservation.item_id) or _item(
+                uow.session, reservation.item_id, lock=True
+            )
+            items[item.id] = item
+            reservation.status = "cancelled"
+            reservation.cancelled_at = utcnow()
+            reservation.flag = "its event was deleted"
+            _log_for(uow, reservation, "reservation.cancelled", None)
+            _changed(
+                uow,
+                "reservation.cancelled",
+                event_id,
+                {**_reservation_payload(reservation, item, 0), "reason": "event deleted"},
+            )
+        for item in items.values():
+            _reconcile(uow, item, 0, policy.today())
+        uow.commit()
+        return len(pending)
 
 
 def _reconcile(uow: UnitOfWork, item: Item, actor: int, today: date) -> None:
@@ -1518,20 +1578,7 @@ def _hand_out(
     reservation.status = "out"
     session.flush()
     for loan in loans:
-        _log(
-            uow,
-            item.id,
-            "loan.checked_out",
-            actor,
-            unit_id=loan.unit_id,
-            reservation_id=reservation.id,
-            loan_id=loan.id,
-            user_id=reservation.user_id,
-            user_name=reservation.user_name,
-            quantity=loan.quantity,
-            condition=loan.condition_out,
-            note=data.note,
-        )
+        _log_loan(uow, reservation, loan, "loan.checked_out", actor, loan.condition_out, data.note)
     _changed(
         uow,
         "loan.checked_out",
@@ -1614,20 +1661,7 @@ def check_in(
         )
         if not still_out:
             reservation.status = "returned"
-        _log(
-            uow,
-            item.id,
-            "loan.checked_in",
-            actor,
-            unit_id=loan.unit_id,
-            reservation_id=reservation.id,
-            loan_id=loan.id,
-            user_id=reservation.user_id,
-            user_name=reservation.user_name,
-            quantity=loan.quantity,
-            condition=data.condition,
-            note=data.note,
-        )
+        _log_loan(uow, reservation, loan, "loan.checked_in", actor, data.condition, data.note)
         _changed(
             uow,
             "loan.checked_in",

@@ -11,6 +11,8 @@ from tripbot.events.client import EventsClient
 from tripbot.ledger import service
 from tripbot.ledger.models import outbox
 from tripbot.ledger.schemas import (
+    CSV_RESPONSES,
+    RECEIPT_RESPONSES,
     AuditPage,
     Balances,
     BudgetOut,
@@ -30,6 +32,7 @@ from tripbot.ledger.schemas import (
     PageQuery,
     ReceiptOut,
     Report,
+    ReportTotals,
     Reversal,
     SettingsUpdate,
     Settlement,
@@ -143,7 +146,7 @@ def attach_receipt(event_id: int, entry_id: int, upload: FileUpload) -> ReceiptO
 
 
 @bp.get("/entries/<int:entry_id>/receipts/<int:receipt_id>")
-@bp.doc(responses={200: "The receipt's bytes, as an attachment"})
+@bp.doc(responses=RECEIPT_RESPONSES)
 def receipt_file(event_id: int, entry_id: int, receipt_id: int) -> Response:
     """Download a receipt."""
     receipt, content = service.receipt_file(
@@ -214,6 +217,13 @@ def report(event_id: int) -> Report:
     return service.report(_uow(), current_principal(), event_id, events=_events())
 
 
+@bp.get("/report/totals")
+@bp.output(ReportTotals)
+def report_totals(event_id: int) -> ReportTotals:
+    """The report's bottom line: income, costs and net result."""
+    return service.report_totals(_uow(), current_principal(), event_id, events=_events())
+
+
 @bp.get("/audit")
 @bp.input(PageQuery, location="query", arg_name="query")
 @bp.output(AuditPage)
@@ -230,7 +240,7 @@ def export_json(event_id: int) -> LedgerExport:
 
 
 @bp.get("/export.csv")
-@bp.doc(responses={200: "The active entries as CSV"})
+@bp.doc(responses=CSV_RESPONSES)
 def export_csv(event_id: int) -> Response:
     """The entries as CSV."""
     text = service.export_csv(_uow(), current_principal(), event_id)

@@ -24,6 +24,7 @@ from tripbot.ledger.schemas import (
     PageQuery,
     ReceiptOut,
     Report,
+    ReportTotals,
     Reversal,
     SettingsUpdate,
     Settlement,
@@ -141,6 +142,10 @@ class LedgerClient(ServiceClient):
     def report(self, event_id: int) -> Report:
         """The report."""
         return self.get_model(Report, f"{self._base(event_id)}/report")
+
+    def report_totals(self, event_id: int) -> ReportTotals:
+        """The report's bottom line: income, costs and net result."""
+        return self.get_model(ReportTotals, f"{self._base(event_id)}/report/totals")
 
     def audit(self, event_id: int, query: PageQuery | None = None) -> AuditPage:
         """A page of the audit trail."""

@@ -115,6 +115,21 @@ class Input(BaseModel):
 MULTIPART_SLACK = 64 * 1024
 """Room for the multipart envelope around an uploaded file."""
 
+RECEIPT_MEDIA_TYPES = ("image/png", "image/jpeg", "image/webp", "application/pdf")
+"""The media types a receipt is served as (told by its first bytes when it was attached)."""
+RECEIPT_RESPONSES: dict[int | str, Any] = {
+    200: {
+        "description": "The receipt's bytes, as an attachment",
+        "content": {kind: {"schema": {"type": "string"}} for kind in RECEIPT_MEDIA_TYPES},
+    }
+}
+CSV_RESPONSES: dict[int | str, Any] = {
+    200: {
+        "description": "The active entries as CSV, in the columns the import reads",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
+
 
 def upload_limit(settings: Settings) -> int:
     """The largest body a ledger upload endpoint reads: a receipt or a CSV file, and its
@@ -494,6 +509,15 @@ class Report(BaseModel):
     cash_total: str
     cash: list[HolderCash]
     over_time: list[DayPoint]
+
+
+class ReportTotals(BaseModel):
+    """The report's bottom line alone: what came in, what went out, the difference."""
+
+    currency: str
+    income: str
+    costs: str
+    net_result: str = Field(description="income - costs (investments and in-kind apart)")
 
 
 class AuditOut(BaseModel):

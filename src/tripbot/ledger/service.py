@@ -59,6 +59,7 @@ from tripbot.ledger.schemas import (
     PartyRef,
     ReceiptOut,
     Report,
+    ReportTotals,
     Reversal,
     SettingsUpdate,
     Settlement,
@@ -931,6 +932,57 @@ def _over_time(uow: UnitOfWork, event_id: int, money: Callable[[int], str]) -> l
     return points
 
 
+def _grouped(
+    uow: UnitOfWork, event_id: int
+) -> tuple[dict[str, list[int]], dict[tuple[str, str], int], dict[str, int]]:
+    """The active entries summed by the database: per kind (amount, count), per budget line,
+    and per use (in-kind apart)."""
+    grouped = uow.session.execute(
+        select(
+            Revision.kind,
+            Revision.category,
+            Revision.in_kind,
+            func.sum(Revision.book_amount),
+            func.count(),
+        )
+        .join(Entry, store.is_active_current())
+        .where(Revision.event_id == event_id)
+        .group_by(Revision.kind, Revision.category, Revision.in_kind)
+    ).all()
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    actual: dict[tuple[str, str], int] = defaultdict(int)
+    by_use: dict[str, int] = defaultdict(int)
+    for kind, category, in_kind, summed, count in grouped:
+        amount = int(summed or 0)
+        totals[kind][0] += amount
+        totals[kind][1] += count
+        if kind != "transfer":  # money moving inside the group is no budget line
+            actual[(kind, category)] += amount
+        by_use["in_kind" if in_kind else kind] += amount
+    return totals, actual, by_use
+
+
+def report_totals(
+    uow: UnitOfWork, principal: Principal, event_id: int, *, events: Events
+) -> ReportTotals:
+    """The report's bottom line (income, costs, net result), for who may read the report;
+    one aggregate query, for the overview and the bot."""
+    _member(principal, event_id, "read the report")
+    with uow:
+        book = store.find_book(uow, event_id)
+        _require_report(principal, book, "report")
+        currency = book.currency if book else events.event(event_id).currency
+        _totals, _actual, by_use = _grouped(uow, event_id)
+        income = sum(by_use[k] for k in rules.INCOME)
+        costs = sum(by_use[k] for k in rules.OUTFLOWS)
+        return ReportTotals(
+            currency=currency,
+            income=format_minor(income, currency),
+            costs=format_minor(costs, currency),
+            net_result=format_minor(income - costs, currency),
+        )
+
+
 def report(uow: UnitOfWork, principal: Principal, event_id: int, *, events: Events) -> Report:
     """Totals per kind and category against the budget, the net result, who holds the event's
     cash and how it went over time; all aggregated by the database."""
@@ -943,29 +995,7 @@ def report(uow: UnitOfWork, principal: Principal, event_id: int, *, events: Even
         def money(minor: int) -> str:
             return format_minor(minor, currency)
 
-        grouped = uow.session.execute(
-            select(
-                Revision.kind,
-                Revision.category,
-                Revision.in_kind,
-                func.sum(Revision.book_amount),
-                func.count(),
-            )
-            .join(Entry, store.is_active_current())
-            .where(Revision.event_id == event_id)
-            .group_by(Revision.kind, Revision.category, Revision.in_kind)
-        ).all()
-        totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        actual: dict[tuple[str, str], int] = defaultdict(int)
-        by_use: dict[str, int] = defaultdict(int)
-        for kind, category, in_kind, summed, count in grouped:
-            amount = int(summed or 0)
-            totals[kind][0] += amount
-            totals[kind][1] += count
-            if kind != "transfer":  # money moving inside the group is no budget line
-                actual[(kind, category)] += amount
-            use = "in_kind" if in_kind else kind
-            by_use[use] += amount
+        totals, actual, by_use = _grouped(uow, event_id)
         income = sum(by_use[k] for k in rules.INCOME)
         costs = sum(by_use[k] for k in rules.OUTFLOWS)
         planned = {

@@ -9,7 +9,13 @@ import httpx
 from flask import current_app
 from pydantic import BaseModel, TypeAdapter
 
-from tripbot.platform.errors import DomainError, ServiceUnavailable, error_from_problem
+from tripbot.platform.errors import (
+    ERROR_BY_SLUG,
+    PROBLEM_JSON,
+    DomainError,
+    ServiceUnavailable,
+    error_from_problem,
+)
 from tripbot.platform.identity import ANONYMOUS, Principal, TokenSigner
 from tripbot.platform.logging import get_logger
 from tripbot.platform.web import REQUEST_ID_HEADER, current_principal, current_request_id
@@ -123,6 +129,9 @@ class ServiceClient:
             ) from error
         if response.status_code >= 500:
             _log.warning("service failed", target=self.service, status=response.status_code)
+            known = self._known_outage(response)
+            if known is not None:
+                raise known  # e.g. its storage is full: the caller learns what and where
             raise ServiceUnavailable(
                 f"the {self.service} service failed to answer; try again later",
                 service=self.service,
@@ -130,6 +139,22 @@ class ServiceClient:
         if response.status_code >= 400:
             raise self._error(response)
         return response
+
+    def _known_outage(self, response: httpx.Response) -> DomainError | None:
+        """The domain error a service described in its 5xx problem answer when it diagnosed the
+        outage itself (its storage is full or read-only); any other failure stays generic."""
+        if response.headers.get("content-type") != PROBLEM_JSON:
+            return None
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        if not isinstance(body, dict):
+            return None
+        cls = ERROR_BY_SLUG.get(str(body.get("type", "")).rsplit(":", 1)[-1])
+        if cls is None or cls is ServiceUnavailable:
+            return None
+        return error_from_problem(body, response.status_code)
 
     def _error(self, response: httpx.Response) -> DomainError:
         try:

@@ -79,6 +79,18 @@ class ServiceUnavailable(DomainError):
     slug = "service-unavailable"
 
 
+class StorageReadOnly(ServiceUnavailable):
+    """A service's database refuses writes (read-only file or server); reads still work."""
+
+    slug = "storage-read-only"
+
+
+class StorageFull(DomainError):
+    """A service's database has no room left (disk full); nothing was written."""
+
+    slug = "storage-full"
+
+
 STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
     MalformedRequest: HTTPStatus.BAD_REQUEST,
     NotAuthenticated: HTTPStatus.UNAUTHORIZED,
@@ -90,6 +102,8 @@ STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
     InvalidInput: HTTPStatus.UNPROCESSABLE_ENTITY,
     TooManyAttempts: HTTPStatus.TOO_MANY_REQUESTS,
     ServiceUnavailable: HTTPStatus.SERVICE_UNAVAILABLE,
+    StorageReadOnly: HTTPStatus.SERVICE_UNAVAILABLE,
+    StorageFull: HTTPStatus.INSUFFICIENT_STORAGE,
 }
 """The single table from domain error to HTTP status, used by every service and the gateway."""
 

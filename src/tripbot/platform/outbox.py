@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tripbot.platform.db import UTCDateTime, utcnow
 from tripbot.platform.metrics import count_change_at_commit
-from tripbot.platform.web import current_database, current_principal
+from tripbot.platform.web import MAX_ID, current_database, current_principal
 
 FEED_PAGE_MAX = 500
 
@@ -62,9 +62,9 @@ class FeedEntry(BaseModel):
 class FeedQuery(BaseModel):
     """Where a reader is: the last id it has handled, and how many it wants."""
 
-    after: int = Field(0, ge=0)
+    after: int = Field(0, ge=0, le=MAX_ID)
     limit: int = Field(100, ge=1, le=FEED_PAGE_MAX)
-    event_id: int | None = None
+    event_id: int | None = Field(None, le=MAX_ID)
 
 
 class FeedPage(BaseModel):

@@ -22,7 +22,10 @@ class InsecureSettingsError(RuntimeError):
 class Settings(BaseSettings):
     """Everything a TripBot process can be told through its environment."""
 
-    model_config = SettingsConfigDict(env_prefix="TRIPBOT_", extra="ignore", frozen=True)
+    # An empty variable means "not set" (Compose passes ${VAR:-} through as an empty string).
+    model_config = SettingsConfigDict(
+        env_prefix="TRIPBOT_", extra="ignore", frozen=True, env_ignore_empty=True
+    )
 
     env: Literal["development", "test", "production"] = Field(
         "development",
@@ -104,6 +107,52 @@ class Settings(BaseSettings):
         gt=0,
         le=24 * 366,
         description="Longest an agenda activity may last, in hours (longer ones are refused).",
+    )
+    bot_token: SecretStr | None = Field(
+        None,
+        description="The Telegram bot's token from @BotFather; `tripbot bot` needs it to start.",
+    )
+    bot_database_url: str | None = Field(
+        None, description="The bot's database; overrides TRIPBOT_DATABASE_URL for it."
+    )
+    bot_webhook_url: str | None = Field(
+        None,
+        description="Public HTTPS URL Telegram posts updates to; long polling if unset.",
+    )
+    bot_webhook_secret: SecretStr | None = Field(
+        None,
+        description="Telegram's secret token for the webhook (1-256 of A-Za-z0-9_-); "
+        "required with TRIPBOT_BOT_WEBHOOK_URL in production.",
+    )
+    bot_webhook_port: int = Field(
+        8443, gt=0, lt=65536, description="Port the bot's webhook listener binds to."
+    )
+    bot_feed_interval: float = Field(
+        5.0,
+        gt=0,
+        le=3600,
+        description="Seconds between the bot's reads of the services' change feeds.",
+    )
+    bot_messages_per_second: float = Field(
+        30.0, gt=0, description="The bot's overall sending limit (Telegram allows about 30/s)."
+    )
+    bot_chat_messages_per_second: float = Field(
+        1.0, gt=0, description="Messages per second to one chat (Telegram: about 1)."
+    )
+    bot_group_messages_per_minute: float = Field(
+        20.0, gt=0, description="Messages per minute to one group (Telegram: about 20)."
+    )
+    bot_username: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z][A-Za-z0-9_]{4,31}$",
+        description="The bot's Telegram username, without @, for the Link Telegram deep link.",
+    )
+    follow_interval: float = Field(
+        5.0,
+        gt=0,
+        le=3600,
+        description="Seconds between a service's reads of the feeds it follows "
+        "(gear frees the gear of deleted events).",
     )
     public_url: str = Field(
         "http://127.0.0.1:8000", description="Public URL of the gateway, used in invitation links."

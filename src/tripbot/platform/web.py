@@ -13,7 +13,7 @@ from apiflask import APIBlueprint, APIFlask
 from apiflask.exceptions import HTTPError
 from flask import Flask, Response, current_app, g, jsonify, request
 from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InternalError, OperationalError
 from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
@@ -24,6 +24,8 @@ from tripbot.platform.errors import (
     DomainError,
     PayloadTooLarge,
     ServiceUnavailable,
+    StorageFull,
+    StorageReadOnly,
     problem_body,
     problem_type,
     status_for,
@@ -156,6 +158,37 @@ def install_request_context(app: Flask, service: str) -> None:
             structlog.contextvars.reset_contextvars(**tokens)
 
 
+DISK_FULL_SQLSTATE = "53100"
+READ_ONLY_SQLSTATE = "25006"
+
+
+def _sqlstate(error: DBAPIError) -> str:
+    return str(getattr(error.orig, "sqlstate", "") or "")
+
+
+def database_error(service: str, error: DBAPIError) -> DomainError:
+    """What a database failure means for the caller: no room (507), read-only (503) or out of
+    reach (503). Neither is a bug, and SQLite or PostgreSQL rolled back the whole write."""
+    code = str(getattr(error.orig, "sqlite_errorname", "") or "")
+    state = _sqlstate(error)
+    _log.warning("database unavailable", error=str(error.orig), code=code or state)
+    if code == "SQLITE_FULL" or state == DISK_FULL_SQLSTATE:
+        return StorageFull(
+            f"the {service} service's storage is full; nothing was saved. Free disk space "
+            "and try again",
+            service=service,
+        )
+    if code.startswith("SQLITE_READONLY") or state == READ_ONLY_SQLSTATE:
+        return StorageReadOnly(
+            f"the {service} service's storage is read-only; nothing was saved; reads still work",
+            service=service,
+        )
+    # Down, unreachable or busy: a passing outage, not a bug.
+    return ServiceUnavailable(
+        f"the {service} service cannot reach its database; try again later", service=service
+    )
+
+
 def install_api_errors(app: APIFlask, service: str) -> None:
     """Answer every error of an API application with problem+json, never an HTML page."""
 
@@ -176,14 +209,14 @@ def install_api_errors(app: APIFlask, service: str) -> None:
 
     @app.errorhandler(OperationalError)
     def _database_unavailable(error: OperationalError) -> Response:
-        # The database is down, unreachable or busy: a passing outage (503), not a bug (500).
-        _log.warning("database unavailable", error=str(error.orig))
-        return domain_error_response(
-            ServiceUnavailable(
-                f"the {service} service cannot reach its database; try again later",
-                service=service,
-            )
-        )
+        return domain_error_response(database_error(service, error))
+
+    @app.errorhandler(InternalError)
+    def _database_internal(error: InternalError) -> Response:
+        # PostgreSQL reports a read-only server (a standby) as an internal error.
+        if _sqlstate(error) == READ_ONLY_SQLSTATE:
+            return domain_error_response(database_error(service, error))
+        return _unexpected(error)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
@@ -228,6 +261,64 @@ def health_blueprint(service: str, ready_check: Callable[[], None]) -> APIBluepr
         return {"status": "ready", "service": service, "version": __version__}
 
     return bp
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "An RFC 9457 problem: what is wrong, in words for people.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "description": "urn:tripbot:problem:<slug>"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "request_id": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "The invalid fields of a 422.",
+            "items": {
+                "type": "object",
+                "required": ["location", "field", "messages"],
+                "properties": {
+                    "location": {"type": "string"},
+                    "field": {"type": "string"},
+                    "messages": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+_OPERATION_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def document_problems(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
+    """Declare in an OpenAPI document that every error of every operation is problem+json.
+
+    APIFlask documents its own JSON error shape, which TripBot never sends; and any operation
+    can answer a 4xx (bad input, no token, not found...) or a 5xx (a database or service out of
+    reach), so each declares both ranges besides the statuses it names.
+    """
+    if isinstance(spec, str):  # APIFlask's YAML format; TripBot serves JSON
+        return spec
+    problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path_item in spec.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in _OPERATION_METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, response in responses.items():
+                if status[0] in "45":
+                    response["content"] = problem
+            responses.setdefault("4XX", {"description": "The request was refused"})
+            responses.setdefault("5XX", {"description": "TripBot could not answer; try again"})
+            responses["4XX"]["content"] = responses["5XX"]["content"] = problem
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    for apiflask_error in ("HTTPError", "ValidationError"):
+        schemas.pop(apiflask_error, None)
+    schemas["Problem"] = PROBLEM_SCHEMA
+    return spec
 
 
 PUBLIC_SERVICE_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs")
@@ -277,6 +368,7 @@ def create_service_app(
     app.extensions["tripbot.peers"] = dict(peers or {})
     install_request_context(app, service)
     install_api_errors(app, service)
+    app.spec_processor(document_problems)
 
     @app.before_request
     def _authenticate() -> None:

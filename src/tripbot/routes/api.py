@@ -12,7 +12,8 @@ from tripbot.events.client import EventsClient
 from tripbot.platform.client import ServiceConnection, peer
 from tripbot.platform.db import Database, UnitOfWork
 from tripbot.platform.errors import PayloadTooLarge
-from tripbot.platform.outbox import feed_blueprint
+from tripbot.platform.follow import FeedFollower
+from tripbot.platform.outbox import FeedEntry, feed_blueprint
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import (
     create_service_app,
@@ -21,7 +22,7 @@ from tripbot.platform.web import (
     current_settings,
 )
 from tripbot.routes import service
-from tripbot.routes.models import outbox
+from tripbot.routes.models import feed_cursors, outbox
 from tripbot.routes.schemas import (
     GeoJSON,
     PlanOut,
@@ -156,3 +157,17 @@ def create_app(
 ) -> APIFlask:
     """The routes service application; it reaches the events service through ``peers``."""
     return create_service_app("routes", settings, database, [bp, feed_blueprint(outbox)], peers)
+
+
+def deleted_events_follower(
+    app: APIFlask, database: Database, events: ServiceConnection
+) -> FeedFollower:
+    """Follows the events service's feed: a deleted event's plan goes."""
+
+    def forget(entry: FeedEntry) -> None:
+        if entry.event_id is not None:
+            service.forget_event(database.unit_of_work(), entry.event_id)
+
+    return FeedFollower.of_service(
+        app, database, events, cursors=feed_cursors, topics={"event.deleted"}, handle=forget
+    )

@@ -22,6 +22,8 @@ Shape = Literal["circular", "out-and-back", "one-way"]
 FedmeType = Literal["SL", "PR", "GR"]
 Sort = Literal["name", "distance", "-distance", "ascent", "-ascent", "time", "newest", "nearest"]
 Rating = Annotated[int, Field(ge=1, le=5)]
+RouteId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+"""A route id: the database's integer key holds no more (a bigger number is refused, not sent)."""
 
 SIGNAGE = re.compile(r"(GR|PR|SL)(-[A-Z]{1,4})? ?-?\d{1,4}([.-]\d{1,3})?")
 """FEDME path codes: GR 11, GR-65.3, PR-AS 123, SL-A 5."""
@@ -255,7 +257,7 @@ class RouteQuery(Input):
 class PlanUpdate(Input):
     """An excursion plan as a whole: what is left out is cleared."""
 
-    route_ids: list[int] = Field(default_factory=list, max_length=20)
+    route_ids: list[RouteId] = Field(default_factory=list, max_length=20)
     meeting_point: str = Field("", max_length=200)
     meeting_lat: Latitude | None = None
     meeting_lon: Longitude | None = None

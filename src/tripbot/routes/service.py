@@ -575,3 +575,14 @@ def set_plan(
         )
         uow.commit()
         return out
+
+
+def forget_event(uow: UnitOfWork, event_id: int) -> bool:
+    """An event was deleted: its excursion plan goes (the routes stay in the catalogue);
+    False when it had none. Running it twice changes nothing more."""
+    with uow:
+        uow.lock_for_write()
+        uow.session.execute(delete(PlanRoute).where(PlanRoute.event_id == event_id))
+        removed = uow.session.execute(delete(Plan).where(Plan.event_id == event_id))
+        uow.commit()
+        return bool(removed.rowcount)  # type: ignore[attr-defined]
