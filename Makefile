@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STATIC := src/tripbot/gateway/static/vendor
 TRANSLATIONS := src/tripbot/gateway/translations
+BOT_TRANSLATIONS := src/tripbot/bot/translations
 PORT ?= 8000
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
@@ -13,7 +14,7 @@ ANSIBLE_RELEASE := 12.3.0
 ANSIBLE_COLLECTIONS := amazon.aws ansible.posix community.docker community.general community.library_inventory_filtering_v1
 COLLECTIONS_DIR := $(VENV)/share/ansible-collections
 
-.PHONY: run test setup lint typecheck contracts pytest deploy-check bench assets translations extract-messages clean demo
+.PHONY: run test setup lint typecheck contracts pytest chaos deploy-check bench assets translations extract-messages clean demo dist
 
 run: setup ## Set up, then start TripBot embedded on http://127.0.0.1:$(PORT)
 	$(BIN)/tripbot run --port $(PORT) --data-dir var $(RUN_ARGS)
@@ -54,16 +55,20 @@ $(STATIC)/.built: package.json package-lock.json
 	cp node_modules/chart.js/dist/chart.umd.min.js $(STATIC)/chartjs/
 	touch $@
 
-translations: $(VENV)/.installed ## Compile the Spanish and English catalogues
+translations: $(VENV)/.installed ## Compile the Spanish and English catalogues (web and bot)
 	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS)
+	$(BIN)/pybabel compile --statistics -D bot -d $(BOT_TRANSLATIONS)
 
 extract-messages: $(VENV)/.installed ## Refresh the catalogues from the code and templates
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot src/tripbot
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(BIN)/pybabel extract --no-default-keywords -k tr -k t:2 -k tn:2,3 -k marked \
+		-o $(BOT_TRANSLATIONS)/bot.pot src/tripbot/bot
+	$(BIN)/pybabel update -D bot -i $(BOT_TRANSLATIONS)/bot.pot -d $(BOT_TRANSLATIONS)
 
 lint:
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck:
 	$(BIN)/mypy
@@ -74,11 +79,22 @@ contracts:
 pytest:
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --ignore=tests/deploy $(PYTEST_ARGS)
 
+chaos: setup ## Only the fault injection: service processes killed mid-scenario (also in make test)
+	$(BIN)/pytest -m chaos $(PYTEST_ARGS)
+
 deploy-check: ## Offline checks of deploy/: Dockerfile, Compose, Kubernetes, Ansible, Vagrant, and the Compose topology run for real
 	$(BIN)/pytest tests/deploy $(PYTEST_ARGS)
 
-bench: setup ## Run every benchmark in bench/ (results in bench/results/)
-	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+# bench/summary.py and helper modules (bench/_*.py) are not benchmarks: the summary runs last.
+BENCHMARKS = $(filter-out bench/summary.py bench/_%.py,$(wildcard bench/*.py))
+
+bench: setup ## Run every benchmark in bench/ (results in bench/results/, table in bench/RESULTS.md)
+	for script in $(BENCHMARKS); do $(BIN)/python $$script || exit 1; done
+	$(BIN)/python bench/summary.py
+
+dist: $(VENV)/.installed assets translations ## Build the wheel and sdist into dist/ (web assets and compiled catalogues inside)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
 
 clean:
 	rm -rf $(VENV) node_modules $(STATIC) var .mypy_cache .ruff_cache .pytest_cache

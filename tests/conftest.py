@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +30,15 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {"env": "test", "data_dir": tmp_path, "service_timeout": 2.0}
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def cli_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command line run as in a test deployment: no TRIPBOT_* variable of the machine's."""
+    for name in list(os.environ):
+        if name.startswith("TRIPBOT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("TRIPBOT_ENV", "test")
 
 
 @pytest.fixture(scope="session")

@@ -45,6 +45,10 @@ class Process:
     port: int
     log: Path
     popen: subprocess.Popen[bytes] | None = field(default=None)
+    command: tuple[str, ...] = (sys.executable, "-m", "tripbot")
+    """How to run TripBot: this checkout's, or e.g. an installed ``tripbot`` script."""
+    cwd: Path | None = None
+    """Its working directory (default: this one)."""
 
     @property
     def url(self) -> str:
@@ -56,8 +60,9 @@ class Process:
         started = time.perf_counter()
         with self.log.open("ab") as out:
             self.popen = subprocess.Popen(
-                [sys.executable, "-m", "tripbot", *self.args, "--port", str(self.port)],
+                [*self.command, *self.args, "--port", str(self.port)],
                 env=self.env,
+                cwd=self.cwd,
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )

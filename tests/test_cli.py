@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -17,12 +18,7 @@ from tripbot.demo import DEMO_PASSWORD, DEMO_PEOPLE
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def _test_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("TRIPBOT_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("TRIPBOT_ENV", "test")
+pytestmark = pytest.mark.usefixtures("cli_environment")
 
 
 def test_version() -> None:
@@ -113,6 +109,21 @@ def test_run_starts_the_embedded_system_with_a_demo_club(tmp_path: Path) -> None
             events = http.get("/api/v1/events", headers=headers).json()
             assert len(events) == 2
             assert all(e["member_count"] == 3 for e in events)
+            cares, fiesta = sorted(events, key=lambda e: e["starts_at"])
+            plan = http.get(f"/api/v1/events/{cares['id']}/plan", headers=headers).json()
+            assert [stop["route"]["name"] for stop in plan["routes"]] == ["Ruta del Cares"]
+            balances = http.get(
+                f"/api/v1/events/{cares['id']}/ledger/balances", headers=headers
+            ).json()
+            amounts = [Decimal(m["balance"]) for m in balances["members"]]
+            assert sum(amounts) == 0
+            assert sorted(amounts) == [Decimal("-16.90"), Decimal("0.20"), Decimal("16.70")]
+            items = http.get("/api/v1/gear/items", headers=headers).json()
+            assert {item["name"] for item in items} == {"Tienda 2 plazas", "Frontal", "Casco"}
+            activities = http.get(
+                f"/api/v1/events/{fiesta['id']}/activities", headers=headers
+            ).json()
+            assert len(activities) == 5
         assert (tmp_path / "events.db").exists()
         assert (tmp_path / "secrets.json").stat().st_mode & 0o777 == 0o600
     finally:

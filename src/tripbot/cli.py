@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from tripbot import SERVICES, __version__
+from tripbot.bot_cli import bot_app
 from tripbot.platform.errors import DomainError
 from tripbot.platform.logging import configure_logging, syslog_target
 from tripbot.platform.settings import InsecureSettingsError, Settings, with_local_secrets
@@ -25,6 +26,7 @@ app = typer.Typer(
 user_app = typer.Typer(help="Manage accounts from the server's command line.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(routes_app, name="routes")
+app.add_typer(bot_app, name="bot")
 console = Console(stderr=True)
 
 ServiceName = Enum("ServiceName", {name: name for name in (*SERVICES, "gateway")}, type=str)  # type: ignore[misc]
@@ -75,7 +77,7 @@ def run(
     """Run every service in this process (embedded mode): SQLite, one port, nothing else needed."""
     from waitress import serve
 
-    from tripbot.system import build_embedded
+    from tripbot.system import build_embedded, start_followers
 
     started = time.perf_counter()
     settings = with_local_secrets(_settings(data_dir))
@@ -89,6 +91,11 @@ def run(
     )
     _stop_on_sigterm()
     system = build_embedded(settings)
+    start_followers(
+        settings,
+        {name: (system.services[name], system.databases[name]) for name in system.services},
+        system.gateway.extensions["tripbot.services"].connections["events"],
+    )
     if demo:
         from tripbot.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
 
@@ -97,6 +104,13 @@ def run(
                 f"Demo club loaded: log in as {DEMO_PEOPLE[0][0]} "
                 f"(or luis@, marta@) with password [bold]{DEMO_PASSWORD}[/bold]"
             )
+    if settings.bot_token is not None and settings.bot_token.get_secret_value():
+        from tripbot.bot.runner import start_in_background
+        from tripbot.system import build_bot
+
+        services = system.gateway.extensions["tripbot.services"]
+        start_in_background(build_bot(settings, services), settings.bot_token.get_secret_value())
+        console.print("The Telegram bot runs in this process too (TRIPBOT_BOT_TOKEN is set).")
     console.print(
         f"TripBot {__version__} ready in {time.perf_counter() - started:.2f}s "
         f"on [bold]http://{host}:{port}[/bold] (data in {settings.data_dir.resolve()})"
@@ -115,7 +129,13 @@ def serve(
     """Run one service as its own process (distributed mode), configured by TRIPBOT_* variables."""
     from waitress import serve as waitress_serve
 
-    from tripbot.system import build_distributed_gateway, build_service
+    from tripbot.system import (
+        FOLLOWERS,
+        build_distributed_gateway,
+        build_service,
+        remote_connections,
+        start_followers,
+    )
 
     settings = _settings()
     name = str(service.value)
@@ -127,7 +147,10 @@ def serve(
         if name == "gateway":
             wsgi = build_distributed_gateway(settings).gateway
         else:
-            wsgi, _database = build_service(name, settings, run_migrations=migrate)
+            wsgi, database = build_service(name, settings, run_migrations=migrate)
+            if name in FOLLOWERS:
+                (events,) = remote_connections(settings, ("events",)).values()
+                start_followers(settings, {name: (wsgi, database)}, events)
     except ValueError as error:  # a missing TRIPBOT_<SERVICE>_URL
         console.print(f"[red]Cannot start {name}:[/red] {error}")
         raise typer.Exit(2) from error
@@ -147,10 +170,11 @@ def migrate_command(
     from tripbot.system import migrate
 
     settings = _settings(data_dir)
-    names = [service] if service else list(SERVICES)
+    owners = (*SERVICES, "bot")
+    names = [service] if service else list(owners)
     for name in names:
-        if name not in SERVICES:
-            console.print(f"[red]Unknown service {name!r}[/red]; choose from {', '.join(SERVICES)}")
+        if name not in owners:
+            console.print(f"[red]Unknown service {name!r}[/red]; choose from {', '.join(owners)}")
             raise typer.Exit(2)
     if settings.data_dir and not settings.database_url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -11,15 +11,17 @@ from pathlib import Path
 
 from apiflask import APIFlask
 
-from tripbot import SERVICES, agenda, events, gear, ledger, routes
+from tripbot import SERVICES, agenda, bot, events, gear, ledger, routes
 from tripbot.agenda import api as agenda_api
+from tripbot.bot.conversation import BotRuntime
+from tripbot.clients import Services
 from tripbot.events import api as events_api
 from tripbot.gateway.app import create_gateway
-from tripbot.gateway.services import Services
 from tripbot.gear import api as gear_api
 from tripbot.ledger import api as ledger_api
 from tripbot.platform.client import ServiceConnection
 from tripbot.platform.db import Database
+from tripbot.platform.follow import FeedFollower
 from tripbot.platform.identity import TokenSigner
 from tripbot.platform.migrations import upgrade
 from tripbot.platform.settings import Settings
@@ -62,9 +64,40 @@ class System:
             database.dispose()
 
 
+FOLLOWERS: dict[str, Callable[[APIFlask, Database, ServiceConnection], FeedFollower]] = {
+    "routes": routes_api.deleted_events_follower,
+    "gear": gear_api.deleted_events_follower,
+    "agenda": agenda_api.deleted_events_follower,
+}
+"""Services that follow the events service's feed: a deleted event's plan and timetable go,
+its gear is freed (the ledger keeps its books: money history is never removed)."""
+
+
+def start_followers(
+    settings: Settings,
+    hosted: Mapping[str, tuple[APIFlask, Database]],
+    events: ServiceConnection,
+) -> list[FeedFollower]:
+    """Start the feed followers of the services this process hosts, in background threads."""
+    started = []
+    for name, (app, database) in hosted.items():
+        if name in FOLLOWERS:
+            follower = FOLLOWERS[name](app, database, events)
+            follower.start(settings.follow_interval)
+            started.append(follower)
+    return started
+
+
+MIGRATIONS: dict[str, Path] = {
+    **{name: definition.migrations for name, definition in DEFINITIONS.items()},
+    "bot": bot.MIGRATIONS,
+}
+"""Every component that owns a database: the services, then the bot."""
+
+
 def migrate(name: str, database: Database) -> None:
-    """Apply a service's pending migrations."""
-    upgrade(database, DEFINITIONS[name].migrations)
+    """Apply a service's (or the bot's) pending migrations."""
+    upgrade(database, MIGRATIONS[name])
 
 
 def build_service(
@@ -126,3 +159,26 @@ def build_embedded(
 def build_distributed_gateway(settings: Settings) -> System:
     """The gateway alone, reaching every service over HTTP."""
     return System(settings, build_gateway(settings, remote_connections(settings)))
+
+
+def build_bot(
+    settings: Settings,
+    services: Services | None = None,
+    database_url: str | None = None,
+    *,
+    run_migrations: bool = True,
+) -> BotRuntime:
+    """The bot's runtime over its own database and TripBot's services: over HTTP when every
+    ``TRIPBOT_<SERVICE>_URL`` is set, otherwise in this process over the data directory."""
+    if services is None:
+        if all(getattr(settings, f"{name}_url") for name in SERVICES):
+            signer = TokenSigner(
+                settings.internal_secret.get_secret_value(), settings.internal_token_ttl
+            )
+            services = Services(remote_connections(settings), signer)
+        else:
+            services = build_embedded(settings).gateway.extensions["tripbot.services"]
+    database = Database(database_url or settings.database_url_for("bot"))
+    if run_migrations:
+        migrate("bot", database)
+    return BotRuntime(settings, services, database)

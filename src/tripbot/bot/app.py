@@ -1,0 +1,96 @@
+"""The bot's python-telegram-bot application: handlers, limits, and the notification loop."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from telegram import BotCommand, Update
+from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, TypeHandler
+from telegram.request import BaseRequest
+
+from tripbot.bot import conversation
+from tripbot.bot.commands import account, act, ask  # noqa: F401  (registers the handlers)
+from tripbot.bot.conversation import BotRuntime
+from tripbot.bot.limits import TelegramLimits
+from tripbot.bot.notifications import Notifier
+from tripbot.bot.texts import marked, t
+
+NOTIFIER = "tripbot.notifier"
+DEDUPLICATION_GROUP = -1
+"""Handler group run before every other: it stops redelivered updates."""
+
+MENU = (
+    ("events", marked("Your events")),
+    ("event", marked("The event this chat follows")),
+    ("route", marked("Find a route")),
+    ("plan", marked("Meeting point and time")),
+    ("today", marked("Today's timetable")),
+    ("now", marked("What is on now")),
+    ("next", marked("What comes next")),
+    ("gear", marked("What gear is free")),
+    ("mygear", marked("Your gear")),
+    ("reserve", marked("Reserve gear")),
+    ("expense", marked("Record an expense")),
+    ("balance", marked("Your balance")),
+    ("settle", marked("Who pays whom")),
+    ("join", marked("Join this group's event")),
+    ("leave", marked("Leave the event")),
+    ("bind", marked("Make this group follow an event")),
+    ("lang", marked("Language: es or en")),
+    ("help", marked("What I can do")),
+)
+"""The command menu Telegram shows, in both languages (``setMyCommands``)."""
+
+
+def build_application(
+    runtime: BotRuntime,
+    *,
+    token: str,
+    request: BaseRequest | None = None,
+    limits: BaseRateLimiter[Any] | bool = True,
+    notifications: bool = True,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The bot, ready to initialize: every handler registered, Telegram's limits kept (or the
+    limiter given; ``limits=False`` for none, as the handler benchmarks measure)."""
+    settings = runtime.settings
+    builder = ApplicationBuilder().token(token)
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if limits is True:
+        limits = TelegramLimits(
+            per_second=settings.bot_messages_per_second,
+            per_chat_per_second=settings.bot_chat_messages_per_second,
+            per_group_per_minute=settings.bot_group_messages_per_minute,
+        )
+    if limits:
+        builder = builder.rate_limiter(cast(Any, limits))
+    application = builder.build()
+    application.bot_data["tripbot"] = runtime
+    application.bot_data[NOTIFIER] = Notifier(runtime) if notifications else None
+    application.add_handler(TypeHandler(Update, conversation.skip_duplicates), DEDUPLICATION_GROUP)
+    for handler in [*conversation.COMMANDS, *conversation.BUTTONS]:
+        application.add_handler(handler)
+    return application
+
+
+async def start(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Start an initialized bot: its command menu in both languages, update processing, and
+    the notification rounds."""
+    for language in ("en", "es"):
+        await application.bot.set_my_commands(
+            [BotCommand(name, t(language, text)) for name, text in MENU],
+            language_code=None if language == "en" else language,
+        )
+    await application.start()
+    notifier: Notifier | None = application.bot_data[NOTIFIER]
+    if notifier is not None:
+        notifier.start(application.bot)
+
+
+async def stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Stop the notification rounds and update processing (the caller shuts down)."""
+    notifier: Notifier | None = application.bot_data[NOTIFIER]
+    if notifier is not None:
+        await notifier.stop()
+    if application.running:
+        await application.stop()

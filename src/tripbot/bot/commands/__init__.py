@@ -1,0 +1,1 @@
+"""The bot's commands, one module per area; importing a module registers its handlers."""

@@ -1,0 +1,193 @@
+"""Linking, languages, help, and which event a chat follows: /start /help /lang /bind /unbind
+/events /event."""
+
+from __future__ import annotations
+
+from tripbot.bot import service as store
+from tripbot.bot.conversation import Told, Turn, button, command
+from tripbot.bot.texts import LANGUAGES, marked, t, word
+from tripbot.events.schemas import EventOut
+from tripbot.platform.errors import Gone, InvalidInput, NotFound
+from tripbot.platform.identity import EVENT_ROLE_RANK, SYSTEM
+
+HELP = marked(
+    "I am TripBot, your club's assistant. What I can do:\n"
+    "/events: your events · /event: the event this chat follows\n"
+    "/route <search>: routes with distance, ascent and time\n"
+    "/plan: meeting point and time\n"
+    "/today, /now, /next: the timetable\n"
+    "/gear <what> [dates]: what gear is free · /mygear: what you have or reserved\n"
+    "/reserve: reserve gear · /balance: your balance · /settle: who pays whom\n"
+    "/expense 23.50 fuel: record an expense\n"
+    "/join, /leave: join or leave the group's event\n"
+    "/bind: make this group follow an event (organizers) · /lang es|en: language"
+)
+
+
+@command("start", "inicio")
+async def start(turn: Turn) -> None:
+    """Welcome someone; ``/start <code>`` links their Telegram account to their TripBot account."""
+    if not turn.args:
+        greeting = (
+            turn.tr("Hello {name}!", name=turn.account.display_name)
+            if turn.account
+            else turn.tr(
+                "Hello! To use your events here, link your Telegram account: on the web, open "
+                'your account page and press "Link Telegram".'
+            )
+        )
+        await turn.reply(greeting + "\n\n" + turn.tr(HELP))
+        return
+    if turn.in_group:
+        await turn.reply(turn.tr("Link your account in a private chat with me, not in a group."))
+        return
+    try:
+        link = await turn.call(
+            turn.services.events(SYSTEM).link_telegram, turn.args[0], turn.telegram_user_id
+        )
+    except (NotFound, Gone, InvalidInput):
+        await turn.reply(
+            turn.tr(
+                "That link code is unknown, used or expired (they last 10 minutes). On the web, "
+                'press "Link Telegram" again and open the new link.'
+            )
+        )
+        return
+    turn.runtime.linked_accounts.pop(turn.telegram_user_id, None)
+    await turn.reply(
+        turn.tr(
+            "Linked! Hello {name}: from now on I know you are {email}.",
+            name=link.user.display_name,
+            email=link.user.email,
+        )
+        + "\n\n"
+        + turn.tr(HELP)
+    )
+
+
+@command("help", "ayuda")
+async def help_(turn: Turn) -> None:
+    """What the bot can do."""
+    await turn.reply(turn.tr(HELP))
+
+
+@command("lang", "idioma")
+async def lang(turn: Turn) -> None:
+    """Choose the language of this chat: ``/lang es`` or ``/lang en``."""
+    choice = turn.args[0].lower() if turn.args else ""
+    if choice not in LANGUAGES:
+        await turn.reply(turn.tr("Say /lang es or /lang en."))
+        return
+    if turn.in_group:
+        await _require_group_organizer(turn)
+    await turn.call(store.choose_language, turn.runtime.unit_of_work(), turn.chat_id, choice)
+    await turn.reply(t(choice, "From now on I speak English here."))
+
+
+async def _require_group_organizer(turn: Turn) -> None:
+    bound = await turn.call(store.bound_event, turn.runtime.unit_of_work(), turn.chat_id)
+    if bound is None:
+        return
+    principal = await turn.event_principal(bound)
+    if EVENT_ROLE_RANK[principal.event_role or ""] < EVENT_ROLE_RANK["organizer"]:
+        raise Told(turn.tr("Only the event's organizers may change this group."))
+
+
+def _event_lines(turn: Turn, event: EventOut) -> str:
+    return turn.tr(
+        "{name}\n{starts} → {ends}\n{place}\nYour role: {role} · {members} members",
+        name=event.name,
+        starts=turn.when(event.starts_at, event.timezone),
+        ends=turn.when(event.ends_at, event.timezone),
+        place=event.place or "—",
+        role=word(turn.language, event.my_role),
+        members=event.member_count,
+    )
+
+
+@command("events", "eventos")
+async def events(turn: Turn) -> None:
+    """The person's events, with buttons to choose the one this chat follows."""
+    found = await turn.call(turn.services.events(turn.principal()).events)
+    if not found:
+        await turn.reply(
+            turn.tr("You are not in any event yet. Ask an organizer for an invitation.")
+        )
+        return
+    lines = [
+        f"• {event.name} ({turn.when(event.starts_at, event.timezone, 'd MMM yyyy')})"
+        for event in found
+    ]
+    await turn.reply(
+        turn.tr("Your events:") + "\n" + "\n".join(lines),
+        [[(event.name, f"use:{event.id}")] for event in found[:10]],
+    )
+
+
+@command("event", "evento")
+async def event(turn: Turn) -> None:
+    """The event this chat follows, in detail."""
+    current = await turn.current_event()
+    await turn.reply(_event_lines(turn, current))
+
+
+@button("use")
+async def use(turn: Turn) -> None:
+    """Make this chat follow the chosen event (in a group: organizers only)."""
+    event_id = int(turn.args[0])
+    principal = await turn.event_principal(event_id)
+    if turn.in_group and EVENT_ROLE_RANK[principal.event_role or ""] < EVENT_ROLE_RANK["organizer"]:
+        raise Told(turn.tr("Only the event's organizers may make a group follow it."))
+    chosen = await turn.call(turn.services.events(principal).event, event_id)
+    chat = turn.update.effective_chat
+    title = (chat.title or "") if chat else ""
+    await turn.call(
+        store.bind_chat,
+        turn.runtime.unit_of_work(),
+        turn.chat_id,
+        event_id,
+        title,
+        principal.user_id or 0,
+    )
+    if turn.in_group:
+        await turn.reply(
+            turn.tr(
+                "This group now follows {name}: it gets its news, and commands here are about it.",
+                name=chosen.name,
+            )
+        )
+    else:
+        await turn.reply(
+            turn.tr("Now talking about {name}. I will tell you its news here.", name=chosen.name)
+            + "\n\n"
+            + _event_lines(turn, chosen)
+        )
+
+
+@command("bind", "vincular")
+async def bind(turn: Turn) -> None:
+    """Choose the event this group follows, from the events the organizer runs."""
+    found = await turn.call(turn.services.events(turn.principal()).events)
+    run = [e for e in found if EVENT_ROLE_RANK.get(e.my_role, 0) >= EVENT_ROLE_RANK["organizer"]]
+    if turn.in_group:
+        found = run
+    if not found:
+        await turn.reply(turn.tr("You organize no event that this group could follow."))
+        return
+    await turn.reply(
+        turn.tr("Which event should this chat follow?"),
+        [[(e.name, f"use:{e.id}")] for e in found[:10]],
+    )
+
+
+@command("unbind", "desvincular")
+async def unbind(turn: Turn) -> None:
+    """Stop this chat following its event."""
+    if turn.in_group:
+        await _require_group_organizer(turn)
+    removed = await turn.call(store.unbind_chat, turn.runtime.unit_of_work(), turn.chat_id)
+    await turn.reply(
+        turn.tr("This chat no longer follows any event.")
+        if removed
+        else turn.tr("This chat did not follow any event.")
+    )
