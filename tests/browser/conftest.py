@@ -30,6 +30,8 @@ document.addEventListener("securitypolicyviolation", (event) => {
 });
 """
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+BOT_USERNAME = "TripBotClubBot"
+"""The Telegram bot the live server's account page links to."""
 
 
 @dataclass
@@ -83,7 +85,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     """TripBot embedded on SQLite, served by werkzeug in a background thread on a free port."""
     server = make_server("127.0.0.1", 0, _not_ready, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
-    system = build_embedded(make_settings(tmp_path, public_url=url))
+    system = build_embedded(make_settings(tmp_path, public_url=url, bot_username=BOT_USERNAME))
     server.app = system.gateway
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

@@ -1,5 +1,6 @@
 """Two people in real Chromium: one organizes an event and invites, the other joins by the link;
-then the organizer changes the other's role, and the other reads the event in English."""
+then the organizer changes the other's role, and the other reads the event in English and
+links Telegram."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import LiveServer, Problems
+from tests.browser.conftest import BOT_USERNAME, LiveServer, Problems
 from tests.builders import PASSWORD, a_member, a_person, an_event
+from tripbot.platform.identity import SYSTEM
 
 pytestmark = pytest.mark.browser
 
@@ -152,5 +154,19 @@ def test_the_owner_promotes_a_member_who_reads_the_event_in_english(
     expect(bruno.locator("html")).to_have_attribute("lang", "es")
     expect(bruno.locator("#members .card-title")).to_contain_text("Miembros")
     expect(bruno.locator(".member[data-role=owner] .role-chip")).to_contain_text("propietario")
+
+    # Bruno links Telegram from his account page: a deep link to the bot and a message to copy.
+    bruno.goto("/account")
+    bruno.click("#telegram-link-form button[type=submit]")
+    deep_link = bruno.locator("#telegram-deep-link").get_attribute("href") or ""
+    assert deep_link.startswith(f"https://t.me/{BOT_USERNAME}?start=")
+    code = deep_link.rsplit("=", 1)[1]
+    bruno.click("button[data-copy=telegram-start]")
+    assert bruno.evaluate("() => navigator.clipboard.readText()") == f"/start {code}"
+    live_server.system.gateway.extensions["tripbot.services"].events(SYSTEM).link_telegram(
+        code, 424242
+    )
+    bruno.goto("/account")
+    expect(bruno.locator("#telegram-linked")).to_contain_text("Vinculado desde")
 
     assert problems.messages == []

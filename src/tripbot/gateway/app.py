@@ -24,6 +24,7 @@ from tripbot.platform.logging import get_logger
 from tripbot.platform.metrics import metrics_blueprint
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import (
+    document_problems,
     domain_error_response,
     health_blueprint,
     http_error_response,
@@ -47,6 +48,13 @@ def tile_origin(template: str) -> str:
     return f"{parts.scheme}://{'.'.join(labels)}{port}"
 
 
+def _behind_tls() -> bool:
+    # A TLS-terminating proxy says so in X-Forwarded-Proto. Browsers ignore HSTS received over
+    # plain HTTP, so a forged header cannot pin a site to HTTPS.
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return request.is_secure or forwarded == "https"
+
+
 def _security_headers(settings: Settings) -> Callable[[Response], Response]:
     tiles = settings.routes_tile_url
     images = f"'self' data: {tile_origin(tiles)}" if tiles else "'self' data:"
@@ -61,16 +69,18 @@ def _security_headers(settings: Settings) -> Callable[[Response], Response]:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.is_secure:
+        if settings.secure_cookies or _behind_tls():
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
     return add_headers
 
 
-def _web_error(status: int, message: str, service: str | None = None) -> tuple[str, int]:
+def _web_error(
+    status: int, message: str, service: str | None = None, problem: str | None = None
+) -> tuple[str, int]:
     return render_template(
-        "errors/error.html", status=status, message=message, service=service
+        "errors/error.html", status=status, message=message, service=service, problem=problem
     ), status
 
 
@@ -85,7 +95,9 @@ def _install_errors(app: APIFlask) -> None:
     def _domain(error: DomainError) -> Response | tuple[str, int]:
         if auth.is_api_request():
             return domain_error_response(error)
-        return _web_error(int(status_for(error)), error.detail, error.extensions.get("service"))
+        return _web_error(
+            int(status_for(error)), error.detail, error.extensions.get("service"), error.slug
+        )
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(_error: RequestEntityTooLarge) -> Response | tuple[str, int]:
@@ -154,7 +166,9 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
     app.before_request(uploads.raise_upload_limit)  # before CSRF protection reads any form
     csrf = CSRFProtect(app)
     install_request_context(app, "gateway")
+    app.before_request(uploads.refuse_oversized)  # API views the CSRF check does not read for
     _install_errors(app)
+    app.spec_processor(document_problems)
     app.after_request(_security_headers(settings))
     app.register_blueprint(health_blueprint("gateway", lambda: None))  # liveness for probes
     app.register_blueprint(metrics_blueprint(settings.metrics_token))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from tripbot.events.schemas import Credentials, DisplayName, InvitationOut
+from tripbot.agenda.schemas import ActivityOut
+from tripbot.events.schemas import Credentials, DisplayName, EventOut, InvitationOut
+from tripbot.ledger.schemas import Balances
+from tripbot.routes.schemas import RouteSummary
 
 
 class TokenRequest(Credentials):
@@ -33,3 +37,83 @@ class Health(BaseModel):
 
     status: Literal["ok", "degraded"]
     services: list[ServiceHealth]
+
+
+class Unavailable(BaseModel):
+    """A section of the overview whose service did not answer; the other sections stand."""
+
+    unavailable: str = Field(description="the service that did not answer")
+
+
+class PlanSummary(BaseModel):
+    """An excursion plan at a glance: its routes in walking order and where and when to meet."""
+
+    routes: list[RouteSummary]
+    meeting_point: str
+    meeting_at: datetime | None
+    capacity: int | None
+    total_distance_m: float
+    total_ascent_m: float | None
+    total_time_mide_min: int | None
+
+
+class AgendaSummary(BaseModel):
+    """What is on now, what comes next, and how many activities there are today."""
+
+    timezone: str
+    now: list[ActivityOut]
+    next: list[ActivityOut]
+    today: date = Field(description="today in the event's time zone")
+    today_count: int = Field(description="today's activities, cancelled ones left out")
+
+
+class Spending(BaseModel):
+    """The money of the event in short, from the ledger's report."""
+
+    costs: str = Field(description="total spent")
+    income: str
+    net_result: str
+
+
+class Hidden(BaseModel):
+    """Something the asker may not see, and why."""
+
+    hidden: str = Field(description="why it is left out")
+
+
+class MoneySummary(BaseModel):
+    """Balances (only one's own when the organizers keep the report to themselves) and the
+    total spent, or why it is hidden."""
+
+    currency: str
+    balances: Balances
+    spending: Spending | Hidden
+
+
+class GearSummary(BaseModel):
+    """The event's active gear reservations."""
+
+    reservations: int
+    quantity: int = Field(description="units or pieces reserved, all reservations together")
+
+
+class EventOverview(BaseModel):
+    """An event at a glance, gathered from every service at once; a service that does not
+    answer leaves its section as ``{"unavailable": "<service>"}``."""
+
+    event: EventOut
+    members: int
+    plan: PlanSummary | Unavailable
+    agenda: AgendaSummary | Unavailable
+    money: MoneySummary | Unavailable
+    gear: GearSummary | Unavailable
+
+
+class TelegramLinkStart(BaseModel):
+    """A one-time code to link Telegram, and the link that sends it to the bot."""
+
+    code: str
+    expires_at: datetime
+    deep_link: str | None = Field(
+        description="https://t.me/<bot>?start=<code>; null when this TripBot has no bot set up."
+    )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Final, TypeVar
 
 from flask import current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from tripbot.platform.errors import PayloadTooLarge
 from tripbot.platform.settings import Settings
@@ -62,6 +63,14 @@ def raise_upload_limit() -> None:
     setting = _setting()
     if setting is not None:
         request.max_content_length = body_limit(current_settings(), setting)
+
+
+def refuse_oversized() -> None:
+    """Refuse a body whose declared length is over this request's limit, even where the view
+    would not read it: the server has taken it in already, and the sender should learn."""
+    limit = request.max_content_length
+    if limit is not None and request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()
 
 
 def too_large() -> PayloadTooLarge:

@@ -5,6 +5,14 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint
 
-from tripbot.gateway.api import agenda, events, gear, ledger, routes
+from tripbot.gateway.api import agenda, events, gear, ledger, overview, routes, telegram
 
-BLUEPRINTS: tuple[APIBlueprint, ...] = (events.bp, routes.bp, gear.bp, ledger.bp, agenda.bp)
+BLUEPRINTS: tuple[APIBlueprint, ...] = (
+    events.bp,
+    routes.bp,
+    gear.bp,
+    ledger.bp,
+    agenda.bp,
+    overview.bp,
+    telegram.bp,
+)

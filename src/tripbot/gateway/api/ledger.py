@@ -6,8 +6,11 @@ from apiflask import APIBlueprint
 from flask import Response, request
 
 from tripbot.gateway import auth
+from tripbot.gateway.uploads import allows_upload
 from tripbot.ledger.client import Download, LedgerClient
 from tripbot.ledger.schemas import (
+    CSV_RESPONSES,
+    RECEIPT_RESPONSES,
     AuditPage,
     Balances,
     BudgetOut,
@@ -107,6 +110,7 @@ def reverse_entry(event_id: int, entry_id: int, data: Reversal, headers: Idempot
 
 
 @bp.post(f"{BASE}/entries/<int:entry_id>/receipts")
+@allows_upload("ledger_max_receipt_bytes")
 @bp.input(FileUpload, location="files", arg_name="upload")
 @bp.output(ReceiptOut, status_code=201)
 def attach_receipt(event_id: int, entry_id: int, upload: FileUpload) -> ReceiptOut:
@@ -122,7 +126,7 @@ def attach_receipt(event_id: int, entry_id: int, upload: FileUpload) -> ReceiptO
 
 
 @bp.get(f"{BASE}/entries/<int:entry_id>/receipts/<int:receipt_id>")
-@bp.doc(responses={200: "The receipt, as an attachment"})
+@bp.doc(responses=RECEIPT_RESPONSES)
 def receipt(event_id: int, entry_id: int, receipt_id: int) -> Response:
     """Download a receipt."""
     return _download(_ledger(event_id).receipt(event_id, entry_id, receipt_id))
@@ -205,13 +209,14 @@ def export_json(event_id: int) -> LedgerExport:
 
 
 @bp.get(f"{BASE}/export.csv")
-@bp.doc(responses={200: "The active entries as CSV, in the columns the import reads"})
+@bp.doc(responses=CSV_RESPONSES)
 def export_csv(event_id: int) -> Response:
     """The active entries as CSV."""
     return _download(_ledger(event_id).export_csv(event_id))
 
 
 @bp.post(f"{BASE}/import")
+@allows_upload("ledger_max_receipt_bytes")
 @bp.input(FileUpload, location="files", arg_name="upload")
 @bp.input(ImportQuery, location="query", arg_name="query")
 @bp.input(Idempotency, location="headers", arg_name="headers")

@@ -1,4 +1,4 @@
-"""Web pages: registering, logging in and out, one's profile and personal API tokens."""
+"""Web pages: registering, logging in and out, one's profile, Telegram link and API tokens."""
 
 from __future__ import annotations
 
@@ -15,11 +15,13 @@ from tripbot.events.schemas import (
     InvitationOut,
     TokenCreate,
     TokenCreated,
+    UserOut,
     UserRegister,
     UserUpdate,
 )
-from tripbot.gateway import auth
+from tripbot.gateway import auth, telegram
 from tripbot.gateway.i18n import LANGUAGE_COOKIE, select_language
+from tripbot.gateway.schemas import TelegramLinkStart
 from tripbot.gateway.web import forms
 from tripbot.gateway.web.forms import FORM, INVALID, FormErrors, message_for
 from tripbot.platform.errors import (
@@ -147,6 +149,24 @@ def logout() -> ResponseReturnValue:
     return redirect(url_for("main.index"))
 
 
+def _profile_page(
+    form: Mapping[str, str],
+    errors: FormErrors,
+    user: UserOut,
+    link: TelegramLinkStart | None = None,
+) -> str:
+    """The profile form, and the Telegram card: linked since, or how to link (a new code)."""
+    return render_template(
+        "account/profile.html",
+        form=form,
+        errors=errors,
+        user=user,
+        telegram=auth.events().telegram_status(),
+        telegram_link=link,
+        bot_username=current_settings().bot_username,
+    )
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @auth.login_required
 def profile() -> ResponseReturnValue:
@@ -154,15 +174,14 @@ def profile() -> ResponseReturnValue:
     user = auth.require_user()
     if request.method == "GET":
         form = {"display_name": user.display_name, "language": user.language}
-        return render_template("account/profile.html", form=form, errors={}, user=user)
+        return _profile_page(form, {}, user)
     data = {
         "display_name": request.form.get("display_name", "").strip(),
         "language": request.form.get("language", ""),
     }
     result = forms.validate(UserUpdate, data)
     if isinstance(result, dict):
-        page = render_template("account/profile.html", form=request.form, errors=result, user=user)
-        return page, INVALID
+        return _profile_page(request.form, result, user), INVALID
     updated = auth.events().update_me(result)
     with force_locale(updated.language):  # the next pages are in the chosen language
         flash(_("Your profile was saved."), "success")
@@ -206,3 +225,21 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
     auth.events().revoke_token(token_id)
     flash(_("The token was revoked."), "success")
     return redirect(url_for("account.tokens"))
+
+
+@bp.post("/account/telegram/link")
+@auth.login_required
+def link_telegram() -> ResponseReturnValue:
+    """Show a new one-time code and the deep link that sends it to the bot (not kept anywhere)."""
+    user = auth.require_user()
+    form = {"display_name": user.display_name, "language": user.language}
+    return _profile_page(form, {}, user, telegram.start_linking()), 201
+
+
+@bp.post("/account/telegram/unlink")
+@auth.login_required
+def unlink_telegram() -> ResponseReturnValue:
+    """Unlink one's Telegram account: the bot no longer knows who they are."""
+    auth.events().unlink_telegram()
+    flash(_("Your Telegram account was unlinked."), "success")
+    return redirect(url_for("account.profile"))

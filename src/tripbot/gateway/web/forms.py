@@ -129,7 +129,11 @@ def error_page(error: DomainError) -> tuple[str, int]:
     status = int(status_for(error))
     message = message_for(error)
     page = render_template(
-        "errors/error.html", status=status, message=message, service=error.extensions.get("service")
+        "errors/error.html",
+        status=status,
+        message=message,
+        service=error.extensions.get("service"),
+        problem=error.slug,
     )
     return page, status
 

@@ -66,6 +66,7 @@ FLAG_LABELS: dict[str, LazyString] = {
     "not enough of this item is in service for these days": _l(
         "Not enough of this item is in service for these days."
     ),
+    "its event was deleted": _l("Its event was deleted."),
 }
 ACTION_LABELS: dict[str, LazyString] = {
     "item.created": _l("added to the inventory"),

@@ -8,13 +8,15 @@ document.addEventListener("DOMContentLoaded", () => {
       const done = () => {
         if (window.M && M.Toast && button.dataset.copied) new M.Toast({ text: button.dataset.copied, displayLength: 2000 });
       };
-      if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(text).then(done, () => {
-          target.select();
-        });
-      } else {
-        target.select();
+      // The selection fallback also covers a refused clipboard write (an unfocused document).
+      const copyBySelection = () => {
+        if (target.select) target.select();
         if (document.execCommand && document.execCommand("copy")) done();
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, copyBySelection);
+      } else {
+        copyBySelection();
       }
     });
   });
