@@ -27,8 +27,6 @@ BIN = ROOT / ".venv" / "bin"
 
 SETTINGS_VARIABLES = {f"TRIPBOT_{name.upper()}" for name in Settings.model_fields}
 """Every variable a TripBot process reads."""
-BOT_VARIABLES = {"TRIPBOT_BOT_TOKEN"}
-"""What the bot will read besides the settings (it is not written yet)."""
 
 
 def tool(name: str) -> str:

@@ -24,7 +24,7 @@ from tests.deploy.compose import (
     load,
     required_variables,
 )
-from tests.deploy.conftest import BOT_VARIABLES, DEPLOY, SETTINGS_VARIABLES, run_initdb
+from tests.deploy.conftest import DEPLOY, SETTINGS_VARIABLES, run_initdb
 from tripbot import SERVICES
 
 TRIPBOT_SERVICES = [*SERVICES, "gateway", "bot", "backup"]
@@ -97,7 +97,7 @@ def test_services_run_as_the_code_expects(compose: dict[str, Any]) -> None:
     assert gateway["depends_on"] == {name: {"condition": "service_healthy"} for name in SERVICES}
     assert services["caddy"]["depends_on"] == {"gateway": {"condition": "service_healthy"}}
     bot = services["bot"]
-    assert bot["command"] == ["bot"]
+    assert bot["command"] == ["bot", "--host", "0.0.0.0", "--port", "8000"]
     assert bot["profiles"] == ["bot"]
     assert {"TRIPBOT_BOT_TOKEN", *(f"TRIPBOT_{n.upper()}_URL" for n in SERVICES)} <= set(
         bot["environment"]
@@ -126,7 +126,7 @@ def test_tripbot_containers_are_locked_down_and_health_checked_without_curl(
 def test_every_variable_a_process_gets_is_one_it_reads(compose: dict[str, Any]) -> None:
     for name in TRIPBOT_SERVICES:
         given = set(compose["services"][name]["environment"])
-        assert given <= SETTINGS_VARIABLES | BOT_VARIABLES, (name, given - SETTINGS_VARIABLES)
+        assert given <= SETTINGS_VARIABLES, (name, given - SETTINGS_VARIABLES)
     env_names = {n for n in env_file() if n.startswith("TRIPBOT_")}
     documented = re.findall(r"^# (TRIPBOT_[A-Z_]+)=", (DEPLOY / "env.example").read_text(), re.M)
     compose_level = {
@@ -137,7 +137,7 @@ def test_every_variable_a_process_gets_is_one_it_reads(compose: dict[str, Any]) 
         "TRIPBOT_HTTP_ADDRESS",
     }
     assert env_names | set(documented) <= (
-        SETTINGS_VARIABLES | BOT_VARIABLES | COMPOSE_ONLY_VARIABLES | compose_level
+        SETTINGS_VARIABLES | COMPOSE_ONLY_VARIABLES | compose_level
     )
 
 

@@ -12,7 +12,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.deploy.conftest import BOT_VARIABLES, DEPLOY, SETTINGS_VARIABLES
+from tests.deploy.conftest import DEPLOY, SETTINGS_VARIABLES
 from tests.deploy.kustomize import Document, load_documents, render
 from tripbot import SERVICES
 
@@ -114,7 +114,7 @@ def test_the_services_run_as_the_code_expects(overlay: list[Document]) -> None:
     gateway = pod_spec(deployments["tripbot-gateway"])["containers"][0]
     assert gateway["args"][:2] == ["serve", "gateway"]
     bot = deployments["tripbot-bot"]
-    assert pod_spec(bot)["containers"][0]["args"] == ["bot"]
+    assert pod_spec(bot)["containers"][0]["args"] == ["bot", "--host", "0.0.0.0", "--port", "8000"]
     assert (bot["spec"]["replicas"], bot["spec"]["strategy"]["type"]) == (1, "Recreate")
 
 
@@ -124,7 +124,7 @@ def test_every_variable_given_to_a_pod_is_one_tripbot_reads(overlay: list[Docume
     for deployment in named(overlay, "Deployment").values():
         for container in pod_spec(deployment)["containers"]:
             given |= {e["name"] for e in container["env"]}
-    assert given <= SETTINGS_VARIABLES | BOT_VARIABLES
+    assert given <= SETTINGS_VARIABLES
     for service in SERVICES:
         assert config["data"][f"TRIPBOT_{service.upper()}_URL"] == f"http://tripbot-{service}:8000"
 
