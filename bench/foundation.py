@@ -29,6 +29,7 @@ from tests.databases import (  # noqa: E402
 )
 from tests.e2e.scenario import run_club_scenario  # noqa: E402
 from tests.processes import Process, free_port, production_environment  # noqa: E402
+
 from tripbot import SERVICES  # noqa: E402
 from tripbot.platform.settings import Settings  # noqa: E402
 from tripbot.system import build_embedded  # noqa: E402
@@ -118,14 +119,20 @@ def scenario_distributed() -> float | None:
             for name in SERVICES:
                 url = create_postgres_database(f"tripbot_bench_{name}")
                 service = Process(
-                    name, ["serve", name], {**env, **urls, "TRIPBOT_DATABASE_URL": url}, free_port(),
+                    name,
+                    ["serve", name],
+                    {**env, **urls, "TRIPBOT_DATABASE_URL": url},
+                    free_port(),
                     Path(tmp) / f"{name}.log",
                 )
                 service.start()
                 processes.append(service)
                 urls[f"TRIPBOT_{name.upper()}_URL"] = service.url
             gateway = Process(
-                "gateway", ["serve", "gateway"], {**env, **urls}, free_port(),
+                "gateway",
+                ["serve", "gateway"],
+                {**env, **urls},
+                free_port(),
                 Path(tmp) / "gateway.log",
             )
             gateway.start(ready_path="/api/v1/health")
@@ -144,7 +151,9 @@ def scenario_distributed() -> float | None:
 def main() -> None:
     """Measure and write bench/results/foundation.json."""
     results: dict[str, object] = {
-        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": (
+            f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}"
+        ),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         **cold_start(),
         "scenario_embedded_s": min(scenario_embedded() for _ in range(3)),
