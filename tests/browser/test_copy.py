@@ -16,7 +16,8 @@ pytestmark = pytest.mark.browser
 # What Chromium does to a clipboard write from a document without focus.
 REFUSE_CLIPBOARD_WRITES = """
 if (navigator.clipboard) {
-  navigator.clipboard.writeText = () => Promise.reject(new DOMException("Document is not focused."));
+  navigator.clipboard.writeText = () =>
+    Promise.reject(new DOMException("Document is not focused."));
 }
 """
 
