@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STATIC := src/tripbot/gateway/static/vendor
 TRANSLATIONS := src/tripbot/gateway/translations
 BOT_TRANSLATIONS := src/tripbot/bot/translations
+PROBLEM_TRANSLATIONS := src/tripbot/translations
 PORT ?= 8000
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
@@ -55,9 +56,10 @@ $(STATIC)/.built: package.json package-lock.json
 	cp node_modules/chart.js/dist/chart.umd.min.js $(STATIC)/chartjs/
 	touch $@
 
-translations: $(VENV)/.installed ## Compile the Spanish and English catalogues (web and bot)
+translations: $(VENV)/.installed ## Compile the Spanish and English catalogues (web, bot, problems)
 	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS)
 	$(BIN)/pybabel compile --statistics -D bot -d $(BOT_TRANSLATIONS)
+	$(BIN)/pybabel compile --statistics -D problems -d $(PROBLEM_TRANSLATIONS)
 
 extract-messages: $(VENV)/.installed ## Refresh the catalogues from the code and templates
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot src/tripbot
@@ -65,6 +67,10 @@ extract-messages: $(VENV)/.installed ## Refresh the catalogues from the code and
 	$(BIN)/pybabel extract --no-default-keywords -k tr -k t:2 -k tn:2,3 -k marked \
 		-o $(BOT_TRANSLATIONS)/bot.pot src/tripbot/bot
 	$(BIN)/pybabel update -D bot -i $(BOT_TRANSLATIONS)/bot.pot -d $(BOT_TRANSLATIONS)
+	$(BIN)/pybabel extract --no-default-keywords -k Message \
+		-o $(PROBLEM_TRANSLATIONS)/problems.pot src/tripbot
+	$(BIN)/pybabel update -D problems -i $(PROBLEM_TRANSLATIONS)/problems.pot \
+		-d $(PROBLEM_TRANSLATIONS)
 
 lint:
 	$(BIN)/ruff check src tests bench

@@ -246,7 +246,11 @@ def test_an_unknown_place_or_person_is_refused_naming_it(club: Club) -> None:
     with pytest.raises(InvalidInput) as raised:
         an_activity(club, people=[club.people["participant"].id, outsider.id, 888_888])
     assert raised.value.detail == f"users {outsider.id}, 888888 are not members of this event"
-    assert raised.value.extensions == {"field": "people", "unknown": [outsider.id, 888_888]}
+    assert raised.value.extensions == {
+        "field": "people",
+        "unknown": [outsider.id, 888_888],
+        "user_ids": f"{outsider.id}, 888888",
+    }
     assert club.count(Activity) == 0
 
 

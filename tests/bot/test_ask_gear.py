@@ -193,3 +193,12 @@ def test_mygear_with_nothing_says_so(bot: BotDriver, system: System) -> None:
     assert (
         only(bot.say(ana, "/mimaterial")).text == "No tienes material prestado ni nada reservado."
     )
+
+
+def test_a_refusal_of_the_gear_service_is_told_in_spanish_to_a_spanish_speaker(
+    bot: BotDriver, system: System
+) -> None:
+    ana = linked(system, a_person_in(system), "es")
+    answer = only(bot.say(ana, "/material tienda 2027-01-01..2027-12-31"))
+    assert answer.text.startswith("No ha funcionado: available_to: ")
+    assert "window" not in answer.text  # the gear service said it in Spanish

@@ -79,6 +79,7 @@ def test_a_connection_dropped_mid_request_fails_that_request_only_with_a_clear_5
         "detail": "the events service cannot reach its database; try again later",
         "instance": "/events",
         "service": "events",
+        "message_id": "the {service} service cannot reach its database; try again later",
     }
     # The pool threw the dead connection away: the next request is served.
     assert http.get("/api/v1/events", headers=ana.headers).status_code == 200

@@ -60,7 +60,7 @@ def test_a_bad_file_is_explained_on_the_form(client: FlaskClient, http: httpx.Cl
     a_guest(client, http)
     status, page = _upload(client, b"<gpx><trk></gpx>")
     assert status == 422
-    assert "not valid XML" in page
+    assert "el archivo no es XML válido" in page  # the routes service's words, in Spanish
     assert 'aria-invalid="true"' in page
 
 

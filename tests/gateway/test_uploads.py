@@ -115,7 +115,8 @@ def test_a_file_over_its_limit_within_the_forms_room_is_refused_by_the_service(
     assert FILE_LIMIT < len(content) < FILE_LIMIT + MULTIPART_ENVELOPE
     status, page = _web_upload(browser, content)
     assert status == 413
-    assert f"route files may be at most {FILE_LIMIT} bytes" in page
+    # The routes service's refusal, said in the page's Spanish.
+    assert f"los archivos de ruta pueden ocupar como máximo {FILE_LIMIT} bytes" in page
     answer = api.post("/api/v1/routes", files={"file": ("a.gpx", content)}, headers=ana.headers)
     assert_problem(answer, 413, "payload-too-large", f"at most {FILE_LIMIT} bytes")
     assert _catalogue_size(api, ana.headers) == before

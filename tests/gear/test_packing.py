@@ -174,7 +174,7 @@ def test_a_bad_lighterpack_line_is_named_and_nothing_is_stored(
     content = LIGHTERPACK + line + "\n"
     with pytest.raises(InvalidInput, match=message) as raised:
         packing.import_csv(_uow(house), ORGANIZER, EVENT, content.encode())
-    assert raised.value.extensions == {"line": 6, "column": column}
+    assert (raised.value.extensions["line"], raised.value.extensions["column"]) == (6, column)
     assert raised.value.detail.startswith("line 6")
     assert lines(house) == 0
 

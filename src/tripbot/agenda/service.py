@@ -44,14 +44,14 @@ from tripbot.events.client import EventsClient
 from tripbot.events.schemas import EventOut
 from tripbot.platform.client import peer
 from tripbot.platform.db import UnitOfWork, utcnow
-from tripbot.platform.errors import Conflict, InvalidInput, NotFound
+from tripbot.platform.errors import Conflict, InvalidInput, Message, NotFound
 from tripbot.platform.identity import Principal
 from tripbot.platform.outbox import record_change
 
 FEED_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 """What a feed token looks like; anything else is unknown without asking the database."""
-EDIT = "change the agenda"
-READ = "see the agenda"
+EDIT = Message("change the agenda")
+READ = Message("see the agenda")
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,11 @@ def _place_out(place: Place) -> PlaceOut:
 def _place(uow: UnitOfWork, event_id: int, place_id: int) -> Place:
     place = uow.session.get(Place, place_id)
     if place is None or place.event_id != event_id:
-        raise NotFound(f"there is no place {place_id} in event {event_id}")
+        raise NotFound(
+            Message("there is no place {place_id} in event {event_id}"),
+            place_id=place_id,
+            event_id=event_id,
+        )
     return place
 
 
@@ -133,7 +137,9 @@ def _name_taken(uow: UnitOfWork, event_id: int, name: str, but: int | None = Non
     if but is not None:
         query = query.where(Place.id != but)
     if uow.session.scalar(query) is not None:
-        raise Conflict(f"this event already has a place called {name!r}", field="name")
+        raise Conflict(
+            Message("this event already has a place called {name}"), field="name", name=repr(name)
+        )
 
 
 def list_places(uow: UnitOfWork, principal: Principal, event_id: int) -> list[PlaceOut]:
@@ -169,7 +175,7 @@ def change_place(
         changes = data.model_dump(exclude_unset=True)
         for name in ("name", "description"):
             if name in changes and changes[name] is None:
-                raise InvalidInput(f"{name} cannot be empty", field=name)
+                raise InvalidInput(Message("{field} cannot be empty"), field=name)
         if "name" in changes:
             _name_taken(uow, event_id, changes["name"], but=place_id)
         for name, value in changes.items():
@@ -196,7 +202,9 @@ def remove_place(uow: UnitOfWork, principal: Principal, event_id: int, place_id:
         )
         if used:
             raise Conflict(
-                f"{place.name!r} is the place of {used} activities; move or delete them first"
+                Message("{place} is the place of {used} activities; move or delete them first"),
+                place=repr(place.name),
+                used=used,
             )
         _changed(
             uow, agenda, principal, "place.removed", {"place_id": place.id, "name": place.name}
@@ -232,19 +240,24 @@ def _activity_out(activity: Activity) -> ActivityOut:
 def _activity(uow: UnitOfWork, event_id: int, activity_id: int) -> Activity:
     activity = uow.session.get(Activity, activity_id)
     if activity is None or activity.event_id != event_id:
-        raise NotFound(f"there is no activity {activity_id} in event {event_id}")
+        raise NotFound(
+            Message("there is no activity {activity_id} in event {event_id}"),
+            activity_id=activity_id,
+            event_id=event_id,
+        )
     return activity
 
 
 def _check_times(policy: AgendaPolicy, starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
-        raise InvalidInput("ends_at must be after starts_at", field="ends_at")
+        raise InvalidInput(Message("ends_at must be after starts_at"), field="ends_at")
     hours = (ends_at - starts_at) / timedelta(hours=1)
     if hours > policy.max_activity_hours:
         raise InvalidInput(
-            f"an activity may last at most {policy.max_activity_hours} hours; "
-            f"this one would last {hours:g}",
+            Message("an activity may last at most {max_hours} hours; this one would last {hours}"),
             field="ends_at",
+            max_hours=policy.max_activity_hours,
+            hours=f"{hours:g}",
         )
 
 
@@ -253,7 +266,11 @@ def _known_place(uow: UnitOfWork, event_id: int, place_id: int | None) -> Place 
         return None
     place = uow.session.get(Place, place_id)
     if place is None or place.event_id != event_id:
-        raise InvalidInput(f"there is no place {place_id} in this event", field="place_id")
+        raise InvalidInput(
+            Message("there is no place {place_id} in this event"),
+            field="place_id",
+            place_id=place_id,
+        )
     return place
 
 
@@ -267,9 +284,10 @@ def _people(event_id: int, user_ids: list[int]) -> list[ActivityPerson]:
     if unknown:
         listed = ", ".join(str(u) for u in unknown)
         raise InvalidInput(
-            f"user {listed} is not a member of this event"
+            Message("user {user_ids} is not a member of this event")
             if len(unknown) == 1
-            else f"users {listed} are not members of this event",
+            else Message("users {user_ids} are not members of this event"),
+            user_ids=listed,
             field="people",
             unknown=unknown,
         )
@@ -372,7 +390,7 @@ def change_activity(
         changes = data.model_dump(exclude_unset=True)
         for name in ("title", "description", "starts_at", "ends_at", "track", "status", "people"):
             if name in changes and changes[name] is None:
-                raise InvalidInput(f"{name} cannot be empty", field=name)
+                raise InvalidInput(Message("{field} cannot be empty"), field=name)
         starts_at = changes.get("starts_at", activity.starts_at)
         ends_at = changes.get("ends_at", activity.ends_at)
         _check_times(policy, starts_at, ends_at)
@@ -546,7 +564,7 @@ def feed_token(
         principal.require_event_role(event_id, "participant", READ)
         row = _my_token(uow, event_id, principal.require_user())
         if row is None:
-            raise NotFound("you have no calendar feed link for this event yet; make one")
+            raise NotFound(Message("you have no calendar feed link for this event yet; make one"))
         return _token_out(policy, row)
 
 
@@ -587,7 +605,7 @@ def revoke_feed_token(uow: UnitOfWork, principal: Principal, event_id: int) -> N
 def _feed_reader(uow: UnitOfWork, event_id: int, token: str) -> EventOut:
     """The event a feed token opens, seen by its member; NotFound if the token is unknown or
     revoked, or its member has left the event since."""
-    unknown = NotFound("there is no such calendar feed; ask for a new link")
+    unknown = NotFound(Message("there is no such calendar feed; ask for a new link"))
     if not FEED_TOKEN.fullmatch(token):
         raise unknown
     user_id = uow.session.scalar(

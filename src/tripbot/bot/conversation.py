@@ -37,6 +37,7 @@ from tripbot.platform.errors import (
     ServiceUnavailable,
 )
 from tripbot.platform.identity import SYSTEM, Principal
+from tripbot.platform.language import speak
 from tripbot.platform.logging import get_logger
 from tripbot.platform.settings import Settings
 
@@ -278,7 +279,7 @@ def problem_text(language: str, error: DomainError) -> str:
             service=service or "?",
         )
     if isinstance(error, PermissionDenied):
-        return refusal_text(language, error.detail)
+        return refusal_text(language, error)
     for kind, text in FIXED_TEXTS:
         if isinstance(error, kind):
             return t(language, text)
@@ -289,9 +290,10 @@ RANKED_REFUSAL = re.compile(r"^only an event (owner|organizer|participant) or ab
 ORGANIZERS_ONLY = re.compile(r"^only an organizer of event \d+ may ")
 
 
-def refusal_text(language: str, detail: str) -> str:
-    """Why someone may not do something: the services' usual refusals in the person's language,
-    any other in the service's words."""
+def refusal_text(language: str, error: DomainError) -> str:
+    """Why someone may not do something: the services' usual refusals in the bot's own words,
+    any other in the service's (said in the person's language)."""
+    detail = error.english
     ranked = RANKED_REFUSAL.match(detail)
     if ranked:
         role = word(language, ranked[1])
@@ -302,7 +304,7 @@ def refusal_text(language: str, detail: str) -> str:
         return t(language, "Only the club's gear keepers may do that.")
     if detail.startswith("the organizers keep the "):
         return t(language, "The organizers keep that to themselves; ask them to share it.")
-    return t(language, "You may not do that: {detail}", detail=detail)
+    return t(language, "You may not do that: {detail}", detail=error.detail)
 
 
 async def _answer(
@@ -322,6 +324,7 @@ async def _answer(
         account = await runtime.account_of(user.id) if user else None
         language = await language_for(runtime, update, account)
         turn = Turn(update, context, runtime, name, language, account, args)
+        speak(language)  # the services say their refusals in it
         await handler(turn)
     except ChooseEvent:
         outcome = "asked"

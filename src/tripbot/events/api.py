@@ -39,7 +39,7 @@ from tripbot.events.schemas import (
 )
 from tripbot.platform.client import ServiceConnection
 from tripbot.platform.db import Database, UnitOfWork
-from tripbot.platform.errors import NotFound
+from tripbot.platform.errors import Message, NotFound
 from tripbot.platform.outbox import feed_blueprint
 from tripbot.platform.passwords import Passwords
 from tripbot.platform.settings import Settings
@@ -316,7 +316,10 @@ def telegram_user(telegram_user_id: str) -> TelegramLinkOut:
     """The account a Telegram user is linked to (TripBot's own components)."""
     # Not <int:>: that converter stops at database ids, and Telegram ids need 52 bits.
     if not telegram_user_id.isascii() or not telegram_user_id.isdigit():
-        raise NotFound(f"Telegram user {telegram_user_id} is not linked to a TripBot account")
+        raise NotFound(
+            Message("Telegram user {telegram_user_id} is not linked to a TripBot account"),
+            telegram_user_id=telegram_user_id,
+        )
     return service.telegram_user(_uow(), current_principal(), int(telegram_user_id))
 
 

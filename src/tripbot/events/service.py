@@ -51,6 +51,7 @@ from tripbot.platform.errors import (
     Conflict,
     Gone,
     InvalidInput,
+    Message,
     NotAuthenticated,
     NotFound,
     PermissionDenied,
@@ -96,14 +97,14 @@ def _user_out(user: User) -> UserOut:
 def _user(uow: UnitOfWork, user_id: int) -> User:
     user = uow.session.get(User, user_id)
     if user is None:
-        raise NotAuthenticated("your account no longer exists")
+        raise NotAuthenticated(Message("your account no longer exists"))
     return user
 
 
 def _require_admin(uow: UnitOfWork, principal: Principal) -> User:
     user = _user(uow, principal.require_user())
     if user.role != "admin":
-        raise PermissionDenied("only an administrator of this TripBot may do this")
+        raise PermissionDenied(Message("only an administrator of this TripBot may do this"))
     return user
 
 
@@ -125,10 +126,10 @@ def register(uow: UnitOfWork, policy: AccountPolicy, data: UserRegister) -> User
             invitation = _usable_invitation(uow, data.invitation_code)
         elif policy.registration == "invitation":
             raise PermissionDenied(
-                "this TripBot accepts new accounts only through an invitation link"
+                Message("this TripBot accepts new accounts only through an invitation link")
             )
         if uow.session.scalar(select(User.id).where(User.email == email)) is not None:
-            raise Conflict("an account with this email already exists", field="email")
+            raise Conflict(Message("an account with this email already exists"), field="email")
         first = _is_first_account(uow)
         user = User(
             email=email,
@@ -141,7 +142,9 @@ def register(uow: UnitOfWork, policy: AccountPolicy, data: UserRegister) -> User
         try:
             uow.session.flush()
         except IntegrityError as error:
-            raise Conflict("an account with this email already exists", field="email") from error
+            raise Conflict(
+                Message("an account with this email already exists"), field="email"
+            ) from error
         if invitation is not None:
             _join(uow, invitation, user.id)
         uow.commit()
@@ -161,7 +164,8 @@ def authenticate(uow: UnitOfWork, policy: AccountPolicy, credentials: Credential
         if user is not None and user.locked_until is not None and user.locked_until > now:
             wait = math.ceil((user.locked_until - now).total_seconds())
             raise TooManyAttempts(
-                f"too many wrong passwords; try again in {wait} seconds", retry_after=wait
+                Message("too many wrong passwords; try again in {retry_after} seconds"),
+                retry_after=wait,
             )
         if user is None or not policy.passwords.verify(user.password_hash, credentials.password):
             if user is not None:
@@ -171,7 +175,7 @@ def authenticate(uow: UnitOfWork, policy: AccountPolicy, credentials: Credential
                     lock = timedelta(seconds=policy.login_lockout_seconds * 2 ** min(excess, 10))
                     user.locked_until = now + min(lock, MAX_LOCKOUT)
                 uow.commit()
-            raise NotAuthenticated("wrong email or password")
+            raise NotAuthenticated(Message("wrong email or password"))
         user.failed_logins = 0
         user.locked_until = None
         if policy.passwords.needs_rehash(user.password_hash):
@@ -192,7 +196,7 @@ def find_user(uow: UnitOfWork, principal: Principal, email: str) -> UserOut:
     with uow:
         user = uow.session.scalar(select(User).where(User.email == email.lower()))
         if user is None:
-            raise NotFound(f"there is no account with the email {email}")
+            raise NotFound(Message("there is no account with the email {email}"), email=email)
         return _user_out(user)
 
 
@@ -203,7 +207,7 @@ def update_me(uow: UnitOfWork, principal: Principal, data: UserUpdate) -> UserOu
         user = _user(uow, principal.require_user())
         for name, value in data.model_dump(exclude_unset=True).items():
             if value is None:
-                raise InvalidInput(f"{name} cannot be empty", field=name)
+                raise InvalidInput(Message("{field} cannot be empty"), field=name)
             setattr(user, name, value)
         uow.commit()
         return _user_out(user)
@@ -231,9 +235,9 @@ def change_user_role(uow: UnitOfWork, principal: Principal, user_id: int, role: 
         _require_admin(uow, principal)
         user = uow.session.get(User, user_id)
         if user is None:
-            raise NotFound(f"there is no user {user_id}")
+            raise NotFound(Message("there is no user {user_id}"), user_id=user_id)
         if user.role == "admin" and role != "admin" and _admin_count(uow) == 1:
-            raise Conflict("this TripBot must keep at least one administrator")
+            raise Conflict(Message("this TripBot must keep at least one administrator"))
         user.role = role
         uow.commit()
         return _user_out(user)
@@ -282,7 +286,7 @@ def revoke_token(uow: UnitOfWork, principal: Principal, token_id: int) -> None:
         uow.lock_for_write()
         token = uow.session.get(ApiToken, token_id)
         if token is None or token.user_id != principal.require_user() or token.revoked_at:
-            raise NotFound(f"you have no token {token_id}")
+            raise NotFound(Message("you have no token {token_id}"), token_id=token_id)
         token.revoked_at = utcnow()
         uow.commit()
 
@@ -301,7 +305,7 @@ def resolve_token(uow: UnitOfWork, secret: str) -> UserOut:
             )
         )
         if token is None:
-            raise NotAuthenticated("the API token is unknown or revoked")
+            raise NotAuthenticated(Message("the API token is unknown or revoked"))
         user = _user_out(_user(uow, token.user_id))
         now = utcnow()
         if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_PRECISION:
@@ -327,13 +331,13 @@ def _membership(uow: UnitOfWork, event_id: int, user_id: int | None) -> Membersh
             select(Membership).where(Membership.event_id == event_id, Membership.user_id == user_id)
         )
     if membership is None:
-        raise NotFound(f"there is no event {event_id}")
+        raise NotFound(Message("there is no event {event_id}"), event_id=event_id)
     return membership
 
 
-def _require_rank(membership: Membership, role: str, action: str) -> None:
+def _require_rank(membership: Membership, role: str, refusal: Message) -> None:
     if ROLE_RANK[membership.role] < ROLE_RANK[role]:
-        raise PermissionDenied(f"only an event {role} or above may {action}")
+        raise PermissionDenied(refusal)
 
 
 def _member_count(uow: UnitOfWork, event_id: int) -> int:
@@ -399,7 +403,7 @@ def _visible_event(uow: UnitOfWork, principal: Principal, event_id: int) -> tupl
     if principal.system:
         event = uow.session.get(Event, event_id)
         if event is None:
-            raise NotFound(f"there is no event {event_id}")
+            raise NotFound(Message("there is no event {event_id}"), event_id=event_id)
         return event, "system"
     membership = _membership(uow, event_id, principal.user_id)
     return membership.event, membership.role
@@ -419,15 +423,19 @@ def update_event(
     with uow:
         uow.lock_for_write()
         membership = _membership(uow, event_id, principal.user_id)
-        _require_rank(membership, "organizer", "change the event")
+        _require_rank(
+            membership,
+            "organizer",
+            Message("only an event organizer or above may change the event"),
+        )
         event = membership.event
         changes = data.model_dump(exclude_unset=True)
         for name, value in changes.items():
             if value is None:
-                raise InvalidInput(f"{name} cannot be empty", field=name)
+                raise InvalidInput(Message("{field} cannot be empty"), field=name)
             setattr(event, name, value)
         if event.ends_at < event.starts_at:
-            raise InvalidInput("ends_at must not be before starts_at", field="ends_at")
+            raise InvalidInput(Message("ends_at must not be before starts_at"), field="ends_at")
         _changed(uow, "event.updated", event_id, {"changed": sorted(changes)})
         uow.commit()
         return _event_out(event, membership.role, _member_count(uow, event_id))
@@ -438,7 +446,9 @@ def delete_event(uow: UnitOfWork, principal: Principal, event_id: int) -> None:
     with uow:
         uow.lock_for_write()
         membership = _membership(uow, event_id, principal.user_id)
-        _require_rank(membership, "owner", "delete the event")
+        _require_rank(
+            membership, "owner", Message("only an event owner or above may delete the event")
+        )
         _changed(uow, "event.deleted", event_id, {"name": membership.event.name})
         uow.session.delete(membership.event)
         uow.commit()
@@ -495,16 +505,20 @@ def change_member_role(
     with uow:
         uow.lock_for_write()
         actor = _membership(uow, event_id, principal.user_id)
-        _require_rank(actor, "organizer", "change roles")
+        _require_rank(
+            actor, "organizer", Message("only an event organizer or above may change roles")
+        )
         target = uow.session.scalar(
             select(Membership).where(Membership.event_id == event_id, Membership.user_id == user_id)
         )
         if target is None:
-            raise NotFound(f"user {user_id} is not a member of this event")
+            raise NotFound(Message("user {user_id} is not a member of this event"), user_id=user_id)
         if "owner" in (role, target.role) and actor.role != "owner":
-            raise PermissionDenied("only an owner may grant or take away ownership")
+            raise PermissionDenied(Message("only an owner may grant or take away ownership"))
         if target.role == "owner" and role != "owner" and _owner_count(uow, event_id) == 1:
-            raise Conflict("an event must keep at least one owner; name another owner first")
+            raise Conflict(
+                Message("an event must keep at least one owner; name another owner first")
+            )
         _changed(
             uow,
             "member.role_changed",
@@ -530,19 +544,25 @@ def remove_member(uow: UnitOfWork, principal: Principal, event_id: int, user_id:
         if user_id == actor.user_id:
             target = actor
         else:
-            _require_rank(actor, "organizer", "remove members")
+            _require_rank(
+                actor, "organizer", Message("only an event organizer or above may remove members")
+            )
             found = uow.session.scalar(
                 select(Membership).where(
                     Membership.event_id == event_id, Membership.user_id == user_id
                 )
             )
             if found is None:
-                raise NotFound(f"user {user_id} is not a member of this event")
+                raise NotFound(
+                    Message("user {user_id} is not a member of this event"), user_id=user_id
+                )
             if found.role == "owner" and actor.role != "owner":
-                raise PermissionDenied("only an owner may remove another owner")
+                raise PermissionDenied(Message("only an owner may remove another owner"))
             target = found
         if target.role == "owner" and _owner_count(uow, event_id) == 1:
-            raise Conflict("an event must keep at least one owner; name another owner first")
+            raise Conflict(
+                Message("an event must keep at least one owner; name another owner first")
+            )
         topic = "member.left" if target is actor else "member.removed"
         _changed(uow, topic, event_id, {"user_id": target.user_id})
         uow.session.delete(target)
@@ -565,13 +585,13 @@ def _invitation_out(invitation: Invitation, event_name: str) -> InvitationOut:
     )
 
 
-def _unusable_reason(invitation: Invitation) -> str | None:
+def _unusable_reason(invitation: Invitation) -> Message | None:
     if invitation.revoked_at is not None:
-        return "this invitation was revoked"
+        return Message("this invitation was revoked")
     if invitation.expires_at <= utcnow():
-        return "this invitation has expired"
+        return Message("this invitation has expired")
     if invitation.uses >= invitation.max_uses:
-        return "this invitation has already been used"
+        return Message("this invitation has already been used")
     return None
 
 
@@ -582,7 +602,7 @@ def _find_invitation(uow: UnitOfWork, code: str, *, for_update: bool = False) ->
         query = select(Invitation).where(Invitation.code == code)
         invitation = uow.session.scalar(query.with_for_update() if for_update else query)
     if invitation is None:
-        raise NotFound("there is no such invitation; check the link")
+        raise NotFound(Message("there is no such invitation; check the link"))
     return invitation
 
 
@@ -602,7 +622,7 @@ def _join(uow: UnitOfWork, invitation: Invitation, user_id: int) -> Membership:
         .values(uses=Invitation.uses + 1)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
-        raise Gone("this invitation has already been used")
+        raise Gone(Message("this invitation has already been used"))
     membership = Membership(event_id=invitation.event_id, user_id=user_id, role=invitation.role)
     uow.session.add(membership)
     uow.session.flush()
@@ -619,7 +639,9 @@ def create_invitation(
     with uow:
         uow.lock_for_write()
         actor = _membership(uow, event_id, principal.user_id)
-        _require_rank(actor, "organizer", "invite people")
+        _require_rank(
+            actor, "organizer", Message("only an event organizer or above may invite people")
+        )
         invitation = Invitation(
             code=secrets.token_urlsafe(18),
             event_id=event_id,
@@ -638,7 +660,9 @@ def list_invitations(uow: UnitOfWork, principal: Principal, event_id: int) -> li
     """An event's invitations, newest first (owners and organizers)."""
     with uow:
         actor = _membership(uow, event_id, principal.user_id)
-        _require_rank(actor, "organizer", "see invitations")
+        _require_rank(
+            actor, "organizer", Message("only an event organizer or above may see invitations")
+        )
         rows = uow.session.scalars(
             select(Invitation).where(Invitation.event_id == event_id).order_by(Invitation.id.desc())
         )
@@ -650,10 +674,12 @@ def revoke_invitation(uow: UnitOfWork, principal: Principal, event_id: int, code
     with uow:
         uow.lock_for_write()
         actor = _membership(uow, event_id, principal.user_id)
-        _require_rank(actor, "organizer", "revoke invitations")
+        _require_rank(
+            actor, "organizer", Message("only an event organizer or above may revoke invitations")
+        )
         invitation = _find_invitation(uow, code)
         if invitation.event_id != event_id:
-            raise NotFound("there is no such invitation; check the link")
+            raise NotFound(Message("there is no such invitation; check the link"))
         invitation.revoked_at = invitation.revoked_at or utcnow()
         uow.commit()
 
@@ -694,7 +720,7 @@ def assign_role(uow: UnitOfWork, user_id: int, role: str) -> UserOut:
         uow.lock_for_write()
         user = uow.session.get(User, user_id)
         if user is None:
-            raise NotFound(f"there is no user {user_id}")
+            raise NotFound(Message("there is no user {user_id}"), user_id=user_id)
         user.role = role
         uow.commit()
         return _user_out(user)
@@ -711,10 +737,10 @@ def add_member(
         # The rows are locked so two /join at once cannot both insert, nor the event vanish.
         event = uow.session.scalar(select(Event).where(Event.id == event_id).with_for_update())
         if event is None:
-            raise NotFound(f"there is no event {event_id}")
+            raise NotFound(Message("there is no event {event_id}"), event_id=event_id)
         user = uow.session.scalar(select(User).where(User.id == user_id).with_for_update())
         if user is None:
-            raise NotFound(f"there is no user {user_id}", field="user_id")
+            raise NotFound(Message("there is no user {user_id}"), field="user_id", user_id=user_id)
         existing = uow.session.scalar(
             select(Membership).where(Membership.event_id == event_id, Membership.user_id == user_id)
         )
@@ -830,15 +856,19 @@ def _spend_code(uow: UnitOfWork, code: str) -> TelegramCode:
     found = uow.session.scalar(select(TelegramCode).where(TelegramCode.code_hash == code_hash))
     if found is None:
         raise NotFound(
-            "this link code is unknown; press Link Telegram on the web to get one", field="code"
+            Message("this link code is unknown; press Link Telegram on the web to get one"),
+            field="code",
         )
     if spent.rowcount != 1:  # type: ignore[attr-defined]
         if found.used_at is not None:
             raise Gone(
-                "this link code was already used; press Link Telegram again on the web",
+                Message("this link code was already used; press Link Telegram again on the web"),
                 field="code",
             )
-        raise Gone("this link code has expired; press Link Telegram again on the web", field="code")
+        raise Gone(
+            Message("this link code has expired; press Link Telegram again on the web"),
+            field="code",
+        )
     return found
 
 
@@ -879,7 +909,10 @@ def telegram_user(uow: UnitOfWork, principal: Principal, telegram_user_id: int) 
     principal.require_system()
     if not 0 < telegram_user_id < MAX_TELEGRAM_USER_ID:
         # Checked before the query: PostgreSQL's bigint would fail on a larger number.
-        raise NotFound(f"Telegram user {telegram_user_id} is not linked to a TripBot account")
+        raise NotFound(
+            Message("Telegram user {telegram_user_id} is not linked to a TripBot account"),
+            telegram_user_id=str(telegram_user_id),
+        )
     with uow:
         row = uow.session.execute(
             select(TelegramLink, User)
@@ -887,7 +920,10 @@ def telegram_user(uow: UnitOfWork, principal: Principal, telegram_user_id: int) 
             .where(TelegramLink.telegram_user_id == telegram_user_id)
         ).first()
         if row is None:
-            raise NotFound(f"Telegram user {telegram_user_id} is not linked to a TripBot account")
+            raise NotFound(
+                Message("Telegram user {telegram_user_id} is not linked to a TripBot account"),
+                telegram_user_id=str(telegram_user_id),
+            )
         return _link_out(*row)
 
 
@@ -896,7 +932,7 @@ def telegram_links(uow: UnitOfWork, principal: Principal, event_id: int) -> list
     principal.require_system()
     with uow:
         if uow.session.get(Event, event_id) is None:
-            raise NotFound(f"there is no event {event_id}")
+            raise NotFound(Message("there is no event {event_id}"), event_id=event_id)
         rows = uow.session.execute(
             select(TelegramLink, User)
             .join(User, User.id == TelegramLink.user_id)

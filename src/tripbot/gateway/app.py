@@ -20,10 +20,12 @@ from tripbot.gateway.services import Services
 from tripbot.gateway.web import account, agenda, events, gear, invite, ledger, main, routes
 from tripbot.platform.errors import DomainError, problem_type, status_for
 from tripbot.platform.identity import TokenSigner
+from tripbot.platform.language import current_language
 from tripbot.platform.logging import get_logger
 from tripbot.platform.metrics import metrics_blueprint
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import (
+    asked_language,
     document_problems,
     domain_error_response,
     health_blueprint,
@@ -84,6 +86,11 @@ def _web_error(
     ), status
 
 
+def _answer_language() -> str | None:
+    """The API answers in the language asked for (English by default), the web in the UI's."""
+    return asked_language() if auth.is_api_request() else select_language()
+
+
 def _install_errors(app: APIFlask) -> None:
     @app.error_processor
     def _http_error(error: HTTPError) -> Response | tuple[str, int]:
@@ -96,7 +103,10 @@ def _install_errors(app: APIFlask) -> None:
         if auth.is_api_request():
             return domain_error_response(error)
         return _web_error(
-            int(status_for(error)), error.detail, error.extensions.get("service"), error.slug
+            int(status_for(error)),
+            error.told_in(current_language()),
+            error.extensions.get("service"),
+            error.slug,
         )
 
     @app.errorhandler(RequestEntityTooLarge)
@@ -165,7 +175,7 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
     Babel(app, locale_selector=select_language)
     app.before_request(uploads.raise_upload_limit)  # before CSRF protection reads any form
     csrf = CSRFProtect(app)
-    install_request_context(app, "gateway")
+    install_request_context(app, "gateway", language=_answer_language)
     app.before_request(uploads.refuse_oversized)  # API views the CSRF check does not read for
     _install_errors(app)
     app.spec_processor(document_problems)

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from tripbot.events.client import EventsClient
 from tripbot.events.schemas import UserOut
 from tripbot.gateway.services import Services
-from tripbot.platform.errors import NotAuthenticated
+from tripbot.platform.errors import Message, NotAuthenticated
 from tripbot.platform.identity import ANONYMOUS, Principal
 
 P = ParamSpec("P")
@@ -78,9 +78,9 @@ def require_user() -> UserOut:
     user = current_user()
     if user is None:
         raise NotAuthenticated(
-            "send 'Authorization: Bearer <token>'; get a token at POST /api/v1/auth/token"
+            Message("send 'Authorization: Bearer <token>'; get a token at POST /api/v1/auth/token")
             if is_api_request()
-            else "log in first"
+            else Message("log in first")
         )
     return user
 

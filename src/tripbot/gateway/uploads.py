@@ -16,7 +16,7 @@ from typing import Final, TypeVar
 from flask import current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from tripbot.platform.errors import PayloadTooLarge
+from tripbot.platform.errors import Message, PayloadTooLarge
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import current_settings
 
@@ -75,9 +75,18 @@ def refuse_oversized() -> None:
 
 def too_large() -> PayloadTooLarge:
     """The error for a body over this request's limit, naming the upload's setting if any."""
-    detail = f"the request body is larger than {request.max_content_length} bytes"
+    limit = request.max_content_length or 0  # set app-wide, so never None here
     setting = _setting()
-    if setting is not None:
-        value = getattr(current_settings(), setting)
-        detail += f"; files sent here may be at most {value} bytes (TRIPBOT_{setting.upper()})"
-    return PayloadTooLarge(detail)
+    if setting is None:
+        return PayloadTooLarge(
+            Message("the request body is larger than {limit} bytes"), limit=limit
+        )
+    return PayloadTooLarge(
+        Message(
+            "the request body is larger than {limit} bytes; files sent here may be at most "
+            "{file_limit} bytes ({setting})"
+        ),
+        limit=limit,
+        file_limit=int(getattr(current_settings(), setting)),
+        setting=f"TRIPBOT_{setting.upper()}",
+    )

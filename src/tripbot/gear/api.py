@@ -40,7 +40,7 @@ from tripbot.gear.schemas import (
 from tripbot.gear.service import Club, GearPolicy, Seat
 from tripbot.platform.client import ServiceConnection, peer
 from tripbot.platform.db import Database, UnitOfWork
-from tripbot.platform.errors import NotAuthenticated, NotFound, PayloadTooLarge
+from tripbot.platform.errors import Message, NotAuthenticated, NotFound, PayloadTooLarge
 from tripbot.platform.follow import FeedFollower
 from tripbot.platform.idempotency import IDEMPOTENCY_HEADER
 from tripbot.platform.identity import Principal
@@ -76,7 +76,9 @@ class EventsPeople:
         try:
             return self._client.acting_for(Principal(user_id=user_id)).me().display_name
         except NotAuthenticated:
-            raise NotFound(f"there is no user {user_id}", field="user_id") from None
+            raise NotFound(
+                Message("there is no user {user_id}"), field="user_id", user_id=user_id
+            ) from None
 
     def seat(self, event_id: int) -> Seat:
         """The caller's place in an event; NotFound if they are not a member."""
@@ -179,7 +181,9 @@ def set_photo(item_id: int) -> ItemOut:
     """Give an item a photo: the request body is a PNG, JPEG or WebP image."""
     limit = _policy().max_photo_bytes
     if (request.content_length or 0) > limit:
-        raise PayloadTooLarge(f"the photo is larger than {limit} bytes")
+        raise PayloadTooLarge(
+            Message("the photo is larger than {max_bytes} bytes"), max_bytes=limit
+        )
     request.max_content_length = limit
     data = request.get_data(cache=False)
     return service.set_photo(_uow(), current_principal(), _club(), item_id, data)

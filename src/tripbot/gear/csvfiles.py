@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from tripbot.gear.schemas import ItemCreate, UnitCreate
-from tripbot.platform.errors import InvalidInput
+from tripbot.platform.errors import InvalidInput, Message
 
 T = TypeVar("T")
 
@@ -65,6 +65,15 @@ GRAMS_PER_UNIT: dict[str, Decimal] = {
 YES = frozenset({"worn", "consumable", "yes", "y", "true", "1", "x", "sí", "si"})
 NO = frozenset({"", "no", "n", "false", "0"})
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_BAD_HEADER = {
+    (False, False): Message("line {line}: the columns must be {columns}"),
+    (True, False): Message("line {line}: the columns must be {columns}; missing {missing}"),
+    (False, True): Message("line {line}: the columns must be {columns}; unknown {unknown}"),
+    (True, True): Message(
+        "line {line}: the columns must be {columns}; missing {missing}; unknown {unknown}"
+    ),
+}
+"""What a wrong header says, by whether columns are missing and whether some are unknown."""
 
 
 @dataclass(frozen=True)
@@ -74,17 +83,19 @@ class Row:
     line: int
     cells: dict[str, str]
 
-    def error(self, column: str | None, message: str) -> InvalidInput:
-        """The 422 for a bad cell of this line."""
-        where = f"line {self.line}" + (f", column {column}" if column else "")
-        return InvalidInput(f"{where}: {message}", line=self.line, column=column)
+    def error(self, column: str, message: Message, **values: str | int) -> InvalidInput:
+        """The 422 for a bad cell of this line: ``message`` starts with where it is,
+        ``line {line}, column {column}: ``, and takes its other placeholders from ``values``."""
+        return InvalidInput(message, line=self.line, column=column, **values)
 
 
 def _text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InvalidInput("the file is not UTF-8 text; save it as CSV UTF-8", line=None) from error
+        raise InvalidInput(
+            Message("the file is not UTF-8 text; save it as CSV UTF-8"), line=None
+        ) from error
 
 
 def read_rows(data: bytes, columns: Sequence[str]) -> Iterator[Row]:
@@ -93,20 +104,18 @@ def read_rows(data: bytes, columns: Sequence[str]) -> Iterator[Row]:
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
-        raise InvalidInput("the file is empty", line=1) from None
+        raise InvalidInput(Message("the file is empty"), line=1) from None
     except csv.Error as error:
-        raise InvalidInput(f"line 1: {error}", line=1) from error
+        raise InvalidInput(Message("line {line}: {reason}"), line=1, reason=str(error)) from error
     missing = [name for name in columns if name not in header]
     unknown = [name for name in header if name not in columns]
     if missing or unknown or len(header) != len(set(header)):
-        raise InvalidInput(
-            "line 1: the columns must be "
-            + ",".join(columns)
-            + (f"; missing {', '.join(missing)}" if missing else "")
-            + (f"; unknown {', '.join(repr(u) for u in unknown)}" if unknown else ""),
-            line=1,
-            column=None,
-        )
+        said = {"columns": ",".join(columns)}
+        if missing:
+            said["missing"] = ", ".join(missing)
+        if unknown:
+            said["unknown"] = ", ".join(repr(u) for u in unknown)
+        raise InvalidInput(_BAD_HEADER[bool(missing), bool(unknown)], line=1, column=None, **said)
     while True:
         try:
             values = next(reader)
@@ -114,16 +123,21 @@ def read_rows(data: bytes, columns: Sequence[str]) -> Iterator[Row]:
             return
         except csv.Error as error:
             raise InvalidInput(
-                f"line {reader.line_num}: {error}", line=reader.line_num, column=None
+                Message("line {line}: {reason}"),
+                line=reader.line_num,
+                column=None,
+                reason=str(error),
             ) from error
         if not any(value.strip() for value in values):
             continue
         line = reader.line_num
         if len(values) != len(header):
             raise InvalidInput(
-                f"line {line}: {len(values)} cells where the header has {len(header)}",
+                Message("line {line}: {cells} cells where the header has {header_cells}"),
                 line=line,
                 column=None,
+                cells=len(values),
+                header_cells=len(header),
             )
         yield Row(
             line, {name: _unescape(value) for name, value in zip(header, values, strict=True)}
@@ -157,9 +171,18 @@ def whole_number(row: Row, column: str, *, minimum: int, blank: int | None = Non
     try:
         value = int(text)
     except ValueError:
-        raise row.error(column, f"{text!r} is not a whole number") from None
+        raise row.error(
+            column,
+            Message("line {line}, column {column}: {cell} is not a whole number"),
+            cell=repr(text),
+        ) from None
     if value < minimum:
-        raise row.error(column, f"{value} is below {minimum}")
+        raise row.error(
+            column,
+            Message("line {line}, column {column}: {number} is below {minimum}"),
+            number=value,
+            minimum=minimum,
+        )
     return value
 
 
@@ -171,9 +194,15 @@ def decimal(row: Row, column: str) -> Decimal | None:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise row.error(column, f"{text!r} is not a number") from None
+        raise row.error(
+            column, Message("line {line}, column {column}: {cell} is not a number"), cell=repr(text)
+        ) from None
     if not value.is_finite() or value < 0:
-        raise row.error(column, f"{text!r} is not a number of zero or more")
+        raise row.error(
+            column,
+            Message("line {line}, column {column}: {cell} is not a number of zero or more"),
+            cell=repr(text),
+        )
     return value
 
 
@@ -182,7 +211,12 @@ def grams(row: Row, weight_column: str, unit_column: str) -> int:
     unit = row.cells[unit_column].strip().lower()
     if unit not in GRAMS_PER_UNIT:
         raise row.error(
-            unit_column, f"{unit!r} is not a weight unit (gram, kilogram, ounce, pound)"
+            unit_column,
+            Message(
+                "line {line}, column {column}: {cell} is not a weight unit "
+                "(gram, kilogram, ounce, pound)"
+            ),
+            cell=repr(unit),
         )
     weight = decimal(row, weight_column) or Decimal(0)
     return int((weight * GRAMS_PER_UNIT[unit]).quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -195,7 +229,11 @@ def flag(row: Row, column: str) -> bool:
         return True
     if text in NO:
         return False
-    raise row.error(column, f"{row.cells[column]!r} is neither yes nor empty")
+    raise row.error(
+        column,
+        Message("line {line}, column {column}: {cell} is neither yes nor empty"),
+        cell=repr(row.cells[column]),
+    )
 
 
 def validated(row: Row, schema: Callable[..., T], columns: dict[str, str], **data: Any) -> T:
@@ -205,7 +243,14 @@ def validated(row: Row, schema: Callable[..., T], columns: dict[str, str], **dat
     except ValidationError as error:
         first = error.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else ""
-        raise row.error(columns.get(field), _reason(first["msg"])) from None
+        column, reason = columns.get(field), _reason(first["msg"])
+        if column is None:
+            raise InvalidInput(
+                Message("line {line}: {reason}"), line=row.line, column=None, reason=reason
+            ) from None
+        raise row.error(
+            column, Message("line {line}, column {column}: {reason}"), reason=reason
+        ) from None
 
 
 def _reason(message: str) -> str:
@@ -236,7 +281,7 @@ ITEM_FIELDS = {
 def _required(row: Row, column: str) -> str:
     value = row.cells[column].strip()
     if not value:
-        raise row.error(column, f"the {column} is missing")
+        raise row.error(column, Message("line {line}, column {column}: the {column} is missing"))
     return value
 
 
@@ -246,7 +291,12 @@ def _unit_line(row: Row, draft: _Draft) -> None:
         return  # the item itself, with no unit yet
     seen = draft.labels.get(label.casefold())
     if seen is not None:
-        raise row.error("unit_label", f"{label!r} is already on line {seen}")
+        raise row.error(
+            "unit_label",
+            Message("line {line}, column {column}: {cell} is already on line {first_line}"),
+            cell=repr(label),
+            first_line=seen,
+        )
     draft.labels[label.casefold()] = row.line
     draft.units.append(
         validated(
@@ -270,17 +320,32 @@ def read_inventory(data: bytes, event_id: int | None) -> list[tuple[int, ItemCre
         name, category = _required(row, "name"), _required(row, "category")
         tracking = row.cells["tracking"].strip().lower()
         if tracking not in ("units", "quantity"):
-            raise row.error("tracking", f"{tracking!r} is neither units nor quantity")
+            raise row.error(
+                "tracking",
+                Message("line {line}, column {column}: {cell} is neither units nor quantity"),
+                cell=repr(tracking),
+            )
         key = (name.casefold(), category.casefold())
         draft = drafts.get(key)
         if draft is not None and (tracking == "quantity" or draft.fields["tracking"] != tracking):
-            raise row.error("name", f"{name!r} in {category!r} is already on line {draft.row.line}")
+            raise row.error(
+                "name",
+                Message(
+                    "line {line}, column {column}: {name} in {category} is already on line "
+                    "{first_line}"
+                ),
+                name=repr(name),
+                category=repr(category),
+                first_line=draft.row.line,
+            )
         if draft is None:
             quantity = None
             if tracking == "quantity":
                 quantity = whole_number(row, "quantity", minimum=1)
                 if quantity is None:
-                    raise row.error("quantity", "the quantity is missing")
+                    raise row.error(
+                        "quantity", Message("line {line}, column {column}: the quantity is missing")
+                    )
             draft = _Draft(
                 row,
                 {
@@ -298,10 +363,21 @@ def read_inventory(data: bytes, event_id: int | None) -> list[tuple[int, ItemCre
             drafts[key] = draft
         if tracking == "units":
             if row.cells["quantity"].strip() not in ("", "1"):
-                raise row.error("quantity", "a line of an item tracked by units is one unit")
+                raise row.error(
+                    "quantity",
+                    Message(
+                        "line {line}, column {column}: "
+                        "a line of an item tracked by units is one unit"
+                    ),
+                )
             _unit_line(row, draft)
         elif row.cells["unit_label"].strip():
-            raise row.error("unit_label", "an item tracked by quantity has no unit labels")
+            raise row.error(
+                "unit_label",
+                Message(
+                    "line {line}, column {column}: an item tracked by quantity has no unit labels"
+                ),
+            )
     return [
         (
             draft.row.line,

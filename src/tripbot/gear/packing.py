@@ -24,7 +24,7 @@ from tripbot.gear.schemas import (
     Weights,
 )
 from tripbot.platform.db import UnitOfWork
-from tripbot.platform.errors import InvalidInput, NotFound
+from tripbot.platform.errors import InvalidInput, Message, NotFound
 from tripbot.platform.identity import Principal
 from tripbot.platform.outbox import record_change
 
@@ -104,7 +104,7 @@ def _changed(uow: UnitOfWork, event_id: int, action: str, by: int, **payload: An
 
 def packing_list(uow: UnitOfWork, principal: Principal, event_id: int) -> PackingListOut:
     """An event's packing list with its weights (its members)."""
-    principal.require_event_role(event_id, "participant", "see the packing list")
+    principal.require_event_role(event_id, "participant", Message("see the packing list"))
     with uow:
         return _list_out(event_id, _entries(uow, event_id))
 
@@ -118,7 +118,9 @@ def _room_for(uow: UnitOfWork, event_id: int, more: int) -> int:
     ).one()
     if count + more > MAX_ENTRIES:
         raise InvalidInput(
-            f"a packing list holds at most {MAX_ENTRIES} lines; this one has {count}"
+            Message("a packing list holds at most {max_lines} lines; this one has {lines}"),
+            max_lines=MAX_ENTRIES,
+            lines=int(count),
         )
     return int(last) + 1
 
@@ -126,7 +128,7 @@ def _room_for(uow: UnitOfWork, event_id: int, more: int) -> int:
 def _lent_item(uow: UnitOfWork, event_id: int, item_id: int) -> Item:
     item = uow.session.get(Item, item_id)
     if item is None or item.retired_at is not None or item.event_id not in (None, event_id):
-        raise NotFound(f"there is no item {item_id}", field="item_id")
+        raise NotFound(Message("there is no item {item_id}"), field="item_id", item_id=item_id)
     return item
 
 
@@ -134,7 +136,7 @@ def add_entry(
     uow: UnitOfWork, principal: Principal, event_id: int, data: PackingEntryCreate
 ) -> PackingEntryOut:
     """Add a line to an event's packing list (organizers)."""
-    principal.require_event_role(event_id, "organizer", "change the packing list")
+    principal.require_event_role(event_id, "organizer", Message("change the packing list"))
     actor = principal.require_user()
     with uow:
         uow.lock_for_write()
@@ -157,7 +159,11 @@ def add_entry(
 def _entry(uow: UnitOfWork, event_id: int, entry_id: int) -> PackingEntry:
     entry = uow.session.get(PackingEntry, entry_id)
     if entry is None or entry.event_id != event_id:
-        raise NotFound(f"the packing list of event {event_id} has no line {entry_id}")
+        raise NotFound(
+            Message("the packing list of event {event_id} has no line {entry_id}"),
+            event_id=event_id,
+            entry_id=entry_id,
+        )
     return entry
 
 
@@ -169,7 +175,7 @@ def update_entry(
     data: PackingEntryUpdate,
 ) -> PackingEntryOut:
     """Change a line of an event's packing list (organizers)."""
-    principal.require_event_role(event_id, "organizer", "change the packing list")
+    principal.require_event_role(event_id, "organizer", Message("change the packing list"))
     actor = principal.require_user()
     changes = data.model_dump(exclude_unset=True)
     with uow:
@@ -177,7 +183,7 @@ def update_entry(
         entry = _entry(uow, event_id, entry_id)
         for name, value in changes.items():
             if value is None and name != "price":
-                raise InvalidInput(f"{name} cannot be empty", field=name)
+                raise InvalidInput(Message("{field} cannot be empty"), field=name)
             setattr(entry, name, value)
         if entry.provided_by != "club" and entry.item_id is not None:
             entry.item_id = None  # what participants bring is never the club's gear
@@ -188,7 +194,7 @@ def update_entry(
 
 def remove_entry(uow: UnitOfWork, principal: Principal, event_id: int, entry_id: int) -> None:
     """Remove a line from an event's packing list (organizers)."""
-    principal.require_event_role(event_id, "organizer", "change the packing list")
+    principal.require_event_role(event_id, "organizer", Message("change the packing list"))
     actor = principal.require_user()
     with uow:
         uow.lock_for_write()
@@ -204,7 +210,7 @@ def _price(value: Decimal | None) -> str:
 
 def export_csv(uow: UnitOfWork, principal: Principal, event_id: int) -> str:
     """An event's packing list in LighterPack's CSV columns, weights in grams."""
-    principal.require_event_role(event_id, "participant", "see the packing list")
+    principal.require_event_role(event_id, "participant", Message("see the packing list"))
     with uow:
         rows = [
             (
@@ -239,10 +245,12 @@ def _read_lighterpack(data: bytes) -> list[PackingEntryCreate]:
     entries = []
     for row in csvfiles.read_rows(data, csvfiles.LIGHTERPACK_COLUMNS):
         if not row.cells["Item Name"].strip():
-            raise row.error("Item Name", "the name is missing")
+            raise row.error(
+                "Item Name", Message("line {line}, column {column}: the name is missing")
+            )
         quantity = csvfiles.whole_number(row, "qty", minimum=1)
         if quantity is None:
-            raise row.error("qty", "the quantity is missing")
+            raise row.error("qty", Message("line {line}, column {column}: the quantity is missing"))
         price = csvfiles.decimal(row, "price")
         entries.append(
             csvfiles.validated(
@@ -266,7 +274,7 @@ def _read_lighterpack(data: bytes) -> list[PackingEntryCreate]:
 def import_csv(uow: UnitOfWork, principal: Principal, event_id: int, data: bytes) -> ImportResult:
     """Add the lines of a LighterPack CSV to an event's packing list (organizers), all or none:
     the first bad line is reported by number and column, and nothing is stored."""
-    principal.require_event_role(event_id, "organizer", "change the packing list")
+    principal.require_event_role(event_id, "organizer", Message("change the packing list"))
     actor = principal.require_user()
     entries = _read_lighterpack(data)
     with uow:

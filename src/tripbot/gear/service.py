@@ -56,6 +56,7 @@ from tripbot.platform.db import UnitOfWork, utcnow
 from tripbot.platform.errors import (
     Conflict,
     InvalidInput,
+    Message,
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
@@ -68,6 +69,29 @@ NARROW_LISTS = 200
 """Up to this many items, counting what is free reads only their reservations."""
 CONDITION_ORDER = {"new": 0, "good": 1, "worn": 2, "out_of_service": 3}
 UNIT_OUT_OF_SERVICE = "the unit you reserved is out of service"
+MANAGERS_ONLY = {
+    "add gear": (
+        Message("only a gear keeper or an administrator may add gear"),
+        Message("only an organizer of event {event_id} may add gear"),
+    ),
+    "change gear": (
+        Message("only a gear keeper or an administrator may change gear"),
+        Message("only an organizer of event {event_id} may change gear"),
+    ),
+    "retire gear": (
+        Message("only a gear keeper or an administrator may retire gear"),
+        Message("only an organizer of event {event_id} may retire gear"),
+    ),
+    "hand out gear": (
+        Message("only a gear keeper or an administrator may hand out gear"),
+        Message("only an organizer of event {event_id} may hand out gear"),
+    ),
+    "take gear back": (
+        Message("only a gear keeper or an administrator may take gear back"),
+        Message("only an organizer of event {event_id} may take gear back"),
+    ),
+}
+"""What refuses an action on gear to someone who does not manage it: of the club, of an event."""
 NOT_ENOUGH_IN_SERVICE = "not enough of this item is in service for these days"
 PHOTO_TYPES = {
     b"\x89PNG\r\n\x1a\n": "image/png",
@@ -148,9 +172,10 @@ def _require_manager(
     principal.require_user()
     if may_manage(principal, people, event_id):
         return
+    of_the_club, of_an_event = MANAGERS_ONLY[action]
     if event_id is None:
-        raise PermissionDenied(f"only a gear keeper or an administrator may {action}")
-    raise PermissionDenied(f"only an organizer of event {event_id} may {action}")
+        raise PermissionDenied(of_the_club)
+    raise PermissionDenied(of_an_event, event_id=event_id)
 
 
 def _require_viewer(principal: Principal, people: People, event_id: int | None) -> None:
@@ -218,7 +243,7 @@ def _item(session: Session, item_id: int, *, lock: bool = False, retired: bool =
         query = query.where(Item.retired_at.is_(None))
     item = session.scalar(query.with_for_update() if lock else query)
     if item is None:
-        raise NotFound(f"there is no item {item_id}")
+        raise NotFound(Message("there is no item {item_id}"), item_id=item_id)
     return item
 
 
@@ -381,9 +406,12 @@ def _check_window(policy: GearPolicy, first: date, last: date, field: str) -> No
     days = (last - first).days + 1
     if days > policy.max_reservation_days:
         raise InvalidInput(
-            f"{field}: a window of days can span at most {policy.max_reservation_days} days; "
-            f"this one spans {days}",
+            Message(
+                "{field}: a window of days can span at most {max_days} days; this one spans {days}"
+            ),
             field=field,
+            max_days=policy.max_reservation_days,
+            days=days,
         )
 
 
@@ -442,7 +470,7 @@ def list_items(
 def _one_stock(session: Session, item_id: int) -> _Stock:
     stocks = _stocks(session, Item.id == item_id)
     if not stocks:
-        raise NotFound(f"there is no item {item_id}")
+        raise NotFound(Message("there is no item {item_id}"), item_id=item_id)
     return stocks[0]
 
 
@@ -575,10 +603,14 @@ def import_inventory(
         for line, item in items:
             if (item.name.casefold(), item.category.casefold()) in existing:
                 raise InvalidInput(
-                    f"line {line}, column name: {item.name!r} in {item.category!r} is already "
-                    "in the inventory",
+                    Message(
+                        "line {line}, column {column}: {name} in {category} is already "
+                        "in the inventory"
+                    ),
                     line=line,
                     column="name",
+                    name=repr(item.name),
+                    category=repr(item.category),
                 )
         for _line, item in items:
             _add_item(uow, actor, item, announce=False)
@@ -602,20 +634,24 @@ def update_item(
         item = _locked_item(uow, item_id)
         for name, value in changes.items():
             if value is None:
-                raise InvalidInput(f"{name} cannot be empty", field=name)
+                raise InvalidInput(Message("{field} cannot be empty"), field=name)
         stock_fields = {"quantity", "out_of_service"} & changes.keys()
         if stock_fields and item.tracking != "quantity":
             name = sorted(stock_fields)[0]
             raise InvalidInput(
-                f"{name}: an item tracked by units changes through its units", field=name
+                Message("{field}: an item tracked by units changes through its units"), field=name
             )
         for name, value in changes.items():
             setattr(item, name, value)
         if item.out_of_service > item.quantity:
             raise InvalidInput(
-                f"out_of_service: {item.out_of_service} out of service is more than the "
-                f"{item.quantity} there are",
+                Message(
+                    "out_of_service: {out_of_service} out of service is more than the "
+                    "{quantity} there are"
+                ),
                 field="out_of_service",
+                out_of_service=item.out_of_service,
+                quantity=item.quantity,
             )
         _log(
             uow,
@@ -650,8 +686,12 @@ def retire_item(uow: UnitOfWork, principal: Principal, club: Club, item_id: int)
         )
         if active:
             raise Conflict(
-                f"{item.name} has {active} reservation(s) or loan(s) in course; "
-                "cancel them or check the gear in first"
+                Message(
+                    "{item_name} has {active} reservation(s) or loan(s) in course; "
+                    "cancel them or check the gear in first"
+                ),
+                item_name=item.name,
+                active=int(active),
             )
         item.retired_at = utcnow()
         _log(uow, item.id, "item.retired", actor, note=item.name)
@@ -667,7 +707,7 @@ def _sniff(data: bytes) -> str:
             return content_type
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
-    raise InvalidInput("the photo must be a PNG, JPEG or WebP image", field="photo")
+    raise InvalidInput(Message("the photo must be a PNG, JPEG or WebP image"), field="photo")
 
 
 def set_photo(
@@ -681,7 +721,9 @@ def set_photo(
     _require_manager(principal, club.people, _item_scope(uow, item_id), "change gear")
     if len(data) > club.policy.max_photo_bytes:
         raise PayloadTooLarge(
-            f"the photo is {len(data)} bytes; the largest accepted is {club.policy.max_photo_bytes}"
+            Message("the photo is {size} bytes; the largest accepted is {max_bytes}"),
+            size=len(data),
+            max_bytes=club.policy.max_photo_bytes,
         )
     content_type = _sniff(data)
     with uow:
@@ -702,7 +744,7 @@ def get_photo(uow: UnitOfWork, principal: Principal, club: Club, item_id: int) -
     with uow:
         photo = uow.session.get(Photo, item_id)
         if photo is None:
-            raise NotFound(f"item {item_id} has no photo")
+            raise NotFound(Message("item {item_id} has no photo"), item_id=item_id)
         return photo.content_type, photo.data
 
 
@@ -713,7 +755,7 @@ def delete_photo(uow: UnitOfWork, principal: Principal, club: Club, item_id: int
         item = _locked_item(uow, item_id)
         photo = uow.session.get(Photo, item.id)
         if photo is None:
-            raise NotFound(f"item {item_id} has no photo")
+            raise NotFound(Message("item {item_id} has no photo"), item_id=item_id)
         uow.session.delete(photo)
         _log(uow, item.id, "item.photo_removed", principal.require_user())
         uow.commit()
@@ -747,7 +789,9 @@ def _unit_out(unit: Unit, on_loan: set[int]) -> UnitOut:
 def _unit(session: Session, item: Item, unit_id: int) -> Unit:
     unit = session.get(Unit, unit_id)
     if unit is None or unit.item_id != item.id or unit.retired_at is not None:
-        raise NotFound(f"item {item.id} has no unit {unit_id}")
+        raise NotFound(
+            Message("item {item_id} has no unit {unit_id}"), item_id=item.id, unit_id=unit_id
+        )
     return unit
 
 
@@ -758,7 +802,12 @@ def _label_taken(session: Session, item: Item, label: str, unit_id: int | None =
         select(Unit.label).where(Unit.item_id == item.id, Unit.id != (unit_id or 0))
     )
     if any(taken.casefold() == label.casefold() for taken in labels):
-        raise Conflict(f"{item.name} already has a unit labelled {label!r}", field="label")
+        raise Conflict(
+            Message("{item_name} already has a unit labelled {label}"),
+            field="label",
+            item_name=item.name,
+            label=repr(label),
+        )
 
 
 def _new_unit(uow: UnitOfWork, item: Item, data: UnitCreate, actor: int) -> Unit:
@@ -805,7 +854,9 @@ def add_unit(
         item = _locked_item(uow, item_id)
         if item.tracking != "units":
             raise InvalidInput(
-                f"{item.name} is tracked by quantity; change its quantity instead", field="label"
+                Message("{item_name} is tracked by quantity; change its quantity instead"),
+                field="label",
+                item_name=item.name,
             )
         _label_taken(uow.session, item, data.label)
         unit = _new_unit(uow, item, data, actor)
@@ -833,7 +884,7 @@ def update_unit(
         unit = _unit(uow.session, item, unit_id)
         for name, value in changes.items():
             if value is None:
-                raise InvalidInput(f"{name} cannot be empty", field=name)
+                raise InvalidInput(Message("{field} cannot be empty"), field=name)
         if "label" in changes:
             _label_taken(uow.session, item, changes["label"], unit.id)
         for name, value in changes.items():
@@ -868,7 +919,9 @@ def retire_unit(
         item = _locked_item(uow, item_id)
         unit = _unit(uow.session, item, unit_id)
         if unit.id in _units_on_loan(uow.session, item.id):
-            raise Conflict(f"unit {unit.label!r} is out on loan; check it in first")
+            raise Conflict(
+                Message("unit {label} is out on loan; check it in first"), label=repr(unit.label)
+            )
         unit.retired_at = utcnow()
         _log(uow, item.id, "unit.retired", actor, unit_id=unit.id, note=unit.label)
         _reconcile(uow, item, actor, club.policy.today())
@@ -960,14 +1013,17 @@ def _reservation_payload(reservation: Reservation, item: Item, by: int) -> dict[
 def _check_dates(policy: GearPolicy, start: date, end: date) -> None:
     if end < start:
         raise InvalidInput(
-            f"end_date {end.isoformat()} is before the first day, {start.isoformat()}",
+            Message("end_date {end_date} is before the first day, {start_date}"),
             field="end_date",
+            end_date=end.isoformat(),
+            start_date=start.isoformat(),
         )
     if start < policy.today():
         raise InvalidInput(
-            f"start_date {start.isoformat()} is in the past; the club's today is "
-            f"{policy.today().isoformat()}",
+            Message("start_date {start_date} is in the past; the club's today is {today}"),
             field="start_date",
+            start_date=start.isoformat(),
+            today=policy.today().isoformat(),
         )
     _check_window(policy, start, end, "end_date")
 
@@ -992,15 +1048,19 @@ def _reservation_holder(
         people.seat(item_event)
         if data.event_id not in (None, item_event):
             raise InvalidInput(
-                f"event_id: the gear of event {item_event} is only reserved for that event",
+                Message(
+                    "event_id: the gear of event {item_event_id} is only reserved for that event"
+                ),
                 field="event_id",
+                item_event_id=item_event,
             )
     if data.event_id is None:
         return _Holder(user_id, people.my_name())
     seat = people.seat(data.event_id)
     if not _ranks(seat.role, "organizer"):
         raise PermissionDenied(
-            f"only an organizer of event {data.event_id} may reserve gear for it"
+            Message("only an organizer of event {event_id} may reserve gear for it"),
+            event_id=data.event_id,
         )
     return _Holder(user_id, people.my_name(), seat.event_id, seat.event_name)
 
@@ -1015,9 +1075,15 @@ def _short_of(
         return None
     days = days_between(first, last)
     return Conflict(
-        f"only {availability.free} of {item.name!r} free on every day from {first.isoformat()} "
-        f"to {last.isoformat()}; {quantity} asked",
+        Message(
+            "only {available} of {item_name} free on every day from {first_day} to {last_day}; "
+            "{quantity} asked"
+        ),
         available=availability.free,
+        item_name=repr(item.name),
+        first_day=first.isoformat(),
+        last_day=last.isoformat(),
+        quantity=quantity,
         by_day=[
             {"day": day.isoformat(), "free": free}
             for day, free in zip(days, availability.by_day, strict=True)
@@ -1027,7 +1093,12 @@ def _short_of(
 
 def _unit_is_free(session: Session, item: Item, unit: Unit, first: date, last: date) -> None:
     if unit.condition == "out_of_service":
-        raise Conflict(f"unit {unit.label!r} of {item.name} is out of service", field="unit_id")
+        raise Conflict(
+            Message("unit {label} of {item_name} is out of service"),
+            field="unit_id",
+            label=repr(unit.label),
+            item_name=item.name,
+        )
     taken = session.scalar(
         select(Reservation.id).where(
             Reservation.unit_id == unit.id,
@@ -1038,8 +1109,10 @@ def _unit_is_free(session: Session, item: Item, unit: Unit, first: date, last: d
     )
     if taken is not None:
         raise Conflict(
-            f"unit {unit.label!r} of {item.name} is already reserved on some of these days",
+            Message("unit {label} of {item_name} is already reserved on some of these days"),
             field="unit_id",
+            label=repr(unit.label),
+            item_name=item.name,
         )
 
 
@@ -1089,7 +1162,11 @@ def _book(
     today = policy.today()
     if data.unit_id is not None:
         if item.tracking != "units":
-            raise InvalidInput(f"unit_id: {item.name} is tracked by quantity", field="unit_id")
+            raise InvalidInput(
+                Message("{field}: {item_name} is tracked by quantity"),
+                field="unit_id",
+                item_name=item.name,
+            )
         _unit_is_free(
             uow.session,
             item,
@@ -1155,7 +1232,9 @@ def _scope_filter(
         people.seat(event_id)
         return or_(Reservation.event_id == event_id, Item.event_id == event_id)
     if not is_keeper(principal):
-        raise PermissionDenied("only a gear keeper or an administrator may see every reservation")
+        raise PermissionDenied(
+            Message("only a gear keeper or an administrator may see every reservation")
+        )
     return Item.event_id.is_(None)
 
 
@@ -1195,7 +1274,9 @@ def _whose(uow: UnitOfWork, reservation_id: int) -> _Whose:
             .where(Reservation.id == reservation_id)
         ).first()
     if row is None:
-        raise NotFound(f"there is no reservation {reservation_id}")
+        raise NotFound(
+            Message("there is no reservation {reservation_id}"), reservation_id=reservation_id
+        )
     return _Whose(reservation_id, *row)
 
 
@@ -1215,11 +1296,14 @@ def _may_see_reservation(
                 return
             if manage:
                 raise PermissionDenied(
-                    f"only an organizer of event {reservation.event_id} may change its reservations"
+                    Message("only an organizer of event {event_id} may change its reservations"),
+                    event_id=reservation.event_id,
                 )
     except NotFound:
         pass
-    raise NotFound(f"there is no reservation {reservation.id}")
+    raise NotFound(
+        Message("there is no reservation {reservation_id}"), reservation_id=reservation.id
+    )
 
 
 def get_reservation(
@@ -1248,8 +1332,12 @@ def cancel_reservation(
         assert reservation is not None  # reservations are never deleted
         if reservation.status != "reserved":
             raise Conflict(
-                f"reservation {reservation_id} is {reservation.status}; only a reservation not "
-                "yet checked out can be cancelled"
+                Message(
+                    "reservation {reservation_id} is {reservation_status}; only a reservation not "
+                    "yet checked out can be cancelled"
+                ),
+                reservation_id=reservation_id,
+                reservation_status=reservation.status,
             )
         reservation.status = "cancelled"
         reservation.cancelled_at = utcnow()
@@ -1416,26 +1504,38 @@ def _pick_units(
     if reservation.unit_id is not None:
         if chosen and list(chosen) != [reservation.unit_id]:
             raise InvalidInput(
-                f"unit_ids: reservation {reservation.id} is for unit {reservation.unit_id}",
+                Message("unit_ids: reservation {reservation_id} is for unit {unit_id}"),
                 field="unit_ids",
+                reservation_id=reservation.id,
+                unit_id=reservation.unit_id,
             )
         chosen = [reservation.unit_id]
     if chosen:
         if len(chosen) != reservation.quantity:
             raise InvalidInput(
-                f"unit_ids: give {reservation.quantity} unit(s), one per unit reserved",
+                Message("unit_ids: give {quantity} unit(s), one per unit reserved"),
                 field="unit_ids",
+                quantity=reservation.quantity,
             )
         units = [_unit(session, item, unit_id) for unit_id in chosen]
         for unit in units:
             if unit.condition == "out_of_service":
-                raise Conflict(f"unit {unit.label!r} is out of service", field="unit_ids")
+                raise Conflict(
+                    Message("unit {label} is out of service"),
+                    field="unit_ids",
+                    label=repr(unit.label),
+                )
             if unit.id in on_loan:
-                raise Conflict(f"unit {unit.label!r} is already out on loan", field="unit_ids")
+                raise Conflict(
+                    Message("unit {label} is already out on loan"),
+                    field="unit_ids",
+                    label=repr(unit.label),
+                )
             if unit.id in promised:
                 raise Conflict(
-                    f"unit {unit.label!r} is reserved by someone else on these days",
+                    Message("unit {label} is reserved by someone else on these days"),
                     field="unit_ids",
+                    label=repr(unit.label),
                 )
         return units
     free = [
@@ -1451,9 +1551,12 @@ def _pick_units(
     ]
     if len(free) < reservation.quantity:
         raise Conflict(
-            f"only {len(free)} unit(s) of {item.name} are here to hand out; "
-            f"{reservation.quantity} needed",
+            Message(
+                "only {available} unit(s) of {item_name} are here to hand out; {quantity} needed"
+            ),
             available=len(free),
+            item_name=item.name,
+            quantity=reservation.quantity,
         )
     free.sort(key=lambda unit: (CONDITION_ORDER[unit.condition], unit.label.lower(), unit.id))
     return free[: reservation.quantity]
@@ -1509,15 +1612,25 @@ def check_out(uow: UnitOfWork, principal: Principal, club: Club, data: CheckOut)
 def _ready_to_go(reservation: Reservation, today: date) -> None:
     if reservation.status != "reserved":
         raise Conflict(
-            f"reservation {reservation.id} is {reservation.status}, not waiting to go out"
+            Message("reservation {reservation_id} is {reservation_status}, not waiting to go out"),
+            reservation_id=reservation.id,
+            reservation_status=reservation.status,
         )
     if today < reservation.start_date:
         raise Conflict(
-            f"reservation {reservation.id} starts on {reservation.start_date.isoformat()}; "
-            "its gear goes out from that day"
+            Message(
+                "reservation {reservation_id} starts on {start_date}; "
+                "its gear goes out from that day"
+            ),
+            reservation_id=reservation.id,
+            start_date=reservation.start_date.isoformat(),
         )
     if today > reservation.end_date:
-        raise Conflict(f"reservation {reservation.id} ended on {reservation.end_date.isoformat()}")
+        raise Conflict(
+            Message("reservation {reservation_id} ended on {end_date}"),
+            reservation_id=reservation.id,
+            end_date=reservation.end_date.isoformat(),
+        )
 
 
 def _hand_out(
@@ -1547,7 +1660,11 @@ def _hand_out(
         ]
     else:
         if data.unit_ids:
-            raise InvalidInput(f"unit_ids: {item.name} is tracked by quantity", field="unit_ids")
+            raise InvalidInput(
+                Message("{field}: {item_name} is tracked by quantity"),
+                field="unit_ids",
+                item_name=item.name,
+            )
         out_now = (
             session.scalar(
                 select(func.coalesce(func.sum(Loan.quantity), 0)).where(
@@ -1559,9 +1676,10 @@ def _hand_out(
         here = _capacity(session, item) - out_now
         if here < reservation.quantity:
             raise Conflict(
-                f"only {max(here, 0)} of {item.name} are here to hand out; "
-                f"{reservation.quantity} needed",
+                Message("only {available} of {item_name} are here to hand out; {quantity} needed"),
                 available=max(here, 0),
+                item_name=item.name,
+                quantity=reservation.quantity,
             )
         units = []
         loans = [
@@ -1611,7 +1729,7 @@ def check_in(
             .where(Loan.id == loan_id)
         ).first()
     if found is None:
-        raise NotFound(f"there is no loan {loan_id}")
+        raise NotFound(Message("there is no loan {loan_id}"), loan_id=loan_id)
     item_id, item_event = found
     _require_manager(principal, club.people, item_event, "take gear back")
     with uow:
@@ -1620,8 +1738,9 @@ def check_in(
         assert loan is not None  # loans are never deleted
         if loan.returned_at is not None:
             raise Conflict(
-                f"loan {loan_id} is not out: it was checked in on "
-                f"{loan.returned_at.date().isoformat()}"
+                Message("loan {loan_id} is not out: it was checked in on {returned_on}"),
+                loan_id=loan_id,
+                returned_on=loan.returned_at.date().isoformat(),
             )
         reservation = uow.session.get(Reservation, loan.reservation_id)
         assert reservation is not None
@@ -1629,11 +1748,12 @@ def check_in(
         if loan.unit_id is not None:
             if data.condition is None:
                 raise InvalidInput(
-                    "condition: say in what condition the unit came back", field="condition"
+                    Message("condition: say in what condition the unit came back"),
+                    field="condition",
                 )
             if data.out_of_service:
                 raise InvalidInput(
-                    "out_of_service: a unit comes back with a condition, not a count",
+                    Message("out_of_service: a unit comes back with a condition, not a count"),
                     field="out_of_service",
                 )
             unit = uow.session.get(Unit, loan.unit_id)
@@ -1643,8 +1763,10 @@ def check_in(
         else:
             if data.out_of_service > loan.quantity:
                 raise InvalidInput(
-                    f"out_of_service: {data.out_of_service} is more than the {loan.quantity} lent",
+                    Message("out_of_service: {out_of_service} is more than the {quantity} lent"),
                     field="out_of_service",
+                    out_of_service=data.out_of_service,
+                    quantity=loan.quantity,
                 )
             item.out_of_service = min(item.out_of_service + data.out_of_service, item.quantity)
             broken = data.out_of_service > 0

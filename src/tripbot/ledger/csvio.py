@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from tripbot.ledger.money import format_minor
 from tripbot.ledger.rules import Plan, Share
 from tripbot.ledger.schemas import KINDS, TREASURY, EntryCreate, FieldProblem
+from tripbot.platform.errors import Message
 
 COLUMNS = (
     "date",
@@ -105,7 +106,13 @@ class ParsedLine:
 
 
 class CsvError(ValueError):
-    """The file as a whole cannot be read (encoding, header, size)."""
+    """The file as a whole cannot be read (encoding, header, size): a ``Message`` and the values
+    of its placeholders, so the refusal that reports it can be translated."""
+
+    def __init__(self, message: Message, **values: str | int) -> None:
+        self.message = message
+        self.values = values
+        super().__init__(message.format_map(values))
 
 
 def _decode(raw: bytes) -> str:
@@ -253,12 +260,19 @@ def _reader(text: str) -> csv.DictReader[str]:
     header = [(name or "").strip().casefold() for name in reader.fieldnames or []]
     if "description" not in header or "amount" not in header:
         raise CsvError(
-            "the first line must name the columns, with at least description and amount; "
-            f"the columns are {', '.join(COLUMNS)}"
+            Message(
+                "the first line must name the columns, with at least description and amount; "
+                "the columns are {columns}"
+            ),
+            columns=", ".join(COLUMNS),
         )
     unknown = [name for name in header if name not in COLUMNS and name not in EXPORT_ONLY]
     if unknown:
-        raise CsvError(f"unknown column {unknown[0]!r}; the columns are {', '.join(COLUMNS)}")
+        raise CsvError(
+            Message("unknown column {column}; the columns are {columns}"),
+            column=repr(unknown[0]),
+            columns=", ".join(COLUMNS),
+        )
     reader.fieldnames = header
     return reader
 
@@ -273,7 +287,9 @@ def parse(raw: bytes, names: Mapping[int, str]) -> list[ParsedLine]:
             if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
                 continue
             if len(lines) >= MAX_LINES:
-                raise CsvError(f"a file may have at most {MAX_LINES} lines; split it")
+                raise CsvError(
+                    Message("a file may have at most {limit} lines; split it"), limit=MAX_LINES
+                )
             number = reader.line_num
             if None in row:
                 problem = FieldProblem(field="line", message="has more cells than the header")
@@ -291,9 +307,11 @@ def parse(raw: bytes, names: Mapping[int, str]) -> list[ParsedLine]:
                 )
             )
     except csv.Error as error:
-        raise CsvError(f"line {reader.line_num}: {error}") from error
+        raise CsvError(
+            Message("line {line}: {reason}"), line=reader.line_num, reason=str(error)
+        ) from error
     if not lines:
-        raise CsvError("the file has no entries below its header line")
+        raise CsvError(Message("the file has no entries below its header line"))
     return lines
 
 

@@ -31,7 +31,7 @@ from tripbot.ledger.schemas import (
     Split,
     SplitPart,
 )
-from tripbot.platform.errors import InvalidInput, PermissionDenied
+from tripbot.platform.errors import InvalidInput, Message, PermissionDenied
 
 OUTFLOWS = frozenset({"purchase", "expense"})
 """Money that leaves the group: paid by someone, borne by members (a split) or by the event."""
@@ -149,11 +149,14 @@ class _Problems:
 
 
 def invalid(problems: Sequence[FieldProblem]) -> InvalidInput:
-    """The 422 error for some problems, its detail naming each field."""
-    detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
+    """The 422 error for some problems, its detail naming each field.
+
+    The detail is only field names and the per-field messages, which stay English (the web UI
+    matches them), so its template has no words of its own."""
     return InvalidInput(
-        detail,
+        Message("{problems}"),
         field=problems[0].field,
+        problems="; ".join(f"{p.field}: {p.message}" for p in problems),
         errors=[{"location": "json", "field": p.field, "messages": [p.message]} for p in problems],
     )
 
@@ -352,10 +355,14 @@ def _check_permission(data: EntryCreate, context: Context) -> None:
     if context.organizer:
         return
     if data.kind != "expense":
-        raise PermissionDenied("a participant may record only shared expenses (kind expense)")
+        raise PermissionDenied(
+            Message("a participant may record only shared expenses (kind expense)")
+        )
     payers = data.paid_by or [PartyAmount(party=context.author)]
     if [party_key(p.party) for p in payers] != [context.author]:
-        raise PermissionDenied("a participant may record only expenses they paid themselves")
+        raise PermissionDenied(
+            Message("a participant may record only expenses they paid themselves")
+        )
 
 
 def plan(data: EntryCreate, context: Context) -> Plan:

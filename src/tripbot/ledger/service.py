@@ -11,7 +11,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError
 from sqlalchemy import Select, case, delete, exists, func, or_, select
@@ -72,6 +72,7 @@ from tripbot.platform.db import UnitOfWork, utcnow
 from tripbot.platform.errors import (
     Conflict,
     InvalidInput,
+    Message,
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
@@ -111,12 +112,12 @@ class Upload:
 # ---- who may do what --------------------------------------------------------------------------
 
 
-def _member(principal: Principal, event_id: int, action: str) -> int:
+def _member(principal: Principal, event_id: int, action: Message) -> int:
     principal.require_event_role(event_id, "participant", action)
     return principal.require_user()
 
 
-def _organizer(principal: Principal, event_id: int, action: str) -> int:
+def _organizer(principal: Principal, event_id: int, action: Message) -> int:
     principal.require_event_role(event_id, "organizer", action)
     return principal.require_user()
 
@@ -129,11 +130,35 @@ def _sees_all(principal: Principal, book: Book | None) -> bool:
     return _is_organizer(principal) or (book is not None and book.visibility == "members")
 
 
-def _require_report(principal: Principal, book: Book | None, what: str) -> None:
+Shared = Literal["budget", "report", "audit trail", "export"]
+_KEPT_BACK: dict[Shared, Message] = {
+    "budget": Message(
+        "the organizers keep the budget to themselves; ask them to share it with members"
+    ),
+    "report": Message(
+        "the organizers keep the report to themselves; ask them to share it with members"
+    ),
+    "audit trail": Message(
+        "the organizers keep the audit trail to themselves; ask them to share it with members"
+    ),
+    "export": Message(
+        "the organizers keep the export to themselves; ask them to share it with members"
+    ),
+}
+"""The refusal to show participants a report the organizers did not share, by report (one
+whole sentence each, so that each translates as a whole)."""
+
+Change = Literal["correct", "reverse"]
+_NOT_YOURS: dict[Change, Message] = {
+    "correct": Message("a participant may correct only the entries they recorded"),
+    "reverse": Message("a participant may reverse only the entries they recorded"),
+}
+"""The refusal to let a participant change an entry someone else recorded, by change."""
+
+
+def _require_report(principal: Principal, book: Book | None, what: Shared) -> None:
     if not _sees_all(principal, book):
-        raise PermissionDenied(
-            f"the organizers keep the {what} to themselves; ask them to share it with members"
-        )
+        raise PermissionDenied(_KEPT_BACK[what])
 
 
 def _require_involved(uow: UnitOfWork, principal: Principal, book: Book, entry: Entry) -> None:
@@ -151,14 +176,21 @@ def _require_involved(uow: UnitOfWork, principal: Principal, book: Book, entry: 
         )
     )
     if not involved:
-        raise NotFound(f"there is no entry {entry.id} in event {entry.event_id}")
+        raise NotFound(
+            Message("there is no entry {entry_id} in event {event_id}"),
+            entry_id=entry.id,
+            event_id=entry.event_id,
+        )
 
 
-def _editable(principal: Principal, entry: Entry, action: str) -> None:
+def _editable(principal: Principal, entry: Entry, action: Change) -> None:
     if entry.state == "reversed":
-        raise Conflict(f"entry {entry.id} was reversed; record a new entry instead")
+        raise Conflict(
+            Message("entry {entry_id} was reversed; record a new entry instead"),
+            entry_id=entry.id,
+        )
     if not _is_organizer(principal) and entry.created_by != principal.require_user():
-        raise PermissionDenied(f"a participant may {action} only the entries they recorded")
+        raise PermissionDenied(_NOT_YOURS[action])
 
 
 def _currency(uow: UnitOfWork, events: Events, event_id: int) -> str:
@@ -207,7 +239,7 @@ def record_entry(
 
     A retried request with the same ``key`` records nothing more and gets the same answer.
     """
-    author = _member(principal, event_id, "record entries")
+    author = _member(principal, event_id, Message("record entries"))
     event, members = events.event(event_id), events.members(event_id)
     with uow:
         uow.lock_for_write()
@@ -272,7 +304,7 @@ def list_entries(
 ) -> EntryPage:
     """A page of an event's entries, newest first, with filters (participants see those that
     involve them, unless the organizers share everything)."""
-    _member(principal, event_id, "read the ledger")
+    _member(principal, event_id, Message("read the ledger"))
     with uow:
         book = store.find_book(uow, event_id)
         if book is None:
@@ -290,11 +322,15 @@ def list_entries(
 
 def get_entry(uow: UnitOfWork, principal: Principal, event_id: int, entry_id: int) -> EntryDetail:
     """One entry with its revisions and its current double entry."""
-    _member(principal, event_id, "read the ledger")
+    _member(principal, event_id, Message("read the ledger"))
     with uow:
         book = store.find_book(uow, event_id)
         if book is None:
-            raise NotFound(f"there is no entry {entry_id} in event {event_id}")
+            raise NotFound(
+                Message("there is no entry {entry_id} in event {event_id}"),
+                entry_id=entry_id,
+                event_id=event_id,
+            )
         entry, revision = store.entry_row(uow, event_id, entry_id)
         _require_involved(uow, principal, book, entry)
         return store.details(uow, book.currency, [(entry, revision)])[0]
@@ -344,7 +380,7 @@ def correct_entry(
     """Correct an entry: a new revision that says who changed what, when and why; the previous
     revision's legs are reversed and the new ones written. Organizers correct any entry,
     participants those they recorded."""
-    author = _member(principal, event_id, "correct entries")
+    author = _member(principal, event_id, Message("correct entries"))
     event, members = events.event(event_id), events.members(event_id)
     with uow:
         uow.lock_for_write()
@@ -366,7 +402,9 @@ def correct_entry(
         old_words, new_words = store.summary(old, names), store.summary(new, names)
         changes = {k: [v, new_words[k]] for k, v in old_words.items() if v != new_words[k]}
         if not changes:
-            raise Conflict(f"the correction changes nothing in entry {entry_id}")
+            raise Conflict(
+                Message("the correction changes nothing in entry {entry_id}"), entry_id=entry_id
+            )
         number = entry.revision + 1
         item = (entry_id, number, "corrected", new, data.reason, changes)
         (revision_id,) = store.write_revisions(uow, event_id, author, [item])
@@ -394,7 +432,7 @@ def reverse_entry(
     key: str | None = None,
 ) -> EntryOut:
     """Reverse an entry (the way to delete one): its legs are negated, its history stays."""
-    author = _member(principal, event_id, "reverse entries")
+    author = _member(principal, event_id, Message("reverse entries"))
     with uow:
         uow.lock_for_write()
         book = store.locked_book(uow, event_id)
@@ -456,16 +494,21 @@ def attach_receipt(
 ) -> ReceiptOut:
     """Attach a receipt (PNG, JPEG, WebP or PDF, at most ``limit`` bytes) to an entry; its type
     is read from its bytes. Organizers attach to any entry, participants to their own."""
-    author = _member(principal, event_id, "attach receipts")
+    author = _member(principal, event_id, Message("attach receipts"))
     content = upload.content
     if len(content) > limit:
         raise PayloadTooLarge(
-            f"a receipt may be at most {limit} bytes; this one has {len(content)}", field="file"
+            Message("a receipt may be at most {limit} bytes; this one has {size}"),
+            field="file",
+            limit=limit,
+            size=len(content),
         )
     sniffed = receipt_type(content)
     if sniffed is None:
         raise InvalidInput(
-            "a receipt must be a PNG, JPEG or WebP image or a PDF; this file is none of them",
+            Message(
+                "a receipt must be a PNG, JPEG or WebP image or a PDF; this file is none of them"
+            ),
             field="file",
         )
     with uow:
@@ -473,7 +516,9 @@ def attach_receipt(
         store.locked_book(uow, event_id)
         entry, _ = store.entry_row(uow, event_id, entry_id)
         if not _is_organizer(principal) and entry.created_by != author:
-            raise PermissionDenied("a participant may attach receipts only to their own entries")
+            raise PermissionDenied(
+                Message("a participant may attach receipts only to their own entries")
+            )
         receipt = Receipt(
             entry_id=entry_id,
             event_id=event_id,
@@ -500,12 +545,16 @@ def receipt_file(
     uow: UnitOfWork, principal: Principal, event_id: int, entry_id: int, receipt_id: int
 ) -> tuple[ReceiptOut, bytes]:
     """A receipt and its bytes, for those who may see its entry."""
-    _member(principal, event_id, "read the ledger")
+    _member(principal, event_id, Message("read the ledger"))
     with uow:
         book = store.find_book(uow, event_id)
         receipt = uow.session.get(Receipt, receipt_id)
         if book is None or receipt is None or receipt.entry_id != entry_id:
-            raise NotFound(f"entry {entry_id} has no receipt {receipt_id}")
+            raise NotFound(
+                Message("entry {entry_id} has no receipt {receipt_id}"),
+                entry_id=entry_id,
+                receipt_id=receipt_id,
+            )
         entry, _ = store.entry_row(uow, event_id, entry_id)
         _require_involved(uow, principal, book, entry)
         return ReceiptOut.model_validate(receipt, from_attributes=True), receipt.data
@@ -539,7 +588,7 @@ def get_budget(
     uow: UnitOfWork, principal: Principal, event_id: int, *, events: Events
 ) -> BudgetOut:
     """An event's budget (organizers, and members when the report is shared)."""
-    _member(principal, event_id, "read the budget")
+    _member(principal, event_id, Message("read the budget"))
     with uow:
         _require_report(principal, store.find_book(uow, event_id), "budget")
         return _budget_out(uow, event_id, _currency(uow, events, event_id))
@@ -571,7 +620,7 @@ def set_budget(
     uow: UnitOfWork, principal: Principal, event_id: int, data: BudgetUpdate, *, events: Events
 ) -> BudgetOut:
     """Replace an event's budget (organizers); before and after stay in the audit trail."""
-    author = _organizer(principal, event_id, "change the budget")
+    author = _organizer(principal, event_id, Message("change the budget"))
     event = events.event(event_id)
     with uow:
         uow.lock_for_write()
@@ -610,7 +659,7 @@ def get_settings(
     uow: UnitOfWork, principal: Principal, event_id: int, *, events: Events
 ) -> LedgerSettings:
     """An event ledger's currency and who may read its report."""
-    _member(principal, event_id, "read the ledger")
+    _member(principal, event_id, Message("read the ledger"))
     with uow:
         book = store.find_book(uow, event_id)
         if book is None:
@@ -622,7 +671,7 @@ def change_settings(
     uow: UnitOfWork, principal: Principal, event_id: int, data: SettingsUpdate, *, events: Events
 ) -> LedgerSettings:
     """Share the report with every member, or keep it to the organizers (organizers)."""
-    author = _organizer(principal, event_id, "change who reads the report")
+    author = _organizer(principal, event_id, Message("change who reads the report"))
     event = events.event(event_id)
     with uow:
         uow.lock_for_write()
@@ -665,7 +714,7 @@ def _sums(uow: UnitOfWork, event_id: int) -> tuple[dict[int, int], int, int]:
 def balances(uow: UnitOfWork, principal: Principal, event_id: int, *, events: Events) -> Balances:
     """Each member's balance (positive: is owed), the treasury's and the event's own; their sum
     is always exactly zero. Participants see only their own unless the report is shared."""
-    me = _member(principal, event_id, "read balances")
+    me = _member(principal, event_id, Message("read balances"))
     with uow:
         book = store.find_book(uow, event_id)
         everyone = _sees_all(principal, book)
@@ -727,7 +776,7 @@ def settlement(
 ) -> Settlement:
     """The fewest transfers (largest debtor pays largest creditor) that settle every member;
     participants see those that involve them unless the report is shared."""
-    me = _member(principal, event_id, "read the settlement")
+    me = _member(principal, event_id, Message("read the settlement"))
     with uow:
         book = store.find_book(uow, event_id)
         everyone = _sees_all(principal, book)
@@ -761,7 +810,7 @@ def settle_up(
     """Record the suggested transfers as done (organizers): each becomes a transfer entry and
     every member's balance comes to zero. ``data.transfers``, when given, must be the current
     suggestion (what the organizer saw), or nothing is recorded."""
-    author = _organizer(principal, event_id, "record settlements")
+    author = _organizer(principal, event_id, Message("record settlements"))
     event = events.event(event_id)
     with uow:
         uow.lock_for_write()
@@ -774,7 +823,7 @@ def settle_up(
             return earlier
         transfers = _suggest(uow, event_id)
         if not transfers:
-            raise Conflict("everyone is settled already")
+            raise Conflict(Message("everyone is settled already"))
         names = store.names_of(uow, event_id)
         shown = _transfers_out(transfers, names, book.currency)
         if data.transfers is not None:
@@ -784,8 +833,10 @@ def settle_up(
             ]
             if given != expected:
                 raise Conflict(
-                    "the balances changed since these transfers were suggested; "
-                    "look at the new suggestion and record that one"
+                    Message(
+                        "the balances changed since these transfers were suggested; "
+                        "look at the new suggestion and record that one"
+                    )
                 )
         context = _context(event, book, [], principal, names)
         # Settling up long after the event is still possible: the transfers are then dated
@@ -967,7 +1018,7 @@ def report_totals(
 ) -> ReportTotals:
     """The report's bottom line (income, costs, net result), for who may read the report;
     one aggregate query, for the overview and the bot."""
-    _member(principal, event_id, "read the report")
+    _member(principal, event_id, Message("read the report"))
     with uow:
         book = store.find_book(uow, event_id)
         _require_report(principal, book, "report")
@@ -986,7 +1037,7 @@ def report_totals(
 def report(uow: UnitOfWork, principal: Principal, event_id: int, *, events: Events) -> Report:
     """Totals per kind and category against the budget, the net result, who holds the event's
     cash and how it went over time; all aggregated by the database."""
-    _member(principal, event_id, "read the report")
+    _member(principal, event_id, Message("read the report"))
     with uow:
         book = store.find_book(uow, event_id)
         _require_report(principal, book, "report")
@@ -1031,7 +1082,7 @@ def audit_trail(
 ) -> AuditPage:
     """Everything done to an event's ledger, newest first (organizers, and members when the
     report is shared)."""
-    _member(principal, event_id, "read the audit trail")
+    _member(principal, event_id, Message("read the audit trail"))
     with uow:
         _require_report(principal, store.find_book(uow, event_id), "audit trail")
         condition = AuditRecord.event_id == event_id
@@ -1090,7 +1141,7 @@ def export_json(
 def export_csv(uow: UnitOfWork, principal: Principal, event_id: int) -> str:
     """The active entries as CSV, one line each, in the columns the import reads (organizers,
     and members when the report is shared)."""
-    _member(principal, event_id, "export the ledger")
+    _member(principal, event_id, Message("export the ledger"))
     with uow:
         book = store.find_book(uow, event_id)
         _require_report(principal, book, "export")
@@ -1145,7 +1196,7 @@ def import_csv(
 ) -> ImportReport:
     """Import entries from a spreadsheet's CSV (organizers). Every line is checked; if any has a
     problem nothing is stored and the answer lists each problem by line and column."""
-    author = _organizer(principal, event_id, "import entries")
+    author = _organizer(principal, event_id, Message("import entries"))
     event, members = events.event(event_id), events.members(event_id)
     with uow:
         uow.lock_for_write()
@@ -1166,16 +1217,23 @@ def import_csv(
         try:
             parsed = csvio.parse(upload.content, names)
         except csvio.CsvError as error:
-            raise InvalidInput(str(error), field="file") from error
+            raise InvalidInput(error.message, field="file", **error.values) from error
         lines, plans = _import_lines(parsed, _context(event, book, members, principal, names))
         wrong = [line for line in lines if line.errors]
         if wrong:
             first = wrong[0]
             raise InvalidInput(
-                f"{len(wrong)} of {len(lines)} lines have problems, nothing was imported; "
-                f"line {first.line}: {first.errors[0].field}: {first.errors[0].message}",
+                Message(
+                    "{wrong} of {total} lines have problems, nothing was imported; "
+                    "line {line}: {column}: {problem}"
+                ),
                 field="file",
                 lines=[line.model_dump() for line in wrong],
+                wrong=len(wrong),
+                total=len(lines),
+                line=first.line,
+                column=first.errors[0].field,
+                problem=first.errors[0].message,
             )
         if dry_run:
             return ImportReport(dry_run=True, created=0, lines=lines)

@@ -46,7 +46,7 @@ from tripbot.ledger.schemas import (
     SplitShare,
 )
 from tripbot.platform.db import UnitOfWork, utcnow
-from tripbot.platform.errors import NotFound
+from tripbot.platform.errors import Message, NotFound
 from tripbot.platform.idempotency import claim, complete
 from tripbot.platform.identity import Principal
 from tripbot.platform.outbox import record_change
@@ -84,7 +84,7 @@ def locked_book(uow: UnitOfWork, event_id: int) -> Book:
     """An event's book, locked for this write; NotFound if it has no entries yet."""
     book = uow.session.scalar(select(Book).where(Book.event_id == event_id).with_for_update())
     if book is None:
-        raise NotFound(f"event {event_id} has no entries yet")
+        raise NotFound(Message("event {event_id} has no entries yet"), event_id=event_id)
     return book
 
 
@@ -499,7 +499,11 @@ def entry_row(
     )
     found = uow.session.execute(statement.with_for_update() if lock else statement).first()
     if found is None:
-        raise NotFound(f"there is no entry {entry_id} in event {event_id}")
+        raise NotFound(
+            Message("there is no entry {entry_id} in event {event_id}"),
+            entry_id=entry_id,
+            event_id=event_id,
+        )
     return found
 
 

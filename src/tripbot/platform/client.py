@@ -13,10 +13,12 @@ from tripbot.platform.errors import (
     ERROR_BY_SLUG,
     PROBLEM_JSON,
     DomainError,
+    Message,
     ServiceUnavailable,
     error_from_problem,
 )
 from tripbot.platform.identity import ANONYMOUS, Principal, TokenSigner
+from tripbot.platform.language import current_language
 from tripbot.platform.logging import get_logger
 from tripbot.platform.web import REQUEST_ID_HEADER, current_principal, current_request_id
 
@@ -110,6 +112,9 @@ class ServiceClient:
         request_id = current_request_id()
         if request_id:
             sent[REQUEST_ID_HEADER] = request_id
+        language = current_language()
+        if language and "Accept-Language" not in sent:
+            sent["Accept-Language"] = language
         try:
             response = self._connection.http.request(
                 method,
@@ -124,7 +129,7 @@ class ServiceClient:
         except httpx.TransportError as error:
             _log.warning("service unreachable", target=self.service, error=repr(error))
             raise ServiceUnavailable(
-                f"the {self.service} service is unavailable; try again later",
+                Message("the {service} service is unavailable; try again later"),
                 service=self.service,
             ) from error
         if response.status_code >= 500:
@@ -133,7 +138,7 @@ class ServiceClient:
             if known is not None:
                 raise known  # e.g. its storage is full: the caller learns what and where
             raise ServiceUnavailable(
-                f"the {self.service} service failed to answer; try again later",
+                Message("the {service} service failed to answer; try again later"),
                 service=self.service,
             )
         if response.status_code >= 400:
@@ -203,7 +208,7 @@ def peer(client_class: type[ClientT], service: str) -> ClientT:
     connection = current_app.extensions["tripbot.peers"].get(service)
     if not isinstance(connection, ServiceConnection):
         raise ServiceUnavailable(
-            f"this service was started without a connection to the {service} service",
+            Message("this service was started without a connection to the {service} service"),
             service=service,
         )
     signer: TokenSigner = current_app.extensions["tripbot.signer"]

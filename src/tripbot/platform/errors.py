@@ -2,21 +2,82 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
+
+from tripbot.platform.language import translate
 
 PROBLEM_JSON = "application/problem+json"
 
 
+class Message(str):
+    """An English problem text whose ``{placeholders}`` are filled from the error's extensions.
+
+    It is the message's identity too: catalogues translate it, and problem answers carry it as
+    ``message_id`` so a caller can tell problems apart without reading their words.
+    """
+
+    template: str | None = None
+    values: Mapping[str, Any] = {}
+
+    def filled(self, **values: str | int) -> Message:
+        """This message with its own placeholders filled, to be one value of another message
+        (``where="track 1, segment 2"``), still said as a whole in a caller's language."""
+        said = Message(self.format_map(values))
+        said.template, said.values = str(self), values
+        return said
+
+    def said_in(self, language: str | None) -> str:
+        """This message in a language (its English when no translation fits)."""
+        template = self.template or str(self)
+        return fill(translate(template, language), self.values) or str(self)
+
+
+RESERVED_MEMBERS = frozenset(
+    {"type", "title", "status", "detail", "instance", "request_id", "message_id"}
+)
+"""Members of a problem answer that an error's extensions may not overwrite."""
+
+
+def fill(template: str, values: Mapping[str, Any]) -> str | None:
+    """A template with its placeholders filled, or None when the values do not fit it."""
+    try:
+        return template.format_map(values)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return None
+
+
 class DomainError(Exception):
-    """A use case refused to do what was asked; ``detail`` says why, in words for people."""
+    """A use case refused to do what was asked; ``detail`` says why, in words for people.
+
+    Given a ``Message``, the detail is its English text filled from ``extensions``, and a
+    service answers it in the caller's language.
+    """
 
     slug = "error"
 
     def __init__(self, detail: str, **extensions: Any) -> None:
-        super().__init__(detail)
-        self.detail = detail
+        clashes = RESERVED_MEMBERS & extensions.keys()
+        if clashes:
+            raise TypeError(f"problem members cannot be extensions: {sorted(clashes)}")
+        self.message = detail if isinstance(detail, Message) else None
         self.extensions = extensions
+        self.detail = (fill(detail, extensions) or detail) if self.message else detail
+        self.english = self.detail
+        """The detail in English, even when another service said it in the caller's language."""
+        super().__init__(self.detail)
+
+    def told_in(self, language: str | None) -> str:
+        """The detail in a language (English when no translation fits)."""
+        if self.message is None:
+            return self.detail
+        # A value that is a Message itself (a role, an action) is said in the language too.
+        values = {
+            name: value.said_in(language) if isinstance(value, Message) else value
+            for name, value in self.extensions.items()
+        }
+        return fill(translate(self.message, language), values) or self.detail
 
 
 class InvalidInput(DomainError):
@@ -123,18 +184,23 @@ def problem_type(slug: str) -> str:
     return f"urn:tripbot:problem:{slug}"
 
 
-def problem_body(error: DomainError, instance: str | None = None) -> dict[str, Any]:
-    """The problem+json document for a domain error."""
+def problem_body(
+    error: DomainError, instance: str | None = None, language: str | None = None
+) -> dict[str, Any]:
+    """The problem+json document for a domain error, its detail in a language if known."""
     status = status_for(error)
     body: dict[str, Any] = {
         "type": problem_type(error.slug),
         "title": status.phrase,
         "status": int(status),
-        "detail": error.detail,
+        "detail": error.told_in(language),
     }
     if instance:
         body["instance"] = instance
     body.update(error.extensions)
+    message_id = error.message or error.extensions.get("message_id")
+    if message_id:
+        body["message_id"] = str(message_id)
     return body
 
 
@@ -146,6 +212,11 @@ def error_from_problem(body: dict[str, Any], status: int) -> DomainError:
     if cls is None:
         cls = next((c for c, s in STATUS_BY_ERROR.items() if int(s) == status), InvalidInput)
     detail = str(body.get("detail") or body.get("title") or HTTPStatus(status).phrase)
-    reserved = {"type", "title", "status", "detail", "instance", "request_id"}
-    extensions = {k: v for k, v in body.items() if k not in reserved}
-    return cls(detail, **extensions)
+    extensions = {k: v for k, v in body.items() if k not in RESERVED_MEMBERS}
+    error = cls(detail, **extensions)
+    message_id = body.get("message_id")
+    if isinstance(message_id, str):
+        # Kept so a relayed problem still says which message it is, and in English.
+        error.extensions["message_id"] = message_id
+        error.english = fill(message_id, extensions) or detail
+    return error

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tripbot.platform.db import UTCDateTime, utcnow
-from tripbot.platform.errors import Conflict, InvalidInput
+from tripbot.platform.errors import Conflict, InvalidInput, Message
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
@@ -59,10 +59,16 @@ def _stored(session: Session, table: Table, scope: str, key: str, digest: str) -
     ).one()
     if row.fingerprint != digest:
         raise InvalidInput(
-            f"the {IDEMPOTENCY_HEADER} {key!r} was already used for a different request"
+            Message("the {header} {key} was already used for a different request"),
+            header=IDEMPOTENCY_HEADER,
+            key=repr(key),
         )
     if row.response is None:
-        raise Conflict(f"a request with the {IDEMPOTENCY_HEADER} {key!r} is still in progress")
+        raise Conflict(
+            Message("a request with the {header} {key} is still in progress"),
+            header=IDEMPOTENCY_HEADER,
+            key=repr(key),
+        )
     response: dict[str, Any] = row.response
     return response
 
@@ -75,7 +81,11 @@ def claim(
     Call it first in the use case, after ``uow.lock_for_write()``.
     """
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise InvalidInput(f"{IDEMPOTENCY_HEADER} must be 1 to {MAX_KEY_LENGTH} characters")
+        raise InvalidInput(
+            Message("{header} must be 1 to {longest} characters"),
+            header=IDEMPOTENCY_HEADER,
+            longest=MAX_KEY_LENGTH,
+        )
     digest = fingerprint(payload)
     exists = session.scalar(select(table.c.id).where(table.c.scope == scope, table.c.key == key))
     if exists is not None:

@@ -7,11 +7,17 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from tripbot.platform.errors import NotAuthenticated, NotFound, PermissionDenied
+from tripbot.platform.errors import Message, NotAuthenticated, NotFound, PermissionDenied
 
 INTERNAL_AUTH_SCHEME = "TripBot-Internal"
 
 EVENT_ROLE_RANK: dict[str, int] = {"participant": 1, "organizer": 2, "owner": 3}
+ROLE_NAMES: dict[str, Message] = {
+    "participant": Message("participant"),
+    "organizer": Message("organizer"),
+    "owner": Message("owner"),
+}
+"""The event roles as words a refusal can say in the caller's language."""
 """The event roles an internal token can carry; a higher rank may do what a lower one may."""
 
 
@@ -34,25 +40,29 @@ class Principal:
     def require_user(self) -> int:
         """The user id, or NotAuthenticated for an anonymous principal."""
         if self.user_id is None:
-            raise NotAuthenticated("log in first")
+            raise NotAuthenticated(Message("log in first"))
         return self.user_id
 
-    def require_event_role(self, event_id: int, minimum: str, action: str) -> str:
+    def require_event_role(self, event_id: int, minimum: str, action: Message) -> str:
         """The principal's role in an event if it ranks at least ``minimum``.
 
         Non-members get NotFound (events are not enumerable); members below the rank get
         PermissionDenied naming the action.
         """
         if self.event_id != event_id or self.event_role not in EVENT_ROLE_RANK:
-            raise NotFound(f"there is no event {event_id}")
+            raise NotFound(Message("there is no event {event_id}"), event_id=event_id)
         if EVENT_ROLE_RANK[self.event_role] < EVENT_ROLE_RANK[minimum]:
-            raise PermissionDenied(f"only an event {minimum} or above may {action}")
+            raise PermissionDenied(
+                Message("only an event {minimum} or above may {action}"),
+                minimum=ROLE_NAMES.get(minimum, minimum),
+                action=action,
+            )
         return self.event_role
 
     def require_system(self) -> None:
         """Refuse callers other than TripBot's own components (the bot, the gateway's readers)."""
         if not self.system:
-            raise PermissionDenied("only TripBot's own components may read this")
+            raise PermissionDenied(Message("only TripBot's own components may read this"))
 
 
 ANONYMOUS = Principal()
@@ -76,13 +86,13 @@ class TokenSigner:
         try:
             data: dict[str, Any] = self._serializer.loads(token, max_age=self._ttl)
         except SignatureExpired as error:
-            raise NotAuthenticated("internal token expired") from error
+            raise NotAuthenticated(Message("internal token expired")) from error
         except BadSignature as error:
-            raise NotAuthenticated("internal token invalid") from error
+            raise NotAuthenticated(Message("internal token invalid")) from error
         try:
             return Principal(**data)
         except TypeError as error:
-            raise NotAuthenticated("internal token malformed") from error
+            raise NotAuthenticated(Message("internal token malformed")) from error
 
     def header(self, principal: Principal) -> str:
         """The Authorization header value for a principal."""
@@ -92,5 +102,5 @@ class TokenSigner:
         """The principal in an Authorization header, or NotAuthenticated."""
         scheme, _, token = (value or "").partition(" ")
         if scheme != INTERNAL_AUTH_SCHEME or not token:
-            raise NotAuthenticated("this service answers only signed internal calls")
+            raise NotAuthenticated(Message("this service answers only signed internal calls"))
         return self.verify(token.strip())

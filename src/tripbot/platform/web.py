@@ -22,6 +22,7 @@ from tripbot.platform.db import Database
 from tripbot.platform.errors import (
     PROBLEM_JSON,
     DomainError,
+    Message,
     PayloadTooLarge,
     ServiceUnavailable,
     StorageFull,
@@ -31,6 +32,7 @@ from tripbot.platform.errors import (
     status_for,
 )
 from tripbot.platform.identity import Principal, TokenSigner
+from tripbot.platform.language import LANGUAGES, current_language
 from tripbot.platform.logging import get_logger
 from tripbot.platform.metrics import (
     UNMATCHED_ROUTE,
@@ -73,7 +75,8 @@ def domain_error_response(error: DomainError) -> Response:
     retry_after = error.extensions.get("retry_after")
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
-    return problem_response(problem_body(error, request.path), int(status_for(error)), headers)
+    body = problem_body(error, request.path, current_language())
+    return problem_response(body, int(status_for(error)), headers)
 
 
 def http_error_response(error: HTTPError) -> Response:
@@ -117,11 +120,20 @@ def http_error_response(error: HTTPError) -> Response:
     return problem_response(body, status, {k: str(v) for k, v in dict(error.headers or {}).items()})
 
 
-def install_request_context(app: Flask, service: str) -> None:
-    """Give every request an id (taken from the caller or new), bind it to logs, log the access."""
+def asked_language() -> str | None:
+    """The language the caller asked for in ``Accept-Language``, if TripBot speaks it."""
+    return request.accept_languages.best_match(LANGUAGES)
+
+
+def install_request_context(
+    app: Flask, service: str, language: Callable[[], str | None] = asked_language
+) -> None:
+    """Give every request an id (taken from the caller or new), bind it to logs, log the access;
+    note the language it is answered in (``language`` chooses it)."""
 
     @app.before_request
     def _start() -> None:
+        g.language = language()
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         g.request_id = (
             incoming if 8 <= len(incoming) <= 64 and incoming.isascii() else uuid.uuid4().hex
@@ -174,18 +186,23 @@ def database_error(service: str, error: DBAPIError) -> DomainError:
     _log.warning("database unavailable", error=str(error.orig), code=code or state)
     if code == "SQLITE_FULL" or state == DISK_FULL_SQLSTATE:
         return StorageFull(
-            f"the {service} service's storage is full; nothing was saved. Free disk space "
-            "and try again",
+            Message(
+                "the {service} service's storage is full; nothing was saved. Free disk space "
+                "and try again"
+            ),
             service=service,
         )
     if code.startswith("SQLITE_READONLY") or state == READ_ONLY_SQLSTATE:
         return StorageReadOnly(
-            f"the {service} service's storage is read-only; nothing was saved; reads still work",
+            Message(
+                "the {service} service's storage is read-only; nothing was saved; reads still work"
+            ),
             service=service,
         )
     # Down, unreachable or busy: a passing outage, not a bug.
     return ServiceUnavailable(
-        f"the {service} service cannot reach its database; try again later", service=service
+        Message("the {service} service cannot reach its database; try again later"),
+        service=service,
     )
 
 
@@ -204,7 +221,9 @@ def install_api_errors(app: APIFlask, service: str) -> None:
     def _too_large(_error: RequestEntityTooLarge) -> Response:
         limit = app.config.get("MAX_CONTENT_LENGTH")
         return domain_error_response(
-            PayloadTooLarge(f"the request body is larger than {limit} bytes")
+            PayloadTooLarge(
+                Message("the request body is larger than {limit} bytes"), limit=int(limit or 0)
+            )
         )
 
     @app.errorhandler(OperationalError)
@@ -271,7 +290,15 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "type": {"type": "string", "description": "urn:tripbot:problem:<slug>"},
         "title": {"type": "string"},
         "status": {"type": "integer", "minimum": 400, "maximum": 599},
-        "detail": {"type": "string"},
+        "detail": {
+            "type": "string",
+            "description": "In the language of Accept-Language (English or Spanish).",
+        },
+        "message_id": {
+            "type": "string",
+            "description": "Which message the detail is: its English template, stable across "
+            "languages; its {placeholders} are members of the problem.",
+        },
         "instance": {"type": "string"},
         "request_id": {"type": "string"},
         "errors": {

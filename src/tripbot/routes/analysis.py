@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from tripbot.platform.errors import InvalidInput
+from tripbot.platform.errors import InvalidInput, Message
 from tripbot.routes.tracks import FloatArray, Segment, Track
 
 Shape = Literal["circular", "out-and-back", "one-way"]
@@ -377,7 +377,7 @@ def analyse(
     distance = sum(lengths)
     if distance <= 0:
         raise InvalidInput(
-            "the track has no length: all its points are at the same place", field="file"
+            Message("the track has no length: all its points are at the same place"), field="file"
         )
     lat = np.concatenate([s.lat for s in segments])
     lon = np.concatenate([s.lon for s in segments])

@@ -11,7 +11,7 @@ from flask import Response, request
 from tripbot.events.client import EventsClient
 from tripbot.platform.client import ServiceConnection, peer
 from tripbot.platform.db import Database, UnitOfWork
-from tripbot.platform.errors import PayloadTooLarge
+from tripbot.platform.errors import Message, PayloadTooLarge
 from tripbot.platform.follow import FeedFollower
 from tripbot.platform.outbox import FeedEntry, feed_blueprint
 from tripbot.platform.settings import Settings
@@ -54,8 +54,12 @@ def _events() -> EventsClient:
 def _too_large(size: int) -> PayloadTooLarge:
     limit = current_settings().routes_max_upload_bytes
     return PayloadTooLarge(
-        f"the upload is {size} bytes; route files may be at most {limit} bytes "
-        "(TRIPBOT_ROUTES_MAX_UPLOAD_BYTES)"
+        Message(
+            "the upload is {size} bytes; route files may be at most {limit} bytes "
+            "(TRIPBOT_ROUTES_MAX_UPLOAD_BYTES)"
+        ),
+        size=size,
+        limit=limit,
     )
 
 

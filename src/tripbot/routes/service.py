@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tripbot.events.schemas import EventOut, MembershipOut
 from tripbot.platform.db import UnitOfWork, utcnow
-from tripbot.platform.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from tripbot.platform.errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied
 from tripbot.platform.identity import Principal
 from tripbot.platform.outbox import record_change
 from tripbot.routes import analysis, tracks
@@ -140,14 +140,14 @@ def _route(uow: UnitOfWork, route_id: int, *, for_update: bool = False) -> Route
     query = select(Route).where(Route.id == route_id)
     route = uow.session.scalar(query.with_for_update() if for_update else query)
     if route is None:
-        raise NotFound(f"there is no route {route_id}")
+        raise NotFound(Message("there is no route {route_id}"), route_id=route_id)
     return route
 
 
 def _track(uow: UnitOfWork, route_id: int) -> RouteTrack:
     track = uow.session.get(RouteTrack, route_id)
     if track is None:  # pragma: no cover - written with its route, deleted with it
-        raise NotFound(f"there is no route {route_id}")
+        raise NotFound(Message("there is no route {route_id}"), route_id=route_id)
     return track
 
 
@@ -175,15 +175,25 @@ def _may_edit(principal: Principal, events: Events, route: Route, event_ids: lis
     return False
 
 
+_EDIT_REFUSALS: dict[str, Message] = {
+    "change": Message(
+        "only the person who added route {route_id}, or an organizer of an excursion "
+        "that uses it, may change it"
+    ),
+    "delete": Message(
+        "only the person who added route {route_id}, or an organizer of an excursion "
+        "that uses it, may delete it"
+    ),
+}
+"""What ``_require_edit`` says to someone who may not change or delete a route, by action."""
+
+
 def _require_edit(
     uow: UnitOfWork, principal: Principal, events: Events, route: Route, action: str
 ) -> list[int]:
     event_ids = _plan_events(uow, route.id)
     if not _may_edit(principal, events, route, event_ids):
-        raise PermissionDenied(
-            f"only the person who added route {route.id}, or an organizer of an excursion "
-            f"that uses it, may {action} it"
-        )
+        raise PermissionDenied(_EDIT_REFUSALS[action], route_id=route.id)
     return event_ids
 
 
@@ -205,7 +215,9 @@ def import_route(
         uow.lock_for_write()
         existing = uow.session.scalar(select(Route.id).where(Route.content_sha256 == digest))
         if existing is not None:
-            raise Conflict(f"this file was already added as route {existing}", route_id=existing)
+            raise Conflict(
+                Message("this file was already added as route {route_id}"), route_id=existing
+            )
         route = Route(
             name=name,
             description=description,
@@ -246,7 +258,7 @@ def import_route(
         try:
             uow.session.flush()
         except IntegrityError as error:  # the same file, added at the same moment
-            raise Conflict("this file was already added as a route") from error
+            raise Conflict(Message("this file was already added as a route")) from error
         row = RouteTrack(
             route_id=route.id,
             points=tracks.pack(track),
@@ -393,7 +405,9 @@ def update_route(
         changes = data.model_dump(exclude_unset=True)
         for name in ("name", "description", "region", "signage"):
             if name in changes and changes[name] is None:
-                raise InvalidInput(f"{name} cannot be null; send an empty text", field=name)
+                raise InvalidInput(
+                    Message("{field} cannot be null; send an empty text"), field=name
+                )
         for name, value in changes.items():
             setattr(route, name, value)
         route.search_text = searchable(route.name, route.region, route.signage, route.description)
@@ -415,8 +429,12 @@ def delete_route(uow: UnitOfWork, principal: Principal, events: Events, route_id
         event_ids = _require_edit(uow, principal, events, route, "delete")
         if event_ids:
             raise Conflict(
-                f"route {route_id} is in the plan of {len(event_ids)} excursion(s); take it "
-                "out of those plans first",
+                Message(
+                    "route {route_id} is in the plan of {excursion_count} excursion(s); take it "
+                    "out of those plans first"
+                ),
+                route_id=route_id,
+                excursion_count=len(event_ids),
                 event_ids=event_ids,
             )
         _changed(
@@ -426,7 +444,9 @@ def delete_route(uow: UnitOfWork, principal: Principal, events: Events, route_id
         try:
             uow.session.flush()
         except IntegrityError as error:  # a plan took it in the meantime
-            raise Conflict(f"route {route_id} was just added to a plan; it stays") from error
+            raise Conflict(
+                Message("route {route_id} was just added to a plan; it stays"), route_id=route_id
+            ) from error
         uow.commit()
 
 
@@ -504,7 +524,7 @@ def _plan_out(uow: UnitOfWork, event_id: int, plan: Plan | None) -> PlanOut:
 
 def get_plan(uow: UnitOfWork, principal: Principal, event_id: int) -> PlanOut:
     """An event's excursion plan (its members)."""
-    principal.require_event_role(event_id, "participant", "see the plan")
+    principal.require_event_role(event_id, "participant", Message("see the plan"))
     with uow:
         return _plan_out(uow, event_id, uow.session.get(Plan, event_id))
 
@@ -513,11 +533,14 @@ def set_plan(
     uow: UnitOfWork, principal: Principal, events: Events, event_id: int, data: PlanUpdate
 ) -> PlanOut:
     """Set an excursion's routes, meeting point, time and capacity (its organizers)."""
-    principal.require_event_role(event_id, "organizer", "plan the excursion")
+    principal.require_event_role(event_id, "organizer", Message("plan the excursion"))
     event = events.event(event_id)
     if event.kind != "excursion":
         raise Conflict(
-            f"event {event_id} is not an excursion; make its kind 'excursion' to plan routes"
+            Message(
+                "event {event_id} is not an excursion; make its kind 'excursion' to plan routes"
+            ),
+            event_id=event_id,
         )
     with uow:
         uow.lock_for_write()
@@ -529,7 +552,9 @@ def set_plan(
         missing = [r for r in data.route_ids if r not in found]
         if missing:
             raise InvalidInput(
-                f"route_ids: there is no route {', '.join(map(str, missing))}", field="route_ids"
+                Message("route_ids: there is no route {missing}"),
+                field="route_ids",
+                missing=", ".join(map(str, missing)),
             )
         # Create the row if needed, then lock it: concurrent edits of one plan take turns.
         dialect = uow.session.get_bind().dialect.name
@@ -558,7 +583,9 @@ def set_plan(
         try:
             uow.session.flush()
         except IntegrityError as error:  # a route was deleted in the meantime
-            raise InvalidInput("route_ids: a route was just deleted", field="route_ids") from error
+            raise InvalidInput(
+                Message("route_ids: a route was just deleted"), field="route_ids"
+            ) from error
         out = _plan_out(uow, event_id, plan)
         _changed(
             uow,

@@ -20,7 +20,7 @@ import numpy as np
 from lxml import etree
 from numpy.typing import NDArray
 
-from tripbot.platform.errors import InvalidInput
+from tripbot.platform.errors import InvalidInput, Message
 
 FloatArray = NDArray[np.float64]
 Source = Literal["gpx-track", "gpx-route", "kml", "geojson"]
@@ -43,8 +43,8 @@ _XML = etree.XMLParser(
 )
 
 
-def _refuse(detail: str) -> InvalidInput:
-    return InvalidInput(detail, field="file")
+def _refuse(detail: Message, **values: str | int) -> InvalidInput:
+    return InvalidInput(detail, field="file", **values)
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,9 @@ def _segment(
         else:
             ele_a = np.asarray(ele, dtype=np.float64)
     except (ValueError, TypeError) as error:
-        raise _refuse(f"a coordinate or elevation is not a number ({error})") from error
+        raise _refuse(
+            Message("a coordinate or elevation is not a number ({reason})"), reason=str(error)
+        ) from error
     times = np.full(lat_a.size, np.nan) if time is None else time
     return Segment(lat_a, lon_a, ele_a, times)
 
@@ -126,14 +128,21 @@ def read_track(content: bytes, filename: str = "") -> Track:
     else:
         kind = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
         if kind in ("gpx", "kml", "xml"):
-            raise _refuse(f"the file {filename!r} is not XML, so it cannot be {kind.upper()}")
+            raise _refuse(
+                Message("the file {filename} is not XML, so it cannot be {kind}"),
+                filename=repr(filename),
+                kind=kind.upper(),
+            )
         if kind in ("geojson", "json"):
-            raise _refuse(f"the file {filename!r} is not JSON, so it cannot be GeoJSON")
-        raise _refuse("unknown file type: send a GPX, KML or GeoJSON file")
+            raise _refuse(
+                Message("the file {filename} is not JSON, so it cannot be GeoJSON"),
+                filename=repr(filename),
+            )
+        raise _refuse(Message("unknown file type: send a GPX, KML or GeoJSON file"))
     return validated(track)
 
 
-DTD_REFUSED = (
+DTD_REFUSED = Message(
     "the file declares a DTD (<!DOCTYPE>); GPX and KML never need one, and entity "
     "declarations are refused for safety"
 )
@@ -149,7 +158,10 @@ def _read_xml(content: bytes) -> Track:
     except etree.XMLSyntaxError as error:
         line, column = error.position
         raise _refuse(
-            f"the file is not valid XML: line {line}, column {column}: {error.msg}"
+            Message("the file is not valid XML: line {line}, column {column}: {reason}"),
+            line=line,
+            column=column,
+            reason=str(error.msg),
         ) from error
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.doctype:
@@ -159,7 +171,9 @@ def _read_xml(content: bytes) -> Track:
         return _read_gpx(root)
     if kind == "kml":
         return _read_kml(root)
-    raise _refuse(f"the XML file is neither GPX nor KML (its root element is <{kind}>)")
+    raise _refuse(
+        Message("the XML file is neither GPX nor KML (its root element is <{kind}>)"), kind=kind
+    )
 
 
 def _text(element: etree._Element | None) -> str:
@@ -182,7 +196,12 @@ def _times(values: Sequence[str], where: str) -> FloatArray:
         try:
             moment = datetime.fromisoformat(value.strip())
         except ValueError as error:
-            raise _refuse(f"point {i + 1} of {where} has an unreadable time {value!r}") from error
+            raise _refuse(
+                Message("point {point} of {where} has an unreadable time {value}"),
+                point=i + 1,
+                where=where,
+                value=repr(value),
+            ) from error
         seconds[i] = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
     return seconds
 
@@ -212,7 +231,9 @@ def _gpx_points(container: etree._Element, tag: str, namespace: str | None, wher
     except (TypeError, ValueError) as error:
         number = len(ele) + 1
         raise _refuse(
-            f"point {number} of {where} has a missing or unreadable lat, lon or ele"
+            Message("point {point} of {where} has a missing or unreadable lat, lon or ele"),
+            point=number,
+            where=where,
         ) from error
     seconds: FloatArray | None = None
     if any(stamps):
@@ -238,12 +259,19 @@ def _read_gpx(root: etree._Element) -> Track:
     segments: list[Segment] = []
     for t, trk in enumerate(root.xpath(f"{p}trk", namespaces=ns), start=1):
         for s, seg in enumerate(trk.xpath(f"{p}trkseg", namespaces=ns), start=1):
-            segments.append(_gpx_points(seg, "trkpt", namespace, f"track {t}, segment {s}"))
+            segments.append(
+                _gpx_points(
+                    seg,
+                    "trkpt",
+                    namespace,
+                    Message("track {track}, segment {segment}").filled(track=t, segment=s),
+                )
+            )
     source: Source = "gpx-track"
     if not any(len(s) for s in segments):
         source = "gpx-route"
         segments = [
-            _gpx_points(rte, "rtept", namespace, f"route {r}")
+            _gpx_points(rte, "rtept", namespace, Message("route {number}").filled(number=r))
             for r, rte in enumerate(root.xpath(f"{p}rte", namespaces=ns), start=1)
         ]
     waypoints = []
@@ -277,9 +305,16 @@ def _waypoint(  # noqa: PLR0917 - the fields of a waypoint, in GPX order
         lat_f, lon_f = float(str(lat)), float(str(lon))
         ele_f = float(str(ele)) if ele not in (None, "") else None
     except ValueError as error:
-        raise _refuse(f"the waypoint {name!r} has a coordinate that is not a number") from error
+        raise _refuse(
+            Message("the waypoint {name} has a coordinate that is not a number"), name=repr(name)
+        ) from error
     if not (-90 <= lat_f <= 90 and -180 <= lon_f <= 180):
-        raise _refuse(f"the waypoint {name!r} is at an impossible place ({lat_f}, {lon_f})")
+        raise _refuse(
+            Message("the waypoint {name} is at an impossible place ({lat}, {lon})"),
+            name=repr(name),
+            lat=str(lat_f),
+            lon=str(lon_f),
+        )
     if ele_f is not None and not MIN_ELEVATION_M <= ele_f <= MAX_ELEVATION_M:
         ele_f = None
     return Waypoint(name[:120], lat_f, lon_f, ele_f, description[:2000], symbol[:40])
@@ -290,7 +325,9 @@ def _kml_coordinates(text: str, where: str) -> Segment:
     parts = [t.split(",") for t in tuples]
     widths = {len(p) for p in parts}
     if not parts or not widths <= {2, 3}:
-        raise _refuse(f"{where} has coordinates that are not 'lon,lat[,alt]' tuples")
+        raise _refuse(
+            Message("{where} has coordinates that are not 'lon,lat[,alt]' tuples"), where=where
+        )
     try:
         if widths == {3}:
             values = np.array(parts, dtype=np.float64)
@@ -299,7 +336,9 @@ def _kml_coordinates(text: str, where: str) -> Segment:
         lat = [float(p[1]) for p in parts]
         ele = [float(p[2]) if len(p) == 3 else None for p in parts]
     except ValueError as error:
-        raise _refuse(f"{where} has a coordinate that is not a number") from error
+        raise _refuse(
+            Message("{where} has a coordinate that is not a number"), where=where
+        ) from error
     return _segment(lat, lon, ele if widths != {2} else None)
 
 
@@ -307,27 +346,35 @@ def _read_kml(root: etree._Element) -> Track:
     segments: list[Segment] = []
     for i, line in enumerate(root.iter("{*}LineString"), start=1):
         text = line.findtext("{*}coordinates") or ""
-        segments.append(_kml_coordinates(text, f"line {i}"))
+        segments.append(_kml_coordinates(text, Message("line {number}").filled(number=i)))
     for i, track in enumerate(root.iter("{*}Track"), start=1):
         coords = [c.text or "" for c in track.iter("{*}coord")]
         rows = [c.split() for c in coords]
         if any(len(r) not in (2, 3) for r in rows):
-            raise _refuse(f"gx:Track {i} has a gx:coord that is not 'lon lat [alt]'")
+            raise _refuse(
+                Message("gx:Track {track} has a gx:coord that is not 'lon lat [alt]'"), track=i
+            )
         try:
             lon = [float(r[0]) for r in rows]
             lat = [float(r[1]) for r in rows]
             ele = [float(r[2]) if len(r) == 3 else None for r in rows]
         except ValueError as error:
-            raise _refuse(f"gx:Track {i} has a coordinate that is not a number") from error
+            raise _refuse(
+                Message("gx:Track {track} has a coordinate that is not a number"), track=i
+            ) from error
         whens = [(w.text or "").strip() for w in track.iter("{*}when")]
-        times = _times(whens, f"gx:Track {i}") if len(whens) == len(rows) else None
+        times = (
+            _times(whens, Message("gx:Track {number}").filled(number=i))
+            if len(whens) == len(rows)
+            else None
+        )
         segments.append(_segment(lat, lon, ele, times))
     waypoints = []
     for placemark in root.iter("{*}Placemark"):
         for point in placemark.iter("{*}Point"):
             values = (point.findtext("{*}coordinates") or "").strip().split(",")
             if len(values) < 2:
-                raise _refuse("a KML point has no 'lon,lat' coordinates")
+                raise _refuse(Message("a KML point has no 'lon,lat' coordinates"))
             waypoints.append(
                 _waypoint(
                     (placemark.findtext("{*}name") or "").strip(),
@@ -346,7 +393,9 @@ def _read_geojson(content: bytes) -> Track:
     try:
         document = json.loads(content)
     except (ValueError, RecursionError) as error:
-        raise _refuse(f"the file is not valid JSON: {str(error)[:200]}") from error
+        raise _refuse(
+            Message("the file is not valid JSON: {reason}"), reason=str(error)[:200]
+        ) from error
     return geojson_track(document)
 
 
@@ -362,7 +411,10 @@ def geojson_track(document: object) -> Track:  # noqa: PLR0915 - one walk of the
             or not coords
             or not all(isinstance(c, list) and 2 <= len(c) <= 4 for c in coords)
         ):
-            raise _refuse(f"{where} has coordinates that are not [lon, lat, elevation?] arrays")
+            raise _refuse(
+                Message("{where} has coordinates that are not [lon, lat, elevation?] arrays"),
+                where=where,
+            )
         seconds = None
         if isinstance(times, list) and len(times) == len(coords):
             seconds = _times([str(t) for t in times], where)
@@ -376,7 +428,9 @@ def geojson_track(document: object) -> Track:  # noqa: PLR0915 - one walk of the
             lat = [c[1] for c in coords]
             ele = [c[2] if len(c) > 2 else None for c in coords]
         except (ValueError, TypeError) as error:
-            raise _refuse(f"{where} has a coordinate that is not a number") from error
+            raise _refuse(
+                Message("{where} has a coordinate that is not a number"), where=where
+            ) from error
         segments.append(_segment(lat, lon, ele, seconds))
 
     def geometry(geom: object, properties: dict[str, Any], where: str) -> None:
@@ -395,7 +449,9 @@ def geojson_track(document: object) -> Track:  # noqa: PLR0915 - one walk of the
             points = [coords] if kind == "Point" else coords
             for point in points if isinstance(points, list) else []:
                 if not isinstance(point, list) or len(point) < 2:
-                    raise _refuse(f"{where} has a point that is not [lon, lat]")
+                    raise _refuse(
+                        Message("{where} has a point that is not [lon, lat]"), where=where
+                    )
                 waypoints.append(
                     _waypoint(
                         str(properties.get("name") or "")[:120],
@@ -412,14 +468,14 @@ def geojson_track(document: object) -> Track:  # noqa: PLR0915 - one walk of the
 
     def feature(item: object, where: str) -> None:
         if not isinstance(item, dict):
-            raise _refuse(f"{where} is not a GeoJSON object")
+            raise _refuse(Message("{where} is not a GeoJSON object"), where=where)
         kind = item.get("type")
         if kind == "FeatureCollection":
             features = item.get("features")
             if not isinstance(features, list):
-                raise _refuse("the FeatureCollection has no features array")
+                raise _refuse(Message("the FeatureCollection has no features array"))
             for i, part in enumerate(features, start=1):
-                feature(part, f"feature {i}")
+                feature(part, Message("feature {number}").filled(number=i))
         elif kind == "Feature":
             properties = item.get("properties") or {}
             if not isinstance(properties, dict):
@@ -433,9 +489,13 @@ def geojson_track(document: object) -> Track:  # noqa: PLR0915 - one walk of the
         elif kind in ("LineString", "MultiLineString", "Point", "MultiPoint", "GeometryCollection"):
             geometry(item, {}, where)
         else:
-            raise _refuse(f"{where} is not GeoJSON: its type is {str(kind)[:40]!r}")
+            raise _refuse(
+                Message("{where} is not GeoJSON: its type is {kind}"),
+                where=where,
+                kind=repr(str(kind)[:40]),
+            )
 
-    feature(document, "the document")
+    feature(document, Message("the document"))
     name = next((n for n in names if n), "")
     return Track(tuple(segments), tuple(waypoints), "geojson", name[:120])
 
@@ -457,10 +517,16 @@ def _short_gaps(segment: Segment) -> FloatArray:
 def validated(track: Track) -> Track:
     """The track if it makes sense; else InvalidInput saying which point is wrong and why."""
     if not track.segments or track.point_count == 0:
-        raise _refuse("the file has no track: no GPX trk or rte points, no KML or GeoJSON line")
+        raise _refuse(
+            Message("the file has no track: no GPX trk or rte points, no KML or GeoJSON line")
+        )
     kept = []
     for number, segment in enumerate(track.segments, start=1):
-        where = f"segment {number}" if len(track.segments) > 1 else "the track"
+        where = (
+            Message("segment {number}").filled(number=number)
+            if len(track.segments) > 1
+            else Message("the track")
+        )
         coords_ok = (
             np.isfinite(segment.lat)
             & np.isfinite(segment.lon)
@@ -470,8 +536,14 @@ def validated(track: Track) -> Track:
         if not coords_ok.all():
             i = int(np.argmin(coords_ok))
             raise _refuse(
-                f"point {i + 1} of {where} is at an impossible place "
-                f"(latitude {segment.lat[i]}, longitude {segment.lon[i]})"
+                Message(
+                    "point {point} of {where} is at an impossible place "
+                    "(latitude {lat}, longitude {lon})"
+                ),
+                point=i + 1,
+                where=where,
+                lat=str(segment.lat[i]),
+                lon=str(segment.lon[i]),
             )
         ele = segment.ele
         known = np.isfinite(ele)
@@ -479,34 +551,53 @@ def validated(track: Track) -> Track:
         if wild.any():
             i = int(np.argmax(wild))
             raise _refuse(
-                f"point {i + 1} of {where} has an elevation of {ele[i]:g} m; elevations must "
-                f"lie between {MIN_ELEVATION_M:g} and {MAX_ELEVATION_M:g} m"
+                Message(
+                    "point {point} of {where} has an elevation of {elevation} m; elevations must "
+                    "lie between {min_elevation} and {max_elevation} m"
+                ),
+                point=i + 1,
+                where=where,
+                elevation=f"{ele[i]:g}",
+                min_elevation=f"{MIN_ELEVATION_M:g}",
+                max_elevation=f"{MAX_ELEVATION_M:g}",
             )
         if len(segment) > 1:
             gaps = _short_gaps(segment)
             if (gaps > MAX_GAP_M).any():
                 i = int(np.argmax(gaps > MAX_GAP_M)) + 1
                 raise _refuse(
-                    f"point {i + 1} of {where} is {gaps[i - 1] / 1000:.0f} km from the point "
-                    "before it: the track jumps, which a walk cannot do"
+                    Message(
+                        "point {point} of {where} is {distance_km} km from the point "
+                        "before it: the track jumps, which a walk cannot do"
+                    ),
+                    point=i + 1,
+                    where=where,
+                    distance_km=f"{gaps[i - 1] / 1000:.0f}",
                 )
         timed = segment.time[np.isfinite(segment.time)]
         if timed.size:
             if (timed < EARLIEST).any():
-                raise _refuse(f"{where} has a time before 1980, which no GPS can record")
+                raise _refuse(
+                    Message("{where} has a time before 1980, which no GPS can record"), where=where
+                )
             backwards = np.diff(timed) < 0
             if backwards.any():
                 i = int(np.argmax(backwards)) + 1
                 index = int(np.flatnonzero(np.isfinite(segment.time))[i])
                 raise _refuse(
-                    f"point {index + 1} of {where} is timed before the point before it: "
-                    "the timestamps are out of order"
+                    Message(
+                        "point {point} of {where} is timed before the point before it: "
+                        "the timestamps are out of order"
+                    ),
+                    point=index + 1,
+                    where=where,
                 )
         if len(segment) >= 2:
             kept.append(segment)
     if not kept:
         raise _refuse(
-            f"the track has only {track.point_count} point(s); a route needs at least two"
+            Message("the track has only {point_count} point(s); a route needs at least two"),
+            point_count=track.point_count,
         )
     return Track(tuple(kept), track.waypoints, track.source, track.name, track.description)
 

@@ -221,12 +221,12 @@ def _service_errors(error: InvalidInput) -> FormErrors:
 
 
 def _agenda_message(error: InvalidInput) -> str:
-    if error.detail.startswith("an activity may last at most"):
+    if error.english.startswith("an activity may last at most"):
         hours = current_settings().agenda_max_activity_hours
         return _("An activity may last at most %(hours)s hours.", hours=hours)
-    if error.detail.startswith(("user ", "users ")):
+    if error.english.startswith(("user ", "users ")):
         return _("Only members of the event can be in charge.")
-    if error.detail.startswith("there is no place"):
+    if error.english.startswith("there is no place"):
         return _("Choose one of the event's places.")
     return _("This value is not valid.")
 

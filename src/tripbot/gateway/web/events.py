@@ -18,7 +18,7 @@ from tripbot.events.schemas import (
 from tripbot.gateway import auth
 from tripbot.gateway.web import forms
 from tripbot.gateway.web.forms import INVALID, FormErrors, ModelT, message_for, role_label
-from tripbot.platform.errors import Conflict, InvalidInput, PermissionDenied
+from tripbot.platform.errors import Conflict, InvalidInput, Message, PermissionDenied
 
 bp = Blueprint("events", __name__)
 forms.install(bp)
@@ -124,7 +124,7 @@ def show(event_id: int) -> ResponseReturnValue:
 def _editable(event_id: int) -> EventOut:
     event = auth.events().event(event_id)
     if not forms.at_least(event.my_role, "organizer"):
-        raise PermissionDenied("only an event organizer or above may change the event")
+        raise PermissionDenied(Message("only an event organizer or above may change the event"))
     return event
 
 

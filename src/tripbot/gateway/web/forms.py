@@ -114,14 +114,14 @@ def _(message: str, **variables: object) -> str:
 
 def message_for(error: DomainError) -> str:
     """What a refusal of a service means, said in the UI language."""
-    known = _SERVICE_MESSAGES.get(error.detail)
+    known = _SERVICE_MESSAGES.get(error.english)
     if known is not None:
         return str(known)
     for cls in type(error).__mro__:
         generic = _GENERIC_MESSAGES.get(cls)
         if generic is not None:
             return str(generic)
-    return error.detail
+    return error.detail  # the service said it in the UI language already
 
 
 def error_page(error: DomainError) -> tuple[str, int]:

@@ -40,7 +40,14 @@ from tripbot.ledger.schemas import (
     SettingsUpdate,
     SettlementRecord,
 )
-from tripbot.platform.errors import Conflict, InvalidInput, PayloadTooLarge, PermissionDenied
+from tripbot.platform.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    Message,
+    PayloadTooLarge,
+    PermissionDenied,
+)
 
 bp = Blueprint("ledger", __name__)
 forms.install(bp)
@@ -186,8 +193,9 @@ _MESSAGES: tuple[tuple[re.Pattern[str], LazyString], ...] = tuple(
 )
 
 
-def say(message: str, names: Mapping[int, str] | None = None) -> str:
-    """What the ledger service said (in English), in the UI language."""
+def say(message: str, names: Mapping[int, str] | None = None, otherwise: str | None = None) -> str:
+    """What the ledger service said (in English), in the UI language with people's names;
+    ``otherwise`` (the service's own words in the UI language) when no pattern knows it."""
     for pattern, translated in _MESSAGES:
         found = pattern.search(message)
         if found is None:
@@ -199,7 +207,12 @@ def say(message: str, names: Mapping[int, str] | None = None) -> str:
         token = re.search(r"'([^']*)'", message)
         values.setdefault("token", token.group(1) if token else "")
         return str(translated) % values
-    return message
+    return message if otherwise is None else otherwise
+
+
+def said(error: DomainError, names: Mapping[int, str] | None = None) -> str:
+    """A ledger refusal in the UI language, people named."""
+    return say(error.english, names, otherwise=error.detail)
 
 
 def _client(event_id: int) -> LedgerClient:
@@ -314,7 +327,7 @@ def _form_errors(error: InvalidInput, names: Mapping[int, str]) -> FormErrors:
         section = str(problem.get("field", "")).split(".", 1)[0] or FORM
         errors.setdefault(section, say(" ".join(problem.get("messages", [])), names))
     if not errors:
-        errors[str(error.extensions.get("field") or FORM)] = say(error.detail, names)
+        errors[str(error.extensions.get("field") or FORM)] = said(error, names)
     return errors
 
 
@@ -482,9 +495,7 @@ def _receipt_upload(event_id: int, entry_id: int) -> None:
             file.mimetype or "application/octet-stream",
         )
     except (InvalidInput, PayloadTooLarge, PermissionDenied) as error:
-        flash(
-            _("The entry was saved, but not its receipt: %(why)s", why=say(error.detail)), "error"
-        )
+        flash(_("The entry was saved, but not its receipt: %(why)s", why=said(error)), "error")
 
 
 @bp.route("/events/<int:event_id>/money/new", methods=["GET", "POST"])
@@ -509,7 +520,7 @@ def new_entry(event_id: int) -> ResponseReturnValue:
         errors = _form_errors(error, names)
         return _form_page("ledger/new.html", event, request.form, errors), INVALID
     except PermissionDenied as error:
-        return _form_page("ledger/new.html", event, request.form, {FORM: say(error.detail)}), 403
+        return _form_page("ledger/new.html", event, request.form, {FORM: said(error)}), 403
     _receipt_upload(event_id, entry.id)
     flash(_("The entry was recorded."), "success")
     return redirect(url_for("ledger.money", event_id=event_id))
@@ -560,7 +571,7 @@ def edit_entry(event_id: int, entry_id: int) -> ResponseReturnValue:
         errors = _form_errors(error, names)
         return _form_page("ledger/edit.html", event, request.form, errors, entry=current), INVALID
     except (Conflict, PermissionDenied) as error:
-        flash(say(error.detail), "error")
+        flash(said(error), "error")
         return redirect(url_for("ledger.entry", event_id=event_id, entry_id=entry_id))
     _receipt_upload(event_id, entry_id)
     flash(_("The entry was corrected; its history keeps what it said before."), "success")
@@ -575,7 +586,7 @@ def reverse_entry(event_id: int, entry_id: int) -> ResponseReturnValue:
     try:
         _client(event_id).reverse_entry(event_id, entry_id, Reversal(reason=reason))
     except (Conflict, PermissionDenied) as error:
-        flash(say(error.detail), "error")
+        flash(said(error), "error")
     else:
         flash(_("The entry was reversed."), "success")
     return redirect(url_for("ledger.entry", event_id=event_id, entry_id=entry_id))
@@ -625,7 +636,7 @@ def settle(event_id: int) -> ResponseReturnValue:
     try:
         done = _client(event_id).settle_up(event_id, data)
     except Conflict as error:
-        flash(say(error.detail), "error")
+        flash(said(error), "error")
     else:
         flash(
             _("%(count)s transfers were recorded; everyone is settled.", count=len(done.entry_ids)),
@@ -797,7 +808,7 @@ def import_entries(event_id: int) -> ResponseReturnValue:
     """Import a spreadsheet's CSV: check it line by line, then import it (organizers)."""
     event = auth.events().event(event_id)
     if not forms.at_least(event.my_role, "organizer"):
-        raise PermissionDenied("only an event organizer or above may import entries")
+        raise PermissionDenied(Message("only an event organizer or above may import entries"))
     if request.method == "GET":
         return _import_page(event)
     file = request.files.get("file")
@@ -809,7 +820,7 @@ def import_entries(event_id: int) -> ResponseReturnValue:
     except InvalidInput as error:
         lines = error.extensions.get("lines") or []
         return _import_page(
-            event, problems=lines, general=say(error.detail) if not lines else ""
+            event, problems=lines, general=said(error) if not lines else ""
         ), INVALID
     if dry_run:
         return _import_page(event, report=found)

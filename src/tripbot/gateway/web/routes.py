@@ -19,7 +19,7 @@ from tripbot.gateway.api.routes import attachment
 from tripbot.gateway.uploads import allows_upload
 from tripbot.gateway.web import forms
 from tripbot.gateway.web.forms import INVALID, FormErrors, _
-from tripbot.platform.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from tripbot.platform.errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied
 from tripbot.platform.web import current_settings
 from tripbot.routes.client import RoutesClient
 from tripbot.routes.schemas import (
@@ -256,7 +256,7 @@ def download(route_id: int, kind: str) -> ResponseReturnValue:
     elif kind == "geojson":
         content, mimetype = json.dumps(client.geojson(route_id)).encode(), "application/geo+json"
     else:
-        raise NotFound(f"no download as {kind}")
+        raise NotFound(Message("no download as {kind}"), kind=kind)
     return attachment(content, mimetype, client.route(route_id).name, kind)
 
 
@@ -342,7 +342,7 @@ def save_plan(event_id: int) -> ResponseReturnValue:
     """Save an excursion's plan (its organizers)."""
     event, _client = _event_client(event_id)
     if not forms.at_least(event.my_role, "organizer"):
-        raise PermissionDenied("only an event organizer or above may plan the excursion")
+        raise PermissionDenied(Message("only an event organizer or above may plan the excursion"))
     result = _read_plan(event)
     if isinstance(result, dict):
         return _plan_page(event_id, request.form, result), INVALID
@@ -376,10 +376,17 @@ def _append(event_id: int, route_id: int) -> ResponseReturnValue:
     return redirect(url_for("routes.plan", event_id=event_id))
 
 
+_NO_SUCH: dict[str, Message] = {
+    "route_id": Message("there is no such route"),
+    "event_id": Message("there is no such event"),
+}
+"""What ``_number`` says when a form field does not name a route or an event."""
+
+
 def _number(name: str) -> int:
     raw = request.form.get(name, "")
     if not raw.isdigit() or len(raw) > 9:
-        raise NotFound(f"there is no such {name.removesuffix('_id')}")
+        raise NotFound(_NO_SUCH[name])
     return int(raw)
 
 
