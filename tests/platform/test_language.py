@@ -118,7 +118,7 @@ def test_every_message_is_a_literal_the_extractor_can_read() -> None:
 
 def test_every_message_is_in_spanish_with_the_same_placeholders() -> None:
     templates = {
-        str(call.args[0].value)  # type: ignore[attr-defined]
+        str(call.args[0].value)
         for _path, call in _message_calls()
         if call.args and isinstance(call.args[0], ast.Constant)
     }
