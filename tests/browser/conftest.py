@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from playwright.sync_api import (
     Browser,
     BrowserContext,
     ConsoleMessage,
+    Page,
     Request,
     Response,
     sync_playwright,
@@ -78,6 +80,16 @@ class Problems:
 def _not_ready(_environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
     return [b"starting"]
+
+
+def expect_clipboard(page: Page, text: str, timeout: float = 5.0) -> None:
+    """Wait until the clipboard holds the text (a Copy button writes it asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while (held := page.evaluate("() => navigator.clipboard.readText()")) != text:
+        if time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(50)
+    assert held == text
 
 
 @pytest.fixture

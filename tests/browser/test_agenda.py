@@ -11,7 +11,7 @@ import icalendar
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import LiveServer, Problems
+from tests.browser.conftest import LiveServer, Problems, expect_clipboard
 from tests.builders import PASSWORD, a_person, an_event
 
 pytestmark = pytest.mark.browser
@@ -94,7 +94,7 @@ def test_an_organizer_builds_the_agenda_and_subscribes_to_it(
     link = page.locator("#feed-url").input_value()
     assert "/agenda.ics?token=" in link
     page.click("#copy-feed")
-    assert page.evaluate("() => navigator.clipboard.readText()") == link
+    expect_clipboard(page, link)
     expect(page.locator("#subscribe-feed")).to_have_attribute("href", re.compile(r"^webcal://"))
     feed = httpx.get(link)
     assert feed.status_code == 200

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import LiveServer, Problems
+from tests.browser.conftest import LiveServer, Problems, expect_clipboard
 from tests.builders import PASSWORD, a_person
 
 pytestmark = pytest.mark.browser
@@ -46,6 +46,6 @@ def test_the_copy_button_copies_the_telegram_message_and_says_so(
     page.click("button[data-copy=telegram-start]")
 
     expect(page.locator("#toast-container .toast")).to_contain_text("Copiado")
-    assert page.evaluate("() => navigator.clipboard.readText()") == f"/start {code}"
+    expect_clipboard(page, f"/start {code}")
     context.close()
     assert problems.messages == []
