@@ -154,6 +154,26 @@ def test_recording_an_entry_refuses_bad_input_and_stores_nothing(
     assert _count(system, Entry) == 0
 
 
+def test_the_problems_of_an_entry_are_told_in_the_callers_language(
+    http: httpx.Client, cast: Cast
+) -> None:
+    body = {
+        "description": "x",
+        "amount": "0",
+        "split": {"method": "percent", "among": [{"user_id": cast.participant.id}]},
+    }
+    headers = {**cast.person("owner").headers, "Accept-Language": "es"}
+
+    answer = http.post(_url(cast, "/entries"), json=body, headers=headers)
+
+    problem = assert_problem(answer, 422, "invalid-input")
+    assert problem["detail"] == "amount: no puede ser cero"
+    # The fields' own messages stay in English for the programs that match them.
+    assert problem["errors"][0]["messages"] == ["must not be zero"]
+    english = http.post(_url(cast, "/entries"), json=body, headers=cast.person("owner").headers)
+    assert english.json()["detail"] == "amount: must not be zero"
+
+
 def test_a_split_among_non_members_names_them(http: httpx.Client, cast: Cast) -> None:
     body = {
         "description": "x",

@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 from tests.builders import a_member, a_person, an_event
 from tripbot.platform.errors import (
     Conflict,
+    InvalidInput,
     Message,
     NotFound,
     PermissionDenied,
@@ -45,6 +46,29 @@ def test_words_inside_a_message_are_said_in_the_language_too() -> None:
     assert error.detail == "only an event organizer or above may do a thing nobody translated"
     assert error.told_in("es") == (
         "solo un organizador del evento o superior puede do a thing nobody translated"
+    )
+
+
+def test_a_list_of_filled_messages_is_said_part_by_part() -> None:
+    problem = Message("{field}: {problem}")
+    error = InvalidInput(
+        Message("{problems}"),
+        problems=Message.joined(
+            [
+                problem.filled(field="amount", problem=Message("must not be zero")),
+                problem.filled(
+                    field="rate",
+                    problem=Message("the rate must be between {lowest} and {highest}").filled(
+                        lowest="0.5", highest="2"
+                    ),
+                ),
+            ]
+        ),
+    )
+
+    assert error.detail == "amount: must not be zero; rate: the rate must be between 0.5 and 2"
+    assert error.told_in("es") == (
+        "amount: no puede ser cero; rate: el tipo de cambio debe estar entre 0.5 y 2"
     )
 
 

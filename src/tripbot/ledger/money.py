@@ -9,12 +9,18 @@ from functools import cache
 
 from babel.numbers import get_currency_precision
 
+from tripbot.platform.errors import Message
+
 MAX_AMOUNT = Decimal(1_000_000_000)
 """The largest amount of one entry, in major units of its currency (a billion)."""
 
 
 class MoneyError(ValueError):
-    """A text is not an amount this currency can hold exactly."""
+    """A text is not an amount this currency can hold exactly; ``message`` says why."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @cache
@@ -28,10 +34,14 @@ def parse_decimal(text: str) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation as error:
-        raise MoneyError(f"{text!r} is not a decimal number such as 23.50") from error
+        raise MoneyError(_not_a_number(text)) from error
     if not value.is_finite():
-        raise MoneyError(f"{text!r} is not a decimal number such as 23.50")
+        raise MoneyError(_not_a_number(text))
     return value
+
+
+def _not_a_number(text: str) -> Message:
+    return Message("{text} is not a decimal number such as 23.50").filled(text=repr(text))
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
@@ -39,8 +49,16 @@ def to_minor(amount: Decimal, currency: str) -> int:
     places = precision(currency)
     scaled = amount.scaleb(places)
     if scaled != scaled.to_integral_value():
-        unit = "no decimals" if places == 0 else f"at most {places} decimals"
-        raise MoneyError(f"{currency} amounts have {unit}; {amount} has more")
+        unit = (
+            Message("no decimals")
+            if places == 0
+            else Message("at most {places} decimals").filled(places=places)
+        )
+        raise MoneyError(
+            Message("{currency} amounts have {unit}; {amount} has more").filled(
+                currency=currency, unit=unit, amount=str(amount)
+            )
+        )
     return int(scaled)
 
 

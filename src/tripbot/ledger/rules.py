@@ -137,37 +137,46 @@ def party_key(party: int | str) -> PartyKey:
 @dataclass
 class _Problems:
     found: list[FieldProblem] = field(default_factory=list)
+    said: list[Message] = field(default_factory=list)
 
-    def add(self, where: str, message: str) -> None:
+    def add(self, where: str, message: Message) -> None:
         """Note a problem with a field."""
         self.found.append(FieldProblem(field=where, message=message))
+        self.said.append(Message("{field}: {problem}").filled(field=where, problem=message))
 
     def raise_if_any(self) -> None:
         """Refuse the entry if anything was noted."""
         if self.found:
-            raise invalid(self.found)
+            raise invalid(self.found, self.said)
 
 
-def invalid(problems: Sequence[FieldProblem]) -> InvalidInput:
-    """The 422 error for some problems, its detail naming each field.
+def invalid(
+    problems: Sequence[FieldProblem], said: Sequence[Message] | None = None
+) -> InvalidInput:
+    """The 422 error for some problems, its detail naming each field (``said``: the same
+    problems as messages, to be told in the caller's language).
 
-    The detail is only field names and the per-field messages, which stay English (the web UI
-    matches them), so its template has no words of its own."""
+    The per-field messages in ``errors`` stay English: callers match them."""
+    listed = (
+        Message.joined(said)
+        if said is not None
+        else "; ".join(f"{p.field}: {p.message}" for p in problems)
+    )
     return InvalidInput(
         Message("{problems}"),
         field=problems[0].field,
-        problems="; ".join(f"{p.field}: {p.message}" for p in problems),
+        problems=listed,
         errors=[{"location": "json", "field": p.field, "messages": [p.message]} for p in problems],
     )
 
 
-def _names(ids: Sequence[int]) -> str:
+def _strangers(ids: Sequence[int]) -> Message:
     listed = ", ".join(str(i) for i in sorted(set(ids)))
     return (
-        f"user {listed} is not a member"
+        Message("user {user_ids} is not a member of this event")
         if len(set(ids)) == 1
-        else f"users {listed} are not members"
-    )
+        else Message("users {user_ids} are not members of this event")
+    ).filled(user_ids=listed)
 
 
 def _amount(text: str, currency: str, where: str, problems: _Problems) -> int | None:
@@ -175,10 +184,15 @@ def _amount(text: str, currency: str, where: str, problems: _Problems) -> int | 
         value = parse_decimal(text)
         minor = to_minor(value, currency)
     except MoneyError as error:
-        problems.add(where, str(error))
+        problems.add(where, error.message)
         return None
     if abs(value) > MAX_AMOUNT:
-        problems.add(where, f"{text} is over the largest amount, {MAX_AMOUNT:,} {currency}")
+        problems.add(
+            where,
+            Message("{text} is over the largest amount, {largest} {currency}").filled(
+                text=text, largest=f"{MAX_AMOUNT:,}", currency=currency
+            ),
+        )
         return None
     return minor
 
@@ -187,14 +201,29 @@ def _rate(data: EntryCreate, currency: str, context: Context, problems: _Problem
     book = context.book_currency
     if currency == book:
         if data.rate is not None and parse_decimal(data.rate) != 1:
-            problems.add("rate", f"a rate is only for entries in another currency than {book}")
+            problems.add(
+                "rate",
+                Message("a rate is only for entries in another currency than {book}").filled(
+                    book=book
+                ),
+            )
         return Decimal(1)
     if data.rate is None:
-        problems.add("rate", f"say how many {book} one {currency} was worth, e.g. 0.92")
+        problems.add(
+            "rate",
+            Message("say how many {book} one {currency} was worth, e.g. 0.92").filled(
+                book=book, currency=currency
+            ),
+        )
         return Decimal(0)
     rate = parse_decimal(data.rate)
     if not MIN_RATE <= rate <= MAX_RATE:
-        problems.add("rate", f"the rate must be between {MIN_RATE} and {MAX_RATE:,}")
+        problems.add(
+            "rate",
+            Message("the rate must be between {lowest} and {highest}").filled(
+                lowest=str(MIN_RATE), highest=f"{MAX_RATE:,}"
+            ),
+        )
         return Decimal(0)
     return rate
 
@@ -205,10 +234,24 @@ def _check_date(data: EntryCreate, context: Context, problems: _Problems) -> dt.
     if not first <= day <= last:
         problems.add(
             "date",
-            f"{day} is far outside the event ({context.starts_on} to {context.ends_on}); "
-            f"date entries from {first} to {last}",
+            Message(
+                "{day} is far outside the event ({starts_on} to {ends_on}); "
+                "date entries from {first} to {last}"
+            ).filled(
+                day=str(day),
+                starts_on=str(context.starts_on),
+                ends_on=str(context.ends_on),
+                first=str(first),
+                last=str(last),
+            ),
         )
     return day
+
+
+def _other_total(total: int, expected: int, currency: str) -> Message:
+    return Message("the amounts add up to {total}, not {expected}").filled(
+        total=format_minor(total, currency), expected=format_minor(expected, currency)
+    )
 
 
 @dataclass
@@ -224,16 +267,16 @@ class _Sharing:
     def _members_only(self, where: str, keys: Sequence[PartyKey]) -> bool:
         strangers = [k for k in keys if k is not None and k not in self.context.members]
         if strangers:
-            self.problems.add(where, f"{_names(strangers)} of this event")
+            self.problems.add(where, _strangers(strangers))
         if len(set(keys)) != len(keys):
-            self.problems.add(where, "each member or the treasury may appear only once")
+            self.problems.add(where, Message("each member or the treasury may appear only once"))
         return not strangers and len(set(keys)) == len(keys)
 
     def side(self, name: str, given: list[PartyAmount] | None) -> tuple[Share, ...]:
         """Who paid (or collected) how much; left out: the author, all of it."""
         parties = given if given is not None else [PartyAmount(party=self.context.author)]
         if not parties:
-            self.problems.add(name, "name at least one member or the treasury")
+            self.problems.add(name, Message("name at least one member or the treasury"))
             return ()
         keys = [party_key(p.party) for p in parties]
         if not self._members_only(name, keys):
@@ -244,11 +287,7 @@ class _Sharing:
         if minors is None:
             return ()
         if sum(minors) != self.amount:
-            self.problems.add(
-                name,
-                f"the amounts add up to {format_minor(sum(minors), self.currency)}, "
-                f"not {format_minor(self.amount, self.currency)}",
-            )
+            self.problems.add(name, _other_total(sum(minors), self.amount, self.currency))
             return ()
         books = allocate(self.book_amount, [abs(m) for m in minors])
         return tuple(Share(k, m, b) for k, m, b in zip(keys, minors, books, strict=True))
@@ -258,14 +297,18 @@ class _Sharing:
         for index, party in enumerate(parties):
             where = f"{name}.{index}.amount"
             if party.amount is None:
-                self.problems.add(where, "say how much each one paid or collected")
+                self.problems.add(where, Message("say how much each one paid or collected"))
                 return None
             minor = _amount(party.amount, self.currency, where, self.problems)
             if minor is None:
                 return None
             if minor == 0 or (minor < 0) != (self.amount < 0):
-                sign = "negative, as the total is" if self.amount < 0 else "more than zero"
-                self.problems.add(where, f"must be {sign}")
+                self.problems.add(
+                    where,
+                    Message("must be negative, as the total is")
+                    if self.amount < 0
+                    else Message("must be more than zero"),
+                )
                 return None
             minors.append(minor)
         return minors
@@ -274,14 +317,20 @@ class _Sharing:
         if method == "exact":
             minor = _amount(text, self.currency, where, self.problems)
             if minor is not None and minor != 0 and (minor < 0) != (self.amount < 0):
-                self.problems.add(where, "must have the same sign as the amount")
+                self.problems.add(where, Message("must have the same sign as the amount"))
                 return None
             return None if minor is None else Decimal(abs(minor))
         value = parse_decimal(text)
         limit = Decimal(100) if method == "percent" else MAX_SHARE
         if not 0 <= value <= limit:
-            what = "a percentage" if method == "percent" else "shares"
-            self.problems.add(where, f"{what} must be from 0 to {limit:,}")
+            self.problems.add(
+                where,
+                (
+                    Message("a percentage must be from 0 to {limit}")
+                    if method == "percent"
+                    else Message("shares must be from 0 to {limit}")
+                ).filled(limit=f"{limit:,}"),
+            )
             return None
         return value
 
@@ -291,10 +340,15 @@ class _Sharing:
             where = f"split.among.{index}.value"
             if split.method == "equal":
                 if part.value is not None:
-                    self.problems.add(where, "an equal split takes no values")
+                    self.problems.add(where, Message("an equal split takes no values"))
                 values.append(Decimal(1))
             elif part.value is None:
-                self.problems.add(where, f"a split by {split.method} needs a value for each one")
+                self.problems.add(
+                    where,
+                    Message("a split by {method} needs a value for each one").filled(
+                        method=split.method
+                    ),
+                )
             else:
                 value = self._value(split.method, part.value, where)
                 if value is not None:
@@ -304,15 +358,16 @@ class _Sharing:
     def _adds_up(self, method: str, values: Sequence[Decimal]) -> bool:
         total = sum(values)
         if method == "percent" and total != 100:
-            self.problems.add("split.among", f"the percentages add up to {total}, not 100")
-        elif method == "exact" and total != abs(self.amount):
             self.problems.add(
                 "split.among",
-                f"the amounts add up to {format_minor(int(total), self.currency)}, "
-                f"not {format_minor(abs(self.amount), self.currency)}",
+                Message("the percentages add up to {total}, not 100").filled(total=str(total)),
+            )
+        elif method == "exact" and total != abs(self.amount):
+            self.problems.add(
+                "split.among", _other_total(int(total), abs(self.amount), self.currency)
             )
         elif total == 0:
-            self.problems.add("split.among", "someone must bear a part of the cost")
+            self.problems.add("split.among", Message("someone must bear a part of the cost"))
         else:
             return True
         return False
@@ -335,7 +390,7 @@ class _Sharing:
 def _check_shape(data: EntryCreate, problems: _Problems) -> None:
     kind = data.kind
     if data.in_kind and kind not in IN_KIND:
-        problems.add("in_kind", "only a donation or a sponsorship can be in kind")
+        problems.add("in_kind", Message("only a donation or a sponsorship can be in kind"))
     unused = []
     if kind in OUTFLOWS and data.received_by is not None:
         unused.append("received_by")
@@ -346,9 +401,16 @@ def _check_shape(data: EntryCreate, problems: _Problems) -> None:
     if data.in_kind:
         unused += [name for name in ("paid_by", "received_by") if getattr(data, name) is not None]
     for name in sorted(set(unused)):
-        problems.add(name, f"a {'in-kind ' if data.in_kind else ''}{kind} has no {name}")
+        problems.add(
+            name,
+            (
+                Message("a in-kind {kind} has no {name}")
+                if data.in_kind
+                else Message("a {kind} has no {name}")
+            ).filled(kind=kind, name=name),
+        )
     if kind == "transfer" and not data.received_by:
-        problems.add("received_by", "say who received the transfer")
+        problems.add("received_by", Message("say who received the transfer"))
 
 
 def _check_permission(data: EntryCreate, context: Context) -> None:
@@ -379,14 +441,21 @@ def plan(data: EntryCreate, context: Context) -> Plan:
     rate = _rate(data, currency, context, problems)
     amount = _amount(data.amount, currency, "amount", problems)
     if amount == 0:
-        problems.add("amount", "must not be zero")
+        problems.add("amount", Message("must not be zero"))
     elif amount is not None and amount < 0 and data.kind != "expense":
-        problems.add("amount", "must be more than zero (only an expense, a refund, is negative)")
+        problems.add(
+            "amount", Message("must be more than zero (only an expense, a refund, is negative)")
+        )
     problems.raise_if_any()
     assert amount is not None
     book_amount = amount if rate == 1 else convert(amount, currency, context.book_currency, rate)
     if book_amount == 0:
-        problems.add("amount", f"is worth less than the smallest unit of {context.book_currency}")
+        problems.add(
+            "amount",
+            Message("is worth less than the smallest unit of {currency}").filled(
+                currency=context.book_currency
+            ),
+        )
         problems.raise_if_any()
     paid: tuple[Share, ...] = ()
     received: tuple[Share, ...] = ()
@@ -398,7 +467,7 @@ def plan(data: EntryCreate, context: Context) -> Plan:
         if data.kind in INFLOWS or data.kind == "transfer":
             received = sharing.side("received_by", data.received_by)
         if data.kind == "transfer" and {s.party for s in paid} & {s.party for s in received}:
-            problems.add("received_by", "nobody can transfer money to themselves")
+            problems.add("received_by", Message("nobody can transfer money to themselves"))
         split = data.split
         if split is None and data.kind == "expense":
             split = Split(among=[SplitPart(user_id=i) for i in sorted(context.current)])

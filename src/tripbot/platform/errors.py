@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -31,7 +31,36 @@ class Message(str):
     def said_in(self, language: str | None) -> str:
         """This message in a language (its English when no translation fits)."""
         template = self.template or str(self)
-        return fill(translate(template, language), self.values) or str(self)
+        return fill(translate(template, language), said_values(self.values, language)) or str(self)
+
+    @staticmethod
+    def joined(parts: Sequence[Message], separator: str = "; ") -> Message:
+        """Several messages as one value, each said in the caller's language."""
+        return _Joined(parts, separator)
+
+
+class _Joined(Message):
+    """Messages said one after another (a list of problems)."""
+
+    parts: tuple[Message, ...]
+    separator: str
+
+    def __new__(cls, parts: Sequence[Message], separator: str) -> _Joined:
+        joined = super().__new__(cls, separator.join(parts))
+        joined.parts, joined.separator = tuple(parts), separator
+        return joined
+
+    def said_in(self, language: str | None) -> str:
+        """Each part in a language, joined."""
+        return self.separator.join(part.said_in(language) for part in self.parts)
+
+
+def said_values(values: Mapping[str, Any], language: str | None) -> dict[str, Any]:
+    """Values to fill a message with, those that are messages themselves said in a language."""
+    return {
+        name: value.said_in(language) if isinstance(value, Message) else value
+        for name, value in values.items()
+    }
 
 
 RESERVED_MEMBERS = frozenset(
@@ -73,10 +102,7 @@ class DomainError(Exception):
         if self.message is None:
             return self.detail
         # A value that is a Message itself (a role, an action) is said in the language too.
-        values = {
-            name: value.said_in(language) if isinstance(value, Message) else value
-            for name, value in self.extensions.items()
-        }
+        values = said_values(self.extensions, language)
         return fill(translate(self.message, language), values) or self.detail
 
 
