@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from apiflask import APIFlask
 
 from tests.builders import (
     Cast,
@@ -205,13 +206,13 @@ def _as_is(name: str, app: WsgiApp) -> WsgiApp:
 
 
 @contextmanager
-def a_gateway(
+def a_gateway_app(
     system: System,
     tmp_path: Path,
     *,
     down: str | None = None,
     wrap: Callable[[str, WsgiApp], WsgiApp] = _as_is,
-) -> Iterator[httpx.Client]:
+) -> Iterator[APIFlask]:
     """Another gateway over the system's own service apps: ``down`` is reached at a port where
     nothing listens, the others through ``wrap``."""
     connections = {
@@ -224,12 +225,27 @@ def a_gateway(
     }
     gateway = build_gateway(make_settings(tmp_path), connections)
     try:
-        with httpx.Client(
-            transport=httpx.WSGITransport(app=gateway), base_url="http://testserver"
-        ) as client:
-            yield client
+        yield gateway
     finally:
         gateway.extensions["tripbot.services"].close()
+
+
+@contextmanager
+def a_gateway(
+    system: System,
+    tmp_path: Path,
+    *,
+    down: str | None = None,
+    wrap: Callable[[str, WsgiApp], WsgiApp] = _as_is,
+) -> Iterator[httpx.Client]:
+    """An HTTP client of another gateway (``a_gateway_app``)."""
+    with (
+        a_gateway_app(system, tmp_path, down=down, wrap=wrap) as gateway,
+        httpx.Client(
+            transport=httpx.WSGITransport(app=gateway), base_url="http://testserver"
+        ) as client,
+    ):
+        yield client
 
 
 @pytest.mark.parametrize("down", sorted(SECTIONS))

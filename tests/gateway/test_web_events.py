@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -10,7 +11,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.builders import a_member, a_person, an_event
+from tests.gateway.test_overview import a_gateway_app
 from tests.gateway.test_web_pages import a_guest, log_in, member_roles, submit
+from tripbot.system import System
 
 NEW_EVENT = {
     "name": "Ruta del Cares",
@@ -167,6 +170,7 @@ def test_a_participant_sees_the_event_but_not_the_organizers_tools(
     [
         ("get", "/events/{id}/edit", None),
         ("post", "/events/{id}/edit", NEW_EVENT),
+        ("get", "/events/{id}/delete", None),
         ("post", "/events/{id}/delete", {}),
         ("post", "/events/{id}/members/{owner}/role", {"role": "participant"}),
         ("post", "/events/{id}/members/{owner}/remove", {}),
@@ -199,6 +203,7 @@ def test_a_participant_is_refused_the_organizers_actions(
     [
         ("get", "/events/{id}"),
         ("get", "/events/{id}/edit"),
+        ("get", "/events/{id}/delete"),
         ("post", "/events/{id}/delete"),
         ("post", "/events/{id}/leave"),
         ("post", "/events/{id}/invitations"),
@@ -271,7 +276,11 @@ def test_editing_with_the_end_before_the_start_shows_why(
 
 def test_the_owner_deletes_the_event(client: FlaskClient, http: httpx.Client) -> None:
     owner = a_guest(client, http)
-    event = an_event(http, owner)
+    event = an_event(http, owner, name="Ruta del Cares")
+    assert f'href="/events/{event["id"]}/delete"' in client.get(f"/events/{event['id']}").text
+    page = client.get(f"/events/{event['id']}/delete").text
+    assert "¿Borrar «Ruta del Cares»?" in page
+    assert 'id="money-kept"' not in page  # no money recorded: nothing to download first
     response = submit(client, f"/events/{event['id']}/delete")
     assert response.status_code == 302
     assert response.headers["Location"] == "/events"
@@ -287,7 +296,49 @@ def test_an_organizer_may_edit_but_not_delete(client: FlaskClient, http: httpx.C
     page = client.get(f"/events/{event['id']}").text
     assert 'id="edit-event"' in page
     assert 'id="delete-event"' not in page
+    assert client.get(f"/events/{event['id']}/delete").status_code == 403
     assert submit(client, f"/events/{event['id']}/delete").status_code == 403
+
+
+def test_deleting_an_event_with_money_offers_its_books_first(
+    client: FlaskClient, http: httpx.Client
+) -> None:
+    owner = a_guest(client, http)
+    event = an_event(http, owner, currency="EUR")
+    for amount in ("23.50", "12"):
+        recorded = http.post(
+            f"/api/v1/events/{event['id']}/ledger/entries",
+            json={"description": "gasolina", "amount": amount},
+            headers=owner.headers,
+        )
+        assert recorded.status_code == 201, recorded.text
+
+    page = client.get(f"/events/{event['id']}/delete").text
+
+    assert "Su libro de cuentas tiene 2 apuntes." in page
+    for kind in ("csv", "json"):
+        link = f'href="/events/{event["id"]}/money/export.{kind}"'
+        assert link in page
+        download = client.get(f"/events/{event['id']}/money/export.{kind}")
+        assert download.status_code == 200
+        assert "gasolina" in download.text
+    assert submit(client, f"/events/{event['id']}/delete").status_code == 302
+
+
+def test_deleting_while_the_money_service_is_down_warns_and_still_works(
+    system: System, http: httpx.Client, tmp_path: Path
+) -> None:
+    owner = a_person(http)
+    event = an_event(http, owner)
+    with a_gateway_app(system, tmp_path, down="ledger") as gateway:
+        browser = gateway.test_client()
+        log_in(browser, owner.email)
+        page = browser.get(f"/events/{event['id']}/delete")
+        assert page.status_code == 200
+        assert 'id="money-unknown"' in page.text
+        assert "La parte del dinero de TripBot no responde" in page.text
+        assert submit(browser, f"/events/{event['id']}/delete").status_code == 302
+    assert http.get(f"/api/v1/events/{event['id']}", headers=owner.headers).status_code == 404
 
 
 # ---- members and roles ------------------------------------------------------------------------

@@ -18,7 +18,14 @@ from tripbot.events.schemas import (
 from tripbot.gateway import auth
 from tripbot.gateway.web import forms
 from tripbot.gateway.web.forms import INVALID, FormErrors, ModelT, message_for, role_label
-from tripbot.platform.errors import Conflict, InvalidInput, Message, PermissionDenied
+from tripbot.ledger.schemas import EntryQuery
+from tripbot.platform.errors import (
+    Conflict,
+    InvalidInput,
+    Message,
+    PermissionDenied,
+    ServiceUnavailable,
+)
 
 bp = Blueprint("events", __name__)
 forms.install(bp)
@@ -148,6 +155,21 @@ def edit(event_id: int) -> ResponseReturnValue:
         return _event_form("events/edit.html", request.form, errors, event=event), INVALID
     flash(_("The event was saved."), "success")
     return _back(event_id)
+
+
+@bp.get("/events/<int:event_id>/delete")
+@auth.login_required
+def confirm_delete(event_id: int) -> ResponseReturnValue:
+    """What deleting an event takes away, and its money to download first (owners)."""
+    event = auth.events().event(event_id)
+    if event.my_role != "owner":
+        raise PermissionDenied(Message("only an event owner or above may delete the event"))
+    try:
+        ledger = auth.services().ledger(auth.event_principal(event_id))
+        money_entries: int | None = ledger.entries(event_id, EntryQuery(limit=1)).total
+    except ServiceUnavailable:
+        money_entries = None  # the page says it cannot tell; deleting stays possible
+    return render_template("events/delete.html", event=event, money_entries=money_entries)
 
 
 @bp.post("/events/<int:event_id>/delete")
