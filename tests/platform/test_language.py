@@ -191,3 +191,25 @@ def test_a_service_refusal_reaches_the_caller_in_their_language(http: httpx.Clie
         "solo un organizador del evento o superior puede cambiar el evento"
     )
     assert refused.json()["message_id"] == "only an event organizer or above may change the event"
+
+
+def test_the_frameworks_refusals_are_said_in_the_language_asked_for(http: httpx.Client) -> None:
+    ana = a_person(http)
+    spanish = {**ana.headers, "Accept-Language": "es"}
+
+    unknown = http.get("/api/v1/no-such-thing", headers=spanish)
+    invalid = http.post("/api/v1/events", json={"name": ""}, headers=spanish)
+    not_json = http.post(
+        "/api/v1/events",
+        content=b"{not json",
+        headers={**spanish, "Content-Type": "application/json"},
+    )
+
+    assert (unknown.status_code, unknown.json()["detail"]) == (404, "no existe ese recurso")
+    assert invalid.status_code == 422
+    assert invalid.json()["detail"].startswith("la petición tiene campos no válidos: ")
+    assert invalid.json()["message_id"] == "the request has invalid fields: {fields}"
+    assert not_json.status_code == 400
+    assert not_json.json()["detail"] == "el cuerpo de la petición no es JSON válido"
+    english = http.post("/api/v1/events", json={"name": ""}, headers=ana.headers)
+    assert english.json()["detail"].startswith("the request has invalid fields: ")

@@ -79,6 +79,14 @@ def domain_error_response(error: DomainError) -> Response:
     return problem_response(body, int(status_for(error)), headers)
 
 
+def _said(template: Message, **values: str | int) -> dict[str, str]:
+    """A problem's detail in the language of the request, and which message it is."""
+    return {
+        "detail": template.filled(**values).said_in(current_language()),
+        "message_id": str(template),
+    }
+
+
 def http_error_response(error: HTTPError) -> Response:
     """The problem+json response for an HTTP error raised by Flask or APIFlask's validation."""
     status = int(error.status_code)
@@ -88,12 +96,13 @@ def http_error_response(error: HTTPError) -> Response:
             for location, fields in error.detail.items()
             for field, messages in fields.items()
         ]
+        # The fields' messages are pydantic's, in English: programs match them.
         fields_text = "; ".join(f"{e['field']}: {' '.join(e['messages'])}" for e in errors)
         body = {
             "type": problem_type("invalid-input"),
             "title": "Unprocessable Content",
             "status": status,
-            "detail": f"the request has invalid fields: {fields_text}",
+            **_said(Message("the request has invalid fields: {fields}"), fields=fields_text),
             "errors": errors,
             "instance": request.path,
         }
@@ -104,17 +113,20 @@ def http_error_response(error: HTTPError) -> Response:
         405: "method-not-allowed",
         413: "payload-too-large",
     }
-    detail = {
-        400: "the request body is not valid JSON",
-        404: "no such resource",
-        405: f"method {request.method} is not allowed here",
-        413: f"the request body is larger than {current_app.config['MAX_CONTENT_LENGTH']} bytes",
+    said = {
+        400: lambda: _said(Message("the request body is not valid JSON")),
+        404: lambda: _said(Message("no such resource")),
+        405: lambda: _said(Message("method {method} is not allowed here"), method=request.method),
+        413: lambda: _said(
+            Message("the request body is larger than {limit} bytes"),
+            limit=int(current_app.config["MAX_CONTENT_LENGTH"] or 0),
+        ),
     }
     body = {
         "type": problem_type(slug.get(status, "http-error")),
         "title": str(error.message),
         "status": status,
-        "detail": detail.get(status, str(error.message)),
+        **(said[status]() if status in said else {"detail": str(error.message)}),
         "instance": request.path,
     }
     return problem_response(body, status, {k: str(v) for k, v in dict(error.headers or {}).items()})
