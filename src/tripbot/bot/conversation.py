@@ -37,7 +37,7 @@ from tripbot.platform.errors import (
     ServiceUnavailable,
 )
 from tripbot.platform.identity import SYSTEM, Principal
-from tripbot.platform.language import speak
+from tripbot.platform.language import speaking
 from tripbot.platform.logging import get_logger
 from tripbot.platform.settings import Settings
 
@@ -324,8 +324,8 @@ async def _answer(
         account = await runtime.account_of(user.id) if user else None
         language = await language_for(runtime, update, account)
         turn = Turn(update, context, runtime, name, language, account, args)
-        speak(language)  # the services say their refusals in it
-        await handler(turn)
+        with speaking(language):  # the services say their refusals in it
+            await handler(turn)
     except ChooseEvent:
         outcome = "asked"
     except DomainError as error:

@@ -7,6 +7,8 @@ the caller's language (``Accept-Language``), and every call it makes passes that
 from __future__ import annotations
 
 import gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -33,9 +35,15 @@ def current_language() -> str | None:
     return language if language in LANGUAGES else _language.get()
 
 
-def speak(language: str | None) -> None:
-    """Answer in this language from now on in the current context (a bot turn, a task)."""
-    _language.set(language if language in LANGUAGES else None)
+@contextmanager
+def speaking(language: str | None) -> Iterator[None]:
+    """Answer in this language while the block runs (a bot's turn): calls made from it, also
+    from threads started with the context, pass it on."""
+    token = _language.set(language if language in LANGUAGES else None)
+    try:
+        yield
+    finally:
+        _language.reset(token)
 
 
 @cache
