@@ -82,8 +82,11 @@ def _not_ready(_environ: dict[str, Any], start_response: Any) -> Iterable[bytes]
     return [b"starting"]
 
 
-def expect_clipboard(page: Page, text: str, timeout: float = 5.0) -> None:
-    """Wait until the clipboard holds the text (a Copy button writes it asynchronously)."""
+def press_copy(page: Page, button: str, text: str, timeout: float = 5.0) -> None:
+    """Press a Copy button as a person does, in the page in front (their click focuses it), and
+    wait until the clipboard holds the text (it is written asynchronously)."""
+    page.bring_to_front()
+    page.click(button)
     deadline = time.monotonic() + timeout
     while (held := page.evaluate("() => navigator.clipboard.readText()")) != text:
         if time.monotonic() > deadline:

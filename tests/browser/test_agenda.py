@@ -11,7 +11,7 @@ import icalendar
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import LiveServer, Problems, expect_clipboard
+from tests.browser.conftest import LiveServer, Problems, press_copy
 from tests.builders import PASSWORD, a_person, an_event
 
 pytestmark = pytest.mark.browser
@@ -93,8 +93,7 @@ def test_an_organizer_builds_the_agenda_and_subscribes_to_it(
     page.click("#make-feed button[type=submit]")
     link = page.locator("#feed-url").input_value()
     assert "/agenda.ics?token=" in link
-    page.click("#copy-feed")
-    expect_clipboard(page, link)
+    press_copy(page, "#copy-feed", link)
     expect(page.locator("#subscribe-feed")).to_have_attribute("href", re.compile(r"^webcal://"))
     feed = httpx.get(link)
     assert feed.status_code == 200

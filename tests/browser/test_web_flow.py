@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import BOT_USERNAME, LiveServer, Problems, expect_clipboard
+from tests.browser.conftest import BOT_USERNAME, LiveServer, Problems, press_copy
 from tests.builders import PASSWORD, a_member, a_person, an_event
 from tripbot.platform.identity import SYSTEM
 
@@ -97,9 +97,8 @@ def test_an_organizer_invites_someone_who_joins_by_the_link(
     link_field = ana.locator("#new-invitation-link")
     link = link_field.input_value()
     assert link.startswith(f"{live_server.url}/invite/")
-    ana.click("button[data-copy=new-invitation-link]")
+    press_copy(ana, "button[data-copy=new-invitation-link]", link)
     expect(ana.locator("#toast-container .toast")).to_be_visible()
-    expect_clipboard(ana, link)
 
     # Bruno opens the link in his own browser, registers from there and is in.
     bruno = _person(chromium, problems, live_server.url).new_page()
@@ -161,8 +160,7 @@ def test_the_owner_promotes_a_member_who_reads_the_event_in_english(
     deep_link = bruno.locator("#telegram-deep-link").get_attribute("href") or ""
     assert deep_link.startswith(f"https://t.me/{BOT_USERNAME}?start=")
     code = deep_link.rsplit("=", 1)[1]
-    bruno.click("button[data-copy=telegram-start]")
-    expect_clipboard(bruno, f"/start {code}")
+    press_copy(bruno, "button[data-copy=telegram-start]", f"/start {code}")
     live_server.system.gateway.extensions["tripbot.services"].events(SYSTEM).link_telegram(
         code, 424242
     )

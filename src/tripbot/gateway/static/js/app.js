@@ -5,13 +5,16 @@ document.addEventListener("DOMContentLoaded", () => {
       const target = document.getElementById(button.dataset.copy);
       if (!target) return;
       const text = target.value || target.textContent;
-      const done = () => {
-        if (window.M && M.Toast && button.dataset.copied) new M.Toast({ text: button.dataset.copied, displayLength: 2000 });
+      const say = (text) => {
+        if (window.M && M.Toast && text) new M.Toast({ text: text, displayLength: 2500 });
       };
-      // The selection fallback also covers a refused clipboard write (an unfocused document).
+      const done = () => say(button.dataset.copied);
+      // The selection fallback also covers a refused clipboard write (an unfocused document);
+      // when that fails too, the text stays selected and the person is told to copy it.
       const copyBySelection = () => {
         if (target.select) target.select();
         if (document.execCommand && document.execCommand("copy")) done();
+        else say(document.body.dataset.copyFailed);
       };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(text).then(done, copyBySelection);
