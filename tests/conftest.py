@@ -11,6 +11,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.databases import TestDatabases, require_postgres
+from tests.standins import drop_single_databases
+from tripbot.platform.db import Database
 from tripbot.platform.logging import configure_logging
 from tripbot.platform.settings import Settings
 from tripbot.system import System, build_embedded
@@ -47,6 +49,13 @@ def _databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, T
     yield created
     for databases in created.values():
         databases.drop()
+
+
+@pytest.fixture(scope="session")
+def _single_databases() -> Iterator[dict[tuple[str, str], Database]]:
+    made: dict[tuple[str, str], Database] = {}
+    yield made
+    drop_single_databases(made)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from tripbot import SERVICES, __version__
 from tripbot.bot_cli import bot_app
+from tripbot.cli_settings import console, load_settings
 from tripbot.platform.errors import DomainError
 from tripbot.platform.logging import configure_logging, syslog_target
-from tripbot.platform.settings import InsecureSettingsError, Settings, with_local_secrets
+from tripbot.platform.settings import with_local_secrets
 from tripbot.routes_cli import routes_app
 
 app = typer.Typer(
@@ -27,20 +27,8 @@ user_app = typer.Typer(help="Manage accounts from the server's command line.", n
 app.add_typer(user_app, name="user")
 app.add_typer(routes_app, name="routes")
 app.add_typer(bot_app, name="bot")
-console = Console(stderr=True)
 
 ServiceName = Enum("ServiceName", {name: name for name in (*SERVICES, "gateway")}, type=str)  # type: ignore[misc]
-
-
-def _settings(data_dir: Path | None = None) -> Settings:
-    try:
-        settings = Settings()
-    except InsecureSettingsError as error:
-        console.print(f"[red]Refusing to start:[/red] {error}")
-        raise typer.Exit(2) from error
-    if data_dir is not None:
-        settings = settings.model_copy(update={"data_dir": data_dir})
-    return settings
 
 
 def _stop_on_sigterm() -> None:
@@ -80,7 +68,7 @@ def run(
     from tripbot.system import build_embedded, start_followers
 
     started = time.perf_counter()
-    settings = with_local_secrets(_settings(data_dir))
+    settings = with_local_secrets(load_settings(data_dir))
     if "TRIPBOT_PUBLIC_URL" not in os.environ:
         settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
     interactive = sys.stdout.isatty() and "TRIPBOT_LOG_FORMAT" not in os.environ
@@ -91,11 +79,7 @@ def run(
     )
     _stop_on_sigterm()
     system = build_embedded(settings)
-    start_followers(
-        settings,
-        {name: (system.services[name], system.databases[name]) for name in system.services},
-        system.gateway.extensions["tripbot.services"].connections["events"],
-    )
+    start_followers(system.runtimes, system.clients.transports["events"])
     if demo:
         from tripbot.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
 
@@ -130,14 +114,13 @@ def serve(
     from waitress import serve as waitress_serve
 
     from tripbot.system import (
-        FOLLOWERS,
         build_distributed_gateway,
         build_service,
-        remote_connections,
+        remote_transports,
         start_followers,
     )
 
-    settings = _settings()
+    settings = load_settings()
     name = str(service.value)
     configure_logging(
         settings.log_level, settings.log_format, service=name, syslog=syslog_target(settings)
@@ -147,10 +130,10 @@ def serve(
         if name == "gateway":
             wsgi = build_distributed_gateway(settings).gateway
         else:
-            wsgi, database = build_service(name, settings, run_migrations=migrate)
-            if name in FOLLOWERS:
-                (events,) = remote_connections(settings, ("events",)).values()
-                start_followers(settings, {name: (wsgi, database)}, events)
+            wsgi, runtime = build_service(name, settings, run_migrations=migrate)
+            if name != "events":
+                (events,) = remote_transports(settings, ("events",)).values()
+                start_followers({name: runtime}, events)
     except ValueError as error:  # a missing TRIPBOT_<SERVICE>_URL
         console.print(f"[red]Cannot start {name}:[/red] {error}")
         raise typer.Exit(2) from error
@@ -169,7 +152,7 @@ def migrate_command(
     from tripbot.platform.db import Database
     from tripbot.system import migrate
 
-    settings = _settings(data_dir)
+    settings = load_settings(data_dir)
     owners = (*SERVICES, "bot")
     names = [service] if service else list(owners)
     for name in names:
@@ -204,7 +187,7 @@ def create_user(
     from tripbot.platform.passwords import Passwords
     from tripbot.system import migrate
 
-    settings = _settings(data_dir)
+    settings = load_settings(data_dir)
     if role not in ("admin", "gear_keeper", "member"):
         console.print("[red]--role must be admin, gear_keeper or member[/red]")
         raise typer.Exit(2)
@@ -255,7 +238,7 @@ def backup_command(
 
     from tripbot.backup import BackupError, RichProgress, backup
 
-    settings = _settings(data_dir)
+    settings = load_settings(data_dir)
     names = _chosen_services(service)
     try:
         with Progress(console=console) as bars:
@@ -281,7 +264,7 @@ def restore_command(
 
     from tripbot.backup import BackupError, RichProgress, restore
 
-    settings = _settings(data_dir)
+    settings = load_settings(data_dir)
     names = _chosen_services(service) if service else None
     if any(settings.database_url_for(n).startswith("sqlite") for n in names or SERVICES):
         settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -53,10 +53,10 @@ def import_routes(
     data_dir: Annotated[Path | None, typer.Option(help="Where the SQLite files live.")] = None,
 ) -> None:
     """Add route files to the catalogue as someone, with a progress bar and a summary."""
-    from tripbot.cli import _settings
+    from tripbot.cli_settings import load_settings
     from tripbot.system import build_embedded
 
-    settings = _settings(data_dir)
+    settings = load_settings(data_dir)
     # Request logs would scroll the progress bar away; warnings and errors still show.
     configure_logging("WARNING", "console")
     files = _files(paths)

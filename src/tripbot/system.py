@@ -1,6 +1,7 @@
 """The composition root: builds services and the gateway for the embedded or distributed mode.
 
-It is the only module that knows every service package; the services know only each other's clients.
+It is the only module that knows every service package, and the only place that decides how a
+call reaches a service: directly in this process (embedded) or over HTTP (distributed).
 """
 
 from __future__ import annotations
@@ -8,42 +9,94 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from apiflask import APIFlask
 
 from tripbot import SERVICES, agenda, bot, events, gear, ledger, routes
 from tripbot.agenda import api as agenda_api
 from tripbot.bot.conversation import BotRuntime
-from tripbot.clients import Services
+from tripbot.clients import CLIENTS, Services
 from tripbot.events import api as events_api
 from tripbot.gateway.app import create_gateway
 from tripbot.gear import api as gear_api
 from tripbot.ledger import api as ledger_api
-from tripbot.platform.client import ServiceConnection
+from tripbot.platform.client import HttpTransport, LocalTransport, ServiceClient, Transport
 from tripbot.platform.db import Database
 from tripbot.platform.follow import FeedFollower
-from tripbot.platform.identity import TokenSigner
+from tripbot.platform.identity import SYSTEM, TokenSigner
 from tripbot.platform.migrations import upgrade
+from tripbot.platform.operations import ServiceRuntime
 from tripbot.platform.settings import Settings
 from tripbot.routes import api as routes_api
+
+PEER_TRANSPORTS = "tripbot.peer_transports"
+"""Where a service still written as hand-made routes finds its peers' transports."""
 
 
 @dataclass(frozen=True)
 class ServiceDefinition:
-    """How to build and migrate one service."""
+    """How to build, migrate and reach one service."""
 
     name: str
-    create_app: Callable[[Settings, Database, Mapping[str, ServiceConnection]], APIFlask]
+    create_app: Callable[[ServiceRuntime], APIFlask]
     migrations: Path
     peers: tuple[str, ...] = ()
+    extras: Callable[[Settings], Mapping[str, object]] = lambda _settings: {}
+    follows: Callable[[ServiceRuntime, ServiceClient], FeedFollower] | None = None
+    """The follower of another service's feed this service runs, if any."""
+    in_process: bool = True
+    """Whether its use cases are called directly in one process (it declares its operations)."""
+
+
+def _legacy(
+    create_app: Callable[[Settings, Database, Mapping[str, Transport]], APIFlask],
+) -> Callable[[ServiceRuntime], APIFlask]:
+    def create(runtime: ServiceRuntime) -> APIFlask:
+        transports: Any = runtime.extras.get(PEER_TRANSPORTS, {})
+        return create_app(runtime.settings, runtime.database, transports)
+
+    return create
+
+
+def _legacy_follower(
+    follower: Callable[[Settings, Database, ServiceClient], FeedFollower],
+) -> Callable[[ServiceRuntime, ServiceClient], FeedFollower]:
+    def follows(runtime: ServiceRuntime, events_client: ServiceClient) -> FeedFollower:
+        return follower(runtime.settings, runtime.database, events_client)
+
+    return follows
 
 
 DEFINITIONS: dict[str, ServiceDefinition] = {
-    "events": ServiceDefinition("events", events_api.create_app, events.MIGRATIONS),
-    "routes": ServiceDefinition("routes", routes_api.create_app, routes.MIGRATIONS, ("events",)),
-    "gear": ServiceDefinition("gear", gear_api.create_app, gear.MIGRATIONS, ("events",)),
+    "events": ServiceDefinition(
+        "events", _legacy(events_api.create_app), events.MIGRATIONS, in_process=False
+    ),
+    "routes": ServiceDefinition(
+        "routes",
+        _legacy(routes_api.create_app),
+        routes.MIGRATIONS,
+        ("events",),
+        follows=_legacy_follower(routes_api.deleted_events_follower),
+        in_process=False,
+    ),
+    "gear": ServiceDefinition(
+        "gear",
+        _legacy(gear_api.create_app),
+        gear.MIGRATIONS,
+        ("events",),
+        follows=_legacy_follower(gear_api.deleted_events_follower),
+        in_process=False,
+    ),
     "ledger": ServiceDefinition("ledger", ledger_api.create_app, ledger.MIGRATIONS, ("events",)),
-    "agenda": ServiceDefinition("agenda", agenda_api.create_app, agenda.MIGRATIONS, ("events",)),
+    "agenda": ServiceDefinition(
+        "agenda",
+        _legacy(agenda_api.create_app),
+        agenda.MIGRATIONS,
+        ("events",),
+        follows=_legacy_follower(agenda_api.deleted_events_follower),
+        in_process=False,
+    ),
 }
 assert tuple(DEFINITIONS) == SERVICES
 
@@ -56,36 +109,19 @@ class System:
     gateway: APIFlask
     services: dict[str, APIFlask] = field(default_factory=dict)
     databases: dict[str, Database] = field(default_factory=dict)
+    runtimes: dict[str, ServiceRuntime] = field(default_factory=dict)
+
+    @property
+    def clients(self) -> Services:
+        """Every service's client, as the gateway reaches them."""
+        services: Services = self.gateway.extensions["tripbot.services"]
+        return services
 
     def close(self) -> None:
         """Release connections and pools."""
-        self.gateway.extensions["tripbot.services"].close()
+        self.clients.close()
         for database in self.databases.values():
             database.dispose()
-
-
-FOLLOWERS: dict[str, Callable[[APIFlask, Database, ServiceConnection], FeedFollower]] = {
-    "routes": routes_api.deleted_events_follower,
-    "gear": gear_api.deleted_events_follower,
-    "agenda": agenda_api.deleted_events_follower,
-}
-"""Services that follow the events service's feed: a deleted event's plan and timetable go,
-its gear is freed (the ledger keeps its books: money history is never removed)."""
-
-
-def start_followers(
-    settings: Settings,
-    hosted: Mapping[str, tuple[APIFlask, Database]],
-    events: ServiceConnection,
-) -> list[FeedFollower]:
-    """Start the feed followers of the services this process hosts, in background threads."""
-    started = []
-    for name, (app, database) in hosted.items():
-        if name in FOLLOWERS:
-            follower = FOLLOWERS[name](app, database, events)
-            follower.start(settings.follow_interval)
-            started.append(follower)
-    return started
 
 
 MIGRATIONS: dict[str, Path] = {
@@ -100,65 +136,113 @@ def migrate(name: str, database: Database) -> None:
     upgrade(database, MIGRATIONS[name])
 
 
+def signer_for(settings: Settings) -> TokenSigner:
+    """The signer of internal tokens of this installation."""
+    return TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
+
+
+def runtime_of(
+    name: str, settings: Settings, database: Database, transports: Mapping[str, Transport]
+) -> ServiceRuntime:
+    """What a service's use cases run on, its peers reached through ``transports``."""
+    definition = DEFINITIONS[name]
+    peers = {
+        peer: (lambda principal, peer=peer: CLIENTS[peer](transports[peer], principal))
+        for peer in definition.peers
+        if peer in transports
+    }
+    extras = {**definition.extras(settings), PEER_TRANSPORTS: dict(transports)}
+    return ServiceRuntime(name, settings, database, peers, extras)
+
+
+def remote_transports(
+    settings: Settings, names: tuple[str, ...] = SERVICES
+) -> dict[str, Transport]:
+    """Transports to services running as their own processes (``TRIPBOT_<SERVICE>_URL``)."""
+    signer, transports = signer_for(settings), dict[str, Transport]()
+    for name in names:
+        url = getattr(settings, f"{name}_url")
+        if not url:
+            raise ValueError(f"TRIPBOT_{name.upper()}_URL must say where the {name} service runs")
+        transports[name] = HttpTransport(
+            name, signer, base_url=url, timeout=settings.service_timeout
+        )
+    return transports
+
+
 def build_service(
     name: str,
     settings: Settings,
     database_url: str | None = None,
     *,
-    peers: Mapping[str, ServiceConnection] | None = None,
+    transports: Mapping[str, Transport] | None = None,
     run_migrations: bool = True,
-) -> tuple[APIFlask, Database]:
+) -> tuple[APIFlask, ServiceRuntime]:
     """One service's application over its own database; its peers over HTTP unless given."""
     definition = DEFINITIONS[name]
     database = Database(database_url or settings.database_url_for(name))
     if run_migrations:
         migrate(name, database)
-    if peers is None:
-        peers = remote_connections(settings, definition.peers)
-    return definition.create_app(settings, database, peers), database
+    if transports is None:
+        transports = remote_transports(settings, definition.peers)
+    runtime = runtime_of(name, settings, database, transports)
+    return definition.create_app(runtime), runtime
 
 
-def build_gateway(settings: Settings, connections: dict[str, ServiceConnection]) -> APIFlask:
-    """The gateway over the given service connections."""
-    signer = TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
-    return create_gateway(settings, Services(connections, signer))
-
-
-def remote_connections(
-    settings: Settings, names: tuple[str, ...] = SERVICES
-) -> dict[str, ServiceConnection]:
-    """Connections to services running as their own processes (from ``TRIPBOT_<SERVICE>_URL``)."""
-    connections = {}
-    for name in names:
-        url = getattr(settings, f"{name}_url")
-        if not url:
-            raise ValueError(f"TRIPBOT_{name.upper()}_URL must say where the {name} service runs")
-        connections[name] = ServiceConnection(name, base_url=url, timeout=settings.service_timeout)
-    return connections
+def build_gateway(settings: Settings, transports: Mapping[str, Transport]) -> APIFlask:
+    """The gateway over the given transports."""
+    return create_gateway(settings, Services(dict(transports)))
 
 
 def build_embedded(
     settings: Settings, database_urls: dict[str, str] | None = None, *, run_migrations: bool = True
 ) -> System:
-    """Every service in this process, each on its own database, behind one gateway."""
+    """Every service in this process, each on its own database, behind one gateway; calls
+    between them run the use cases directly."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    services: dict[str, APIFlask] = {}
-    databases: dict[str, Database] = {}
-    connections: dict[str, ServiceConnection] = {}
+    apps: dict[str, APIFlask] = {}
+    runtimes: dict[str, ServiceRuntime] = {}
+    transports: dict[str, Transport] = {}
     for name in SERVICES:
+        definition = DEFINITIONS[name]
         url = (database_urls or {}).get(name)
-        peers = {peer: connections[peer] for peer in DEFINITIONS[name].peers}
-        app, database = build_service(
-            name, settings, url, peers=peers, run_migrations=run_migrations
+        app, runtime = build_service(
+            name, settings, url, transports=transports, run_migrations=run_migrations
         )
-        services[name], databases[name] = app, database
-        connections[name] = ServiceConnection(name, wsgi_app=app, timeout=settings.service_timeout)
-    return System(settings, build_gateway(settings, connections), services, databases)
+        apps[name], runtimes[name] = app, runtime
+        transports[name] = (
+            LocalTransport(runtime)
+            if definition.in_process
+            else HttpTransport(
+                name, signer_for(settings), wsgi_app=app, timeout=settings.service_timeout
+            )
+        )
+    databases = {name: runtime.database for name, runtime in runtimes.items()}
+    return System(settings, build_gateway(settings, transports), apps, databases, runtimes)
+
+
+def follower_of(runtime: ServiceRuntime, events: Transport) -> FeedFollower | None:
+    """The follower of the events service's feed a service runs, if it follows it."""
+    follows = DEFINITIONS[runtime.name].follows
+    return None if follows is None else follows(runtime, CLIENTS["events"](events, SYSTEM))
+
+
+def start_followers(
+    runtimes: Mapping[str, ServiceRuntime], events: Transport
+) -> list[FeedFollower]:
+    """Start the feed followers of the services this process hosts, in background threads."""
+    started = []
+    for runtime in runtimes.values():
+        follower = follower_of(runtime, events)
+        if follower is not None:
+            follower.start(runtime.settings.follow_interval)
+            started.append(follower)
+    return started
 
 
 def build_distributed_gateway(settings: Settings) -> System:
     """The gateway alone, reaching every service over HTTP."""
-    return System(settings, build_gateway(settings, remote_connections(settings)))
+    return System(settings, build_gateway(settings, remote_transports(settings)))
 
 
 def build_bot(
@@ -172,12 +256,9 @@ def build_bot(
     ``TRIPBOT_<SERVICE>_URL`` is set, otherwise in this process over the data directory."""
     if services is None:
         if all(getattr(settings, f"{name}_url") for name in SERVICES):
-            signer = TokenSigner(
-                settings.internal_secret.get_secret_value(), settings.internal_token_ttl
-            )
-            services = Services(remote_connections(settings), signer)
+            services = Services(remote_transports(settings))
         else:
-            services = build_embedded(settings).gateway.extensions["tripbot.services"]
+            services = build_embedded(settings).clients
     database = Database(database_url or settings.database_url_for("bot"))
     if run_migrations:
         migrate("bot", database)

@@ -12,9 +12,9 @@ from tests.bot.conftest import BotDriver, a_telegram_user, link, make_driver
 from tests.builders import Person, a_member, a_person, an_event
 from tripbot.bot.transport import Sent, TelegramUser
 from tripbot.clients import Services
-from tripbot.platform.client import ServiceConnection
+from tripbot.platform.client import HttpTransport
 from tripbot.platform.db import Database
-from tripbot.system import System
+from tripbot.system import System, signer_for
 
 GROUP = -1_001_234
 DEAD = "http://127.0.0.1:9"
@@ -113,9 +113,11 @@ def bot_without(system: System, database: Database, service: str) -> Iterator[Bo
     """A bot whose connection to one service leads nowhere; the other services are real."""
     gateway = system.gateway.extensions
     services: Services = gateway["tripbot.services"]
-    connections = dict(services.connections)
-    connections[service] = ServiceConnection(service, base_url=DEAD, timeout=0.5)
-    gateway["tripbot.services"] = Services(connections, gateway["tripbot.signer"])
+    connections = dict(services.transports)
+    connections[service] = HttpTransport(
+        service, signer_for(system.settings), base_url=DEAD, timeout=0.5
+    )
+    gateway["tripbot.services"] = Services(connections)
     try:
         driver = make_driver(system, database)
     finally:

@@ -14,10 +14,9 @@ from tests.builders import Person
 from tripbot.bot.conversation import BotRuntime
 from tripbot.bot.transport import Sent, TelegramUser
 from tripbot.clients import Services
-from tripbot.platform.client import ServiceConnection
+from tripbot.platform.client import HttpTransport
 from tripbot.platform.db import Database
-from tripbot.platform.identity import TokenSigner
-from tripbot.system import System
+from tripbot.system import System, signer_for
 
 GROUP = -100_777
 
@@ -70,11 +69,12 @@ def an_event_happening_now(http: httpx.Client, owner: Person, **fields: Any) -> 
 def bot_without(system: System, database: Database, service: str) -> Iterator[BotDriver]:
     """The bot, with ``service`` unreachable (nothing listens on port 9)."""
     services: Services = system.gateway.extensions["tripbot.services"]
-    connections = dict(services.connections)
-    connections[service] = ServiceConnection(service, base_url="http://127.0.0.1:9", timeout=0.5)
     settings = system.settings
-    signer = TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
-    runtime = BotRuntime(settings, Services(connections, signer), database)
+    connections = dict(services.transports)
+    connections[service] = HttpTransport(
+        service, signer_for(settings), base_url="http://127.0.0.1:9", timeout=0.5
+    )
+    runtime = BotRuntime(settings, Services(connections), database)
     driver = driver_for(runtime, first_update_id=500_000)
     try:
         yield driver

@@ -11,7 +11,7 @@ from tests.problems import assert_problem
 from tripbot.bot import service as store
 from tripbot.bot.api import create_app
 from tripbot.bot.client import BotClient
-from tripbot.platform.client import ServiceConnection
+from tripbot.platform.client import HttpTransport
 from tripbot.platform.db import Database
 from tripbot.platform.errors import PermissionDenied
 from tripbot.platform.identity import SYSTEM, Principal, TokenSigner
@@ -24,8 +24,8 @@ def bot_http(system: System, bot_database: Database) -> Iterator[tuple[FlaskClie
     app = create_app(system.settings, bot_database)
     settings = system.settings
     signer = TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
-    connection = ServiceConnection("bot", wsgi_app=app, timeout=5)
-    yield app.test_client(), BotClient(connection, signer, SYSTEM)
+    connection = HttpTransport("bot", signer, wsgi_app=app, timeout=5)
+    yield app.test_client(), BotClient(connection, SYSTEM)
     connection.close()
 
 

@@ -24,7 +24,7 @@ from tests.processes import Process
 from tripbot.bot import service as store
 from tripbot.bot.conversation import BotRuntime
 from tripbot.clients import Services
-from tripbot.platform.client import ServiceConnection
+from tripbot.platform.client import HttpTransport, Transport
 from tripbot.platform.db import Database
 from tripbot.platform.identity import TokenSigner
 from tripbot.system import migrate
@@ -91,11 +91,12 @@ def _bot(running: Deployment, tmp_path: Path) -> BotDriver:
     """The Telegram bot (fake transport) reading the deployment's services over HTTP."""
     secret = running.services["ledger"].env["TRIPBOT_INTERNAL_SECRET"]
     settings = make_settings(tmp_path, internal_secret=secret)
-    connections = {
-        name: ServiceConnection(name, base_url=process.url, timeout=5)
+    signer = TokenSigner(secret, settings.internal_token_ttl)
+    connections: dict[str, Transport] = {
+        name: HttpTransport(name, signer, base_url=process.url, timeout=5)
         for name, process in running.services.items()
     }
-    services = Services(connections, TokenSigner(secret, settings.internal_token_ttl))
+    services = Services(connections)
     database = Database(f"sqlite:///{tmp_path / 'bot.db'}")
     migrate("bot", database)
     return driver_for(BotRuntime(settings, services, database))

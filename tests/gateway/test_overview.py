@@ -31,8 +31,8 @@ from tests.problems import assert_problem
 from tests.processes import free_port
 from tripbot import SERVICES
 from tripbot.gateway.overview import CALLS
-from tripbot.platform.client import ServiceConnection
-from tripbot.system import System, build_gateway
+from tripbot.platform.client import HttpTransport, Transport
+from tripbot.system import System, build_gateway, signer_for
 
 MADRID = ZoneInfo("Europe/Madrid")
 SECTIONS = {"routes": "plan", "agenda": "agenda", "ledger": "money", "gear": "gear"}
@@ -215,15 +215,17 @@ def a_gateway_app(
 ) -> Iterator[APIFlask]:
     """Another gateway over the system's own service apps: ``down`` is reached at a port where
     nothing listens, the others through ``wrap``."""
-    connections = {
+    settings = make_settings(tmp_path)
+    signer = signer_for(settings)
+    connections: dict[str, Transport] = {
         name: (
-            ServiceConnection(name, base_url=f"http://127.0.0.1:{free_port()}", timeout=2.0)
+            HttpTransport(name, signer, base_url=f"http://127.0.0.1:{free_port()}", timeout=2.0)
             if name == down
-            else ServiceConnection(name, wsgi_app=wrap(name, system.services[name]))
+            else HttpTransport(name, signer, wsgi_app=wrap(name, system.services[name]))
         )
         for name in SERVICES
     }
-    gateway = build_gateway(make_settings(tmp_path), connections)
+    gateway = build_gateway(settings, connections)
     try:
         yield gateway
     finally:

@@ -8,7 +8,7 @@ import pytest
 from tests.builders import a_cast, a_person, a_route, an_event
 from tests.problems import assert_problem
 from tests.routes.synthetic import small_gpx
-from tripbot.gateway.uploads import MULTIPART_ENVELOPE
+from tripbot.platform.uploads import MULTIPART_ENVELOPE
 
 
 def test_upload_read_search_download_change_delete(http: httpx.Client) -> None:

@@ -17,7 +17,6 @@ from tests.gateway.test_web_pages import a_guest, csrf_token, log_in, submit
 from tests.routes.synthetic import noisy_track
 from tripbot.gateway.app import create_gateway, tile_origin
 from tripbot.gateway.services import Services
-from tripbot.platform.identity import TokenSigner
 
 
 def _upload(client: FlaskClient, content: bytes, **fields: str) -> tuple[int, str]:
@@ -127,7 +126,7 @@ def test_a_tile_url_that_is_not_http_is_refused(template: str) -> None:
 def _image_sources(tmp_path: Path, **settings: str) -> str:
     """The CSP img-src of a gateway with these settings (its liveness check asks no service)."""
     configured = make_settings(tmp_path, **settings)
-    gateway = create_gateway(configured, Services({}, TokenSigner("x" * 32, 60)))
+    gateway = create_gateway(configured, Services({}))
     policy = gateway.test_client().get("/healthz").headers["Content-Security-Policy"]
     return next(d for d in policy.split("; ") if d.startswith("img-src "))
 

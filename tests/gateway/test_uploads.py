@@ -18,7 +18,7 @@ from tests.conftest import make_settings
 from tests.gateway.test_web_pages import csrf_token, log_in, submit
 from tests.problems import assert_problem
 from tests.routes.synthetic import noisy_track
-from tripbot.gateway.uploads import MULTIPART_ENVELOPE, allows_upload, body_limit
+from tripbot.platform.uploads import MULTIPART_ENVELOPE, allows_upload, body_limit
 from tripbot.system import System, build_embedded
 
 BODY_LIMIT = 4096

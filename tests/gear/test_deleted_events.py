@@ -7,18 +7,16 @@ from typing import Any
 import httpx
 
 from tests.builders import Person, a_gear_keeper_in, a_member, a_person, an_event
-from tripbot.gear import api as gear_api
 from tripbot.platform.follow import FeedFollower
-from tripbot.system import System
+from tripbot.system import System, follower_of
 
 DAY = "2027-05-01"
 
 
 def _follower(system: System) -> FeedFollower:
-    events = system.gateway.extensions["tripbot.services"].connections["events"]
-    return gear_api.deleted_events_follower(
-        system.services["gear"], system.databases["gear"], events
-    )
+    follower = follower_of(system.runtimes["gear"], system.clients.transports["events"])
+    assert follower is not None
+    return follower
 
 
 def _reserve(http: httpx.Client, who: Person, item_id: int, quantity: int, **extra: Any) -> int:

@@ -13,7 +13,7 @@ from werkzeug.routing import Rule
 
 from tests.builders import a_person
 from tests.conftest import make_settings
-from tripbot.gateway.uploads import body_limit, upload_setting
+from tripbot.platform.uploads import body_limit, upload_setting
 from tripbot.system import System, build_embedded
 
 LIMITS = {
@@ -32,7 +32,7 @@ UPLOADS = {
     "ledger.attach_receipt": "ledger_max_receipt_bytes",
     "ledger.import_entries": "ledger_max_receipt_bytes",
     "api_ledger.attach_receipt": "ledger_max_receipt_bytes",
-    "api_ledger.import_entries": "ledger_max_receipt_bytes",
+    "api_ledger.import_csv": "ledger_max_receipt_bytes",
 }
 """Endpoint → the setting that bounds its files."""
 WITH_BODY = {"POST", "PUT", "PATCH"}

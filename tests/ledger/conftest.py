@@ -1,91 +1,91 @@
-"""Fixtures of the ledger tests: a club event with people of every role, reached through the
-real events service, and the ledger's use cases called as each of them."""
+"""Fixtures of the ledger tests: a club event with people of every role around it, the events
+service stood in for at its client boundary, and the ledger's use cases called as each of them
+through its client, in process."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
-from tests.builders import Person, a_member, a_person, an_event
-from tripbot.events.client import EventsClient
-from tripbot.gateway.services import Services
-from tripbot.ledger import service
+from tests.standins import Town, client_of, local_runtime, single_database
+from tripbot.ledger.client import LedgerClient
 from tripbot.ledger.models import Balance, Leg
 from tripbot.ledger.schemas import EntryCreate, EntryOut
 from tripbot.platform.db import Database, UnitOfWork
 from tripbot.platform.identity import Principal
-from tripbot.system import System
+from tripbot.platform.operations import Call, ServiceRuntime
+from tripbot.platform.settings import Settings
 
+P = ParamSpec("P")
 T = TypeVar("T")
+EVENT_ID = 7
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone around the event."""
+
+    id: int
+    name: str
+
+    @property
+    def principal(self) -> Principal:
+        """Their principal, outside any event."""
+        return Principal(user_id=self.id)
 
 
 @dataclass
 class Club:
     """An event with its owner, an organizer, two participants and someone from outside."""
 
-    system: System
-    http: httpx.Client
-    event: dict[str, Any]
+    town: Town
+    runtime: ServiceRuntime
     owner: Person
     organizer: Person
     ana: Person
     bruno: Person
     outsider: Person
-
-    @property
-    def event_id(self) -> int:
-        """The event's id."""
-        return int(self.event["id"])
+    event_id: int = EVENT_ID
 
     @property
     def database(self) -> Database:
         """The ledger service's database."""
-        return self.system.databases["ledger"]
-
-    def role(self, person: Person) -> str | None:
-        """A person's role in the event."""
-        roles = {
-            self.owner.id: "owner",
-            self.organizer.id: "organizer",
-            self.ana.id: "participant",
-            self.bruno.id: "participant",
-        }
-        return roles.get(person.id)
+        return self.runtime.database
 
     def principal(self, person: Person) -> Principal:
         """The principal a call is made for, with the role the gateway would put in the token."""
-        role = self.role(person)
-        return Principal(
-            user_id=person.id,
-            event_id=self.event_id if role else None,
-            event_role=role,
-        )
+        return self.town.in_event(person.principal, self.event_id)
 
-    def events(self, person: Person) -> EventsClient:
-        """The real events service, acting for a person."""
-        services: Services = self.system.gateway.extensions["tripbot.services"]
-        return services.events(Principal(user_id=person.id))
+    def ledger(self, person: Person) -> LedgerClient:
+        """The ledger's client acting for a person, as the gateway calls it."""
+        return client_of(LedgerClient, self.runtime, self.principal(person))
 
     def uow(self) -> UnitOfWork:
         """A unit of work on the ledger's database."""
         return self.database.unit_of_work()
 
-    def call(self, use_case: Callable[..., T], person: Person, *args: Any, **kwargs: Any) -> T:
-        """Run a use case as a person (``events=`` is added when it takes it)."""
-        if "events" in inspect.signature(use_case).parameters:
-            kwargs.setdefault("events", self.events(person))
-        return use_case(self.uow(), self.principal(person), self.event_id, *args, **kwargs)
+    def call(
+        self,
+        use_case: Callable[Concatenate[Call, int, P], T],
+        person: Person,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """Run a use case of the event as a person."""
+        return use_case(Call(self.principal(person), self.runtime), self.event_id, *args, **kwargs)
+
+    def leave(self, person: Person) -> None:
+        """A person leaves the event."""
+        self.town.leave(self.event_id, person.principal)
 
     def record(self, person: Person, key: str | None = None, **body: Any) -> EntryOut:
         """Record an entry as a person (an expense of 23.50 unless told otherwise)."""
         data = EntryCreate.model_validate({"description": "fuel", "amount": "23.50", **body})
-        return self.call(service.record_entry, person, data, key=key)
+        return self.ledger(person).record_entry(self.event_id, data, key)
 
     def legs_total(self) -> int:
         """The sum of every leg ever written for the event (always zero); checks on the way that
@@ -108,17 +108,32 @@ class Club:
 
 
 @pytest.fixture
-def club(system: System, http: httpx.Client) -> Club:
-    """An event (in EUR, 1 May 2027) with people of every kind around it."""
-    owner = a_person(http, display_name="Olga")
-    event = an_event(http, owner)
-    return Club(
-        system=system,
-        http=http,
-        event=event,
-        owner=owner,
-        organizer=a_member(http, event, owner, "organizer"),
-        ana=a_member(http, event, owner),
-        bruno=a_member(http, event, owner),
-        outsider=a_person(http),
+def database(
+    backend: str,
+    _single_databases: dict[tuple[str, str], Database],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Database:
+    """The ledger's own migrated, empty database on the test's backend."""
+    return single_database("ledger", backend, _single_databases, tmp_path_factory)
+
+
+@pytest.fixture
+def club(database: Database, settings: Settings) -> Club:
+    """An event (in EUR, 1 to 3 May 2027, Madrid) with people of every kind around it."""
+    town = Town()
+    people = [
+        Person(user_id, name)
+        for user_id, name in enumerate(("Olga", "Óscar", "Ana", "Bruno", "Eva"), start=1)
+    ]
+    for person in people:
+        town.person(person.id, person.name)
+    owner, organizer, ana, bruno, outsider = people
+    town.event(
+        EVENT_ID,
+        owner=owner.principal,
+        organizer=organizer.principal,
+        participant=ana.principal,
+        participant_2=bruno.principal,
     )
+    runtime = local_runtime("ledger", database, town, settings)
+    return Club(town, runtime, owner, organizer, ana, bruno, outsider)

@@ -14,7 +14,8 @@ from apiflask import APIBlueprint, APIFlask
 from flask import request
 
 from tests.conftest import make_settings
-from tripbot.platform.client import ServiceClient, ServiceConnection
+from tripbot.events.client import EventsClient
+from tripbot.platform.client import HttpTransport, ServiceClient
 from tripbot.platform.db import Database
 from tripbot.platform.errors import (
     STATUS_BY_ERROR,
@@ -25,9 +26,10 @@ from tripbot.platform.errors import (
     ServiceUnavailable,
 )
 from tripbot.platform.identity import Principal, TokenSigner
+from tripbot.platform.operations import Operations
 from tripbot.platform.web import (
     REQUEST_ID_HEADER,
-    create_service_app,
+    create_legacy_service_app,
     current_principal,
     install_request_context,
 )
@@ -62,20 +64,27 @@ def _probe_blueprint() -> APIBlueprint:
     return bp
 
 
+class ProbeClient(ServiceClient):
+    """A client of the probe service."""
+
+    service = "probe"
+    operations = Operations("probe", tag="Probe")
+
+
 @pytest.fixture
 def probe(tmp_path: Path) -> Iterator[APIFlask]:
     """A tiny service built like the real ones, over an unused in-memory database."""
     database = Database("sqlite://")
     settings = make_settings(tmp_path, internal_secret=SECRET)
-    yield create_service_app("probe", settings, database, [_probe_blueprint()])
+    yield create_legacy_service_app("probe", settings, database, [_probe_blueprint()])
     database.dispose()
 
 
 @pytest.fixture
 def client(probe: APIFlask) -> Iterator[ServiceClient]:
     """A client of the probe service, in process."""
-    connection = ServiceConnection("probe", wsgi_app=probe)
-    yield ServiceClient(connection, TokenSigner(SECRET), Principal(user_id=42))
+    connection = HttpTransport("probe", TokenSigner(SECRET), wsgi_app=probe)
+    yield ProbeClient(connection, Principal(user_id=42))
     connection.close()
 
 
@@ -133,8 +142,8 @@ def test_calls_inside_a_request_pass_its_id_on(client: ServiceClient, probe: API
 
 
 def test_the_wrong_secret_is_not_authenticated(probe: APIFlask) -> None:
-    connection = ServiceConnection("probe", wsgi_app=probe)
-    forged = ServiceClient(connection, TokenSigner("not-the-secret-the-service-knows"))
+    connection = HttpTransport("probe", TokenSigner("not-the-secret"), wsgi_app=probe)
+    forged = ProbeClient(connection)
     with pytest.raises(NotAuthenticated, match="internal token invalid"):
         forged.request("GET", "/whoami")
     connection.close()
@@ -142,9 +151,9 @@ def test_the_wrong_secret_is_not_authenticated(probe: APIFlask) -> None:
 
 def test_a_connection_needs_exactly_one_way_to_the_service(probe: APIFlask) -> None:
     with pytest.raises(ValueError, match="exactly one"):
-        ServiceConnection("probe")
+        HttpTransport("probe", TokenSigner(SECRET))
     with pytest.raises(ValueError, match="exactly one"):
-        ServiceConnection("probe", base_url="http://127.0.0.1:1", wsgi_app=probe)
+        HttpTransport("probe", TokenSigner(SECRET), base_url="http://127.0.0.1:1", wsgi_app=probe)
 
 
 def _closed_port() -> int:
@@ -155,8 +164,10 @@ def _closed_port() -> int:
 
 
 def test_a_refused_connection_is_service_unavailable() -> None:
-    connection = ServiceConnection("events", base_url=f"http://127.0.0.1:{_closed_port()}")
-    client = ServiceClient(connection, TokenSigner(SECRET))
+    connection = HttpTransport(
+        "events", TokenSigner(SECRET), base_url=f"http://127.0.0.1:{_closed_port()}"
+    )
+    client = EventsClient(connection)
     with pytest.raises(ServiceUnavailable, match="the events service is unavailable") as raised:
         client.request("GET", "/users/me")
     assert raised.value.extensions == {"service": "events"}
@@ -194,8 +205,8 @@ def slow_server() -> Iterator[str]:
 
 
 def test_a_service_slower_than_the_timeout_is_unavailable(slow_server: str) -> None:
-    connection = ServiceConnection("events", base_url=slow_server, timeout=0.3)
-    client = ServiceClient(connection, TokenSigner(SECRET))
+    connection = HttpTransport("events", TokenSigner(SECRET), base_url=slow_server, timeout=0.3)
+    client = EventsClient(connection)
     started = time.perf_counter()
     with pytest.raises(ServiceUnavailable, match="the events service is unavailable") as raised:
         client.request("GET", "/users/me")

@@ -7,8 +7,8 @@ import pytest
 
 from tests.problems import assert_problem, invalid_fields
 from tripbot import SERVICES
+from tripbot.platform.db import MAX_ID
 from tripbot.platform.identity import SYSTEM, TokenSigner
-from tripbot.platform.web import MAX_ID
 from tripbot.system import System
 
 

@@ -13,7 +13,6 @@ from tests.builders import a_person, an_event
 from tripbot.platform.client import ServiceClient
 from tripbot.platform.db import Database
 from tripbot.platform.follow import FeedFollower, feed_cursor_table
-from tripbot.platform.identity import SYSTEM, TokenSigner
 from tripbot.platform.outbox import FeedEntry
 from tripbot.system import System
 
@@ -30,10 +29,7 @@ def cursors(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database
 
 
 def _source(system: System) -> ServiceClient:
-    settings = system.settings
-    signer = TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
-    events = system.gateway.extensions["tripbot.services"].connections["events"]
-    return ServiceClient(events, signer, SYSTEM)
+    return system.clients.system_client("events")
 
 
 def test_changes_are_handed_over_in_order_and_once(

@@ -16,14 +16,14 @@ from tests.platform.test_db import UNREACHABLE_URLS
 from tests.problems import assert_problem
 from tripbot.platform.db import Database
 from tripbot.platform.identity import Principal, TokenSigner
-from tripbot.platform.web import REQUEST_ID_HEADER, create_service_app
+from tripbot.platform.web import REQUEST_ID_HEADER, create_legacy_service_app
 from tripbot.system import System, build_service
 
 
 @pytest.mark.parametrize("where", sorted(UNREACHABLE_URLS))
 def test_readiness_fails_when_the_database_is_unreachable(tmp_path: Path, where: str) -> None:
     settings = make_settings(tmp_path)
-    app, database = build_service(
+    app, runtime = build_service(
         "events", settings, UNREACHABLE_URLS[where].format(tmp=tmp_path), run_migrations=False
     )
     service = app.test_client()
@@ -40,7 +40,7 @@ def test_readiness_fails_when_the_database_is_unreachable(tmp_path: Path, where:
     assert [entry["event"] for entry in logs if entry["log_level"] == "warning"] == [
         "database unavailable"
     ]
-    database.dispose()
+    runtime.database.dispose()
 
 
 def test_readiness_passes_when_the_database_answers(system: System) -> None:
@@ -94,7 +94,7 @@ def test_an_unexpected_exception_is_a_problem_not_a_page(tmp_path: Path) -> None
 
     database = Database("sqlite://")
     settings = make_settings(tmp_path)
-    app = create_service_app("boom", settings, database, [bp])
+    app = create_legacy_service_app("boom", settings, database, [bp])
     signer = TokenSigner(settings.internal_secret.get_secret_value())
     with structlog.testing.capture_logs() as logs:
         answer = app.test_client().get(

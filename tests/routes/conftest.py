@@ -12,7 +12,7 @@ from tripbot.events.client import EventsClient
 from tripbot.events.schemas import EventOut, UserOut
 from tripbot.events.service import AccountPolicy
 from tripbot.platform.db import Database
-from tripbot.platform.identity import Principal, TokenSigner
+from tripbot.platform.identity import Principal
 from tripbot.platform.passwords import Passwords
 from tripbot.system import System
 
@@ -57,10 +57,7 @@ class World:
 
     def events(self, user: UserOut) -> EventsClient:
         """The events service acting for someone, as the routes service reaches it."""
-        connection = self.system.gateway.extensions["tripbot.services"].connections["events"]
-        settings = self.system.settings
-        signer = TokenSigner(settings.internal_secret.get_secret_value())
-        return EventsClient(connection, signer, self.principal(user))
+        return self.system.clients.events(self.principal(user))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 from apiflask import APIBlueprint, APIFlask
 from flask import Response, current_app, jsonify, request
 
-from tripbot.agenda import service
+from tripbot.agenda import OPERATIONS, service
 from tripbot.agenda.models import feed_cursors, outbox
 from tripbot.agenda.schemas import (
     ActivityCreate,
@@ -24,19 +24,20 @@ from tripbot.agenda.schemas import (
     PlaceOut,
     PlaceUpdate,
 )
-from tripbot.platform.client import ServiceConnection
+from tripbot.platform.client import ServiceClient, Transport
 from tripbot.platform.db import Database, UnitOfWork
 from tripbot.platform.follow import FeedFollower
-from tripbot.platform.outbox import FeedEntry, feed_blueprint
+from tripbot.platform.outbox import FeedEntry, declare_feed
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import (
-    create_service_app,
+    create_legacy_service_app,
     current_database,
     current_principal,
     current_settings,
     list_of,
 )
 
+FEED = declare_feed(OPERATIONS, outbox)
 bp = APIBlueprint("agenda", __name__, tag="Agenda")
 NO_CONTENT = ("", 204)
 EVENT = "/events/<int:event_id>"
@@ -208,11 +209,11 @@ def schedule(event_id: int) -> Response:
     return jsonify(service.schedule_export(_uow(), current_principal(), event_id, base_url))
 
 
-def create_app(
-    settings: Settings, database: Database, peers: Mapping[str, ServiceConnection]
-) -> APIFlask:
+def create_app(settings: Settings, database: Database, peers: Mapping[str, Transport]) -> APIFlask:
     """The agenda service application; it reaches the events service through ``peers``."""
-    app = create_service_app("agenda", settings, database, [bp, feed_blueprint(outbox)], peers)
+    app = create_legacy_service_app(
+        "agenda", settings, database, [bp], peers, operations=OPERATIONS
+    )
     app.extensions["tripbot.agenda_policy"] = service.AgendaPolicy(
         feed_secret=settings.internal_secret.get_secret_value().encode(),
         max_activity_hours=settings.agenda_max_activity_hours,
@@ -221,7 +222,7 @@ def create_app(
 
 
 def deleted_events_follower(
-    app: APIFlask, database: Database, events: ServiceConnection
+    settings: Settings, database: Database, events: ServiceClient
 ) -> FeedFollower:
     """Follows the events service's feed: a deleted event's timetable goes."""
 
@@ -229,6 +230,4 @@ def deleted_events_follower(
         if entry.event_id is not None:
             service.forget_event(database.unit_of_work(), entry.event_id)
 
-    return FeedFollower.of_service(
-        app, database, events, cursors=feed_cursors, topics={"event.deleted"}, handle=forget
-    )
+    return FeedFollower(events, database, feed_cursors, {"event.deleted"}, forget)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from tripbot.agenda import OPERATIONS
 from tripbot.agenda.schemas import (
     ActivityCreate,
     ActivityOut,
@@ -22,6 +23,9 @@ from tripbot.platform.client import ServiceClient
 
 class AgendaClient(ServiceClient):
     """Calls the agenda service for one principal."""
+
+    service = "agenda"
+    operations = OPERATIONS
 
     def places(self, event_id: int) -> list[PlaceOut]:
         """An event's places."""

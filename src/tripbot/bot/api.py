@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint, APIFlask
 
-from tripbot.bot import service
+from tripbot.bot import OPERATIONS, service
 from tripbot.bot.schemas import BindingOut, BindingQuery, BotStatus
 from tripbot.platform.db import Database
 from tripbot.platform.settings import Settings
-from tripbot.platform.web import create_service_app, current_database, current_principal, list_of
+from tripbot.platform.web import (
+    create_legacy_service_app,
+    current_database,
+    current_principal,
+    list_of,
+)
 
 bp = APIBlueprint("bot", __name__, tag="Bot")
 
@@ -33,4 +38,4 @@ def status() -> BotStatus:
 
 def create_app(settings: Settings, database: Database) -> APIFlask:
     """The bot's HTTP application over its own database."""
-    return create_service_app("bot", settings, database, [bp])
+    return create_legacy_service_app("bot", settings, database, [bp], operations=OPERATIONS)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from tripbot.bot import OPERATIONS
 from tripbot.bot.schemas import BindingOut, BotStatus
 from tripbot.platform.client import ServiceClient
 
 
 class BotClient(ServiceClient):
     """Calls the bot as TripBot itself."""
+
+    service = "bot"
+    operations = OPERATIONS
 
     def bindings(self, event_id: int) -> list[BindingOut]:
         """The chats that follow an event."""

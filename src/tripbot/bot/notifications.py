@@ -25,9 +25,10 @@ from tripbot.bot.texts import DEFAULT_LANGUAGE, t, word
 from tripbot.platform import metrics
 from tripbot.platform.client import ServiceClient
 from tripbot.platform.errors import DomainError
+from tripbot.platform.follow import read_feed_of
 from tripbot.platform.identity import SYSTEM
 from tripbot.platform.logging import get_logger
-from tripbot.platform.outbox import FeedEntry, FeedPage
+from tripbot.platform.outbox import FeedEntry, FeedQuery
 
 log = get_logger("tripbot.bot.notifications")
 
@@ -246,14 +247,12 @@ class Notifier:
         feed = self._feed(service)
         position = await call(store.feed_position, uow(), service)
         if position is None:
-            first = await call(feed.get_model, FeedPage, "/feed", {"after": 0, "limit": 1})
+            first = await call(read_feed_of, feed, FeedQuery(after=0, limit=1))
             await call(store.advance_feed, uow(), service, first.latest)
             return 0
         sent = 0
         while True:
-            page = await call(
-                feed.get_model, FeedPage, "/feed", {"after": position, "limit": self.page}
-            )
+            page = await call(read_feed_of, feed, FeedQuery(after=position, limit=self.page))
             if not page.entries:
                 return sent
             outbox: dict[int, list[Message]] = {}

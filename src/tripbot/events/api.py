@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from apiflask import APIBlueprint, APIFlask
 from flask import current_app
 
-from tripbot.events import service
+from tripbot.events import OPERATIONS, service
 from tripbot.events.models import outbox
 from tripbot.events.schemas import (
     Credentials,
@@ -37,19 +37,20 @@ from tripbot.events.schemas import (
     UserRoleChange,
     UserUpdate,
 )
-from tripbot.platform.client import ServiceConnection
+from tripbot.platform.client import Transport
 from tripbot.platform.db import Database, UnitOfWork
 from tripbot.platform.errors import Message, NotFound
-from tripbot.platform.outbox import feed_blueprint
+from tripbot.platform.outbox import declare_feed
 from tripbot.platform.passwords import Passwords
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import (
-    create_service_app,
+    create_legacy_service_app,
     current_database,
     current_principal,
     list_of,
 )
 
+FEED = declare_feed(OPERATIONS, outbox)
 bp = APIBlueprint("events", __name__, tag="Events")
 NO_CONTENT = ("", 204)
 
@@ -324,10 +325,12 @@ def telegram_user(telegram_user_id: str) -> TelegramLinkOut:
 
 
 def create_app(
-    settings: Settings, database: Database, peers: Mapping[str, ServiceConnection] | None = None
+    settings: Settings, database: Database, peers: Mapping[str, Transport] | None = None
 ) -> APIFlask:
     """The events service application (it calls no other service)."""
-    app = create_service_app("events", settings, database, [bp, feed_blueprint(outbox)])
+    app = create_legacy_service_app(
+        "events", settings, database, [bp], peers, operations=OPERATIONS
+    )
     app.extensions["tripbot.account_policy"] = service.AccountPolicy(
         registration=settings.registration,
         login_max_failures=settings.login_max_failures,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tripbot.events import OPERATIONS
 from tripbot.events.schemas import (
     Credentials,
     EventCreate,
@@ -29,6 +30,9 @@ from tripbot.platform.client import ServiceClient, path_segment
 
 class EventsClient(ServiceClient):
     """Calls the events service for one principal."""
+
+    service = "events"
+    operations = OPERATIONS
 
     def register(self, data: UserRegister) -> UserOut:
         """Open an account."""

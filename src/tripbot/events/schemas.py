@@ -20,8 +20,8 @@ from pydantic import (
     model_validator,
 )
 
+from tripbot.platform.db import MAX_ID
 from tripbot.platform.identity import EVENT_ROLE_RANK
-from tripbot.platform.web import MAX_ID
 
 InstanceRole = Literal["admin", "gear_keeper", "member"]
 EventRole = Literal["owner", "organizer", "participant"]

@@ -14,10 +14,11 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from tripbot import __version__
-from tripbot.gateway import api, auth, uploads
+from tripbot.gateway import api, auth
 from tripbot.gateway.i18n import LANGUAGES, select_language
 from tripbot.gateway.services import Services
 from tripbot.gateway.web import account, agenda, events, gear, invite, ledger, main, routes
+from tripbot.platform import uploads
 from tripbot.platform.errors import DomainError, problem_type, status_for
 from tripbot.platform.identity import TokenSigner
 from tripbot.platform.language import current_language

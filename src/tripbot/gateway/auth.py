@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask import current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
@@ -15,6 +15,7 @@ from tripbot.events.schemas import UserOut
 from tripbot.gateway.services import Services
 from tripbot.platform.errors import Message, NotAuthenticated
 from tripbot.platform.identity import ANONYMOUS, Principal
+from tripbot.platform.operations import Access, Operation
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -71,6 +72,17 @@ def event_principal(event_id: int) -> Principal:
     """
     membership = events().membership(event_id)
     return replace(principal(), event_id=event_id, event_role=membership.role)
+
+
+def principal_for(operation: Operation[Any, Any], arguments: Mapping[str, Any]) -> Principal:
+    """Who a public call of an operation is made for, as its declaration says: anyone, a
+    logged-in person, or a member of the event in the path with their role."""
+    if operation.access is Access.ANYONE:
+        return principal()
+    require_user()
+    if operation.access is Access.EVENT:
+        return event_principal(arguments["event_id"])
+    return principal()
 
 
 def require_user() -> UserOut:

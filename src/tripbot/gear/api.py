@@ -9,7 +9,7 @@ from apiflask import APIBlueprint, APIFlask
 from flask import Response, current_app, request
 
 from tripbot.events.client import EventsClient
-from tripbot.gear import packing, service
+from tripbot.gear import OPERATIONS, packing, service
 from tripbot.gear.models import feed_cursors, outbox
 from tripbot.gear.schemas import (
     Availability,
@@ -38,16 +38,22 @@ from tripbot.gear.schemas import (
     WindowQuery,
 )
 from tripbot.gear.service import Club, GearPolicy, Seat
-from tripbot.platform.client import ServiceConnection, peer
+from tripbot.platform.client import ServiceClient, Transport, peer
 from tripbot.platform.db import Database, UnitOfWork
 from tripbot.platform.errors import Message, NotAuthenticated, NotFound, PayloadTooLarge
 from tripbot.platform.follow import FeedFollower
 from tripbot.platform.idempotency import IDEMPOTENCY_HEADER
 from tripbot.platform.identity import Principal
-from tripbot.platform.outbox import FeedEntry, feed_blueprint
+from tripbot.platform.outbox import FeedEntry, declare_feed
 from tripbot.platform.settings import Settings
-from tripbot.platform.web import create_service_app, current_database, current_principal, list_of
+from tripbot.platform.web import (
+    create_legacy_service_app,
+    current_database,
+    current_principal,
+    list_of,
+)
 
+FEED = declare_feed(OPERATIONS, outbox)
 bp = APIBlueprint("gear", __name__, tag="Gear")
 NO_CONTENT = ("", 204)
 CSV = "text/csv; charset=utf-8"
@@ -360,29 +366,30 @@ def import_packing_list(event_id: int) -> ImportResult:
     return packing.import_csv(_uow(), current_principal(), event_id, data)
 
 
-def create_app(
-    settings: Settings, database: Database, peers: Mapping[str, ServiceConnection]
-) -> APIFlask:
+def create_app(settings: Settings, database: Database, peers: Mapping[str, Transport]) -> APIFlask:
     """The gear service application; it reaches the events service through ``peers``."""
-    app = create_service_app("gear", settings, database, [bp, feed_blueprint(outbox)], peers)
-    app.extensions["tripbot.gear_policy"] = GearPolicy(
+    app = create_legacy_service_app("gear", settings, database, [bp], peers, operations=OPERATIONS)
+    app.extensions["tripbot.gear_policy"] = gear_policy(settings)
+    return app
+
+
+def gear_policy(settings: Settings) -> GearPolicy:
+    """The club's gear rules, from the settings."""
+    return GearPolicy(
         max_reservation_days=settings.gear_max_reservation_days,
         max_photo_bytes=settings.gear_max_photo_bytes,
         timezone=settings.gear_timezone,
     )
-    return app
 
 
 def deleted_events_follower(
-    app: APIFlask, database: Database, events: ServiceConnection
+    settings: Settings, database: Database, events: ServiceClient
 ) -> FeedFollower:
     """Follows the events service's feed: a deleted event's reservations are cancelled."""
-    policy: GearPolicy = app.extensions["tripbot.gear_policy"]
+    policy = gear_policy(settings)
 
     def forget(entry: FeedEntry) -> None:
         if entry.event_id is not None:
             service.forget_event(database.unit_of_work(), policy, entry.event_id)
 
-    return FeedFollower.of_service(
-        app, database, events, cursors=feed_cursors, topics={"event.deleted"}, handle=forget
-    )
+    return FeedFollower(events, database, feed_cursors, {"event.deleted"}, forget)

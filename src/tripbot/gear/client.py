@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from tripbot.gear import OPERATIONS
 from tripbot.gear.schemas import (
     Availability,
     CheckIn,
@@ -40,6 +41,9 @@ def _params(query: BaseModel) -> dict[str, Any]:
 
 class GearClient(ServiceClient):
     """Calls the gear service for one principal."""
+
+    service = "gear"
+    operations = OPERATIONS
 
     # ---- inventory
 

@@ -1,35 +1,121 @@
-"""The base of every typed service client: the same calls over HTTP or in process."""
+"""The base of every typed service client: the same calls over HTTP or inside one process.
+
+A client names its service's operations as attributes (``record_entry = service.record_entry``),
+so each operation is declared once. A call goes through the client's transport: between
+processes it is an HTTP request signed for the principal (:class:`HttpTransport`); inside one
+process it runs the use case directly (:class:`LocalTransport`), with the same permission
+checks, unit of work and domain errors, and no HTTP or JSON in between. The composition root
+(``tripbot.system``) alone decides which.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Self, TypeVar
+from functools import cache
+from typing import Any, ClassVar, Protocol, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
-from flask import current_app
 from pydantic import BaseModel, TypeAdapter
+from sqlalchemy.exc import InternalError, OperationalError
+from werkzeug.http import parse_options_header
 
+from tripbot.platform import memo
+from tripbot.platform.db import MAX_ID
 from tripbot.platform.errors import (
     ERROR_BY_SLUG,
     PROBLEM_JSON,
     DomainError,
     Message,
+    NotFound,
     ServiceUnavailable,
     error_from_problem,
 )
 from tripbot.platform.identity import ANONYMOUS, Principal, TokenSigner
 from tripbot.platform.language import current_language
 from tripbot.platform.logging import get_logger
-from tripbot.platform.web import REQUEST_ID_HEADER, current_principal, current_request_id
+from tripbot.platform.operations import (
+    Call,
+    Download,
+    Operation,
+    Operations,
+    P,
+    R,
+    ServiceRuntime,
+    Upload,
+)
+from tripbot.platform.web import (
+    READ_ONLY_SQLSTATE,
+    REQUEST_ID_HEADER,
+    current_request_id,
+    database_error,
+    sqlstate,
+)
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
 ClientT = TypeVar("ClientT", bound="ServiceClient")
+ModelT = TypeVar("ModelT", bound=BaseModel)
 _log = get_logger("client")
 
 
 def path_segment(value: str) -> str:
     """A value as one URL path segment: a ``?``, ``/`` or ``..`` in it cannot change the path."""
     return quote(value, safe="").replace(".", "%2E")
+
+
+class Transport(Protocol):
+    """How calls reach one service."""
+
+    service: str
+
+    def invoke(
+        self, operation: Operation[Any, Any], principal: Principal, arguments: dict[str, Any]
+    ) -> Any:
+        """Run an operation for a principal with its arguments by name; return its answer."""
+        ...
+
+    def ready(self) -> bool:
+        """Whether the service and its database answer."""
+        ...
+
+    def close(self) -> None:
+        """Release what the transport holds."""
+        ...
+
+
+class LocalTransport:
+    """Calls a service that runs in this process: the use case itself, no HTTP in between."""
+
+    def __init__(self, runtime: ServiceRuntime) -> None:
+        self.runtime = runtime
+        self.service = runtime.name
+
+    def invoke(
+        self, operation: Operation[Any, Any], principal: Principal, arguments: dict[str, Any]
+    ) -> Any:
+        """Run the use case as the service's route would, and raise what it would answer."""
+        for name, converter in operation.path_params.items():
+            value = arguments[name]
+            # As the route's converter does: an id no table can hold is simply not there.
+            if converter == "int" and (not isinstance(value, int) or not 0 <= value <= MAX_ID):
+                raise NotFound(Message("no such resource"))
+        try:
+            return operation(Call(principal, self.runtime), **arguments)
+        except OperationalError as error:
+            raise database_error(self.service, error) from error
+        except InternalError as error:
+            if sqlstate(error) == READ_ONLY_SQLSTATE:
+                raise database_error(self.service, error) from error
+            raise
+
+    def ready(self) -> bool:
+        """Whether the service's database answers."""
+        try:
+            self.runtime.database.ping()
+        except Exception:  # any failure means not ready; the reason is logged by the caller
+            return False
+        return True
+
+    def close(self) -> None:
+        """Nothing to release: the database belongs to the system."""
 
 
 def _wsgi_path_as_bytes(app: Any) -> Any:
@@ -43,12 +129,19 @@ def _wsgi_path_as_bytes(app: Any) -> Any:
     return wrapped
 
 
-class ServiceConnection:
-    """How to reach one service: a shared httpx client over the network or through WSGI."""
+@cache
+def _list_adapter(answer: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(answer)
+
+
+class HttpTransport:
+    """Calls a service over HTTP (or through its WSGI app, for tests of the HTTP layer), with a
+    short-lived token signed for the principal."""
 
     def __init__(
         self,
         service: str,
+        signer: TokenSigner,
         *,
         base_url: str | None = None,
         wsgi_app: Any = None,
@@ -57,6 +150,7 @@ class ServiceConnection:
         if (base_url is None) == (wsgi_app is None):
             raise ValueError("give exactly one of base_url and wsgi_app")
         self.service = service
+        self.signer = signer
         transport: httpx.BaseTransport | None = (
             httpx.WSGITransport(app=_wsgi_path_as_bytes(wsgi_app)) if wsgi_app is not None else None
         )
@@ -66,66 +160,75 @@ class ServiceConnection:
             timeout=httpx.Timeout(timeout),
         )
 
-    def close(self) -> None:
-        """Close pooled connections."""
-        self.http.close()
+    def invoke(
+        self, operation: Operation[Any, Any], principal: Principal, arguments: dict[str, Any]
+    ) -> Any:
+        """Send the operation as a request and read its answer."""
+        path = operation.path
+        request: dict[str, Any] = {}
+        headers: dict[str, str] = {}
+        files: dict[str, tuple[str, bytes, str]] = {}
+        for param in operation.params:
+            value = arguments[param.name]
+            if param.kind == "path":
+                segment = str(value) if isinstance(value, int) else path_segment(str(value))
+                path = path.replace(f"<{operation.path_params[param.name]}:{param.name}>", segment)
+                path = path.replace(f"<{param.name}>", segment)
+            elif value is None:
+                continue
+            elif param.kind == "json":
+                request["json"] = value.model_dump(mode="json", exclude_unset=True)
+            elif param.kind == "query":
+                request.setdefault("params", {}).update(
+                    value.model_dump(mode="json", exclude_defaults=True)
+                )
+            elif param.kind == "header":
+                headers[param.header or param.name] = str(value)
+            else:
+                upload: Upload = value
+                files[param.name] = (upload.filename, upload.content, upload.content_type)
+        if files:
+            request["files"] = files
+        response = self.request(principal, operation.method, path, headers=headers, **request)
+        return self._answer(operation, response)
 
-
-class ServiceClient:
-    """Calls one service on behalf of one principal; answers are parsed into schemas."""
-
-    def __init__(
-        self, connection: ServiceConnection, signer: TokenSigner, principal: Principal = ANONYMOUS
-    ) -> None:
-        self._connection = connection
-        self._signer = signer
-        self.principal = principal
-
-    @property
-    def service(self) -> str:
-        """The name of the service this client calls."""
-        return self._connection.service
-
-    def acting_for(self, principal: Principal) -> Self:
-        """The same client acting for another principal."""
-        return type(self)(self._connection, self._signer, principal)
+    @staticmethod
+    def _answer(operation: Operation[Any, Any], response: httpx.Response) -> Any:
+        answer = operation.answer
+        if answer is None:
+            return None
+        if answer is Download:
+            _, options = parse_options_header(response.headers.get("content-disposition", ""))
+            return Download(
+                response.content,
+                response.headers.get("content-type", "application/octet-stream"),
+                options.get("filename"),
+                response.headers.get("cache-control"),
+            )
+        if isinstance(answer, type) and issubclass(answer, BaseModel):
+            return answer.model_validate(response.json())
+        return _list_adapter(answer).validate_python(response.json())
 
     def request(
         self,
+        principal: Principal,
         method: str,
         path: str,
         *,
-        json: Any = None,
-        params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
-        files: dict[str, tuple[str, bytes, str]] | None = None,
-        data: dict[str, str] | None = None,
-        content: bytes | None = None,
+        **sent: Any,
     ) -> httpx.Response:
-        """Send a call; a problem answer is raised as its domain error, an outage as 503.
-
-        ``headers`` are passed on (Idempotency-Key, If-None-Match); ``files``/``data`` make a
-        multipart upload; ``content`` is a raw body.
-        """
-        sent = dict(headers or {})
-        sent["Authorization"] = self._signer.header(self.principal)
+        """Send a request; a problem answer is raised as its domain error, an outage as 503."""
+        outgoing = dict(headers or {})
+        outgoing["Authorization"] = self.signer.header(principal)
         request_id = current_request_id()
         if request_id:
-            sent[REQUEST_ID_HEADER] = request_id
+            outgoing[REQUEST_ID_HEADER] = request_id
         language = current_language()
-        if language and "Accept-Language" not in sent:
-            sent["Accept-Language"] = language
+        if language and "Accept-Language" not in outgoing:
+            outgoing["Accept-Language"] = language
         try:
-            response = self._connection.http.request(
-                method,
-                path,
-                json=json,
-                params=params,
-                headers=sent,
-                files=files,
-                data=data,
-                content=content,
-            )
+            response = self.http.request(method, path, headers=outgoing, **sent)
         except httpx.TransportError as error:
             _log.warning("service unreachable", target=self.service, error=repr(error))
             raise ServiceUnavailable(
@@ -134,7 +237,7 @@ class ServiceClient:
             ) from error
         if response.status_code >= 500:
             _log.warning("service failed", target=self.service, status=response.status_code)
-            known = self._known_outage(response)
+            known = _known_outage(response)
             if known is not None:
                 raise known  # e.g. its storage is full: the caller learns what and where
             raise ServiceUnavailable(
@@ -142,33 +245,88 @@ class ServiceClient:
                 service=self.service,
             )
         if response.status_code >= 400:
-            raise self._error(response)
+            raise _error(response)
         return response
 
-    def _known_outage(self, response: httpx.Response) -> DomainError | None:
-        """The domain error a service described in its 5xx problem answer when it diagnosed the
-        outage itself (its storage is full or read-only); any other failure stays generic."""
-        if response.headers.get("content-type") != PROBLEM_JSON:
-            return None
+    def ready(self) -> bool:
+        """Whether the service and its database answer."""
         try:
-            body = response.json()
-        except ValueError:
-            return None
-        if not isinstance(body, dict):
-            return None
-        cls = ERROR_BY_SLUG.get(str(body.get("type", "")).rsplit(":", 1)[-1])
-        if cls is None or cls is ServiceUnavailable:
-            return None
-        return error_from_problem(body, response.status_code)
+            return self.http.get("/readyz").status_code == 200
+        except httpx.TransportError:
+            return False
 
-    def _error(self, response: httpx.Response) -> DomainError:
-        try:
-            body = response.json()
-        except ValueError:
-            body = {"detail": response.text[:200]}
-        if not isinstance(body, dict):
-            body = {"detail": str(body)[:200]}
-        return error_from_problem(body, response.status_code)
+    def close(self) -> None:
+        """Close pooled connections."""
+        self.http.close()
+
+
+def _problem(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {"detail": response.text[:200]}
+    return body if isinstance(body, dict) else {"detail": str(body)[:200]}
+
+
+def _known_outage(response: httpx.Response) -> DomainError | None:
+    """The domain error a service described in its 5xx problem answer when it diagnosed the
+    outage itself (its storage is full or read-only); any other failure stays generic."""
+    if response.headers.get("content-type") != PROBLEM_JSON:
+        return None
+    body = _problem(response)
+    cls = ERROR_BY_SLUG.get(str(body.get("type", "")).rsplit(":", 1)[-1])
+    if cls is None or cls is ServiceUnavailable:
+        return None
+    return error_from_problem(body, response.status_code)
+
+
+def _error(response: httpx.Response) -> DomainError:
+    return error_from_problem(_problem(response), response.status_code)
+
+
+class ServiceClient:
+    """Calls one service for one principal; its operations are its methods."""
+
+    service: ClassVar[str]
+    operations: ClassVar[Operations]
+
+    def __init__(self, transport: Transport, principal: Principal = ANONYMOUS) -> None:
+        self.transport = transport
+        self.principal = principal
+
+    def acting_for(self, principal: Principal) -> Self:
+        """The same client acting for another principal."""
+        return type(self)(self.transport, principal)
+
+    def call(self, operation: Operation[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run one of the service's operations; reads are remembered for the request."""
+        arguments = operation.bind(args, kwargs)
+        if not operation.remember:
+            memo.forget(self.service)
+            answer: R = self.transport.invoke(operation, self.principal, arguments)
+            return answer
+        key = (operation.name, self.principal, tuple(arguments.items()))
+
+        def invoke() -> R:
+            answer: R = self.transport.invoke(operation, self.principal, arguments)
+            return answer
+
+        return memo.remembered(self.service, key, invoke)
+
+    def ready(self) -> bool:
+        """Whether the service and its database answer."""
+        return self.transport.ready()
+
+    # ---- hand-made calls, until every service declares its operations ----------------------
+
+    def request(self, method: str, path: str, **sent: Any) -> httpx.Response:
+        """Send a hand-made request over HTTP."""
+        if not isinstance(self.transport, HttpTransport):
+            raise TypeError(f"{self.service} is not reached over HTTP")
+        if sent.get("json") is None:
+            sent.pop("json", None)
+        memo.forget(self.service)
+        return self.transport.request(self.principal, method, path, **sent)
 
     def get_model(
         self, model: type[ModelT], path: str, params: dict[str, Any] | None = None
@@ -195,21 +353,18 @@ class ServiceClient:
         )
         return model.model_validate(self.request(method, path, json=payload).json())
 
-    def ready(self) -> bool:
-        """Whether the service and its database answer."""
-        try:
-            return self._connection.http.get("/readyz").status_code == 200
-        except httpx.TransportError:
-            return False
-
 
 def peer(client_class: type[ClientT], service: str) -> ClientT:
-    """A client of another service acting for the principal of the request being handled."""
-    connection = current_app.extensions["tripbot.peers"].get(service)
-    if not isinstance(connection, ServiceConnection):
+    """A client of another service acting for the principal of the request being handled (for
+    services written as hand-made routes)."""
+    from flask import current_app
+
+    from tripbot.platform.web import current_principal
+
+    transport = current_app.extensions["tripbot.peers"].get(service)
+    if transport is None:
         raise ServiceUnavailable(
             Message("this service was started without a connection to the {service} service"),
             service=service,
         )
-    signer: TokenSigner = current_app.extensions["tripbot.signer"]
-    return client_class(connection, signer, current_principal())
+    return client_class(transport, current_principal())

@@ -10,16 +10,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection
 
-from flask import Flask
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, insert, select, update
 
-from tripbot.platform.client import ServiceClient, ServiceConnection
+from tripbot.platform.client import ServiceClient
 from tripbot.platform.db import Database
 from tripbot.platform.errors import DomainError
-from tripbot.platform.identity import SYSTEM, TokenSigner
 from tripbot.platform.logging import get_logger
-from tripbot.platform.outbox import FeedEntry, FeedPage
-from tripbot.platform.settings import Settings
+from tripbot.platform.outbox import FeedEntry, FeedPage, FeedQuery
 
 log = get_logger("tripbot.follow")
 PAGE = 200
@@ -35,8 +32,15 @@ def feed_cursor_table(metadata: MetaData) -> Table:
     )
 
 
+def read_feed_of(source: ServiceClient, query: FeedQuery) -> FeedPage:
+    """A page of a service's feed, read through its client (as TripBot itself)."""
+    page: FeedPage = source.call(source.operations["feed"], query)
+    return page
+
+
 class FeedFollower:
-    """Hands the changes of ``source``'s feed whose topic is in ``topics`` to ``handle``."""
+    """Hands the changes of ``source``'s feed whose topic is in ``topics`` to ``handle``;
+    ``source`` is the service's client acting as TripBot itself (the system principal)."""
 
     def __init__(
         self,
@@ -52,25 +56,6 @@ class FeedFollower:
         self.topics = frozenset(topics)
         self.handle = handle
         self._stop = threading.Event()
-
-    @classmethod
-    def of_service(
-        cls,
-        app: Flask,
-        database: Database,
-        source: ServiceConnection,
-        *,
-        cursors: Table,
-        topics: Collection[str],
-        handle: Callable[[FeedEntry], None],
-    ) -> FeedFollower:
-        """A follower for a service application: it reads ``source``'s feed as TripBot itself,
-        signing with the application's internal secret."""
-        settings: Settings = app.extensions["tripbot.settings"]
-        signer = TokenSigner(
-            settings.internal_secret.get_secret_value(), settings.internal_token_ttl
-        )
-        return cls(ServiceClient(source, signer, SYSTEM), database, cursors, topics, handle)
 
     def position(self) -> int:
         """The last change handled (0: none yet)."""
@@ -96,9 +81,7 @@ class FeedFollower:
         """Handle every change since the cursor; the number handled."""
         position, handled = self.position(), 0
         while True:
-            page = self.source.get_model(
-                FeedPage, "/feed", params={"after": position, "limit": PAGE}
-            )
+            page = read_feed_of(self.source, FeedQuery(after=position, limit=PAGE))
             for entry in page.entries:
                 if entry.topic in self.topics:
                     self.handle(entry)

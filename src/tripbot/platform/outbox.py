@@ -7,14 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from apiflask import APIBlueprint
 from pydantic import BaseModel, Field
 from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from tripbot.platform.db import UTCDateTime, utcnow
+from tripbot.platform.db import MAX_ID, UTCDateTime, utcnow
 from tripbot.platform.metrics import count_change_at_commit
-from tripbot.platform.web import MAX_ID, current_database, current_principal
+from tripbot.platform.operations import Access, Call, Operation, Operations
 
 FEED_PAGE_MAX = 500
 
@@ -88,17 +87,15 @@ def read_feed(session: Session, outbox: Table, query: FeedQuery) -> FeedPage:
     )
 
 
-def feed_blueprint(outbox: Table) -> APIBlueprint:
-    """``GET /feed``: the service's changes after a cursor, for TripBot's own readers only."""
-    bp = APIBlueprint("feed", __name__, tag="Feed")
+def declare_feed(operations: Operations, outbox: Table) -> Operation[[FeedQuery], FeedPage]:
+    """Declare a service's ``GET /feed``: its changes after a cursor, for TripBot's own readers
+    only (never on the public API)."""
 
-    @bp.get("/feed")
-    @bp.input(FeedQuery, location="query", arg_name="query")
-    @bp.output(FeedPage)
-    def feed(query: FeedQuery) -> FeedPage:
+    @operations.get("/feed", access=Access.SYSTEM, remember=False)
+    def feed(call: Call, query: FeedQuery) -> FeedPage:
         """Changes recorded after a cursor (TripBot's components only)."""
-        current_principal().require_system()
-        with current_database().unit_of_work() as uow:
+        call.principal.require_system()
+        with call.unit_of_work() as uow:
             return read_feed(uow.session, outbox, query)
 
-    return bp
+    return feed

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import structlog
@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from tripbot import __version__
-from tripbot.platform.db import Database
+from tripbot.platform.db import MAX_ID, Database
 from tripbot.platform.errors import (
     PROBLEM_JSON,
     DomainError,
@@ -40,7 +40,10 @@ from tripbot.platform.metrics import (
     observe_request,
     register_database,
 )
+from tripbot.platform.operations import Call, Operation, Operations, ServiceRuntime
+from tripbot.platform.routing import operations_blueprint
 from tripbot.platform.settings import Settings
+from tripbot.platform.uploads import raise_upload_limit
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _log = get_logger("http")
@@ -186,7 +189,8 @@ DISK_FULL_SQLSTATE = "53100"
 READ_ONLY_SQLSTATE = "25006"
 
 
-def _sqlstate(error: DBAPIError) -> str:
+def sqlstate(error: DBAPIError) -> str:
+    """The SQLSTATE code of a database error (PostgreSQL), or an empty string."""
     return str(getattr(error.orig, "sqlstate", "") or "")
 
 
@@ -194,7 +198,7 @@ def database_error(service: str, error: DBAPIError) -> DomainError:
     """What a database failure means for the caller: no room (507), read-only (503) or out of
     reach (503). Neither is a bug, and SQLite or PostgreSQL rolled back the whole write."""
     code = str(getattr(error.orig, "sqlite_errorname", "") or "")
-    state = _sqlstate(error)
+    state = sqlstate(error)
     _log.warning("database unavailable", error=str(error.orig), code=code or state)
     if code == "SQLITE_FULL" or state == DISK_FULL_SQLSTATE:
         return StorageFull(
@@ -245,7 +249,7 @@ def install_api_errors(app: APIFlask, service: str) -> None:
     @app.errorhandler(InternalError)
     def _database_internal(error: InternalError) -> Response:
         # PostgreSQL reports a read-only server (a standby) as an internal error.
-        if _sqlstate(error) == READ_ONLY_SQLSTATE:
+        if sqlstate(error) == READ_ONLY_SQLSTATE:
             return domain_error_response(database_error(service, error))
         return _unexpected(error)
 
@@ -361,8 +365,6 @@ def document_problems(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
 
 
 PUBLIC_SERVICE_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs")
-MAX_ID = 2**31 - 1
-"""The largest id an integer primary key holds (PostgreSQL's ``integer``)."""
 
 
 class DatabaseIdConverter(IntegerConverter):
@@ -377,16 +379,15 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 def create_service_app(
-    service: str,
-    settings: Settings,
-    database: Database,
-    blueprints: list[APIBlueprint],
-    peers: Mapping[str, object] | None = None,
+    runtime: ServiceRuntime,
+    operations: Operations,
+    blueprints: Sequence[APIBlueprint] = (),
+    *,
+    operations_name: str | None = None,
 ) -> APIFlask:
-    """A service's Flask application: its blueprints behind internal-token authentication.
-
-    ``peers`` are the connections to the other services it calls (through their clients).
-    """
+    """A service's Flask application: a route for each of its operations, behind
+    internal-token authentication, and any extra ``blueprints``."""
+    service, settings = runtime.name, runtime.settings
     app = APIFlask(
         f"tripbot.{service}",
         title=f"TripBot {service} service",
@@ -401,10 +402,9 @@ def create_service_app(
     )
     app.url_map.converters["int"] = DatabaseIdConverter
     app.extensions["tripbot.settings"] = settings
-    app.extensions["tripbot.database"] = database
+    app.extensions["tripbot.runtime"] = runtime
     signer = TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
-    app.extensions["tripbot.signer"] = signer
-    app.extensions["tripbot.peers"] = dict(peers or {})
+    app.before_request(raise_upload_limit)
     install_request_context(app, service)
     install_api_errors(app, service)
     app.spec_processor(document_problems)
@@ -415,17 +415,34 @@ def create_service_app(
             return
         g.principal = signer.verify_header(request.headers.get("Authorization"))
 
-    app.register_blueprint(health_blueprint(service, database.ping))
+    def invoke(operation: Operation[Any, Any], arguments: dict[str, Any]) -> Any:
+        return operation(Call(g.principal, runtime), **arguments)
+
+    app.register_blueprint(health_blueprint(service, runtime.database.ping))
     app.register_blueprint(metrics_blueprint(settings.metrics_token))
-    register_database(service, database.engine)
+    register_database(service, runtime.database.engine)
+    app.register_blueprint(operations_blueprint(operations_name or service, operations, invoke))
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     return app
 
 
-def list_of(schema: type[BaseModel]) -> Any:
-    """The output schema for a list of ``schema`` (APIFlask takes ``list[X]``; its types do not)."""
-    return list[schema]  # type: ignore[valid-type]
+def create_legacy_service_app(
+    service: str,
+    settings: Settings,
+    database: Database,
+    blueprints: list[APIBlueprint],
+    peers: Mapping[str, object] | None = None,
+    *,
+    operations: Operations | None = None,
+) -> APIFlask:
+    """A service written as hand-made routes (until every service declares its operations)."""
+    runtime = ServiceRuntime(service, settings, database)
+    operations = operations or Operations(service, tag=service.title())
+    app = create_service_app(runtime, operations, blueprints, operations_name=f"{service}_feed")
+    app.extensions["tripbot.database"] = database
+    app.extensions["tripbot.peers"] = dict(peers or {})
+    return app
 
 
 def current_principal() -> Principal:
@@ -438,6 +455,11 @@ def current_database() -> Database:
     """The database of the service handling the current request."""
     database: Database = current_app.extensions["tripbot.database"]
     return database
+
+
+def list_of(schema: type[BaseModel]) -> Any:
+    """The output schema for a list of ``schema`` (APIFlask takes ``list[X]``; its types do not)."""
+    return list[schema]  # type: ignore[valid-type]
 
 
 def current_settings() -> Settings:

@@ -9,19 +9,19 @@ from apiflask import APIBlueprint, APIFlask
 from flask import Response, request
 
 from tripbot.events.client import EventsClient
-from tripbot.platform.client import ServiceConnection, peer
+from tripbot.platform.client import ServiceClient, Transport, peer
 from tripbot.platform.db import Database, UnitOfWork
 from tripbot.platform.errors import Message, PayloadTooLarge
 from tripbot.platform.follow import FeedFollower
-from tripbot.platform.outbox import FeedEntry, feed_blueprint
+from tripbot.platform.outbox import FeedEntry, declare_feed
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import (
-    create_service_app,
+    create_legacy_service_app,
     current_database,
     current_principal,
     current_settings,
 )
-from tripbot.routes import service
+from tripbot.routes import OPERATIONS, service
 from tripbot.routes.models import feed_cursors, outbox
 from tripbot.routes.schemas import (
     GeoJSON,
@@ -36,6 +36,7 @@ from tripbot.routes.schemas import (
     RouteUpload,
 )
 
+FEED = declare_feed(OPERATIONS, outbox)
 bp = APIBlueprint("routes", __name__, tag="Routes")
 NO_CONTENT = ("", 204)
 MULTIPART_SLACK = 1_048_576
@@ -156,15 +157,15 @@ def set_plan(event_id: int, data: PlanUpdate) -> PlanOut:
     return service.set_plan(_uow(), current_principal(), _events(), event_id, data)
 
 
-def create_app(
-    settings: Settings, database: Database, peers: Mapping[str, ServiceConnection]
-) -> APIFlask:
+def create_app(settings: Settings, database: Database, peers: Mapping[str, Transport]) -> APIFlask:
     """The routes service application; it reaches the events service through ``peers``."""
-    return create_service_app("routes", settings, database, [bp, feed_blueprint(outbox)], peers)
+    return create_legacy_service_app(
+        "routes", settings, database, [bp], peers, operations=OPERATIONS
+    )
 
 
 def deleted_events_follower(
-    app: APIFlask, database: Database, events: ServiceConnection
+    settings: Settings, database: Database, events: ServiceClient
 ) -> FeedFollower:
     """Follows the events service's feed: a deleted event's plan goes."""
 
@@ -172,6 +173,4 @@ def deleted_events_follower(
         if entry.event_id is not None:
             service.forget_event(database.unit_of_work(), entry.event_id)
 
-    return FeedFollower.of_service(
-        app, database, events, cursors=feed_cursors, topics={"event.deleted"}, handle=forget
-    )
+    return FeedFollower(events, database, feed_cursors, {"event.deleted"}, forget)

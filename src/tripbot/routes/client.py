@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tripbot.platform.client import ServiceClient
+from tripbot.routes import OPERATIONS
 from tripbot.routes.schemas import (
     PlanOut,
     PlanUpdate,
@@ -19,6 +20,9 @@ from tripbot.routes.schemas import (
 
 class RoutesClient(ServiceClient):
     """Calls the routes service for one principal."""
+
+    service = "routes"
+    operations = OPERATIONS
 
     def import_route(self, filename: str, content: bytes, details: RouteDetails) -> RouteOut:
         """Add a route from a GPX, KML or GeoJSON file."""

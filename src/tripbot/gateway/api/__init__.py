@@ -1,17 +1,45 @@
-"""The public REST API, ``/api/v1``: one blueprint per area; each authenticates the person,
-then asks the services as them."""
+"""The public REST API, ``/api/v1``: each service's public operations behind authentication,
+and the gateway's own routes where it adds something (accounts, the overview, Telegram)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from apiflask import APIBlueprint
 
-from tripbot.gateway.api import agenda, events, gear, ledger, overview, routes, telegram
+from tripbot.gateway import auth
+from tripbot.gateway.api import agenda, events, gear, overview, routes, telegram
+from tripbot.ledger.client import LedgerClient
+from tripbot.platform.client import ServiceClient
+from tripbot.platform.operations import Operation
+from tripbot.platform.routing import operations_blueprint
+
+PUBLIC_URL_PREFIX = "/api/v1"
+DECLARED: tuple[type[ServiceClient], ...] = (LedgerClient,)
+"""The services whose public routes come from their operations' declarations."""
+
+
+def call_as_asker(operation: Operation[Any, Any], arguments: dict[str, Any]) -> Any:
+    """Run a public operation for the person asking (authenticated as its declaration says)."""
+    principal = auth.principal_for(operation, arguments)
+    return auth.services().client(operation.service, principal).call(operation, **arguments)
+
+
+def _public(client: type[ServiceClient]) -> APIBlueprint:
+    return operations_blueprint(
+        f"api_{client.service}",
+        client.operations,
+        call_as_asker,
+        url_prefix=PUBLIC_URL_PREFIX,
+        public=True,
+    )
+
 
 BLUEPRINTS: tuple[APIBlueprint, ...] = (
     events.bp,
     routes.bp,
     gear.bp,
-    ledger.bp,
+    *(_public(client) for client in DECLARED),
     agenda.bp,
     overview.bp,
     telegram.bp,

@@ -10,7 +10,6 @@ from flask import Response, request
 from pydantic import BaseModel, ConfigDict
 
 from tripbot.gateway import auth
-from tripbot.gateway.uploads import allows_upload
 from tripbot.gear.client import GearClient
 from tripbot.gear.schemas import (
     Availability,
@@ -39,6 +38,7 @@ from tripbot.gear.schemas import (
     WindowQuery,
 )
 from tripbot.platform.idempotency import IDEMPOTENCY_HEADER
+from tripbot.platform.uploads import allows_upload
 from tripbot.platform.web import list_of
 
 bp = APIBlueprint("api_gear", __name__, url_prefix="/api/v1", tag="Gear")

@@ -14,7 +14,7 @@ from apiflask.schema_adapters.pydantic import PydanticAdapter
 from flask import Response, request
 
 from tripbot.gateway import auth
-from tripbot.gateway.uploads import allows_upload
+from tripbot.platform.uploads import allows_upload
 from tripbot.routes.client import RoutesClient
 from tripbot.routes.schemas import (
     GeoJSON,

@@ -17,7 +17,6 @@ from flask_babel.speaklater import LazyString
 
 from tripbot.gateway import auth
 from tripbot.gateway.api.gear import csv_response
-from tripbot.gateway.uploads import allows_upload
 from tripbot.gateway.web import forms
 from tripbot.gateway.web.forms import INVALID, FormErrors, _, message_for
 from tripbot.gear.client import GearClient
@@ -37,6 +36,7 @@ from tripbot.gear.schemas import (
     WindowQuery,
 )
 from tripbot.platform.errors import Conflict, DomainError, InvalidInput, NotFound, PayloadTooLarge
+from tripbot.platform.uploads import allows_upload
 from tripbot.platform.web import current_settings
 
 bp = Blueprint("gear", __name__)

@@ -22,7 +22,6 @@ from werkzeug.datastructures import MultiDict
 
 from tripbot.events.schemas import EventOut, MemberOut
 from tripbot.gateway import auth
-from tripbot.gateway.uploads import allows_upload
 from tripbot.gateway.web import forms
 from tripbot.gateway.web.forms import FORM, INVALID, FormErrors, _
 from tripbot.ledger.client import Download, LedgerClient
@@ -34,6 +33,7 @@ from tripbot.ledger.schemas import (
     EntryCreate,
     EntryOut,
     EntryQuery,
+    ImportQuery,
     ImportReport,
     PageQuery,
     Reversal,
@@ -48,6 +48,7 @@ from tripbot.platform.errors import (
     PayloadTooLarge,
     PermissionDenied,
 )
+from tripbot.platform.uploads import allows_upload, uploaded
 
 bp = Blueprint("ledger", __name__)
 forms.install(bp)
@@ -487,13 +488,7 @@ def _receipt_upload(event_id: int, entry_id: int) -> None:
     if file is None or not file.filename:
         return
     try:
-        _client(event_id).attach_receipt(
-            event_id,
-            entry_id,
-            file.filename,
-            file.read(),
-            file.mimetype or "application/octet-stream",
-        )
+        _client(event_id).attach_receipt(event_id, entry_id, uploaded(file))
     except (InvalidInput, PayloadTooLarge, PermissionDenied) as error:
         flash(_("The entry was saved, but not its receipt: %(why)s", why=said(error)), "error")
 
@@ -816,7 +811,7 @@ def import_entries(event_id: int) -> ResponseReturnValue:
         return _import_page(event, general=_("Choose a CSV file first.")), INVALID
     dry_run = request.form.get("action") != "import"
     try:
-        found = _client(event_id).import_csv(event_id, file.filename, file.read(), dry_run)
+        found = _client(event_id).import_csv(event_id, uploaded(file), ImportQuery(dry_run=dry_run))
     except InvalidInput as error:
         lines = error.extensions.get("lines") or []
         return _import_page(

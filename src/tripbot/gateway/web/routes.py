@@ -16,10 +16,10 @@ from flask_babel.speaklater import LazyString
 from tripbot.events.schemas import EventOut
 from tripbot.gateway import auth
 from tripbot.gateway.api.routes import attachment
-from tripbot.gateway.uploads import allows_upload
 from tripbot.gateway.web import forms
 from tripbot.gateway.web.forms import INVALID, FormErrors, _
 from tripbot.platform.errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied
+from tripbot.platform.uploads import allows_upload
 from tripbot.platform.web import current_settings
 from tripbot.routes.client import RoutesClient
 from tripbot.routes.schemas import (

@@ -14,11 +14,12 @@ from collections.abc import Callable
 from typing import Final, TypeVar
 
 from flask import current_app, request
+from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from tripbot.platform.errors import Message, PayloadTooLarge
+from tripbot.platform.operations import Upload
 from tripbot.platform.settings import Settings
-from tripbot.platform.web import current_settings
 
 View = TypeVar("View", bound=Callable[..., object])
 
@@ -52,6 +53,12 @@ def body_limit(settings: Settings, setting: str) -> int:
     """The largest body an upload view bounded by ``setting`` reads."""
     file_limit: int = getattr(settings, setting)
     return max(file_limit, settings.max_body_bytes) + MULTIPART_ENVELOPE
+
+
+def current_settings() -> Settings:
+    """The settings of the application handling the current request."""
+    settings: Settings = current_app.extensions["tripbot.settings"]
+    return settings
 
 
 def _setting() -> str | None:
@@ -89,4 +96,11 @@ def too_large() -> PayloadTooLarge:
         limit=limit,
         file_limit=int(getattr(current_settings(), setting)),
         setting=f"TRIPBOT_{setting.upper()}",
+    )
+
+
+def uploaded(storage: FileStorage) -> Upload:
+    """A file sent in a form, read whole (its size is bounded by the request's limit)."""
+    return Upload(
+        storage.filename or "", storage.read(), storage.mimetype or "application/octet-stream"
     )
