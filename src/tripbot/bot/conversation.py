@@ -28,6 +28,7 @@ from tripbot.bot import service as store
 from tripbot.bot.texts import language_of, marked, t, word
 from tripbot.clients import Services
 from tripbot.events.schemas import EventOut, UserOut
+from tripbot.platform import memo
 from tripbot.platform.db import Database, UnitOfWork
 from tripbot.platform.errors import (
     DomainError,
@@ -324,7 +325,7 @@ async def _answer(
         account = await runtime.account_of(user.id) if user else None
         language = await language_for(runtime, update, account)
         turn = Turn(update, context, runtime, name, language, account, args)
-        with speaking(language):  # the services say their refusals in it
+        with speaking(language), memo.remembering():  # the services say refusals in it
             await handler(turn)
     except ChooseEvent:
         outcome = "asked"

@@ -35,7 +35,10 @@ def start() -> object:
 
 def stop(token: object) -> None:
     """Stop remembering what :func:`start` began."""
-    _memo.reset(token)  # type: ignore[arg-type]
+    try:
+        _memo.reset(token)  # type: ignore[arg-type]
+    except ValueError:  # ended in another context than it began: forget it all the same
+        _memo.set(None)
 
 
 def remembered(service: str, key: Hashable, compute: Callable[[], T]) -> T:

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from tripbot import __version__
+from tripbot.platform import memo
 from tripbot.platform.db import MAX_ID, Database
 from tripbot.platform.errors import (
     PROBLEM_JSON,
@@ -158,6 +159,7 @@ def install_request_context(
         g.log_context = structlog.contextvars.bind_contextvars(
             request_id=g.request_id, service=service
         )
+        g.memo = memo.start()
 
     @app.after_request
     def _finish(response: Response) -> Response:
@@ -183,6 +185,9 @@ def install_request_context(
         tokens = g.pop("log_context", None)
         if tokens:
             structlog.contextvars.reset_contextvars(**tokens)
+        remembered = g.pop("memo", None)
+        if remembered is not None:
+            memo.stop(remembered)
 
 
 DISK_FULL_SQLSTATE = "53100"
