@@ -6,6 +6,9 @@ STATIC := src/tripbot/gateway/static/vendor
 TRANSLATIONS := src/tripbot/gateway/translations
 BOT_TRANSLATIONS := src/tripbot/bot/translations
 PROBLEM_TRANSLATIONS := src/tripbot/translations
+POT := $(VENV)/pot
+EXTRACT := --no-location --sort-output --omit-header
+UPDATE := --ignore-pot-creation-date --no-fuzzy-matching
 PORT ?= 8000
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
@@ -62,15 +65,17 @@ translations: $(VENV)/.installed ## Compile the Spanish and English catalogues (
 	$(BIN)/pybabel compile --statistics -D problems -d $(PROBLEM_TRANSLATIONS)
 
 extract-messages: $(VENV)/.installed ## Refresh the catalogues from the code and templates
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot src/tripbot
-	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
-	$(BIN)/pybabel extract --no-default-keywords -k tr -k t:2 -k tn:2,3 -k marked \
-		-o $(BOT_TRANSLATIONS)/bot.pot src/tripbot/bot
-	$(BIN)/pybabel update -D bot -i $(BOT_TRANSLATIONS)/bot.pot -d $(BOT_TRANSLATIONS)
-	$(BIN)/pybabel extract --no-default-keywords -k Message \
-		-o $(PROBLEM_TRANSLATIONS)/problems.pot src/tripbot
-	$(BIN)/pybabel update -D problems -i $(PROBLEM_TRANSLATIONS)/problems.pot \
-		-d $(PROBLEM_TRANSLATIONS)
+	# No source locations and sorted, so one new message changes a few lines of a catalogue; the
+	# templates (.pot) are intermediate and stay out of the tree.
+	mkdir -p $(POT)
+	$(BIN)/pybabel extract $(EXTRACT) -F babel.cfg -k _l -o $(POT)/messages.pot src/tripbot
+	$(BIN)/pybabel update $(UPDATE) -i $(POT)/messages.pot -d $(TRANSLATIONS)
+	$(BIN)/pybabel extract $(EXTRACT) --no-default-keywords -k tr -k t:2 -k tn:2,3 -k marked \
+		-o $(POT)/bot.pot src/tripbot/bot
+	$(BIN)/pybabel update $(UPDATE) -D bot -i $(POT)/bot.pot -d $(BOT_TRANSLATIONS)
+	$(BIN)/pybabel extract $(EXTRACT) --no-default-keywords -k Message \
+		-o $(POT)/problems.pot src/tripbot
+	$(BIN)/pybabel update $(UPDATE) -D problems -i $(POT)/problems.pot -d $(PROBLEM_TRANSLATIONS)
 
 lint:
 	$(BIN)/ruff check src tests bench
