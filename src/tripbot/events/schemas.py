@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from tripbot.platform.db import MAX_ID
+from tripbot.platform.errors import FieldError, Message
 from tripbot.platform.identity import EVENT_ROLE_RANK
 
 InstanceRole = Literal["admin", "gear_keeper", "member"]
@@ -164,7 +165,7 @@ class EventCreate(Input):
     @model_validator(mode="after")
     def _ends_after_start(self) -> EventCreate:
         if self.ends_at < self.starts_at:
-            raise ValueError("ends_at must not be before starts_at")
+            raise FieldError("ends_at", Message("ends_at must not be before starts_at"))
         return self
 
 

@@ -18,10 +18,10 @@ from tripbot.gateway import api, auth
 from tripbot.gateway.i18n import LANGUAGES, select_language
 from tripbot.gateway.services import Services
 from tripbot.gateway.web import account, agenda, events, gear, invite, ledger, main, routes
+from tripbot.gateway.web.forms import message_for
 from tripbot.platform import uploads
 from tripbot.platform.errors import DomainError, problem_type, status_for
 from tripbot.platform.identity import TokenSigner
-from tripbot.platform.language import current_language
 from tripbot.platform.logging import get_logger
 from tripbot.platform.metrics import metrics_blueprint
 from tripbot.platform.settings import Settings
@@ -104,10 +104,7 @@ def _install_errors(app: APIFlask) -> None:
         if auth.is_api_request():
             return domain_error_response(error)
         return _web_error(
-            int(status_for(error)),
-            error.told_in(current_language()),
-            error.extensions.get("service"),
-            error.slug,
+            int(status_for(error)), message_for(error), error.extensions.get("service"), error.slug
         )
 
     @app.errorhandler(RequestEntityTooLarge)

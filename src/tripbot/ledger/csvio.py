@@ -164,8 +164,14 @@ class _People:
         if len(ids) == 1:
             return ids[0]
         if ids:
-            raise ValueError(f"{token.strip()!r} names several members; write #id instead")
-        raise ValueError(f"{token.strip()!r} is not a member of this event")
+            raise ValueError(
+                Message("{name} names several members; write #id instead").filled(
+                    name=repr(token.strip())
+                )
+            )
+        raise ValueError(
+            Message("{name} is not a member of this event").filled(name=repr(token.strip()))
+        )
 
 
 def _pairs(cell: str) -> Iterator[tuple[str, str | None]]:
@@ -190,12 +196,16 @@ def _split(method: str, cell: str, people: _People) -> dict[str, Any] | None:
         return None
     chosen = _SPLIT_NAMES.get(_plain(method) or "equal")
     if chosen is None:
-        raise ValueError(f"split_method {method.strip()!r} is not equal, shares, exact or percent")
+        raise ValueError(
+            Message("split_method {method} is not equal, shares, exact or percent").filled(
+                method=repr(method.strip())
+            )
+        )
     among = []
     for name, value in _pairs(cell):
         user = people.resolve(name)
         if user == TREASURY:
-            raise ValueError("the treasury does not share costs; name members")
+            raise ValueError(Message("the treasury does not share costs; name members"))
         among.append({"user_id": user, **({"value": value} if value is not None else {})})
     return {"method": chosen, "among": among}
 
@@ -206,7 +216,7 @@ def _flag(text: str) -> bool:
         return True
     if plain in _FALSE:
         return False
-    raise ValueError(f"{text.strip()!r} is not yes or no")
+    raise ValueError(Message("{text} is not yes or no").filled(text=repr(text.strip())))
 
 
 def _body(row: Mapping[str, str], people: _People) -> tuple[dict[str, Any], list[FieldProblem]]:
@@ -237,20 +247,24 @@ def _body(row: Mapping[str, str], people: _People) -> tuple[dict[str, Any], list
         try:
             value = read()
         except ValueError as error:
-            problems.append(FieldProblem(field=name, message=str(error)))
+            problems.append(FieldProblem.of(name, _message_of(error)))
             continue
         if value is not None:
             body[name] = value
     return body, problems
 
 
+def _message_of(error: ValueError) -> str:
+    """What a reader's refusal says (a message when it has one, to be said in any language)."""
+    said = error.args[0] if error.args else str(error)
+    return said if isinstance(said, Message) else str(said)
+
+
 def _schema_problems(error: ValidationError) -> list[FieldProblem]:
-    problems = []
-    for detail in error.errors():
-        where = ".".join(str(part) for part in detail["loc"]) or "line"
-        message = str(detail["msg"]).removeprefix("Value error, ")
-        problems.append(FieldProblem(field=where, message=message))
-    return problems
+    return [
+        FieldProblem.of_schema(".".join(str(part) for part in detail["loc"]) or "line", detail)
+        for detail in error.errors()
+    ]
 
 
 def _reader(text: str) -> csv.DictReader[str]:
@@ -292,7 +306,7 @@ def parse(raw: bytes, names: Mapping[int, str]) -> list[ParsedLine]:
                 )
             number = reader.line_num
             if None in row:
-                problem = FieldProblem(field="line", message="has more cells than the header")
+                problem = FieldProblem.of("line", Message("has more cells than the header"))
                 lines.append(ParsedLine(number, row.get("description") or "", None, [problem]))
                 continue
             body, problems = _body(row, people)

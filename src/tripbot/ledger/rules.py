@@ -141,7 +141,7 @@ class _Problems:
 
     def add(self, where: str, message: Message) -> None:
         """Note a problem with a field."""
-        self.found.append(FieldProblem(field=where, message=message))
+        self.found.append(FieldProblem.of(where, message))
         self.said.append(Message("{field}: {problem}").filled(field=where, problem=message))
 
     def raise_if_any(self) -> None:
@@ -166,7 +166,16 @@ def invalid(
         Message("{problems}"),
         field=problems[0].field,
         problems=listed,
-        errors=[{"location": "json", "field": p.field, "messages": [p.message]} for p in problems],
+        errors=[
+            {
+                "location": "json",
+                "field": p.field,
+                "messages": [p.message],
+                "message_id": p.message_id,
+                "values": p.values,
+            }
+            for p in problems
+        ],
     )
 
 

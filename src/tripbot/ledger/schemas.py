@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from apiflask.fields import UploadFile
@@ -22,6 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from tripbot.events.schemas import CurrencyCode
+from tripbot.platform.errors import message_record
 from tripbot.platform.idempotency import MAX_KEY_LENGTH
 from tripbot.platform.settings import Settings
 
@@ -543,10 +545,25 @@ class AuditPage(BaseModel):
 
 
 class FieldProblem(BaseModel):
-    """What is wrong with one field."""
+    """What is wrong with one field: in English, and as a message id with its values (absent
+    for a problem of the schema itself, whose ``values`` then hold pydantic's error ``type``)."""
 
     field: str
     message: str
+    message_id: str | None = None
+    values: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, field: str, message: str) -> FieldProblem:
+        """The problem a message says about a field."""
+        return cls(field=field, message=str(message), **message_record(message))
+
+    @classmethod
+    def of_schema(cls, field: str, detail: Mapping[str, Any]) -> FieldProblem:
+        """A problem pydantic found (its English, and its error type as the code to say it by)."""
+        message = str(detail["msg"]).removeprefix("Value error, ")
+        context = {k: v for k, v in (detail.get("ctx") or {}).items() if isinstance(v, int | str)}
+        return cls(field=field, message=message, values={"type": detail["type"], **context})
 
 
 class ImportLine(BaseModel):

@@ -63,6 +63,32 @@ def said_values(values: Mapping[str, Any], language: str | None) -> dict[str, An
     }
 
 
+def message_record(message: str) -> dict[str, Any]:
+    """A message as data that survives JSON: its id (the English template) and its values, a
+    value that is a message itself recorded the same way, so a caller can say it in any
+    language (``said_record``)."""
+    if not isinstance(message, Message):
+        return {"message_id": str(message), "values": {}}
+    values = {
+        name: message_record(value) if isinstance(value, Message) else value
+        for name, value in message.values.items()
+    }
+    return {"message_id": message.template or str(message), "values": values}
+
+
+def said_record(record: Mapping[str, Any], language: str | None) -> str | None:
+    """A recorded message in a language, or None when it is no record or its values do not fit."""
+    message_id = record.get("message_id")
+    values = record.get("values")
+    if not isinstance(message_id, str) or not isinstance(values, Mapping):
+        return None
+    said = {
+        name: (said_record(value, language) or "") if isinstance(value, Mapping) else value
+        for name, value in values.items()
+    }
+    return fill(translate(message_id, language), said)
+
+
 RESERVED_MEMBERS = frozenset(
     {"type", "title", "status", "detail", "instance", "request_id", "message_id"}
 )
@@ -75,6 +101,15 @@ def fill(template: str, values: Mapping[str, Any]) -> str | None:
         return template.format_map(values)
     except (KeyError, IndexError, ValueError, AttributeError):
         return None
+
+
+class FieldError(ValueError):
+    """A schema's own check refused a field (raised in a pydantic validator): which field, and a
+    message callers can say in the person's language."""
+
+    def __init__(self, field: str, message: Message) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
 
 
 class DomainError(Exception):

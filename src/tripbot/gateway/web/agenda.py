@@ -217,18 +217,7 @@ def _service_errors(error: InvalidInput) -> FormErrors:
     """A refusal of the agenda service on the form's fields (the end is the duration's)."""
     where = str(error.extensions.get("field") or FORM)
     where = {"ends_at": "duration", "place_id": "place_id", "people": "people"}.get(where, where)
-    return {where: message_for(error) if where == FORM else _agenda_message(error)}
-
-
-def _agenda_message(error: InvalidInput) -> str:
-    if error.english.startswith("an activity may last at most"):
-        hours = current_settings().agenda_max_activity_hours
-        return _("An activity may last at most %(hours)s hours.", hours=hours)
-    if error.english.startswith(("user ", "users ")):
-        return _("Only members of the event can be in charge.")
-    if error.english.startswith("there is no place"):
-        return _("Choose one of the event's places.")
-    return _("This value is not valid.")
+    return {where: message_for(error)}
 
 
 def _activity_data(

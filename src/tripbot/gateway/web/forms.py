@@ -20,14 +20,17 @@ from tripbot.events.schemas import ROLE_RANK, InvitationOut
 from tripbot.platform.errors import (
     Conflict,
     DomainError,
+    FieldError,
     Gone,
     InvalidInput,
     NotAuthenticated,
     NotFound,
     PermissionDenied,
     TooManyAttempts,
+    said_record,
     status_for,
 )
+from tripbot.platform.language import current_language
 from tripbot.platform.web import current_settings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -57,28 +60,6 @@ KIND_LABELS: dict[str, LazyString] = {"excursion": _l("excursion"), "event": _l(
 LANGUAGE_LABELS = {"es": "Español", "en": "English"}
 
 # What the events service says, in the words of the UI (the service speaks English).
-_SERVICE_MESSAGES: dict[str, LazyString] = {
-    "an event must keep at least one owner; name another owner first": _l(
-        "An event must keep at least one owner; name another owner first."
-    ),
-    "only an owner may grant or take away ownership": _l(
-        "Only an owner may grant or take away ownership."
-    ),
-    "only an owner may remove another owner": _l("Only an owner may remove another owner."),
-    "this invitation was revoked": _l("This invitation was revoked."),
-    "this invitation has expired": _l("This invitation has expired."),
-    "this invitation has already been used": _l("This invitation has already been used."),
-    "there is no such invitation; check the link": _l(
-        "There is no such invitation; check the link."
-    ),
-    "there is no such invitation": _l("There is no such invitation."),
-    "this TripBot accepts new accounts only through an invitation link": _l(
-        "New accounts can only be opened through an invitation link; ask an organizer for one."
-    ),
-    "an account with this email already exists": _l("An account with this email already exists."),
-    "wrong email or password": _l("Wrong email or password."),
-    "ends_at must not be before starts_at": _l("The end must not be before the start."),
-}
 _GENERIC_MESSAGES: dict[type[DomainError], LazyString] = {
     NotAuthenticated: _l("Log in to continue."),
     PermissionDenied: _l("Your role does not allow you to do this."),
@@ -97,6 +78,9 @@ _TYPE_MESSAGES: dict[str, LazyString] = {
     "greater_than_equal": _l("Use %(ge)s or more."),
     "less_than_equal": _l("Use %(le)s or less."),
     "literal_error": _l("Choose one of the options."),
+    "enum": _l("Choose one of the options."),
+    "decimal_text": _l("Write an amount such as 23.50."),
+    "party": _l("Choose a member or the treasury."),
 }
 _FIELD_MESSAGES: dict[str, LazyString] = {
     "email": _l("Enter a valid email address."),
@@ -112,16 +96,44 @@ def _(message: str, **variables: object) -> str:
     return str(gettext(message, **variables))
 
 
+def sentence(text: str) -> str:
+    """A message as a sentence on a page: capital first, full stop last."""
+    text = text.strip()
+    if not text:
+        return text
+    return text[0].upper() + text[1:] + ("" if text[-1] in ".!?" else ".")
+
+
 def message_for(error: DomainError) -> str:
-    """What a refusal of a service means, said in the UI language."""
-    known = _SERVICE_MESSAGES.get(error.english)
-    if known is not None:
-        return str(known)
-    for cls in type(error).__mro__:
-        generic = _GENERIC_MESSAGES.get(cls)
-        if generic is not None:
-            return str(generic)
-    return error.detail  # the service said it in the UI language already
+    """What a refusal of a service means, said in the UI language from its message id; a
+    generic sentence for its kind when it carries no message, or when it only names what
+    was not found."""
+    message_id = str(error.message or error.extensions.get("message_id") or "")
+    # "There is no event 12" teaches a person nothing; "no such invitation, check the link" does.
+    said_by_kind = isinstance(error, NotFound | NotAuthenticated) and "{" in message_id
+    if said_by_kind or not message_id:
+        for cls in type(error).__mro__:
+            generic = _GENERIC_MESSAGES.get(cls)
+            if generic is not None:
+                return str(generic)
+    return sentence(error.told_in(get_locale_language()))
+
+
+def get_locale_language() -> str:
+    """The UI's language for this request."""
+    return current_language() or "es"
+
+
+def said_problem(problem: Mapping[str, Any]) -> str:
+    """One field problem of a refusal (``errors[i]``) in the UI language: from its message id
+    and values, or from its schema error type when the schema itself refused it."""
+    values: dict[str, Any] = dict(problem.get("values") or {})
+    if problem.get("message_id") is None:
+        kind = str(values.pop("type", ""))
+        known = _TYPE_MESSAGES.get(kind)
+        return str(known) % values if known is not None else _("This value is not valid.")
+    said = said_record({**problem, "values": values}, get_locale_language())
+    return sentence(said or " ".join(problem.get("messages") or []))
 
 
 def error_page(error: DomainError) -> tuple[str, int]:
@@ -138,7 +150,8 @@ def error_page(error: DomainError) -> tuple[str, int]:
     return page, status
 
 
-def _pydantic_message(error: ErrorDetails, field: str) -> str:
+def schema_message(error: ErrorDetails, field: str = "") -> str:
+    """What a schema refused in a field, in the UI language (by pydantic's error type)."""
     kind = error["type"]
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
@@ -155,11 +168,11 @@ def field_errors(error: ValidationError) -> FormErrors:
     for detail in error.errors():
         if detail["loc"]:
             field = str(detail["loc"][0])
-            errors.setdefault(field, _pydantic_message(detail, field))
+            errors.setdefault(field, schema_message(detail, field))
             continue
-        reason = str((detail.get("ctx") or {}).get("error", ""))
-        if reason == "ends_at must not be before starts_at":
-            errors.setdefault("ends_at", str(_SERVICE_MESSAGES[reason]))
+        reason = (detail.get("ctx") or {}).get("error")
+        if isinstance(reason, FieldError):  # a model validator's refusal, with its message
+            errors.setdefault(reason.field, sentence(reason.message.said_in(get_locale_language())))
         else:
             errors.setdefault(FORM, _("This value is not valid."))
     return errors

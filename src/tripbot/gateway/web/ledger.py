@@ -5,7 +5,6 @@ the audit trail, CSV import with its line report, and the exports."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -99,121 +98,30 @@ FIELD_LABELS: dict[str, LazyString] = {
     "currency": _l("Currency"),
 }
 
-# What the ledger says, in the words of the UI: (pattern of the service's words, message).
-_MESSAGES: tuple[tuple[re.Pattern[str], LazyString], ...] = tuple(
-    (re.compile(pattern), message)
-    for pattern, message in (
-        (
-            r"(?P<currency>\w{3}) amounts have at most (?P<places>\d) decimals",
-            _l("%(currency)s amounts have at most %(places)s decimals."),
-        ),
-        (
-            r"(?P<currency>\w{3}) amounts have no decimals",
-            _l("%(currency)s amounts have no decimals."),
-        ),
-        (r"must not be zero", _l("The amount must not be zero.")),
-        (r"must be more than zero", _l("The amount must be more than zero.")),
-        (r"must be negative", _l("The amounts must be negative, like the total.")),
-        (r"is over the largest amount", _l("This amount is too large.")),
-        (r"is not a decimal number", _l("Write an amount such as 23.50.")),
-        (r"decimal strings", _l("Write an amount such as 23.50.")),
-        (
-            r"users? (?P<ids>[\d, ]+) (is|are) not members?",
-            _l("Not members of this event: %(names)s."),
-        ),
-        (
-            r"the amounts add up to (?P<sum>\S+), not (?P<total>\S+)",
-            _l("The amounts add up to %(sum)s, not %(total)s."),
-        ),
-        (
-            r"the percentages add up to (?P<sum>\S+), not 100",
-            _l("The percentages add up to %(sum)s, not 100."),
-        ),
-        (
-            r"far outside the event .*; date entries from (?P<first>\S+) to (?P<last>\S+)",
-            _l("This date is far outside the event; use one from %(first)s to %(last)s."),
-        ),
-        (
-            r"say how many (?P<book>\w{3}) one (?P<currency>\w{3}) was worth",
-            _l("Say how many %(book)s one %(currency)s was worth."),
-        ),
-        (r"a rate is only for", _l("A rate is only for amounts in another currency.")),
-        (r"the rate must be between", _l("The rate must be more than zero and at most 1,000,000.")),
-        (r"worth less than the smallest unit", _l("At this rate the amount is worth nothing.")),
-        (r"say how much each one", _l("Say how much each one paid or collected.")),
-        (r"may appear only once", _l("Each one may appear only once.")),
-        (r"needs a value for each", _l("Give a value for each member chosen.")),
-        (
-            r"(percentage|shares) must be from 0",
-            _l("Use a value from 0 upwards (percentages up to 100)."),
-        ),
-        (r"same sign as the amount", _l("Use amounts of the same sign as the total.")),
-        (r"someone must bear", _l("Someone must bear a part of the cost.")),
-        (r"name at least one", _l("Choose at least one member or the treasury.")),
-        (r"say who received the transfer", _l("Say who received the transfer.")),
-        (r"to themselves", _l("Nobody can transfer money to themselves.")),
-        (
-            r"only a donation or a sponsorship",
-            _l("Only a donation or a sponsorship can be in kind."),
-        ),
-        (r"already planned above", _l("This kind and category are planned twice.")),
-        (r"must be from 0 to", _l("Plan an amount from 0 upwards.")),
-        (
-            r"only shared expenses",
-            _l("As a participant you can record only shared expenses you paid."),
-        ),
-        (
-            r"paid themselves",
-            _l("As a participant you can record only expenses you paid yourself."),
-        ),
-        (r"only the entries they recorded", _l("You can change only the entries you recorded.")),
-        (r"only to their own entries", _l("You can attach receipts only to your own entries.")),
-        (r"changes nothing", _l("The correction changes nothing.")),
-        (r"was reversed", _l("This entry was reversed; record a new one instead.")),
-        (r"balances changed", _l("The balances changed meanwhile; look at the new suggestion.")),
-        (r"settled already", _l("Everyone is settled already.")),
-        (
-            r"must be a PNG, JPEG or WebP",
-            _l("A receipt must be a PNG, JPEG or WebP image or a PDF."),
-        ),
-        (r"receipt file is empty", _l("The receipt file is empty.")),
-        (r"a receipt may be at most", _l("This receipt is too large.")),
-        (r"keep the", _l("The organizers keep this to themselves.")),
-        (r"is not a member of this event", _l("Not a member of this event: %(token)s.")),
-        (r"names several members", _l("Several members have this name; write #id instead.")),
-        (r"first line must name the columns", _l("The first line must name the columns.")),
-        (r"unknown column '(?P<column>[^']*)'", _l("Unknown column: %(column)s.")),
-        (r"has no entries below", _l("The file has no entries.")),
-        (r"at most \d+ lines", _l("The file has too many lines; split it.")),
-        (r"is not yes or no", _l("Write yes or no.")),
-        (r"Input should be", _l("Choose one of the options.")),
-        (r"Field required", _l("This field is required.")),
-        (r"at least 1 character", _l("This field is required.")),
-        (r"has no (paid_by|received_by|split)", _l("This does not apply to this kind of entry.")),
-    )
-)
+
+def _named(values: Mapping[str, Any], names: Mapping[int, str] | None) -> dict[str, Any]:
+    """Values of a refusal with people's names where it lists their ids."""
+    found = dict(values)
+    ids = found.get("user_ids")
+    if isinstance(ids, str) and names:
+        listed = [int(i) for i in ids.replace(" ", "").split(",") if i.isdigit()]
+        found["user_ids"] = ", ".join(names.get(i, f"#{i}") for i in listed)
+    return found
 
 
-def say(message: str, names: Mapping[int, str] | None = None, otherwise: str | None = None) -> str:
-    """What the ledger service said (in English), in the UI language with people's names;
-    ``otherwise`` (the service's own words in the UI language) when no pattern knows it."""
-    for pattern, translated in _MESSAGES:
-        found = pattern.search(message)
-        if found is None:
-            continue
-        values = {k: v for k, v in found.groupdict().items() if v is not None}
-        if "ids" in values:
-            ids = [int(i) for i in re.findall(r"\d+", values.pop("ids"))]
-            values["names"] = ", ".join((names or {}).get(i, f"#{i}") for i in ids)
-        token = re.search(r"'([^']*)'", message)
-        values.setdefault("token", token.group(1) if token else "")
-        return str(translated) % values
-    return message if otherwise is None else otherwise
+def say(problem: Mapping[str, Any], names: Mapping[int, str] | None = None) -> str:
+    """One problem of a ledger refusal (a field's) in the UI language, people named."""
+    return forms.said_problem({**problem, "values": _named(problem.get("values") or {}, names)})
 
 
 def said(error: DomainError, names: Mapping[int, str] | None = None) -> str:
     """A ledger refusal in the UI language, people named."""
-    return say(error.english, names, otherwise=error.detail)
+    if error.message is not None and "user_ids" in error.extensions:
+        named = _named(error.extensions, names)
+        return forms.sentence(
+            forms.said_problem({"message_id": str(error.message), "values": named})
+        )
+    return forms.message_for(error)
 
 
 def _client(event_id: int) -> LedgerClient:
@@ -326,7 +234,7 @@ def _form_errors(error: InvalidInput, names: Mapping[int, str]) -> FormErrors:
     errors: FormErrors = {}
     for problem in error.extensions.get("errors") or []:
         section = str(problem.get("field", "")).split(".", 1)[0] or FORM
-        errors.setdefault(section, say(" ".join(problem.get("messages", [])), names))
+        errors.setdefault(section, say(problem, names))
     if not errors:
         errors[str(error.extensions.get("field") or FORM)] = said(error, names)
     return errors
@@ -345,7 +253,7 @@ def _validation_errors(error: ValidationError, names: Mapping[int, str]) -> Form
         elif section == "split" and detail["type"] == "too_short":
             errors.setdefault(section, _("Someone must bear a part of the cost."))
         else:
-            errors.setdefault(section, say(str(detail["msg"]), names))
+            errors.setdefault(section, forms.schema_message(detail))
     return errors
 
 
@@ -740,7 +648,7 @@ def budget(event_id: int) -> ResponseReturnValue:
         _client(event_id).set_budget(event_id, data)
     except ValidationError as error:
         errors = {
-            int(d["loc"][1]): say(str(d["msg"]))
+            int(d["loc"][1]): forms.schema_message(d)
             for d in error.errors()
             if len(d["loc"]) > 1 and isinstance(d["loc"][1], int)
         }
@@ -750,7 +658,7 @@ def budget(event_id: int) -> ResponseReturnValue:
         for problem in error.extensions.get("errors") or []:
             parts = str(problem.get("field", "")).split(".")
             if len(parts) > 1 and parts[1].isdigit():
-                errors.setdefault(int(parts[1]), say(" ".join(problem.get("messages", []))))
+                errors.setdefault(int(parts[1]), say(problem))
         return _budget_page(event, kept, errors, _("Some lines are not valid.")), INVALID
     flash(_("The budget was saved."), "success")
     return redirect(url_for("ledger.report", event_id=event_id))
@@ -784,7 +692,7 @@ def _import_page(
 ) -> str:
     names = _names(auth.events().members(event.id))
     translated = [
-        {**line, "errors": [{**e, "message": say(e["message"], names)} for e in line["errors"]]}
+        {**line, "errors": [{**e, "message": say(e, names)} for e in line["errors"]]}
         for line in problems or []
     ]
     return render_template(

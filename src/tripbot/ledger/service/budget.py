@@ -76,13 +76,20 @@ def _planned(data: BudgetUpdate, currency: str) -> dict[tuple[str, str], int]:
             value = parse_decimal(line.planned)
             minor = to_minor(value, currency)
         except MoneyError as error:
-            problems.append(FieldProblem(field=where, message=str(error)))
+            problems.append(FieldProblem.of(where, error.message))
             continue
         if not 0 <= value <= MAX_AMOUNT:
-            problems.append(FieldProblem(field=where, message=f"must be from 0 to {MAX_AMOUNT:,}"))
+            largest = f"{MAX_AMOUNT:,}"
+            problems.append(
+                FieldProblem.of(
+                    where, Message("must be from 0 to {largest}").filled(largest=largest)
+                )
+            )
         if (line.kind, line.category) in planned:
-            message = f"{line.kind} in category {line.category!r} is already planned above"
-            problems.append(FieldProblem(field=f"lines.{index}", message=message))
+            message = Message("{kind} in category {category} is already planned above").filled(
+                kind=line.kind, category=repr(line.category)
+            )
+            problems.append(FieldProblem.of(f"lines.{index}", message))
         planned[(line.kind, line.category)] = minor
     if problems:
         raise rules.invalid(problems)

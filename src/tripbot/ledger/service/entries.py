@@ -161,10 +161,7 @@ def entry(call: Call, event_id: int, entry_id: int) -> EntryDetail:
 
 def _schema_problems(error: ValidationError) -> list[FieldProblem]:
     return [
-        FieldProblem(
-            field=".".join(str(part) for part in detail["loc"]) or "body",
-            message=str(detail["msg"]).removeprefix("Value error, "),
-        )
+        FieldProblem.of_schema(".".join(str(part) for part in detail["loc"]) or "body", detail)
         for detail in error.errors()
     ]
 

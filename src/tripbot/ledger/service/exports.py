@@ -104,7 +104,12 @@ def _import_lines(
                 plans.append(rules.plan(line.entry, context))
             except InvalidInput as error:
                 problems += [
-                    FieldProblem(field=e["field"], message=" ".join(e["messages"]))
+                    FieldProblem(
+                        field=e["field"],
+                        message=" ".join(e["messages"]),
+                        message_id=e.get("message_id"),
+                        values=e.get("values") or {},
+                    )
                     for e in error.extensions.get("errors", [])
                 ]
         lines.append(
