@@ -264,6 +264,15 @@ def _parts(segment: Segment, index: Any, log: _Log) -> list[tuple[Segment, Any]]
     return [_take(segment, np.concatenate(group), index) for group in groups]
 
 
+def _forward(values: FloatArray) -> Any:
+    """Which values to keep so that they run forward: the ones earlier than the one before
+    are dropped, unless keeping the most of them needs otherwise (one time far ahead would
+    otherwise drop all after it)."""
+    greedy = np.maximum.accumulate(values) == values
+    best = _longest_rising(values)
+    return greedy if greedy.sum() >= best.sum() else best
+
+
 def _longest_rising(values: FloatArray) -> Any:
     """Which values to keep so that the most of them run forward (never decreasing)."""
     tails: list[float] = []
@@ -303,7 +312,7 @@ def _times(segment: Segment, index: Any, log: _Log, now: float) -> FloatArray:
     timed = np.flatnonzero(np.isfinite(seconds))
     if timed.size > 1 and (np.diff(seconds[timed]) < 0).any():
         seconds = seconds.copy()
-        late = timed[~_longest_rising(seconds[timed])]
+        late = timed[~_forward(seconds[timed])]
         log.add("time_out_of_order", late.size, _points(segment, index, late, said))
         seconds[late] = np.nan
     return seconds

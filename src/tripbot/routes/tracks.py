@@ -218,13 +218,11 @@ def _position(lat: float, lon: float, ele: float) -> list[float]:
 
 
 def coord_times(seconds: FloatArray) -> list[str | None]:
-    """Instants as togeojson's ``coordTimes`` (ISO 8601 in UTC, null where unknown)."""
+    """Instants as togeojson's ``coordTimes``: ISO 8601 in UTC to the millisecond, as
+    JavaScript's toISOString writes them (null where unknown)."""
     known = np.isfinite(seconds)
     milliseconds = np.where(known, np.round(seconds * 1000), 0).astype(np.int64)
-    whole = bool((milliseconds[known] % 1000 == 0).all())
-    texts = np.datetime_as_string(
-        milliseconds.astype("datetime64[ms]"), unit="s" if whole else "ms"
-    )
+    texts = np.datetime_as_string(milliseconds.astype("datetime64[ms]"), unit="ms")
     return [f"{t}Z" if k else None for t, k in zip(texts.tolist(), known.tolist(), strict=True)]
 
 
