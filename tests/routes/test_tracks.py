@@ -246,7 +246,10 @@ def test_a_file_without_a_track_says_so() -> None:
     ],
 )  # fmt: skip
 def test_an_absurd_point_is_dropped_or_repaired_saying_which(
-    rows: tuple[tuple[float, float, float | None, str | None], ...], kind: str, kept: int, place: int
+    rows: tuple[tuple[float, float, float | None, str | None], ...],
+    kind: str,
+    kept: int,
+    place: int,
 ) -> None:
     track = read_track(_gpx(f"<trk><trkseg>{_points(*rows)}</trkseg></trk>"))
     assert track.point_count == kept
