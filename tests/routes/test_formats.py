@@ -146,10 +146,12 @@ def test_zip_bombs_are_refused_with_bounded_memory(grown_mib: object) -> None:
     zeros = bytes(20_000_000)
     _refused(_zipped(("doc.kml", zeros)), "times over its compressed size")  # 20 MB in 20 kB
     huge = io.BytesIO()
-    with zipfile.ZipFile(huge, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("doc.kml", "w", force_zip64=True) as entry:
-            for _ in range(7):
-                entry.write(bytes(10_000_000))  # 70 MB claimed, never read back
+    with (
+        zipfile.ZipFile(huge, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("doc.kml", "w", force_zip64=True) as entry,
+    ):
+        for _ in range(7):
+            entry.write(bytes(10_000_000))  # 70 MB claimed, never read back
     _refused(huge.getvalue(), "would expand to 70 MB")
     assert grown_mib() < 60  # type: ignore[operator]
 
@@ -179,7 +181,7 @@ def test_a_20_mb_gpx_is_read_with_a_fraction_of_the_memory_of_its_tree(tmp_path:
     path = tmp_path / "big.gpx"
     path.write_bytes(noisy_track(200_000, noise=False).gpx)
     assert path.stat().st_size > 19_000_000
-    answer = subprocess.run(  # noqa: S603 - our own interpreter and script
+    answer = subprocess.run(
         [sys.executable, "-c", _PEAK, str(path)], check=True, capture_output=True, text=True
     )
     grown, points = map(int, answer.stdout.split())
