@@ -139,6 +139,7 @@ PLACE = Message("{where}: {items}")
 POINT = Message("point {point}")
 POINT_WITH_VALUE = Message("point {point} ({value})")
 MORE_PLACES = Message("and {count} more")
+SAME_VALUE = Message("{points} ({value})")
 
 
 class _Log:
@@ -622,7 +623,13 @@ def places_said(places: Sequence[Place], count: int) -> Message:
             groups.append((place.where, [place]))
     parts: list[Message] = []
     for where, group in groups:
-        items = [_item(p) for p in group if p.point is not None or p.value]
+        values = {p.value for p in group}
+        if len(group) > 1 and len(values) == 1 and values != {""}:
+            # The same value at every point (GPSBabel's 1901 "no time"): said once.
+            points = Message.joined([POINT.filled(point=p.point or 0) for p in group], ", ")
+            items = [SAME_VALUE.filled(points=points, value=group[0].value)]
+        else:
+            items = [_item(p) for p in group if p.point is not None or p.value]
         if items:
             parts.append(PLACE.filled(where=where, items=Message.joined(items, ", ")))
         else:
