@@ -148,10 +148,10 @@ def test_only_regular_files_are_read_links_and_pipes_are_named_not_followed(
     (folder / "loop").symlink_to(folder)  # a folder that contains itself, not followed
     _account(data_dir)
     # A separate process with a deadline: reading /dev/zero or a pipe would never end.
-    args = ["routes", "import", str(folder), str(folder / "zero.gpx")]
+    tripbot = str(Path(sys.executable).parent / "tripbot")
+    args = ["routes", "import", str(folder), str(folder / "zero.gpx"), "--as", "ana@club.example"]
     finished = subprocess.run(
-        [str(Path(sys.executable).parent / "tripbot"), *args, "--as", "ana@club.example"]
-        + ["--data-dir", str(data_dir)],
+        [tripbot, *args, "--data-dir", str(data_dir)],
         capture_output=True,
         text=True,
         timeout=120,
