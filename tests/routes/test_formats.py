@@ -14,7 +14,7 @@ import fitdecode
 import numpy as np
 import pytest
 
-from tests.routes.synthetic import noisy_track
+from tests.routes.synthetic import noisy_track, to_fit
 from tripbot.platform.errors import InvalidInput
 from tripbot.routes.analysis import analyse
 from tripbot.routes.formats import kmz
@@ -76,6 +76,20 @@ def test_a_watchs_fit_activity_measures_as_the_watch_did() -> None:
     assert track.segments[0].timed
     stats = analyse(track).stats
     assert stats.distance_m == pytest.approx(_session_distance(content), rel=0.03)
+
+
+def test_a_fit_file_and_a_gpx_file_of_one_walk_give_one_route() -> None:
+    walk = noisy_track(3000, seed=3)
+    from_fit = read_track(to_fit(walk.track), "walk.fit")
+    from_gpx = read_track(walk.gpx, "walk.gpx")
+    np.testing.assert_allclose(from_fit.segments[0].lat, from_gpx.segments[0].lat, atol=1e-6)
+    np.testing.assert_allclose(from_fit.segments[0].ele, from_gpx.segments[0].ele, atol=0.2)
+    np.testing.assert_array_equal(from_fit.segments[0].time, from_gpx.segments[0].time)
+    fit_stats, gpx_stats = analyse(from_fit).stats, analyse(from_gpx).stats
+    assert fit_stats.distance_m == pytest.approx(gpx_stats.distance_m, rel=1e-4)
+    assert fit_stats.ascent_m == pytest.approx(gpx_stats.ascent_m, abs=2)
+    named = read_track(to_fit(walk.track, course="Cares"), "cares.fit")
+    assert named.name == "Cares"
 
 
 def test_a_fit_course_keeps_its_name_and_course_points() -> None:
@@ -168,12 +182,19 @@ def test_a_kmz_whose_header_lies_about_its_size_is_not_believed(grown_mib: objec
 # ---- bounded memory ----------------------------------------------------------------------------
 
 _PEAK = """
-import resource, sys
+import sys
+from pathlib import Path
 from tripbot.routes.tracks import read_track
+
+def peak_kib():
+    # VmHWM, not ru_maxrss: a child's ru_maxrss starts from its parent's at fork.
+    status = Path("/proc/self/status").read_text().splitlines()
+    return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
 content = open(sys.argv[1], "rb").read()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_kib()
 track = read_track(content)
-print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024, track.point_count)
+print((peak_kib() - before) // 1024, track.point_count)
 """
 
 
