@@ -110,13 +110,14 @@ def read(content: bytes) -> Parsed:
         )
     _refuse_other_kinds(kind, lat)
     where = Message("the FIT records")
+    # The arrays read the compact buffers in place (no copy); elevation widens to float64.
     parsed.lines.append(
         segment(
             where,
-            np.frombuffer(lat, dtype=np.float64).copy(),
-            np.frombuffer(lon, dtype=np.float64).copy(),
+            np.frombuffer(lat, dtype=np.float64),
+            np.frombuffer(lon, dtype=np.float64),
             np.frombuffer(ele, dtype=np.float32).astype(np.float64),
-            np.frombuffer(moment, dtype=np.float64).copy(),
+            np.frombuffer(moment, dtype=np.float64),
         )
     )
     return parsed
