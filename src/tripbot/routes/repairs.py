@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from tripbot.platform.errors import InvalidInput, Message
+from tripbot.platform.errors import InvalidInput, Message, fill
 from tripbot.platform.language import current_language
 from tripbot.routes.formats.common import (
     MAX_EXAMPLES,
@@ -140,6 +140,13 @@ POINT = Message("point {point}")
 POINT_WITH_VALUE = Message("point {point} ({value})")
 MORE_PLACES = Message("and {count} more")
 SAME_VALUE = Message("{points} ({value})")
+VERBATIM = Message("{text}")
+"""Words that need no translation (a value from the file), as a message among messages."""
+
+
+def _message(text: str) -> Message:
+    """A text as a message: itself when it is one, else said as it is in every language."""
+    return text if isinstance(text, Message) else VERBATIM.filled(text=text)
 
 
 class _Log:
@@ -610,7 +617,7 @@ def _item(place: Place) -> Message:
         return POINT_WITH_VALUE.filled(point=place.point, value=place.value)
     if place.point is not None:
         return POINT.filled(point=place.point)
-    return Message(place.value)
+    return _message(place.value)
 
 
 def places_said(places: Sequence[Place], count: int) -> Message:
@@ -633,7 +640,7 @@ def places_said(places: Sequence[Place], count: int) -> Message:
         if items:
             parts.append(PLACE.filled(where=where, items=Message.joined(items, ", ")))
         else:
-            parts.append(where if isinstance(where, Message) else Message(where))
+            parts.append(_message(where))
     if count > len(places) and places:
         parts.append(MORE_PLACES.filled(count=count - len(places)))
     return Message.joined(parts, "; ")
@@ -657,8 +664,12 @@ def _stored_text(value: str) -> Any:
 
 def _loaded_text(value: Any) -> str:
     if isinstance(value, dict):
+        template = str(value.get("template", ""))
         values = {k: _loaded_text(v) for k, v in dict(value.get("values") or {}).items()}
-        return Message(str(value.get("template", ""))).filled(**values)
+        # Said as the stored template with its values, so it is translated as it was written.
+        restored = VERBATIM.filled(text=fill(template, values) or template)
+        restored.template, restored.values = template, values
+        return restored
     return str(value)
 
 
