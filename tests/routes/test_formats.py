@@ -7,6 +7,8 @@ import io
 import resource
 import subprocess
 import sys
+import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -209,3 +211,32 @@ def test_a_20_mb_gpx_is_read_with_a_fraction_of_the_memory_of_its_tree(tmp_path:
     assert points == 200_000
     # The whole tree of this file takes about 150 MB; the points themselves 6.4 MB as arrays.
     assert grown < 60, f"reading grew the process by {grown} MiB"
+
+
+def test_at_most_two_files_are_read_at_once_in_a_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tripbot.routes import tracks
+
+    inside, most = 0, 0
+    lock = threading.Lock()
+    real_parse = tracks.parse
+
+    def counted(content: bytes, filename: str = "") -> object:
+        nonlocal inside, most
+        with lock:
+            inside += 1
+            most = max(most, inside)
+        try:
+            time.sleep(0.05)  # long enough for the other threads to try to come in
+            return real_parse(content, filename)
+        finally:
+            with lock:
+                inside -= 1
+
+    monkeypatch.setattr(tracks, "parse", counted)
+    content = noisy_track(2000).gpx
+    threads = [threading.Thread(target=tracks.read_track, args=(content,)) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == tracks.MAX_CONCURRENT_PARSES == 2
