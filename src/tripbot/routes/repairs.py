@@ -425,31 +425,56 @@ def same_path(a: Segment, b: Segment) -> bool:
     return _runs_along(xa, xb) and _runs_along(xb, xa)
 
 
+CELL_DEGREES = 0.01
+"""Lines are compared only with lines that start in the same or a neighbouring cell (about
+1 km): a file of thousands of lines is not compared pair by pair."""
+
+
+def _candidates(segments: list[Segment]) -> list[tuple[int, int]]:
+    """Pairs of lines that start and end near each other (cheap), in file order."""
+    cells: dict[tuple[int, int], list[int]] = {}
+    for number, s in enumerate(segments):
+        key = (int(s.lat[0] // CELL_DEGREES), int(s.lon[0] // CELL_DEGREES))
+        cells.setdefault(key, []).append(number)
+    pairs = set()
+    for (row, column), members in cells.items():
+        near = [
+            other
+            for dr in (-1, 0, 1)
+            for dc in (-1, 0, 1)
+            for other in cells.get((row + dr, column + dc), ())
+        ]
+        for i in members:
+            for j in near:
+                a, b = segments[i], segments[j]
+                ends = [float(a.lat[-1]), float(b.lat[-1])], [float(a.lon[-1]), float(b.lon[-1])]
+                if i < j and short_gaps(np.array(ends[0]), np.array(ends[1]))[0] <= SAME_PATH_M:
+                    pairs.add((i, j))
+    return sorted(pairs)
+
+
 def _without_repeats(segments: list[Segment], log: _Log) -> list[int]:
     """Each walk once: of two lines that are the same path, the timed one (or the first).
     Which segments are kept, by position."""
     dropped: set[int] = set()
-    for i, a in enumerate(segments):
-        for j in range(i + 1, len(segments)):
-            if i in dropped or j in dropped:
-                continue
-            b = segments[j]
-            if same_path(a, b):
-                loser = i if (b.timed and not a.timed) else j
-                winner = j if loser == i else i
-                dropped.add(loser)
-                log.add(
-                    "duplicate_path",
-                    1,
-                    [
-                        Place(
-                            segments[loser].where,
-                            value=Message("the same as {where}").filled(
-                                where=segments[winner].where
-                            ),
-                        )
-                    ],
-                )
+    for i, j in _candidates(segments):
+        if i in dropped or j in dropped:
+            continue
+        a, b = segments[i], segments[j]
+        if same_path(a, b):
+            loser = i if (b.timed and not a.timed) else j
+            winner = j if loser == i else i
+            dropped.add(loser)
+            log.add(
+                "duplicate_path",
+                1,
+                [
+                    Place(
+                        segments[loser].where,
+                        value=Message("the same as {where}").filled(where=segments[winner].where),
+                    )
+                ],
+            )
     return [k for k in range(len(segments)) if k not in dropped]
 
 
