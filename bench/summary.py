@@ -94,6 +94,28 @@ ROWS: dict[str, list[Row]] = {
             ("gpxpy_ascent_error_pct",),
         ),
         Row("Catalogue search over 10,000 routes, p50 (ms)", ("search_10k_p50_ms",)),
+        *(
+            Row(
+                f"Import the same 50,000-point walk as {label} (s)",
+                ("formats", kind, "import_s"),
+                f"floor: {floor}",
+                ("formats", kind, "floor_s"),
+            )
+            for kind, label, floor in (
+                ("kml", "KML (gx:Track)", "bare lxml parse"),
+                ("kmz", "KMZ", "unzip + bare lxml parse"),
+                ("tcx", "TCX", "bare lxml parse"),
+                ("fit", "FIT", "bare fitdecode decode"),
+                ("geojson", "GeoJSON", "json.loads"),
+            )
+        ),
+        Row("Peak memory importing a 48 MB FIT file (MiB)", ("fit_memory", "peak_rss_mib")),
+        Row(
+            "Peak memory, six parallel 19.5 MB GPX uploads (MiB)",
+            ("parallel_uploads", "after", "peak_rss_mib"),
+            "the code before streaming",
+            ("parallel_uploads", "before", "peak_rss_mib"),
+        ),
     ],
     "gear.json": [
         Row(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -193,3 +195,54 @@ def test_plans_are_read_by_members_and_set_by_organizers(http: httpx.Client) -> 
         f"/api/v1/events/{party['id']}/plan", json={}, headers=cast.owner.headers
     )
     assert_problem(not_excursion, 409, "conflict", "not an excursion")
+
+
+DATA = Path(__file__).parents[1] / "routes" / "data"
+
+
+def test_what_was_repaired_is_told_in_the_callers_language_and_kept(http: httpx.Client) -> None:
+    ana = a_person(http)
+    content = (DATA / "kml/gpsbabel__opentracks.kml").read_bytes()
+    created = http.post(
+        "/api/v1/routes",
+        files={"file": ("wurmlingen.kml", content, "application/vnd.google-earth.kml+xml")},
+        headers={**ana.headers, "Accept-Language": "es"},
+    )
+    assert created.status_code == 201, created.text
+    [repair] = created.json()["repairs"]
+    assert repair["kind"] == "no_position"
+    assert repair["count"] == 2
+    assert repair["detail"] == (
+        "2 punto(s) sin posición se han descartado (el gx:Track 1: punto 1, punto 4)"
+    )
+    assert [(p["where"], p["point"]) for p in repair["places"]] == [
+        ("el gx:Track 1", 1),
+        ("el gx:Track 1", 4),
+    ]
+    again = http.get(f"/api/v1/routes/{created.json()['id']}", headers=ana.headers).json()
+    assert again["repairs"][0]["detail"] == (
+        "2 point(s) without a position were left out (gx:Track 1: point 1, point 4)"
+    )
+    assert again["source"] == "kml"
+
+
+@pytest.mark.parametrize(
+    ("name", "source"),
+    [
+        ("fit/fitdecode__garmin-fenix-5-walk.fit", "fit"),
+        ("other/placemark__tcx-courses.tcx", "tcx"),
+        ("gpx/gpxpy__route.gpx", "gpx-route"),
+    ],
+)
+def test_fit_tcx_and_route_only_gpx_files_upload(
+    http: httpx.Client, name: str, source: str
+) -> None:
+    ana = a_person(http)
+    content = (DATA / name).read_bytes()
+    created = http.post(
+        "/api/v1/routes",
+        files={"file": (Path(name).name, content, "application/octet-stream")},
+        headers=ana.headers,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["source"] == source

@@ -63,6 +63,21 @@ def test_a_bad_file_is_explained_on_the_form(client: FlaskClient, http: httpx.Cl
     assert 'aria-invalid="true"' in page
 
 
+def test_a_routes_page_says_what_was_repaired_in_its_file(
+    client: FlaskClient, http: httpx.Client
+) -> None:
+    a_guest(client, http)
+    real = Path(__file__).parents[1] / "routes" / "data" / "gpx" / "gpxpy__Mojstrovka.gpx"
+    status, location = _upload(client, real.read_bytes())
+    assert status == 302, location
+    page = client.get(location).text
+    assert "algunos puntos del archivo se han descartado o reparado" in page
+    assert 'id="route-repairs"' in page
+    assert "Qué se reparó en el archivo" in page
+    assert "se han ignorado 184 hora(s) imposible(s), anteriores a 1980 o futuras" in page
+    assert "(1901-12-13T20:45:52Z); y 179 más" in page
+
+
 def test_the_catalogue_searches_and_an_organizer_plans_an_excursion(
     client: FlaskClient, http: httpx.Client
 ) -> None:

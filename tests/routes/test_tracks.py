@@ -83,16 +83,20 @@ def test_gpx_1_0_and_gpx_without_namespace_are_read() -> None:
         assert read_track(_gpx(body, namespace)).point_count == 2
 
 
-def test_times_in_utc_and_with_offsets_are_read_and_missing_elevations_are_nan() -> None:
+def test_times_in_utc_and_with_offsets_are_read_and_a_missing_elevation_is_interpolated() -> None:
     rows = _points(
         (43.0, -4.0, 100, "2026-05-01T08:00:00Z"),
         (43.001, -4.0, None, "2026-05-01T10:00:05+02:00"),
         (43.002, -4.0, 102, None),
     )
-    segment = read_track(_gpx(f"<trk><trkseg>{rows}</trkseg></trk>")).segments[0]
+    track = read_track(_gpx(f"<trk><trkseg>{rows}</trkseg></trk>"))
+    segment = track.segments[0]
     assert segment.time[1] - segment.time[0] == 5.0
     assert np.isnan(segment.time[2])
-    assert np.isnan(segment.ele[1])
+    assert segment.ele[1] == pytest.approx(101.0, abs=0.01)
+    assert [(r.kind, r.count, r.places[0].point) for r in track.repairs] == [
+        ("elevation_filled", 1, 2)
+    ]
 
 
 def test_kml_lines_tracks_and_placemarks() -> None:
@@ -160,13 +164,14 @@ def test_a_track_without_elevation_is_accepted_with_nan_elevations() -> None:
 
 def test_not_xml_is_refused_with_the_place_of_the_error() -> None:
     _refused(b"<gpx><trk></gpx>", "not valid XML: line 1")
-    _refused(b"PK\x03\x04binary", "is not XML, so it cannot be GPX")
+    _refused(b"\x00\x01binary", "is not XML, so it cannot be GPX")
 
 
 def test_an_unknown_file_type_is_refused() -> None:
-    _refused(b"%PDF-1.7 ...", "unknown file type", "notes.pdf")
-    _refused(b"<html><body>hi</body></html>", "neither GPX nor KML", "page.html")
-    _refused(b'{"type": "Polygon"}', "not GeoJSON", "area.json")
+    _refused(b"%PDF-1.7 ...", "unknown file type: send a GPX, KML, KMZ, TCX, FIT", "notes.pdf")
+    _refused(b"<html><body>hi</body></html>", "neither GPX, KML nor TCX", "page.html")
+    _refused(b'{"type": "Topology"}', "not GeoJSON", "area.json")
+    _refused(b'{"type": "Polygon", "coordinates": []}', "1 area(s) (polygons) and no line")
 
 
 def test_billion_laughs_is_refused_before_parsing_with_bounded_memory(
@@ -176,14 +181,17 @@ def test_billion_laughs_is_refused_before_parsing_with_bounded_memory(
         f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
     )
     bomb = f'<?xml version="1.0"?><!DOCTYPE gpx [{entities}]><gpx>&lol9;</gpx>'.encode()
-    parsed: list[bytes] = []
-    real_parse = etree.fromstring
+    parsed: list[object] = []
+    real_parser = etree.XMLPullParser
 
-    def counting_parse(content: bytes, *args: Any, **kwargs: Any) -> Any:
-        parsed.append(content)
-        return real_parse(content, *args, **kwargs)
+    def counting_parser(*args: Any, **kwargs: Any) -> Any:
+        parsed.append(args)
+        return real_parser(*args, **kwargs)
 
-    monkeypatch.setattr(etree, "fromstring", counting_parse)
+    monkeypatch.setattr(etree, "XMLPullParser", counting_parser)
+    assert read_track(small_gpx()).point_count == 60
+    assert parsed  # the parser is counted when it is used
+    parsed.clear()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     _refused(bomb, "declares a DTD")
     assert parsed == []  # refused on its bytes: no parser ever saw an entity to expand
@@ -209,42 +217,55 @@ def test_a_single_point_is_not_a_route() -> None:
 
 
 def test_a_file_without_a_track_says_so() -> None:
-    _refused(_gpx('<wpt lat="1" lon="1"><name>alone</name></wpt>'), "the file has no track")
+    _refused(_gpx('<wpt lat="1" lon="1"><name>alone</name></wpt>'), "1 waypoint(s) but no track")
+    _refused(_gpx("<trk><trkseg></trkseg></trk>"), "the file has no track: no GPX track")
 
 
 @pytest.mark.parametrize(
-    ("rows", "fragment"),
+    ("rows", "kind", "kept", "place"),
     [
-        (
-            ((95.0, -4.0, 1, None), (43.0, -4.0, 1, None)),
-            "point 1 of the track is at an impossible",
-        ),
-        (
-            ((43.0, -4.0, 1, None), (43.0, 200.0, 1, None)),
-            "point 2 of the track is at an impossible",
-        ),
-        (((43.0, -4.0, 1, None), (43.001, -4.0, 12000, None)), "elevation of 12000 m"),
-        (((43.0, -4.0, 1, None), (48.0, -4.0, 1, None)), "556 km from the point before it"),
+        (((95.0, -4.0, 1, None), (43.0, -4.0, 1, None), (43.001, -4.0, 1, None)),
+         "impossible_position", 2, 1),
+        (((43.0, -4.0, 1, None), (43.0, 200.0, 1, None), (43.001, -4.0, 1, None)),
+         "impossible_position", 2, 2),
+        (((43.0, -4.0, 1, None), (43.001, -4.0, 12000, None), (43.002, -4.0, 3, None)),
+         "elevation_implausible", 3, 2),
+        (((43.0, -4.0, 1, None), (43.001, -4.0, 1, None), (48.0, -4.0, 1, None)),
+         "far_from_track", 2, 3),
         (
             (
                 (43.0, -4.0, 1, "2026-05-01T08:00:10Z"),
                 (43.001, -4.0, 1, "2026-05-01T08:00:05Z"),
+                (43.002, -4.0, 1, "2026-05-01T08:00:20Z"),
             ),
-            "point 2 of the track is timed before the point before it",
+            "time_out_of_order", 3, 2,
         ),
-        (((43.0, -4.0, 1, "1970-01-01T00:00:00Z"), (43.001, -4.0, 1, None)), "before 1980"),
-        (((43.0, -4.0, 1, "yesterday"), (43.001, -4.0, 1, None)), "unreadable time 'yesterday'"),
+        (((43.0, -4.0, 1, "1970-01-01T00:00:00Z"), (43.001, -4.0, 1, None)),
+         "time_implausible", 2, 1),
+        (((43.0, -4.0, 1, "yesterday"), (43.001, -4.0, 1, None)), "time_unreadable", 2, 1),
     ],
-)
-def test_absurd_points_are_refused_saying_which(
-    rows: tuple[tuple[float, float, float | None, str | None], ...], fragment: str
+)  # fmt: skip
+def test_an_absurd_point_is_dropped_or_repaired_saying_which(
+    rows: tuple[tuple[float, float, float | None, str | None], ...],
+    kind: str,
+    kept: int,
+    place: int,
 ) -> None:
-    _refused(_gpx(f"<trk><trkseg>{_points(*rows)}</trkseg></trk>"), fragment)
+    track = read_track(_gpx(f"<trk><trkseg>{_points(*rows)}</trkseg></trk>"))
+    assert track.point_count == kept
+    [repair] = [r for r in track.repairs if r.kind == kind]
+    assert (repair.count, repair.places[0].point) == (1, place)
+    assert str(repair.places[0].where) == "track 1, segment 1"
 
 
-def test_a_point_with_a_bad_number_is_named() -> None:
+def test_a_point_with_a_bad_number_is_left_out_and_named() -> None:
     body = '<trk><trkseg><trkpt lat="43" lon="-4"/><trkpt lat="north" lon="-4"/></trkseg></trk>'
-    _refused(_gpx(body), "point 2 of track 1, segment 1 has a missing or unreadable lat")
+    _refused(_gpx(body), "no usable track: 1 point(s) without a position were left out")
+    _refused(_gpx(body), "(track 1, segment 1: point 2)")
+    body = body.replace("</trkseg>", '<trkpt lat="43.001" lon="-4"/></trkseg>')
+    track = read_track(_gpx(body))
+    assert track.point_count == 2
+    assert [(r.kind, r.places[0].point) for r in track.repairs] == [("no_position", 2)]
 
 
 def test_deeply_nested_json_is_refused() -> None:

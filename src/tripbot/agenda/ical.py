@@ -2,12 +2,20 @@
 
 The events are written directly as content lines: for a feed of thousands of activities that is
 two orders of magnitude faster than building ``icalendar`` components (see bench/agenda.py), and
-what is written is checked in the tests by parsing it back with ``icalendar``. The VTIMEZONE,
-the one intricate part, comes from ``icalendar`` itself, cached per zone and range of years.
+what is written is checked in the tests by parsing it back with three parsers (``icalendar``,
+``vobject`` and the JavaScript ``ical.js``). The VTIMEZONE, the one intricate part, comes from
+``icalendar`` itself, cached per zone and range of years.
+
+Times are written in the event's time zone (TZID), except an instant whose local time happens
+twice, in the hour repeated when summer time ends: "02:30 Europe/Madrid" on the last Sunday of
+October names two instants, and parsers pick one (most the first). Such an instant is written in
+UTC, which every parser reads right. (An instant never falls in the hour skipped when summer
+time starts: it is written as the local time it is, after the jump.)
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -43,11 +51,17 @@ class FeedEvent:
     updated_at: datetime
 
 
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters, which an iCalendar TEXT may not hold (tab, CR and LF are handled)."""
+
+
 def escape(text: str) -> str:
-    """A TEXT value with its backslashes, semicolons, commas and newlines escaped."""
+    """A TEXT value without control characters, its backslashes, semicolons, commas and
+    newlines escaped."""
     # Chained replace is several times faster than str.translate for these few characters.
     return (
-        text.replace("\\", "\\\\")
+        CONTROL.sub("", text)
+        .replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
         .replace("\r\n", "\\n")
@@ -95,6 +109,19 @@ def local_stamp(moment: datetime, zone: ZoneInfo) -> str:
     return _STAMP % (m.year, m.month, m.day, m.hour, m.minute, m.second)
 
 
+def repeated(local: datetime) -> bool:
+    """Whether a local time happens twice (the hour repeated when summer time ends)."""
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
+def when(name: str, moment: datetime, tzid: str, zone: ZoneInfo) -> str:
+    """A DTSTART or DTEND line: local time with its TZID, or UTC when the local time repeats."""
+    m = moment.astimezone(zone)
+    if repeated(m):
+        return f"{name}:{utc_stamp(moment)}"
+    return f"{name};TZID={tzid}:" + _STAMP % (m.year, m.month, m.day, m.hour, m.minute, m.second)
+
+
 @lru_cache(maxsize=64)
 def vtimezone(tzid: str, first_year: int, last_year: int) -> str:
     """The VTIMEZONE of a zone for the years given, as content lines (cached: it is slow)."""
@@ -117,8 +144,8 @@ def _event_lines(event: FeedEvent, tzid: str, zone: ZoneInfo) -> list[str]:
         f"CREATED:{utc_stamp(event.created_at)}",
         f"LAST-MODIFIED:{modified}",
         f"SEQUENCE:{event.sequence}",
-        f"DTSTART;TZID={tzid}:{local_stamp(event.starts_at, zone)}",
-        f"DTEND;TZID={tzid}:{local_stamp(event.ends_at, zone)}",
+        when("DTSTART", event.starts_at, tzid, zone),
+        when("DTEND", event.ends_at, tzid, zone),
         fold(f"SUMMARY:{escape(event.title)}"),
     ]
     if description:

@@ -59,7 +59,10 @@ class Settings(BaseSettings):
     routes_max_upload_bytes: int = Field(
         20_000_000,
         gt=0,
-        description="Largest route file (GPX, KML, GeoJSON) accepted, in bytes (413 above it).",
+        description=(
+            "Largest route file (GPX, KML, KMZ, TCX, FIT, GeoJSON) accepted, in bytes (413 "
+            "above it)."
+        ),
     )
     routes_tile_url: str = Field(
         "",

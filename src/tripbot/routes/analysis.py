@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tripbot.platform.errors import InvalidInput, Message
-from tripbot.routes.tracks import FloatArray, Segment, Track
+from tripbot.routes.formats.common import FloatArray, Segment, Track
 
 Shape = Literal["circular", "out-and-back", "one-way"]
 FedmeType = Literal["SL", "PR", "GR"]

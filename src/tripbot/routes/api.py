@@ -79,7 +79,7 @@ def _upload_limit() -> None:
 @bp.input(RouteUpload, location="form_and_files", arg_name="data")
 @bp.output(RouteOut, status_code=201)
 def import_route(data: RouteUpload) -> RouteOut:
-    """Add a route from a GPX, KML or GeoJSON file."""
+    """Add a route from a GPX, KML, KMZ, TCX, FIT or GeoJSON file."""
     details = RouteDetails.model_validate(data.model_dump(exclude={"file"}))
     content = data.file.read()
     data.file.close()  # a large upload is spooled to a temporary file

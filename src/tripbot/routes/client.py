@@ -25,7 +25,7 @@ class RoutesClient(ServiceClient):
     operations = OPERATIONS
 
     def import_route(self, filename: str, content: bytes, details: RouteDetails) -> RouteOut:
-        """Add a route from a GPX, KML or GeoJSON file."""
+        """Add a route from a GPX, KML, KMZ, TCX, FIT or GeoJSON file."""
         fields = details.model_dump(exclude_none=True, exclude_defaults=True)
         response = self.request(
             "POST",

@@ -99,6 +99,8 @@ class RouteTrack(Base):
     geometry: Mapped[list[Any]] = mapped_column(JSON)
     profile: Mapped[list[Any]] = mapped_column(JSON)
     waypoints: Mapped[list[Any]] = mapped_column(JSON)
+    repairs: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    """What was dropped or repaired to make the file usable (see repairs.stored)."""
 
 
 class Plan(Base):

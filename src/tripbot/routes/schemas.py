@@ -73,7 +73,8 @@ class RouteDetails(Input):
 
 
 class RouteUpload(RouteDetails):
-    """A route file (GPX, KML or GeoJSON) with what people say about it (multipart)."""
+    """A route file (GPX, KML, KMZ, TCX, FIT or GeoJSON) with what people say about it
+    (multipart)."""
 
     file: UploadFile
 
@@ -157,11 +158,51 @@ class Waypoint(BaseModel):
     symbol: str
 
 
+RepairKind = Literal[
+    "no_position",
+    "impossible_position",
+    "far_from_track",
+    "split_at_jump",
+    "elevation_implausible",
+    "elevation_all_zero",
+    "elevation_filled",
+    "elevation_dropped",
+    "time_unreadable",
+    "time_implausible",
+    "time_out_of_order",
+    "duplicate_path",
+    "short_segment",
+    "route_used",
+    "waypoint_dropped",
+    "waypoints_repeat_track",
+    "file_truncated",
+]
+
+
+class RepairPlace(BaseModel):
+    """One place of a file where a repair was made (the first few are kept)."""
+
+    where: str = Field(description="The line of the file, in the caller's language.")
+    point: int | None = Field(description="The point's number in that line, from 1.")
+    lat: float | None
+    lon: float | None
+    value: str = Field(description="What was there, when it helps (an ignored time...).")
+
+
+class RepairOut(BaseModel):
+    """What was dropped or repaired to make the file usable, and where."""
+
+    kind: RepairKind
+    count: int = Field(description="How many points, lines or waypoints it touched.")
+    detail: str = Field(description="The repair in a sentence, in the caller's language.")
+    places: list[RepairPlace] = Field(description="The first places, in file order.")
+
+
 class RouteOut(RouteSummary):
     """A route with what its page shows: the map line, points of interest and the method."""
 
     description: str
-    source: Literal["gpx-track", "gpx-route", "kml", "geojson"]
+    source: Literal["gpx-track", "gpx-route", "kml", "kmz", "geojson", "tcx", "fit"]
     filename: str
     geometry: list[list[list[float]]] = Field(
         description="The simplified track for maps: [lon, lat] points, one list per segment."
@@ -170,6 +211,10 @@ class RouteOut(RouteSummary):
     method: Method
     may_edit: bool = Field(description="Whether the asker may change or delete it.")
     plan_count: int = Field(description="How many excursion plans use it.")
+    repairs: list[RepairOut] = Field(
+        default_factory=list,
+        description="What was dropped or repaired in its file (empty: nothing was).",
+    )
 
 
 class ProfileOut(BaseModel):
@@ -317,7 +362,9 @@ class GeoJSON(BaseModel):
 class RouteSubmission(RouteDetails):
     """A new route for the public API: a file (multipart) or a GeoJSON object (JSON body)."""
 
-    file: UploadFile | None = Field(None, description="multipart only: a GPX, KML or GeoJSON file")
+    file: UploadFile | None = Field(
+        None, description="multipart only: a GPX, KML, KMZ, TCX, FIT or GeoJSON file"
+    )
     geojson: dict[str, Any] | None = Field(None, description="JSON only: a GeoJSON object")
 
     @model_validator(mode="after")

@@ -19,7 +19,7 @@ from tripbot.platform.db import UnitOfWork, utcnow
 from tripbot.platform.errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied
 from tripbot.platform.identity import Principal
 from tripbot.platform.outbox import record_change
-from tripbot.routes import analysis, tracks
+from tripbot.routes import analysis, repairs, tracks
 from tripbot.routes.models import Plan, PlanRoute, Route, RouteTrack, outbox
 from tripbot.routes.schemas import (
     Method,
@@ -133,6 +133,7 @@ def _route_out(route: Route, track: RouteTrack, may_edit: bool, plan_count: int)
         method=METHOD,
         may_edit=may_edit,
         plan_count=plan_count,
+        repairs=repairs.told(track.repairs),
     )
 
 
@@ -203,7 +204,7 @@ def _require_edit(
 def import_route(
     uow: UnitOfWork, principal: Principal, content: bytes, filename: str, details: RouteDetails
 ) -> RouteOut:
-    """Add a route from a GPX, KML or GeoJSON file; any logged-in person may."""
+    """Add a route from a GPX, KML, KMZ, TCX, FIT or GeoJSON file; any logged-in person may."""
     user_id = principal.require_user()
     track = tracks.read_track(content, filename)
     result = analysis.analyse(track)
@@ -265,6 +266,7 @@ def import_route(
             geometry=result.geometry,
             profile=result.profile,
             waypoints=[asdict(w) for w in track.waypoints],
+            repairs=repairs.stored(track.repairs),
         )
         uow.session.add(row)
         _changed(

@@ -69,7 +69,7 @@ def attachment(content: bytes, mimetype: str, name: str, extension: str) -> Resp
 @allows_upload("routes_max_upload_bytes")
 @_track_body
 def create_route(data: RouteSubmission) -> RouteOut:
-    """Add a route: upload a GPX, KML or GeoJSON file, or send GeoJSON in a JSON body."""
+    """Add a route: upload a GPX, KML, KMZ, TCX, FIT or GeoJSON file, or send GeoJSON as JSON."""
     if data.file is not None:
         content, filename = data.file.read(), data.file.filename or "route"
         data.file.close()  # a large upload is spooled to a temporary file

@@ -138,14 +138,14 @@ def index() -> ResponseReturnValue:
 @auth.login_required
 @allows_upload("routes_max_upload_bytes")
 def create() -> ResponseReturnValue:
-    """Upload a GPX, KML or GeoJSON file as a new route."""
+    """Upload a GPX, KML, KMZ, TCX, FIT or GeoJSON file as a new route."""
     if request.method == "GET":
         return render_template("routes/new.html", form={}, errors={})
     upload = request.files.get("file")
     details = forms.validate(RouteDetails, forms.filled(request.form, *DETAIL_FIELDS))
     errors: FormErrors = dict(details) if isinstance(details, dict) else {}
     if upload is None or not upload.filename:
-        errors["file"] = _("Choose a GPX, KML or GeoJSON file.")
+        errors["file"] = _("Choose a GPX, KML, KMZ, TCX, FIT or GeoJSON file.")
     if errors or isinstance(details, dict) or upload is None:
         return render_template("routes/new.html", form=request.form, errors=errors), INVALID
     content = upload.read()
@@ -162,7 +162,16 @@ def create() -> ResponseReturnValue:
             flash(_("This file is already in the catalogue."), "error")
             return redirect(url_for("routes.show", route_id=existing))
         raise
-    flash(_("The route was added to the catalogue."), "success")
+    if route.repairs:
+        flash(
+            _(
+                "The route was added; some points of the file were left out or repaired "
+                "(see below)."
+            ),
+            "success",
+        )
+    else:
+        flash(_("The route was added to the catalogue."), "success")
     return redirect(url_for("routes.show", route_id=route.id))
 
 
