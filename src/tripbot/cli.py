@@ -185,17 +185,38 @@ def migrate_command(
         console.print(f"{name}: up to date")
 
 
+def _read_password(from_stdin: bool) -> str:
+    """The new account's password: stdin's first line, or a hidden prompt typed twice."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            console.print("[red]--password-stdin: standard input held no password[/red]")
+            raise typer.Exit(2)
+        return password
+    typed: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return typed
+
+
 @user_app.command("create")
 def create_user(
     email: Annotated[str, typer.Option(help="Login email.")],
     name: Annotated[str, typer.Option(help="Name shown to others.")],
-    password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="Password.")
-    ],
     role: Annotated[str, typer.Option(help="admin, gear_keeper or member.")] = "member",
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from the first line of standard input (for scripts).",
+        ),
+    ] = False,
     data_dir: Annotated[Path | None, typer.Option(help="Where the SQLite files live.")] = None,
 ) -> None:
-    """Create an account directly in the events service's database (operators only)."""
+    """Create an account directly in the events service's database (operators only).
+
+    The password is asked with a hidden prompt, or read from standard input with
+    ``--password-stdin``; never from the command line, where shell history and the process list
+    would keep it.
+    """
     from pydantic import ValidationError
 
     from tripbot.events import service
@@ -208,6 +229,7 @@ def create_user(
     if role not in ("admin", "gear_keeper", "member"):
         console.print("[red]--role must be admin, gear_keeper or member[/red]")
         raise typer.Exit(2)
+    password = _read_password(password_stdin)
     try:
         data = UserRegister(email=email, password=password, display_name=name)
     except ValidationError as error:
