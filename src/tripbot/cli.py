@@ -83,12 +83,7 @@ def run(
     settings = with_local_secrets(_settings(data_dir))
     if "TRIPBOT_PUBLIC_URL" not in os.environ:
         settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
-    interactive = sys.stdout.isatty() and "TRIPBOT_LOG_FORMAT" not in os.environ
-    configure_logging(
-        settings.log_level,
-        "console" if interactive else settings.log_format,
-        syslog=syslog_target(settings),
-    )
+    configure_logging(settings.log_level, settings.log_format, syslog=syslog_target(settings))
     _stop_on_sigterm()
     system = build_embedded(settings)
     start_followers(

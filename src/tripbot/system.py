@@ -25,6 +25,7 @@ from tripbot.platform.follow import FeedFollower
 from tripbot.platform.identity import TokenSigner
 from tripbot.platform.migrations import upgrade
 from tripbot.platform.settings import Settings
+from tripbot.platform.web import NESTED_ACCESS_LOG
 from tripbot.routes import api as routes_api
 
 
@@ -151,6 +152,7 @@ def build_embedded(
         app, database = build_service(
             name, settings, url, peers=peers, run_migrations=run_migrations
         )
+        app.config[NESTED_ACCESS_LOG] = True  # the gateway's record of the request is the one
         services[name], databases[name] = app, database
         connections[name] = ServiceConnection(name, wsgi_app=app, timeout=settings.service_timeout)
     return System(settings, build_gateway(settings, connections), services, databases)

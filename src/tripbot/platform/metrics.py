@@ -16,6 +16,7 @@ from flask import Response, request
 from prometheus_client import (
     CollectorRegistry,
     Counter,
+    Gauge,
     GCCollector,
     Histogram,
     PlatformCollector,
@@ -69,6 +70,11 @@ LOG_RECORDS_FORWARDED = Counter(
 LOG_RECORDS_DROPPED = Counter(
     "tripbot_log_records_dropped",
     "Log records not forwarded to the syslog host because its queue was full.",
+    registry=REGISTRY,
+)
+LOG_DESTINATION_UP = Gauge(
+    "tripbot_log_destination_up",
+    "1 while the syslog host is reached, 0 while records cannot be sent (they wait, then drop).",
     registry=REGISTRY,
 )
 UNMATCHED_ROUTE = "unmatched"

@@ -181,8 +181,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Lowest level of log records written."
     )
-    log_format: Literal["json", "console"] = Field(
-        "json", description="json: one JSON object per line on stdout; console: for people."
+    log_format: Literal["auto", "json", "console"] = Field(
+        "auto",
+        description="auto: short readable lines on a terminal, JSON otherwise; json: one JSON "
+        "object per line on stdout; console: the readable lines always.",
     )
     secure_cookies: bool = Field(False, description="Send cookies only over HTTPS (behind TLS).")
     syslog_host: str | None = Field(
