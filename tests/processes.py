@@ -30,6 +30,9 @@ def production_environment(**extra: str) -> dict[str, str]:
         TRIPBOT_SECRET_KEY=secrets.token_urlsafe(40),
         TRIPBOT_INTERNAL_SECRET=secrets.token_urlsafe(40),
         TRIPBOT_LOG_LEVEL="WARNING",
+        # One worker process per `serve` keeps a suite of many processes within two cores;
+        # the tests of several workers ask for them.
+        TRIPBOT_WORKERS="1",
     )
     env.update(extra)
     return env

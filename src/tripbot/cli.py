@@ -114,43 +114,58 @@ def run(
 
 
 @app.command()
-def serve(
+def serve(  # noqa: PLR0917 - typer passes every option by position
     service: Annotated[ServiceName, typer.Argument(help="The service this process runs.")],
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     migrate: Annotated[bool, typer.Option(help="Apply pending migrations before serving.")] = True,
-    threads: Annotated[int, typer.Option(help="Worker threads.")] = 8,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes (default: TRIPBOT_WORKERS, or one per core).", min=1),
+    ] = None,
+    threads: Annotated[int, typer.Option(help="Threads of each worker process.")] = 8,
 ) -> None:
-    """Run one service as its own process (distributed mode), configured by TRIPBOT_* variables."""
-    from waitress import serve as waitress_serve
+    """Run one service (distributed mode) under gunicorn, configured by TRIPBOT_* variables.
 
-    from tripbot.system import (
-        FOLLOWERS,
-        build_distributed_gateway,
-        build_service,
-        remote_connections,
-        start_followers,
-    )
+    Every worker process serves requests; only one of them at a time follows other services'
+    feeds (it holds the follower's lease; another takes over if it dies)."""
+    from tripbot.platform.server import WSGIApp, serve_workers, usable_cores
+    from tripbot.system import FOLLOWERS, build_distributed_gateway, build_service, migrate_service
 
     settings = _settings()
     name = str(service.value)
     configure_logging(
         settings.log_level, settings.log_format, service=name, syslog=syslog_target(settings)
     )
-    _stop_on_sigterm()
+    processes = workers or settings.workers or usable_cores()
     try:
         if name == "gateway":
-            wsgi = build_distributed_gateway(settings).gateway
+            build_distributed_gateway(settings).close()  # refuse now what a worker would
         else:
-            wsgi, database = build_service(name, settings, run_migrations=migrate)
-            if name in FOLLOWERS:
-                (events,) = remote_connections(settings, ("events",)).values()
-                start_followers(settings, {name: (wsgi, database)}, events)
+            if migrate:
+                migrate_service(name, settings)
+            build_service(name, settings, run_migrations=False)[1].dispose()
     except ValueError as error:  # a missing TRIPBOT_<SERVICE>_URL
         console.print(f"[red]Cannot start {name}:[/red] {error}")
         raise typer.Exit(2) from error
-    console.print(f"TripBot {name} {__version__} listening on http://{host}:{port}")
-    waitress_serve(wsgi, host=host, port=port, threads=threads, ident=f"TripBot-{name}")
+
+    def load() -> WSGIApp:
+        """The service's application, built in each worker (after the fork)."""
+        from tripbot.system import remote_connections, start_followers
+
+        if name == "gateway":
+            return build_distributed_gateway(settings).gateway
+        wsgi, database = build_service(name, settings, run_migrations=False)
+        if name in FOLLOWERS:
+            (events,) = remote_connections(settings, ("events",)).values()
+            start_followers(settings, {name: (wsgi, database)}, events)
+        return wsgi
+
+    console.print(
+        f"TripBot {name} {__version__} listening on http://{host}:{port} "
+        f"({processes} worker processes of {threads} threads)"
+    )
+    serve_workers(load, name=name, host=host, port=port, workers=processes, threads=threads)
 
 
 @app.command("migrate")

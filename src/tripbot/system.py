@@ -101,6 +101,15 @@ def migrate(name: str, database: Database) -> None:
     upgrade(database, MIGRATIONS[name])
 
 
+def migrate_service(name: str, settings: Settings) -> None:
+    """Apply a service's pending migrations to the database its settings name."""
+    database = Database(settings.database_url_for(name))
+    try:
+        migrate(name, database)
+    finally:
+        database.dispose()
+
+
 def build_service(
     name: str,
     settings: Settings,

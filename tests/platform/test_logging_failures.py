@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -38,9 +39,11 @@ def wait(condition: object, timeout: float = 10.0) -> None:
         time.sleep(0.01)
 
 
-def up() -> float | None:
-    """The value of the log destination gauge."""
-    return REGISTRY.get_sample_value("tripbot_log_destination_up")
+def up(port: int) -> float | None:
+    """The value of the log destination gauge of the TCP host on this port."""
+    return REGISTRY.get_sample_value(
+        "tripbot_log_destination_up", {"destination": f"tcp://127.0.0.1:{port}"}
+    )
 
 
 def test_each_outage_and_each_recovery_is_said_once(tmp_path: Path) -> None:
@@ -54,17 +57,17 @@ def test_each_outage_and_each_recovery_is_said_once(tmp_path: Path) -> None:
             forwarder.submit({"event": "first outage", "n": n})
         wait(lambda: forwarder.degraded and forwarder.dropped >= 14)
         time.sleep(0.3)  # several more retries
-        assert said(stderr, "cannot send logs to the syslog host 127.0.0.1") == 1
+        assert said(stderr, f"cannot send logs to the syslog host tcp://127.0.0.1:{port}") == 1
         assert "Connection refused" in stderr.getvalue()
-        assert up() == 0
+        assert up(port) == 0
         assert tripbot_logging.log_destination() == "off"  # not the process's forwarder
 
         receiver.start()
         wait(lambda: len(receiver.messages) >= 5)
         wait(lambda: not forwarder.degraded)
-        assert said(stderr, "reach the syslog host 127.0.0.1") == 1
+        assert said(stderr, f"reach the syslog host tcp://127.0.0.1:{port} again") == 1
         assert said(stderr, f"{forwarder.dropped} records were dropped meanwhile") == 1
-        assert up() == 1
+        assert up(port) == 1
 
         receiver.stop()  # a second outage, and a second recovery: each said once more
         for n in range(10):
@@ -113,6 +116,7 @@ def test_a_service_says_its_log_host_is_gone_in_stderr_readiness_and_metrics(
         TRIPBOT_SYSLOG_PORT=str(free_port()),
         TRIPBOT_SYSLOG_PROTOCOL="tcp",
         TRIPBOT_SYSLOG_QUEUE_SIZE="10",
+        TRIPBOT_WORKERS="2",
     )
     process = Process("events", ["serve", "events"], env, free_port(), tmp_path / "events.log")
     process.start()
@@ -127,6 +131,13 @@ def test_a_service_says_its_log_host_is_gone_in_stderr_readiness_and_metrics(
         process.stop()
     assert ready.status_code == 200  # a log host down does not take the service out
     assert ready.json()["log_destination"] == "degraded"
-    assert "tripbot_log_destination_up 0.0" in metrics
-    output = process.log.read_text()
-    assert output.count("cannot send logs to the syslog host") == 1
+    assert 'tripbot_log_destination_up{destination="tcp://127.0.0.1:' in metrics
+    assert "} 0.0" in next(m for m in metrics.splitlines() if m.startswith("tripbot_log_dest"))
+    said_by = Counter(
+        line.split(":")[0]
+        for line in process.log.read_text().splitlines()
+        if "cannot send logs to the syslog host" in line
+    )
+    # Once by each process that logs: gunicorn's master and its two workers.
+    assert len(said_by) == 3
+    assert set(said_by.values()) == {1}

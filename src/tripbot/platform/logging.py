@@ -336,17 +336,17 @@ class SyslogForwarder:
 
     @property
     def _where(self) -> str:
-        return f"{self.target.host}:{self.target.port} over {self.target.protocol}"
+        return f"{self.target.protocol}://{self.target.host}:{self.target.port}"
 
     def _say(self, line: str) -> None:
         """One line on stderr, never through logging (whose records are what is failing)."""
         with contextlib.suppress(OSError, ValueError):
-            self._stderr.write(f"tripbot: {line}\n")
+            self._stderr.write(f"tripbot[{os.getpid()}]: {line}\n")
             self._stderr.flush()
 
     def _failed(self, error: OSError) -> None:
         """The host could not be reached: said once per outage, not once per retry."""
-        LOG_DESTINATION_UP.set(0)
+        LOG_DESTINATION_UP.labels(self._where).set(0)
         if self.degraded:
             return
         self.degraded = True
@@ -359,7 +359,7 @@ class SyslogForwarder:
 
     def _recovered(self) -> None:
         """A record reached the host: said once if it had been failing."""
-        LOG_DESTINATION_UP.set(1)
+        LOG_DESTINATION_UP.labels(self._where).set(1)
         if self._failed_since is None:
             self._failed_since = 0.0  # reached at the first try: nothing to say
             return
@@ -396,14 +396,22 @@ def log_destination() -> Literal["off", "ok", "degraded"]:
     return "degraded" if _forwarder.degraded else "ok"
 
 
-def _forward_to(forwarder: SyslogForwarder) -> structlog.typing.Processor:
-    def forward(
-        _logger: object, _method: str, event_dict: MutableMapping[str, Any]
-    ) -> MutableMapping[str, Any]:
-        forwarder.submit(event_dict)
-        return event_dict
+def _forward(
+    _logger: object, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Hand the record to the process's forwarder (a new one after a fork)."""
+    if _forwarder is not None:
+        _forwarder.submit(event_dict)
+    return event_dict
 
-    return forward
+
+def _new_forwarder_after_fork() -> None:
+    """A forked worker gets a forwarder of its own: the parent's thread does not exist in it,
+    and its queue and locks may have been copied mid-use."""
+    global _forwarder  # noqa: PLW0603 - the process's one forwarder
+    if _forwarder is not None:
+        _forwarder = SyslogForwarder(_forwarder.target, default_service=_forwarder.default_service)
+        atexit.register(_forwarder.close)
 
 
 def _with_service(service: str) -> structlog.typing.Processor:
@@ -453,7 +461,8 @@ def configure_logging(
     if syslog is not None:
         _forwarder = SyslogForwarder(syslog, default_service=service)
         atexit.register(_forwarder.close)
-        tail.append(_forward_to(_forwarder))
+        os.register_at_fork(after_in_child=_new_forwarder_after_fork)
+        tail.append(_forward)
     structlog.configure(
         processors=[*shared, *tail, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),

@@ -89,7 +89,9 @@ LOG_RECORDS_DROPPED = Counter(
 )
 LOG_DESTINATION_UP = Gauge(
     "tripbot_log_destination_up",
-    "1 while the syslog host is reached, 0 while records cannot be sent (they wait, then drop).",
+    "1 while the syslog host is reached, 0 while records cannot be sent (they wait, then "
+    "drop); only where logs are forwarded.",
+    ("destination",),
     registry=REGISTRY,
     multiprocess_mode="livemin",
 )
@@ -317,6 +319,32 @@ def last_backup_time(status_file: Path) -> float:
 
 _SCRAPE_TIME.append(_BackupCollector())
 REGISTRY.register(_SCRAPE_TIME[-1])
+
+
+def share_between_processes(directory: Path) -> None:
+    """Keep every metric in files under ``directory`` from now on, so that worker processes
+    forked after this call add up in ``/metrics`` (call it before forking, before any
+    observation)."""
+    from prometheus_client import values
+    from prometheus_client.metrics import MetricWrapperBase
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    values.ValueClass = values.MultiProcessValue()  # type: ignore[no-untyped-call]
+    for collector in list(REGISTRY._collector_to_names):
+        if not isinstance(collector, MetricWrapperBase):
+            continue
+        if collector._labelnames:
+            collector._metrics.clear()  # children are made anew, in files
+        else:
+            collector._metric_init()  # type: ignore[no-untyped-call] # its value, into a file
+
+
+def forget_process(pid: int) -> None:
+    """Drop a dead worker's live gauges (its counters stay counted)."""
+    from prometheus_client import multiprocess
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
 
 
 def _scraped() -> CollectorRegistry:

@@ -160,6 +160,13 @@ class Settings(BaseSettings):
     registration: Literal["open", "invitation"] = Field(
         "open", description="open: anyone may register; invitation: only with an invitation code."
     )
+    workers: int | None = Field(
+        None,
+        ge=1,
+        le=64,
+        description="`serve`: worker processes (gunicorn) of the service; default: one per "
+        "usable core. Each has its own threads and database pool.",
+    )
     service_timeout: float = Field(
         5.0,
         gt=0,
