@@ -17,6 +17,7 @@ import hmac
 import json
 import os
 import shutil
+import time
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable
@@ -307,6 +308,16 @@ class _BackupCollector(Collector):
         )
         family.add_metric([], last_backup_time(_backup_status))
         return [family]
+
+
+def record_backup(status_file: Path, directory: Path) -> None:
+    """Note a successful backup into ``directory`` now (read back by ``last_backup_time``)."""
+    status_file.parent.mkdir(parents=True, exist_ok=True)
+    written = status_file.with_name(f".{status_file.name}.tmp")
+    written.write_text(
+        json.dumps({"finished_at": time.time(), "directory": str(directory.resolve())}) + "\n"
+    )
+    written.replace(status_file)  # atomic: a scrape never reads half a file
 
 
 def last_backup_time(status_file: Path) -> float:

@@ -214,6 +214,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Log records held while the syslog host is away; newer ones are dropped.",
     )
+    backup_status_file: Path | None = Field(
+        None,
+        description="Where `tripbot backup` records its last success, and services read it for "
+        "the tripbot_backup_last_success_timestamp_seconds metric (default: "
+        "<data dir>/backups/last-backup.json; read only where that folder exists).",
+    )
     metrics_token: SecretStr | None = Field(
         None, description="If set, `/metrics` answers only to `Authorization: Bearer <token>`."
     )
@@ -237,6 +243,11 @@ class Settings(BaseSettings):
     def password_hash_profile(self) -> Literal["strong", "fast"]:
         """Tests hash with a cheap profile; every real run uses argon2's recommended one."""
         return "fast" if self.env == "test" else "strong"
+
+    @property
+    def backup_status(self) -> Path:
+        """The file that records the last successful backup."""
+        return self.backup_status_file or self.data_dir / "backups" / "last-backup.json"
 
     def database_url_for(self, service: str) -> str:
         """The database URL of a service: its own setting, the shared one, or its SQLite file."""

@@ -39,6 +39,7 @@ from tripbot.platform.metrics import (
     metrics_blueprint,
     observe_request,
     register_database,
+    watch_backups,
 )
 from tripbot.platform.settings import Settings
 
@@ -435,6 +436,8 @@ def create_service_app(
     app.register_blueprint(health_blueprint(service, database.ping))
     app.register_blueprint(metrics_blueprint(settings.metrics_token))
     register_database(service, database.engine)
+    if settings.backup_status.parent.is_dir():
+        watch_backups(settings.backup_status)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     return app
