@@ -200,8 +200,17 @@ def set_feed_leader(reader: str, source: str, leading: bool) -> None:
     FEED_LEADER.labels(reader, source).set(1 if leading else 0)
 
 
+def _families(collected: Iterable[Metric]) -> list[Metric]:
+    """The same families with no samples."""
+    return [Metric(family.name, family.documentation, family.type) for family in collected]
+
+
 class _PoolCollector(Collector):
     """Connection pool gauges, read at scrape time from every registered engine."""
+
+    def describe(self) -> Iterable[Metric]:
+        """The families, without samples (what the registry and the checks name)."""
+        return _families(self.collect())
 
     def collect(self) -> Iterable[Metric]:
         """The pool gauges of every service of this process."""
@@ -257,6 +266,10 @@ class _StorageCollector(Collector):
     """Free and total bytes of the file systems holding SQLite databases (a full disk refuses
     every write), read at scrape time."""
 
+    def describe(self) -> Iterable[Metric]:
+        """The families, without samples."""
+        return _families(self.collect())
+
     def collect(self) -> Iterable[Metric]:
         """Each SQLite-backed service's file system."""
         free = GaugeMetricFamily(
@@ -298,16 +311,24 @@ def watch_backups(status_file: Path) -> None:
 class _BackupCollector(Collector):
     """The last successful backup's time, read at scrape time from its status file."""
 
+    def describe(self) -> Iterable[Metric]:
+        """The family, without samples."""
+        return [_backup_family()]
+
     def collect(self) -> Iterable[Metric]:
         """The gauge, once a process watches a status file (0: no backup yet)."""
         if _backup_status is None:
             return []
-        family = GaugeMetricFamily(
-            "tripbot_backup_last_success_timestamp_seconds",
-            "When the last successful `tripbot backup` finished (Unix time; 0: none yet).",
-        )
+        family = _backup_family()
         family.add_metric([], last_backup_time(_backup_status))
         return [family]
+
+
+def _backup_family() -> GaugeMetricFamily:
+    return GaugeMetricFamily(
+        "tripbot_backup_last_success_timestamp_seconds",
+        "When the last successful `tripbot backup` finished (Unix time; 0: none yet).",
+    )
 
 
 def record_backup(status_file: Path, directory: Path) -> None:
