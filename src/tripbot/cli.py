@@ -174,6 +174,21 @@ def migrate_command(
         str | None, typer.Argument(help="Only this service (default: every service).")
     ] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Where the SQLite files live.")] = None,
+    backup_to: Annotated[
+        Path | None,
+        typer.Option(
+            help="First back up every service that has data and pending migrations into a new "
+            "folder pre-migrate-<UTC time> under this one; migrate nothing if that fails.",
+        ),
+    ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            help="Migrate nothing: wait until another process (a migration Job) has brought "
+            "the databases to this version.",
+        ),
+    ] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds --wait waits at most.")] = 900.0,
 ) -> None:
     """Apply pending database migrations (safe to run twice)."""
     from tripbot.platform.db import Database
@@ -188,11 +203,81 @@ def migrate_command(
             raise typer.Exit(2)
     if settings.data_dir and not settings.database_url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if wait:
+        _wait_for_migrations(settings, names, timeout)
+        return
+    if backup_to is not None:
+        _back_up_before_migrating(settings, names, backup_to)
     for name in names:
         database = Database(settings.database_url_for(name))
         migrate(name, database)
         database.dispose()
         console.print(f"{name}: up to date")
+
+
+def _behind(settings: Settings, names: list[str]) -> list[str]:
+    """The services among ``names`` whose database is behind this version's migrations."""
+    from tripbot.platform.db import Database
+    from tripbot.platform.migrations import pending
+    from tripbot.system import MIGRATIONS
+
+    behind = []
+    for name in names:
+        database = Database(settings.database_url_for(name))
+        try:
+            if pending(database, MIGRATIONS[name]):
+                behind.append(name)
+        finally:
+            database.dispose()
+    return behind
+
+
+def _wait_for_migrations(settings: Settings, names: list[str], timeout: float) -> None:
+    """Return once every database is at this version; exit 1 after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while behind := _behind(settings, names):
+        if time.monotonic() > deadline:
+            console.print(
+                f"[red]Still not migrated after {timeout:.0f}s:[/red] {', '.join(behind)}. "
+                "Did the migration Job run? (kubectl -n tripbot logs job/tripbot-migrate)"
+            )
+            raise typer.Exit(1)
+        time.sleep(2)
+    console.print(f"{', '.join(names)}: at this version")
+
+
+def _back_up_before_migrating(settings: Settings, names: list[str], root: Path) -> None:
+    """Back up the services that are about to be migrated and hold data; exit 1 if it fails."""
+    from datetime import UTC, datetime
+
+    from rich.progress import Progress
+    from sqlalchemy import inspect
+
+    from tripbot.backup import BackupError, RichProgress, backup
+    from tripbot.platform.db import Database
+
+    about_to_change = []
+    for name in _behind(settings, [n for n in names if n in SERVICES]):
+        database = Database(settings.database_url_for(name))
+        try:
+            # A database without TripBot's tables (a first install) holds nothing to keep.
+            with database.engine.connect() as connection:
+                if inspect(connection).has_table("alembic_version"):
+                    about_to_change.append(name)
+        finally:
+            database.dispose()
+    if not about_to_change:
+        console.print("Nothing with data to migrate: no backup needed.")
+        return
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    directory = root / f"pre-migrate-{stamp}"
+    try:
+        with Progress(console=console) as bars:
+            backup(settings, directory, about_to_change, RichProgress(bars))
+    except BackupError as error:
+        console.print(f"[red]Not migrated: the backup before it failed:[/red] {error}")
+        raise typer.Exit(1) from error
+    console.print(f"Backed up {', '.join(about_to_change)} into {directory} before migrating.")
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -194,6 +194,13 @@ class Settings(BaseSettings):
         "object per line on stdout; console: the readable lines always.",
     )
     secure_cookies: bool = Field(False, description="Send cookies only over HTTPS (behind TLS).")
+    hsts_max_age: int = Field(
+        31_536_000,
+        ge=0,
+        description="Seconds browsers keep to HTTPS (Strict-Transport-Security), sent by the "
+        "gateway when TLS is terminated in front of it (secure cookies, or X-Forwarded-Proto: "
+        "https); 0: not sent (the proxy sends it).",
+    )
     syslog_host: str | None = Field(
         None,
         description="Also send logs to this syslog host (RFC 5424, e.g. Papertrail); off if unset.",
