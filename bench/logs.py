@@ -217,6 +217,9 @@ def main() -> None:
         folder = Path(temporary)
         (folder / "d").mkdir()
         results = {
+            "date": time.strftime("%Y-%m-%d"),
+            "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
+            "load_average_at_start": round(os.getloadavg()[0], 2),
             "code": str(args.source or "this checkout"),
             "level": "INFO",
             "embedded": embedded(args.idle, args.source, folder),

@@ -19,6 +19,7 @@ import platform
 import secrets
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +122,9 @@ def main() -> None:
     workers = usable_cores()
     postgres = postgres_unavailable_reason() is None
     results: dict[str, Any] = {
-        "machine": {"cores": workers, "python": platform.python_version()},
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{workers} cores, Python {platform.python_version()}",
+        "load_average_at_start": round(os.getloadavg()[0], 2),
         "database": "postgresql" if postgres else "sqlite",
         "concurrency": options.concurrency,
         "seconds": options.seconds,
