@@ -485,6 +485,12 @@ def configure_logging(
     root.setLevel(level)
     for library, lowest in QUIET_LIBRARIES.items():
         logging.getLogger(library).setLevel(max(lowest, root.level))
+    logging.getLogger("alembic.runtime.migration").addFilter(_only_alembic_upgrades)
+
+
+def _only_alembic_upgrades(record: logging.LogRecord) -> bool:
+    """Alembic's "Running upgrade ..." lines, not the two it writes at every start."""
+    return not str(record.msg).startswith(("Context impl", "Will assume"))
 
 
 def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:
