@@ -180,9 +180,10 @@ def test_user_create_asks_on_a_terminal_without_echoing_the_password(tmp_path: P
             except OSError:  # the terminal closed: the process ended
                 return
 
-    read_until(b"Password:")
+    # click writes "Password:", then getpass turns echo off and writes " ": type after the space.
+    read_until(b"Password: ")
     os.write(controller, b"typed secretly 1\n")
-    read_until(b"Repeat for confirmation:")
+    read_until(b"Repeat for confirmation: ")
     os.write(controller, b"typed secretly 1\n")
     read_until(b"created user")
     assert process.wait(timeout=60) == 0
