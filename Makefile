@@ -18,7 +18,7 @@ ANSIBLE_RELEASE := 12.3.0
 ANSIBLE_COLLECTIONS := amazon.aws ansible.posix community.docker community.general community.library_inventory_filtering_v1
 COLLECTIONS_DIR := $(VENV)/share/ansible-collections
 
-.PHONY: run test setup lint typecheck contracts pytest chaos deploy-check bench assets translations extract-messages clean demo dist
+.PHONY: lock run test setup lint typecheck contracts pytest chaos deploy-check bench assets translations extract-messages clean demo dist
 
 run: setup ## Set up, then start TripBot embedded on http://127.0.0.1:$(PORT)
 	$(BIN)/tripbot run --port $(PORT) --data-dir var $(RUN_ARGS)
@@ -30,12 +30,25 @@ test: setup lint typecheck contracts deploy-check pytest ## Set up, then run eve
 
 setup: $(VENV)/.installed $(COLLECTIONS_DIR)/.installed assets translations
 
-$(VENV)/.installed: pyproject.toml
+# Every dependency comes from the hash-locked requirements/dev.txt (`make lock` remakes it);
+# TripBot itself is installed editable with the locked build backend.
+$(VENV)/.installed: pyproject.toml requirements/dev.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "TripBot needs Python 3.11 or newer"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+# The lock files: every dependency (and theirs) pinned with hashes, for every platform TripBot
+# runs on. Existing pins are kept unless pyproject.toml needs others; `make lock UPGRADE=1`
+# moves everything to the newest allowed versions.
+LOCK = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+	--quiet --custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade)
+
+lock: $(VENV)/.installed ## Refresh requirements/runtime.txt (the image) and requirements/dev.txt (make setup, CI)
+	$(LOCK) -o requirements/runtime.txt
+	$(LOCK) --extra dev -o requirements/dev.txt
 
 $(COLLECTIONS_DIR)/.installed: $(VENV)/.installed deploy/ansible/requirements.yml
 	rm -rf $(COLLECTIONS_DIR) && mkdir -p $(COLLECTIONS_DIR)

@@ -282,6 +282,46 @@ ROWS: dict[str, list[Row]] = {
             ("single_group", "telegram_saw", "most_per_group_in_any_minute"),
         ),
     ],
+    "logs.json": [
+        Row(
+            "Syslog records a day from an idle embedded instance (INFO)",
+            ("embedded", "idle_records_per_day"),
+        ),
+        Row(
+            "Syslog records per 1,000 requests, embedded", ("embedded", "records_per_1000_requests")
+        ),
+        Row(
+            "Syslog records a day from an idle distributed instance",
+            ("distributed", "idle_records_per_day"),
+        ),
+        Row(
+            "Syslog records per 1,000 requests, distributed",
+            ("distributed", "records_per_1000_requests"),
+        ),
+    ],
+    "logs-before.json": [
+        Row("Before: syslog records a day, idle embedded", ("embedded", "idle_records_per_day")),
+        Row(
+            "Before: syslog records per 1,000 requests, embedded",
+            ("embedded", "records_per_1000_requests"),
+        ),
+        Row(
+            "Before: syslog records a day, idle distributed",
+            ("distributed", "idle_records_per_day"),
+        ),
+        Row(
+            "Before: syslog records per 1,000 requests, distributed",
+            ("distributed", "records_per_1000_requests"),
+        ),
+    ],
+    "serve.json": [
+        Row(
+            "`tripbot serve events`, gunicorn, a worker per core (req/s)",
+            ("gunicorn", "throughput_rps"),
+            "peer: one waitress process",
+            ("waitress", "throughput_rps"),
+        ),
+    ],
 }
 """Every results file and its rows; a benchmark that adds a file adds its rows here."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -30,6 +31,9 @@ def production_environment(**extra: str) -> dict[str, str]:
         TRIPBOT_SECRET_KEY=secrets.token_urlsafe(40),
         TRIPBOT_INTERNAL_SECRET=secrets.token_urlsafe(40),
         TRIPBOT_LOG_LEVEL="WARNING",
+        # One worker process per `serve` keeps a suite of many processes within two cores;
+        # the tests of several workers ask for them.
+        TRIPBOT_WORKERS="1",
     )
     env.update(extra)
     return env
@@ -65,6 +69,7 @@ class Process:
                 cwd=self.cwd,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: crash() kills its workers too
             )
         while time.perf_counter() - started < timeout:
             if self.popen.poll() is not None:
@@ -78,6 +83,14 @@ class Process:
         self.stop()
         raise RuntimeError(f"{self.name} not ready in {timeout}s: {self.log.read_text()[-2000:]}")
 
+    def crash(self) -> None:
+        """Kill it and every process it started outright (SIGKILL to its process group), as a
+        crash of its container or an OOM kill of the whole service would: no goodbye."""
+        if self.popen is None or self.popen.poll() is not None:
+            return
+        os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait()
+
     def stop(self) -> None:
         """Stop it (SIGTERM, then SIGKILL)."""
         if self.popen is None or self.popen.poll() is not None:
@@ -86,5 +99,5 @@ class Process:
         try:
             self.popen.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.popen.kill()
+            os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait()

@@ -128,3 +128,65 @@ def test_run_starts_the_embedded_system_with_a_demo_club(tmp_path: Path) -> None
         assert (tmp_path / "secrets.json").stat().st_mode & 0o777 == 0o600
     finally:
         process.stop()
+
+
+def test_user_create_reads_the_password_from_stdin_and_never_from_the_command_line(
+    tmp_path: Path,
+) -> None:
+    args = ["user", "create", "--email", "ops@club.example", "--name", "Ops"]
+    refused = runner.invoke(
+        app, [*args, "--password", "on the command line", "--data-dir", str(tmp_path)]
+    )
+    assert refused.exit_code == 2
+    assert "No such option: --password" in refused.output
+
+    empty = runner.invoke(app, [*args, "--password-stdin", "--data-dir", str(tmp_path)], input="\n")
+    assert empty.exit_code == 2
+    assert "standard input held no password" in empty.output
+
+    made = runner.invoke(
+        app, [*args, "--password-stdin", "--data-dir", str(tmp_path)], input="from a pipe ok\n"
+    )
+    assert made.exit_code == 0, made.output
+    assert "Password" not in made.output  # no prompt when the password comes from stdin
+    assert "created user" in made.output
+
+
+def test_user_create_asks_on_a_terminal_without_echoing_the_password(tmp_path: Path) -> None:
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    controller, terminal = pty.openpty()
+    command = ["user", "create", "--email", "tty@club.example", "--name", "Tty"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tripbot", *command, "--data-dir", str(tmp_path)],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env={k: v for k, v in os.environ.items() if not k.startswith("TRIPBOT_")},
+    )
+    os.close(terminal)
+    seen = b""
+
+    def read_until(wanted: bytes) -> None:
+        nonlocal seen
+        while wanted not in seen:
+            ready, _, _ = select.select([controller], [], [], 60)
+            assert ready, seen
+            try:
+                seen += os.read(controller, 4096)
+            except OSError:  # the terminal closed: the process ended
+                return
+
+    # click writes "Password:", then getpass turns echo off and writes " ": type after the space.
+    read_until(b"Password: ")
+    os.write(controller, b"typed secretly 1\n")
+    read_until(b"Repeat for confirmation: ")
+    os.write(controller, b"typed secretly 1\n")
+    read_until(b"created user")
+    assert process.wait(timeout=60) == 0
+    os.close(controller)
+    assert b"created user" in seen
+    assert b"typed secretly" not in seen

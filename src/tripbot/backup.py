@@ -12,6 +12,7 @@ decimals as text, bytes as base64), so a SQLite backup restores into PostgreSQL 
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import hashlib
 import json
@@ -55,6 +56,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from tripbot import SERVICES, __version__
 from tripbot.platform.db import WRITE_LOCK, Database
+from tripbot.platform.metrics import record_backup
 from tripbot.platform.migrations import alembic_config, upgrade
 from tripbot.platform.settings import Settings
 from tripbot.system import DEFINITIONS
@@ -296,6 +298,8 @@ def backup(
         finally:
             database.dispose()
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    with contextlib.suppress(OSError):  # the backup is good even if its note cannot be kept
+        record_backup(settings.backup_status, directory)
     return manifest
 
 

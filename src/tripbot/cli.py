@@ -17,7 +17,7 @@ from tripbot.bot_cli import bot_app
 from tripbot.cli_settings import console, load_settings
 from tripbot.platform.errors import DomainError
 from tripbot.platform.logging import configure_logging, syslog_target
-from tripbot.platform.settings import with_local_secrets
+from tripbot.platform.settings import Settings, with_local_secrets
 from tripbot.routes_cli import routes_app
 
 app = typer.Typer(
@@ -71,12 +71,7 @@ def run(
     settings = with_local_secrets(load_settings(data_dir))
     if "TRIPBOT_PUBLIC_URL" not in os.environ:
         settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
-    interactive = sys.stdout.isatty() and "TRIPBOT_LOG_FORMAT" not in os.environ
-    configure_logging(
-        settings.log_level,
-        "console" if interactive else settings.log_format,
-        syslog=syslog_target(settings),
-    )
+    configure_logging(settings.log_level, settings.log_format, syslog=syslog_target(settings))
     _stop_on_sigterm()
     system = build_embedded(settings)
     start_followers(system.runtimes, system.clients.transports["events"])
@@ -103,42 +98,58 @@ def run(
 
 
 @app.command()
-def serve(
+def serve(  # noqa: PLR0917 - typer passes every option by position
     service: Annotated[ServiceName, typer.Argument(help="The service this process runs.")],
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     migrate: Annotated[bool, typer.Option(help="Apply pending migrations before serving.")] = True,
-    threads: Annotated[int, typer.Option(help="Worker threads.")] = 8,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes (default: TRIPBOT_WORKERS, or one per core).", min=1),
+    ] = None,
+    threads: Annotated[int, typer.Option(help="Threads of each worker process.")] = 8,
 ) -> None:
-    """Run one service as its own process (distributed mode), configured by TRIPBOT_* variables."""
-    from waitress import serve as waitress_serve
+    """Run one service (distributed mode) under gunicorn, configured by TRIPBOT_* variables.
 
-    from tripbot.system import (
-        build_distributed_gateway,
-        build_service,
-        remote_transports,
-        start_followers,
-    )
+    Every worker process serves requests; only one of them at a time follows other services'
+    feeds (it holds the follower's lease; another takes over if it dies)."""
+    from tripbot.platform.server import WSGIApp, serve_workers, usable_cores
+    from tripbot.system import build_distributed_gateway, build_service, migrate_service
 
     settings = load_settings()
     name = str(service.value)
     configure_logging(
         settings.log_level, settings.log_format, service=name, syslog=syslog_target(settings)
     )
-    _stop_on_sigterm()
+    processes = workers or settings.workers or usable_cores()
     try:
         if name == "gateway":
-            wsgi = build_distributed_gateway(settings).gateway
+            build_distributed_gateway(settings).close()  # refuse now what a worker would
         else:
-            wsgi, runtime = build_service(name, settings, run_migrations=migrate)
-            if name != "events":
-                (events,) = remote_transports(settings, ("events",)).values()
-                start_followers({name: runtime}, events)
+            if migrate:
+                migrate_service(name, settings)
+            build_service(name, settings, run_migrations=False)[1].database.dispose()
     except ValueError as error:  # a missing TRIPBOT_<SERVICE>_URL
         console.print(f"[red]Cannot start {name}:[/red] {error}")
         raise typer.Exit(2) from error
-    console.print(f"TripBot {name} {__version__} listening on http://{host}:{port}")
-    waitress_serve(wsgi, host=host, port=port, threads=threads, ident=f"TripBot-{name}")
+
+    def load() -> WSGIApp:
+        """The service's application, built in each worker (after the fork)."""
+        from tripbot.system import remote_transports, start_followers
+
+        if name == "gateway":
+            return build_distributed_gateway(settings).gateway
+        wsgi, runtime = build_service(name, settings, run_migrations=False)
+        if name != "events":
+            (events,) = remote_transports(settings, ("events",)).values()
+            start_followers({name: runtime}, events)
+        return wsgi
+
+    console.print(
+        f"TripBot {name} {__version__} listening on http://{host}:{port} "
+        f"({processes} worker processes of {threads} threads)"
+    )
+    serve_workers(load, name=name, host=host, port=port, workers=processes, threads=threads)
 
 
 @app.command("migrate")
@@ -147,6 +158,21 @@ def migrate_command(
         str | None, typer.Argument(help="Only this service (default: every service).")
     ] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Where the SQLite files live.")] = None,
+    backup_to: Annotated[
+        Path | None,
+        typer.Option(
+            help="First back up every service that has data and pending migrations into a new "
+            "folder pre-migrate-<UTC time> under this one; migrate nothing if that fails.",
+        ),
+    ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            help="Migrate nothing: wait until another process (a migration Job) has brought "
+            "the databases to this version.",
+        ),
+    ] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds --wait waits at most.")] = 900.0,
 ) -> None:
     """Apply pending database migrations (safe to run twice)."""
     from tripbot.platform.db import Database
@@ -161,6 +187,11 @@ def migrate_command(
             raise typer.Exit(2)
     if settings.data_dir and not settings.database_url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if wait:
+        _wait_for_migrations(settings, names, timeout)
+        return
+    if backup_to is not None:
+        _back_up_before_migrating(settings, names, backup_to)
     for name in names:
         database = Database(settings.database_url_for(name))
         migrate(name, database)
@@ -168,17 +199,103 @@ def migrate_command(
         console.print(f"{name}: up to date")
 
 
+def _behind(settings: Settings, names: list[str]) -> list[str]:
+    """The services among ``names`` whose database is behind this version's migrations."""
+    from tripbot.platform.db import Database
+    from tripbot.platform.migrations import pending
+    from tripbot.system import MIGRATIONS
+
+    behind = []
+    for name in names:
+        database = Database(settings.database_url_for(name))
+        try:
+            if pending(database, MIGRATIONS[name]):
+                behind.append(name)
+        finally:
+            database.dispose()
+    return behind
+
+
+def _wait_for_migrations(settings: Settings, names: list[str], timeout: float) -> None:
+    """Return once every database is at this version; exit 1 after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while behind := _behind(settings, names):
+        if time.monotonic() > deadline:
+            console.print(
+                f"[red]Still not migrated after {timeout:.0f}s:[/red] {', '.join(behind)}. "
+                "Did the migration Job run? (kubectl -n tripbot logs job/tripbot-migrate)"
+            )
+            raise typer.Exit(1)
+        time.sleep(2)
+    console.print(f"{', '.join(names)}: at this version")
+
+
+def _back_up_before_migrating(settings: Settings, names: list[str], root: Path) -> None:
+    """Back up the services that are about to be migrated and hold data; exit 1 if it fails."""
+    from datetime import UTC, datetime
+
+    from rich.progress import Progress
+    from sqlalchemy import inspect
+
+    from tripbot.backup import BackupError, RichProgress, backup
+    from tripbot.platform.db import Database
+
+    about_to_change = []
+    for name in _behind(settings, [n for n in names if n in SERVICES]):
+        database = Database(settings.database_url_for(name))
+        try:
+            # A database without TripBot's tables (a first install) holds nothing to keep.
+            with database.engine.connect() as connection:
+                if inspect(connection).has_table("alembic_version"):
+                    about_to_change.append(name)
+        finally:
+            database.dispose()
+    if not about_to_change:
+        console.print("Nothing with data to migrate: no backup needed.")
+        return
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    directory = root / f"pre-migrate-{stamp}"
+    try:
+        with Progress(console=console) as bars:
+            backup(settings, directory, about_to_change, RichProgress(bars))
+    except BackupError as error:
+        console.print(f"[red]Not migrated: the backup before it failed:[/red] {error}")
+        raise typer.Exit(1) from error
+    console.print(f"Backed up {', '.join(about_to_change)} into {directory} before migrating.")
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The new account's password: stdin's first line, or a hidden prompt typed twice."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            console.print("[red]--password-stdin: standard input held no password[/red]")
+            raise typer.Exit(2)
+        return password
+    typed: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return typed
+
+
 @user_app.command("create")
 def create_user(
     email: Annotated[str, typer.Option(help="Login email.")],
     name: Annotated[str, typer.Option(help="Name shown to others.")],
-    password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="Password.")
-    ],
     role: Annotated[str, typer.Option(help="admin, gear_keeper or member.")] = "member",
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from the first line of standard input (for scripts).",
+        ),
+    ] = False,
     data_dir: Annotated[Path | None, typer.Option(help="Where the SQLite files live.")] = None,
 ) -> None:
-    """Create an account directly in the events service's database (operators only)."""
+    """Create an account directly in the events service's database (operators only).
+
+    The password is asked with a hidden prompt, or read from standard input with
+    ``--password-stdin``; never from the command line, where shell history and the process list
+    would keep it.
+    """
     from pydantic import ValidationError
 
     from tripbot.events import service
@@ -191,6 +308,7 @@ def create_user(
     if role not in ("admin", "gear_keeper", "member"):
         console.print("[red]--role must be admin, gear_keeper or member[/red]")
         raise typer.Exit(2)
+    password = _read_password(password_stdin)
     try:
         data = UserRegister(email=email, password=password, display_name=name)
     except ValidationError as error:

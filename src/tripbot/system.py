@@ -28,6 +28,7 @@ from tripbot.platform.identity import SYSTEM, TokenSigner
 from tripbot.platform.migrations import upgrade
 from tripbot.platform.operations import ServiceRuntime
 from tripbot.platform.settings import Settings
+from tripbot.platform.web import NESTED_ACCESS_LOG
 from tripbot.routes import api as routes_api
 
 PEER_TRANSPORTS = "tripbot.peer_transports"
@@ -170,6 +171,15 @@ def remote_transports(
     return transports
 
 
+def migrate_service(name: str, settings: Settings) -> None:
+    """Apply a service's pending migrations to the database its settings name."""
+    database = Database(settings.database_url_for(name))
+    try:
+        migrate(name, database)
+    finally:
+        database.dispose()
+
+
 def build_service(
     name: str,
     settings: Settings,
@@ -209,6 +219,7 @@ def build_embedded(
         app, runtime = build_service(
             name, settings, url, transports=transports, run_migrations=run_migrations
         )
+        app.config[NESTED_ACCESS_LOG] = True  # the gateway's record of the request is the one
         apps[name], runtimes[name] = app, runtime
         transports[name] = (
             LocalTransport(runtime)

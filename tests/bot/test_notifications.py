@@ -278,3 +278,19 @@ def test_a_burst_keeps_within_the_group_limit_and_honours_retry_after(
         assert sent[0].at - started >= 1.0
     finally:
         close_driver(bot)
+
+
+def test_the_bot_reports_how_far_behind_each_feed_it_is(
+    bot: BotDriver, http: httpx.Client, system: System
+) -> None:
+    from tripbot.platform.metrics import REGISTRY
+
+    owner, event = a_bound_group(bot, http, system)
+    an_expense(http, event, owner, description="gasolina", amount="23.50")
+    assert bot.notify() == 1
+    for source in ("ledger", "agenda", "gear", "events"):
+        labels = {"reader": "bot", "source": source}
+        assert REGISTRY.get_sample_value("tripbot_feed_lag_changes", labels) == 0, source
+        seconds = REGISTRY.get_sample_value("tripbot_feed_lag_seconds", labels)
+        assert seconds is not None
+        assert seconds < 5

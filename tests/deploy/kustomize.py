@@ -1,7 +1,8 @@
 """A small Kustomize: exactly the features TripBot's manifests use, to render them offline.
 
-resources (files and directories), namespace, labels (metadata only), images, replicas and
-JSON 6902 patches. ``kubectl kustomize`` renders the same (a test compares them when it is here).
+resources (files and directories), components, configMapGenerator (files, without the name
+hash), namespace, labels (metadata only), images, replicas and JSON 6902 patches.
+``kubectl kustomize`` renders the same (a test compares them when it is here).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ def render(directory: Path) -> list[Document]:
         "images",
         "replicas",
         "patches",
+        "components",
+        "configMapGenerator",
     }
     assert not unknown, f"{directory}: this renderer does not know {unknown}"
     documents: list[Document] = []
@@ -47,6 +50,10 @@ def render(directory: Path) -> list[Document]:
         path = directory / entry
         documents += render(path) if path.is_dir() else load_documents(path)
     documents = copy.deepcopy(documents)
+    for generator in kustomization.get("configMapGenerator", []):
+        documents.append(_config_map(directory, generator))
+    for component in kustomization.get("components", []):
+        documents += render(directory / component)
     for patch in kustomization.get("patches", []):
         _patch(documents, patch)
     for label in kustomization.get("labels", []):
@@ -95,6 +102,17 @@ def _patch(documents: list[Document], patch: dict[str, Any]) -> None:
     assert len(matches) == 1, f"patch target {target} matches {len(matches)} resources"
     for operation in yaml.safe_load(patch["patch"]):
         _apply(matches[0], operation)
+
+
+def _config_map(directory: Path, generator: dict[str, Any]) -> Document:
+    """A ConfigMap made from files, as configMapGenerator makes it (without its name hash)."""
+    options = generator.get("options", {})
+    assert options.get("disableNameSuffixHash"), "only generators without a name hash"
+    metadata: dict[str, Any] = {"name": generator["name"]}
+    if options.get("labels"):
+        metadata["labels"] = dict(options["labels"])
+    data = {Path(f).name: (directory / f).read_text() for f in generator.get("files", [])}
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": data}
 
 
 def _apply(document: Document, operation: dict[str, Any]) -> None:

@@ -138,7 +138,8 @@ def test_one_host_gets_its_secrets_and_no_peer_addresses(
     env = env_lines(out / "solo.env")
     assert env["TRIPBOT_SECRET_KEY"] == "k" * 40
     assert env["TRIPBOT_BUILD_CONTEXT"] == "/opt/tripbot/src"
-    assert not any(key.endswith("_URL") and key != "TRIPBOT_PUBLIC_URL" for key in env)
+    peers = [key for key in env if key.endswith("_URL")]
+    assert peers == ["TRIPBOT_PUBLIC_URL", "TRIPBOT_BOT_WEBHOOK_URL"]  # no peer service
     script = (out / "solo.tripbot-backup.sh").read_text()
     assert all(f"--service {name}" in script for name in SERVICES)
     assert "head -z -n -14" in script
@@ -154,6 +155,7 @@ def test_split_hosts_reach_each_others_services_on_the_private_network(
     assert front["TRIPBOT_LEDGER_URL"] == "http://10.0.0.12:8104"
     assert {k for k in front if k.endswith("_URL")} == {
         "TRIPBOT_PUBLIC_URL",
+        "TRIPBOT_BOT_WEBHOOK_URL",
         *(f"TRIPBOT_{s.upper()}_URL" for s in SERVICES),
     }
     gear = env_lines(out / "gear.env")
@@ -162,6 +164,47 @@ def test_split_hosts_reach_each_others_services_on_the_private_network(
     gear_backup = (out / "gear.tripbot-backup.sh").read_text()
     assert "--service gear --service ledger" in gear_backup
     assert "--service events" not in gear_backup
+
+
+def test_a_bot_token_starts_the_bot_on_the_gateways_host_with_its_webhook(
+    tmp_path: Path, ansible_env: dict[str, str]
+) -> None:
+    alone = env_lines(render_role(tmp_path / "none", {"solo": {}}, ansible_env) / "solo.env")
+    assert "COMPOSE_PROFILES" not in alone  # no token, no bot, no monitoring asked
+    token = {
+        "tripbot_bot_token": "123:abc",
+        "tripbot_bot_webhook_url": "https://tripbot.example.org/telegram",
+        "tripbot_bot_webhook_secret": "s" * 40,
+        "tripbot_monitoring": True,
+    }
+    hosts = {name: {**host, **token} for name, host in SPLIT.items()}
+    out = render_role(tmp_path / "split", hosts, ansible_env)
+    front = env_lines(out / "front.env")
+    assert front["COMPOSE_PROFILES"] == "bot,monitoring"
+    assert front["TRIPBOT_BOT_WEBHOOK_URL"] == "https://tripbot.example.org/telegram"
+    assert front["TRIPBOT_BOT_WEBHOOK_SECRET"] == "s" * 40
+    assert "COMPOSE_PROFILES" not in env_lines(out / "gear.env")  # only where the gateway is
+
+
+def test_every_variable_is_documented() -> None:
+    documented = (ROOT / "docs" / "deployment.md").read_text()
+    sources = [
+        *(ANSIBLE / "roles").glob("*/defaults/main.yml"),
+        ANSIBLE / "group_vars" / "all" / "main.yml",
+    ]
+    names = {name for path in sources for name in (yaml.safe_load(path.read_text()) or {})}
+    names |= set(re.findall(r"\b(aws_[a-z_]+)", (ANSIBLE / "aws.yml").read_text()))
+    names -= {"aws_images", "aws_group", "aws_started", "aws_addresses", "aws_machine"}
+    names -= {"aws_result", "aws_address"}  # registered results and loop variables
+    missing = sorted(name for name in names if f"`{name}`" not in documented)
+    assert not missing, f"docs/deployment.md does not explain {missing}"
+
+
+def test_the_aws_playbook_asks_for_the_ssh_addresses() -> None:
+    group_vars = yaml.safe_load((ANSIBLE / "group_vars" / "all" / "main.yml").read_text())
+    assert "aws_admin_cidr" not in group_vars  # no default: 0.0.0.0/0 was one
+    (check, *_) = yaml.safe_load((ANSIBLE / "aws.yml").read_text())[0]["tasks"]
+    assert "aws_admin_cidr is defined" in check["ansible.builtin.assert"]["that"]
 
 
 def test_the_vault_example_sets_every_secret_the_group_vars_read() -> None:

@@ -27,7 +27,8 @@ from tests.deploy.compose import (
 from tests.deploy.conftest import DEPLOY, SETTINGS_VARIABLES, run_initdb
 from tripbot import SERVICES
 
-TRIPBOT_SERVICES = [*SERVICES, "gateway", "bot", "backup"]
+TRIPBOT_SERVICES = [*SERVICES, "gateway", "bot", "backup", "migrate"]
+ONE_SHOT = ("backup", "migrate")
 COMPOSE_ONLY_VARIABLES = {"TRIPBOT_DB_USER", "TRIPBOT_DB_PASSWORD", "TRIPBOT_SITE_ADDRESS"}
 """Variables of the PostgreSQL and Caddy containers, not of TripBot's processes."""
 
@@ -82,12 +83,31 @@ def test_every_required_secret_is_in_the_env_example_and_refused_when_missing() 
 
 def test_services_run_as_the_code_expects(compose: dict[str, Any]) -> None:
     services = compose["services"]
+    migrate = services["migrate"]
+    assert migrate["command"] == ["migrate", "--backup-to", "/var/lib/tripbot/backups"]
+    assert migrate["restart"] == "no"
+    assert "/var/lib/tripbot/backups" in migrate["volumes"][0]
+    assert {f"TRIPBOT_{n.upper()}_DATABASE_URL" for n in (*SERVICES, "bot")} <= set(
+        migrate["environment"]
+    )
     for name in SERVICES:
         service = services[name]
-        assert service["command"] == ["serve", name, "--host", "0.0.0.0", "--port", "8000"]
+        assert service["command"] == [
+            "serve",
+            name,
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "8000",
+            "--no-migrate",
+        ]
         url = urlsplit(service["environment"]["TRIPBOT_DATABASE_URL"])
         assert (url.hostname, url.path) == ("postgres", f"/tripbot_{name}")
-        assert service["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+        assert service["depends_on"] == {
+            "postgres": {"condition": "service_healthy"},
+            "migrate": {"condition": "service_completed_successfully"},
+        }
+        assert service["volumes"][0].endswith(":/var/lib/tripbot/backups:ro")
         assert "/readyz" in " ".join(service["healthcheck"]["test"])
         for peer in SERVICES:
             assert service["environment"][f"TRIPBOT_{peer.upper()}_URL"] == f"http://{peer}:8000"
@@ -102,6 +122,37 @@ def test_services_run_as_the_code_expects(compose: dict[str, Any]) -> None:
     assert {"TRIPBOT_BOT_TOKEN", *(f"TRIPBOT_{n.upper()}_URL" for n in SERVICES)} <= set(
         bot["environment"]
     )
+    # The webhook: Caddy reaches the bot's webhook port on the Compose network.
+    assert bot["environment"]["TRIPBOT_BOT_WEBHOOK_PORT"] == "8443"
+    assert bot["expose"] == ["8443"]
+    assert {"TRIPBOT_BOT_WEBHOOK_URL", "TRIPBOT_BOT_WEBHOOK_SECRET"} <= set(bot["environment"])
+
+
+def test_monitoring_is_a_profile_reading_the_shipped_rules_and_dashboard(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    for name in ("prometheus", "grafana"):
+        assert services[name]["profiles"] == ["monitoring"]
+        assert all(p.startswith("127.0.0.1:") for p in services[name]["ports"]), name
+    configs = compose["configs"]
+    assert configs["prometheus-config"]["file"] == "./monitoring/prometheus/prometheus.yml"
+    assert configs["prometheus-alerts"]["file"] == "./monitoring/prometheus/alerts.yml"
+    targets = {c["target"] for c in services["prometheus"]["configs"]}
+    assert targets == {
+        "/etc/prometheus/prometheus.yml",
+        "/etc/prometheus/alerts.yml",
+        "/run/secrets/metrics_token",
+    }
+    for _, source in (
+        (c["source"], configs[c["source"]]) for c in services["prometheus"]["configs"]
+    ):
+        if "file" in source:
+            assert (DEPLOY / source["file"]).is_file(), source
+    mounted = {v.split(":")[0] for v in services["grafana"]["volumes"]}
+    assert {"./monitoring/grafana/provisioning", "./monitoring/grafana/dashboards"} <= mounted
+    for folder in mounted - {"grafana-data"}:
+        assert (DEPLOY / folder).is_dir(), folder
 
 
 def test_tripbot_containers_are_locked_down_and_health_checked_without_curl(
@@ -115,12 +166,17 @@ def test_tripbot_containers_are_locked_down_and_health_checked_without_curl(
         assert service["read_only"] is True, name
         assert service["cap_drop"] == ["ALL"], name
         assert service["init"] is True, name
-        if name != "backup":
+        if name not in ONE_SHOT:
             test = service["healthcheck"]["test"]
             assert test[:3] == ["CMD", "python", "-c"], name
             assert "urllib" in test[3], name
     for name, service in services.items():
-        assert "healthcheck" in service or name in ("caddy", "backup"), name
+        assert "healthcheck" in service or name in (
+            "caddy",
+            *ONE_SHOT,
+            "prometheus",
+            "grafana",
+        ), name
 
 
 def test_every_variable_a_process_gets_is_one_it_reads(compose: dict[str, Any]) -> None:
@@ -135,6 +191,7 @@ def test_every_variable_a_process_gets_is_one_it_reads(compose: dict[str, Any]) 
         "TRIPBOT_BACKUP_DIR",
         "TRIPBOT_PUBLISH_ADDRESS",
         "TRIPBOT_HTTP_ADDRESS",
+        "TRIPBOT_METRICS_RETENTION",
     }
     assert env_names | set(documented) <= (
         SETTINGS_VARIABLES | COMPOSE_ONLY_VARIABLES | compose_level
@@ -149,7 +206,18 @@ def test_data_lives_in_named_volumes(compose: dict[str, Any]) -> None:
         for volume in service.get("volumes", [])
         if not volume.startswith((".", "/"))
     }
-    assert used == declared == {"postgres-data", "caddy-data", "caddy-config", "backups"}
+    assert (
+        used
+        == declared
+        == {
+            "postgres-data",
+            "caddy-data",
+            "caddy-config",
+            "backups",
+            "prometheus-data",
+            "grafana-data",
+        }
+    )
 
 
 def test_the_init_script_makes_one_database_per_service_owned_by_tripbot(

@@ -122,3 +122,10 @@ def test_the_build_context_holds_only_what_the_build_copies() -> None:
         assert included(source.rstrip("/")), source
     for private in (".env", "deploy/.env", ".git/config", "var/events.db", ".venv/bin/python"):
         assert not included(private), private
+
+
+def test_the_image_carries_the_licence() -> None:
+    final = stages()[-1]
+    assert ("COPY", "LICENSE /usr/share/doc/tripbot/LICENSE") in final
+    build = stages()[1]
+    assert any(k == "COPY" and "LICENSE" in rest.split()[:-1] for k, rest in build), build

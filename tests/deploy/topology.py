@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from graphlib import TopologicalSorter
@@ -16,9 +18,13 @@ from tests.deploy.compose import env_file, interpolate, load
 from tests.processes import Process, free_port, production_environment
 
 HEALTH_URL = re.compile(r"http://127\.0\.0\.1:8000(?P<path>/[\w/]*)")
-NOT_PROCESSES = {"postgres", "caddy", "bot", "backup"}
-"""Not started: PostgreSQL is the test server, Caddy is a proxy, the bot is not written yet,
-the backup service is a one-shot tool."""
+NOT_PROCESSES = {"postgres", "caddy", "bot", "backup", "prometheus", "grafana"}
+"""Not started: PostgreSQL is the test server, Caddy is a proxy (tests/deploy/test_caddy.py runs
+it), the bot needs Telegram, the backup service is a tool run by hand, Prometheus and Grafana
+are the monitoring profile's."""
+ONE_SHOT = {"migrate"}
+"""Run to completion before the services that wait for them (service_completed_successfully)."""
+BACKUPS_IN_CONTAINER = "/var/lib/tripbot/backups"
 
 
 def compose_environment(database_user: str) -> dict[str, str]:
@@ -40,10 +46,26 @@ class Topology:
     ready_paths: dict[str, str]
     backup_environment: dict[str, str]
     database_password: str
+    jobs: dict[str, tuple[list[str], dict[str, str]]]
+
+    def run_jobs(self) -> None:
+        """Run the one-shot services (the migration, with its backup first) to completion."""
+        for name, (command, env) in self.jobs.items():
+            done = subprocess.run(
+                [sys.executable, "-m", "tripbot", *command],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+            assert done.returncode == 0, f"{name}: {done.stdout}{done.stderr}"
 
     def start(self) -> dict[str, float]:
         """Start every process as Compose does: each once what it depends on is healthy,
-        independent ones together. Returns each one's seconds from start to healthy."""
+        independent ones together, after the one-shot jobs. Returns each one's seconds from
+        start to healthy."""
+        self.run_jobs()
         sorter = TopologicalSorter(self.dependencies)
         sorter.prepare()
         seconds: dict[str, float] = {}
@@ -73,12 +95,14 @@ def _rewire_database(url: str, database_user: str, password: str) -> str:
     return urlunsplit(("postgresql", netloc, f"/{database}", "", ""))
 
 
-def build(database_user: str, logs: Path) -> Topology:
+def build(database_user: str, logs: Path, backups: Path | None = None) -> Topology:
     """Processes as Compose would start them: same commands, same variables, same order."""
     env = compose_environment(database_user)
     compose: dict[str, Any] = interpolate(load(), env)
     services: dict[str, Any] = {
-        name: service for name, service in compose["services"].items() if name not in NOT_PROCESSES
+        name: service
+        for name, service in compose["services"].items()
+        if name not in NOT_PROCESSES | ONE_SHOT
     }
     ports = {name: free_port() for name in services}
 
@@ -102,18 +126,32 @@ def build(database_user: str, logs: Path) -> Topology:
     for name in order:
         service = services[name]
         command: list[str] = list(service["command"])
-        assert command[-4:] == ["--host", "0.0.0.0", "--port", "8000"], command
+        flags = [
+            part for part in command[2:] if part not in ("--host", "0.0.0.0", "--port", "8000")
+        ]
+        assert command[2:] == ["--host", "0.0.0.0", "--port", "8000", *flags], command
         health = HEALTH_URL.search(" ".join(service["healthcheck"]["test"]))
         assert health, service["healthcheck"]
         ready[name] = health["path"]
         processes[name] = Process(
             name,
-            [*command[:-4], "--host", "127.0.0.1"],
+            [*command[:2], "--host", "127.0.0.1", *flags],
             production_environment(**rewire(service["environment"])),
             ports[name],
             logs / f"{name}.log",
         )
     backup = rewire(compose["services"]["backup"]["environment"])
+    folder = str(backups or logs / "backups")
+    jobs = {
+        name: (
+            [
+                part.replace(BACKUPS_IN_CONTAINER, folder)
+                for part in compose["services"][name]["command"]
+            ],
+            production_environment(**rewire(compose["services"][name]["environment"])),
+        )
+        for name in sorted(ONE_SHOT)
+    }
     return Topology(
         processes,
         order,
@@ -121,4 +159,5 @@ def build(database_user: str, logs: Path) -> Topology:
         ready,
         production_environment(**backup),
         env["TRIPBOT_DB_PASSWORD"],
+        jobs,
     )

@@ -36,9 +36,7 @@ GROUP = -4_242
 
 def _crash(process: Process) -> None:
     """Kill it outright (SIGKILL), as a crash or an OOM kill would: no graceful shutdown."""
-    assert process.popen is not None
-    process.popen.kill()
-    process.popen.wait()
+    process.crash()
 
 
 def _api_person(http: httpx.Client) -> tuple[dict[str, str], dict[str, Any]]:

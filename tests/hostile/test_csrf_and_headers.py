@@ -115,3 +115,16 @@ def test_with_secure_cookies_hsts_is_always_sent(tmp_path: Path) -> None:
                 assert int(response.headers["Strict-Transport-Security"].split("=")[1]) >= 31536000
     finally:
         built.close()
+
+
+def test_hsts_lasts_what_the_setting_says_and_zero_leaves_it_to_the_proxy(tmp_path: Path) -> None:
+    for max_age, expected in ((600, "max-age=600"), (0, None)):
+        built = build_embedded(make_settings(tmp_path / str(max_age), hsts_max_age=max_age))
+        try:
+            with httpx.Client(
+                transport=httpx.WSGITransport(app=built.gateway), base_url="http://testserver"
+            ) as http:
+                response = http.get("/login", headers={"X-Forwarded-Proto": "https"})
+                assert response.headers.get("Strict-Transport-Security") == expected
+        finally:
+            built.close()

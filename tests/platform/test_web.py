@@ -60,11 +60,33 @@ def test_the_gateways_request_id_reaches_the_service(system: System, http: httpx
     assert answer.status_code == 200
     assert answer.headers[REQUEST_ID_HEADER] == "trace-me-0123456789"
     served = [entry for entry in logs if entry["event"] == "request"]
-    assert {(entry["service"], entry["path"]) for entry in served} == {
-        ("events", "/tokens/resolve"),
-        ("gateway", "/api/v1/me"),
-    }
-    assert {entry["request_id"] for entry in served} == {"trace-me-0123456789"}
+    # One record at the default level per request and process: the in-process call to the
+    # events service is DEBUG, below it.
+    assert [(entry["service"], entry["path"], entry["log_level"]) for entry in served] == [
+        ("gateway", "/api/v1/me", "info")
+    ]
+    assert served[0]["request_id"] == "trace-me-0123456789"
+
+
+def test_probes_scrapes_and_feed_polls_are_logged_below_the_default_level(
+    system: System, http: httpx.Client
+) -> None:
+    events = system.services["events"].test_client()
+    with structlog.testing.capture_logs() as logs:
+        for path in ("/healthz", "/readyz", "/metrics"):
+            assert http.get(path).status_code == 200
+        assert http.get("/api/v1/health").status_code == 200
+        assert events.get("/healthz").status_code == 200
+    assert [entry for entry in logs if entry["event"] == "request"] == []
+    with structlog.testing.capture_logs() as logs:
+        assert http.get("/api/v1/routes").status_code == 401
+    assert [entry["path"] for entry in logs if entry["event"] == "request"] == ["/api/v1/routes"]
+
+
+def test_readiness_tells_the_state_of_the_log_destination(http: httpx.Client) -> None:
+    ready = http.get("/readyz").json()
+    assert ready["status"] == "ready"
+    assert ready["log_destination"] == "off"  # the tests forward no logs
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,8 @@ their stylesheets, scripts and fonts."""
 from __future__ import annotations
 
 import subprocess
+import tarfile
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +113,23 @@ def test_the_wheel_carries_built_assets_translations_and_migrations(release: Rel
     assert any(n.startswith("tripbot/gateway/static/vendor/leaflet/images/") for n in names)
     assert migration_files() <= names, sorted(migration_files() - names)
     assert not [n for n in names if n.startswith(("tests/", "node_modules/", "bench/"))]
+
+
+def test_the_wheel_and_the_sdist_carry_the_licence(release: Release) -> None:
+    licence = (ROOT / "LICENSE").read_bytes()
+    with zipfile.ZipFile(release.wheel) as wheel:
+        (inside,) = [n for n in wheel.namelist() if n.endswith(".dist-info/licenses/LICENSE")]
+        assert wheel.read(inside) == licence
+        metadata = wheel.read(next(n for n in wheel.namelist() if n.endswith("/METADATA")))
+    assert b"License-Expression: GPL-3.0-or-later" in metadata
+    assert b"License-File: LICENSE" in metadata
+    with tarfile.open(release.sdist) as sdist:
+        (member,) = [
+            m for m in sdist.getmembers() if m.name.count("/") == 1 and m.name.endswith("/LICENSE")
+        ]
+        extracted = sdist.extractfile(member)
+        assert extracted is not None
+        assert extracted.read() == licence
 
 
 def test_the_sdist_carries_them_too(release: Release) -> None:

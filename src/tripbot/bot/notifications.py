@@ -8,6 +8,7 @@ is never announced twice. Telegram's limits are kept by the application's rate l
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -195,6 +196,18 @@ class Notifier:
         self.runtime = runtime
         self.page = page
         self._task: asyncio.Task[None] | None = None
+        self._caught_up = dict.fromkeys(FEEDS, time.monotonic())
+
+    def _observe_lag(self, service: str, behind: int | None) -> None:
+        """Export how far the bot is behind a feed (``None``: the round failed)."""
+        now = time.monotonic()
+        if behind == 0:
+            self._caught_up[service] = now
+        seconds = now - self._caught_up.get(service, now)
+        if behind is None:
+            metrics.FEED_LAG_SECONDS.labels("bot", service).set(seconds)
+        else:
+            metrics.observe_feed_lag("bot", service, behind, seconds)
 
     def start(self, bot: Bot) -> None:
         """Run rounds every ``TRIPBOT_BOT_FEED_INTERVAL`` seconds in the background."""
@@ -222,6 +235,7 @@ class Notifier:
             try:
                 sent += await self.catch_up(bot, service)
             except DomainError as error:
+                self._observe_lag(service, None)
                 log.warning("bot.feed_unavailable", service=service, detail=error.detail)
         now = now or datetime.now(ZoneInfo("UTC"))
         await self.runtime.call(store.forget_old_updates, self.runtime.unit_of_work(), now)
@@ -249,11 +263,13 @@ class Notifier:
         if position is None:
             first = await call(read_feed_of, feed, FeedQuery(after=0, limit=1))
             await call(store.advance_feed, uow(), service, first.latest)
+            self._observe_lag(service, 0)
             return 0
         sent = 0
         while True:
             page = await call(read_feed_of, feed, FeedQuery(after=position, limit=self.page))
             if not page.entries:
+                self._observe_lag(service, max(page.latest - position, 0))
                 return sent
             outbox: dict[int, list[Message]] = {}
             chosen: dict[int, str | None] = {}
@@ -271,6 +287,7 @@ class Notifier:
             position = page.entries[-1].id
             await call(store.advance_feed, uow(), service, position)
             if len(page.entries) < self.page:
+                self._observe_lag(service, max(page.latest - position, 0))
                 return sent
 
     async def _messages(
@@ -339,6 +356,7 @@ class Notifier:
         except (Forbidden, BadRequest) as error:
             # The bot was removed from the group or blocked: the others still hear of it.
             log.warning("bot.chat_unreachable", chat=chat_id, detail=str(error))
+            metrics.notification_failed(topic)
             return False
         # RetryAfter (after the limiter's retries) and network errors propagate: the round
         # stops and the next one resumes from what each chat was told.

@@ -72,8 +72,9 @@ def _security_headers(settings: Settings) -> Callable[[Response], Response]:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if settings.secure_cookies or _behind_tls():
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if settings.hsts_max_age and (settings.secure_cookies or _behind_tls()):
+            hsts = f"max-age={settings.hsts_max_age}"
+            response.headers.setdefault("Strict-Transport-Security", hsts)
         return response
 
     return add_headers

@@ -1,9 +1,12 @@
-"""Structured logging: one JSON object per line on stdout, with the request id bound in, and
-optionally the same records forwarded to a syslog host (RFC 5424 over UDP, TCP or TLS).
+"""Structured logging: short readable lines on a terminal, one JSON object per line otherwise,
+with the request id bound in, and optionally the same records forwarded to a syslog host
+(RFC 5424 over UDP, TCP or TLS).
 
 Forwarding never blocks the code that logs: records go to a bounded in-memory queue that a
 background thread drains; when the queue is full (the host has been away too long) new records
-are dropped and counted. The thread reconnects with exponential backoff.
+are dropped and counted. The thread reconnects with exponential backoff. The first failure to
+reach the host and every recovery are written once to stderr (a log host that cannot be reached
+cannot be told so), and the destination's state is a metric and part of ``/readyz``.
 """
 
 from __future__ import annotations
@@ -20,15 +23,20 @@ import socket
 import ssl
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TextIO
 
 import structlog
 
-from tripbot.platform.metrics import LOG_RECORDS_DROPPED, LOG_RECORDS_FORWARDED
+from tripbot.platform.metrics import (
+    LOG_DESTINATION_UP,
+    LOG_RECORDS_DROPPED,
+    LOG_RECORDS_FORWARDED,
+)
 from tripbot.platform.settings import Settings
 
 _configured = False
@@ -55,6 +63,14 @@ CONNECT_TIMEOUT = 5.0
 SEND_TIMEOUT = 10.0
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 30.0
+QUIET_LIBRARIES = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "waitress.queue": logging.ERROR,
+}
+"""Libraries whose lines repeat what TripBot logs itself (httpx's "HTTP Request: ..." is a
+second record of every internal call; waitress' queue depth is in the request durations), and
+the lowest level of theirs that is written."""
 
 
 @dataclass(frozen=True)
@@ -231,12 +247,18 @@ class SyslogForwarder:
         default_service: str | None = None,
         hostname: str | None = None,
         connector: Callable[[SyslogTarget], Transport] = connect,
+        stderr: TextIO | None = None,
     ) -> None:
         self.target = target
         self.default_service = default_service
         self.hostname = hostname or socket.gethostname()
         self.dropped = 0
         self.sent = 0
+        self.degraded = False
+        """Whether the last attempt to reach the host failed."""
+        self._failed_since: float | None = None
+        self._dropped_at_last_send = 0
+        self._stderr = stderr if stderr is not None else sys.stderr
         self._connector = connector
         self._queue: queue.Queue[tuple[int, dict[str, Any]]] = queue.Queue(target.queue_size)
         self._sequence = itertools.count(1)
@@ -295,10 +317,11 @@ class SyslogForwarder:
                 if self._transport is None:
                     self._transport = self._connector(self.target)
                 self._transport.send(pending)
-            except OSError:
+            except OSError as error:
                 if self._transport is not None:
                     self._transport.close()
                     self._transport = None
+                self._failed(error)
                 if self._stopping.wait(backoff):
                     return
                 backoff = min(backoff * 2, BACKOFF_MAX)
@@ -307,6 +330,47 @@ class SyslogForwarder:
             backoff = BACKOFF_FIRST
             self.sent += 1
             LOG_RECORDS_FORWARDED.inc()
+            if self.degraded or self._failed_since is None:
+                self._recovered()
+            self._dropped_at_last_send = self.dropped
+
+    @property
+    def _where(self) -> str:
+        return f"{self.target.protocol}://{self.target.host}:{self.target.port}"
+
+    def _say(self, line: str) -> None:
+        """One line on stderr, never through logging (whose records are what is failing)."""
+        with contextlib.suppress(OSError, ValueError):
+            self._stderr.write(f"tripbot[{os.getpid()}]: {line}\n")
+            self._stderr.flush()
+
+    def _failed(self, error: OSError) -> None:
+        """The host could not be reached: said once per outage, not once per retry."""
+        LOG_DESTINATION_UP.labels(self._where).set(0)
+        if self.degraded:
+            return
+        self.degraded = True
+        self._failed_since = time.monotonic()
+        self._say(
+            f"cannot send logs to the syslog host {self._where}: {error}. Retrying with backoff; "
+            f"up to {self.target.queue_size} records wait, newer ones are dropped and counted "
+            "(tripbot_log_records_dropped_total). Logs still go to stdout."
+        )
+
+    def _recovered(self) -> None:
+        """A record reached the host: said once if it had been failing."""
+        LOG_DESTINATION_UP.labels(self._where).set(1)
+        if self._failed_since is None:
+            self._failed_since = 0.0  # reached at the first try: nothing to say
+            return
+        if not self.degraded:
+            return
+        self.degraded = False
+        away = time.monotonic() - self._failed_since
+        self._say(
+            f"logs reach the syslog host {self._where} again after {away:.0f} s; "
+            f"{self.dropped - self._dropped_at_last_send} records were dropped meanwhile."
+        )
 
     def _encode(self, sequence: int, record: dict[str, Any]) -> bytes:
         return format_rfc5424(
@@ -325,14 +389,29 @@ def active_forwarder() -> SyslogForwarder | None:
     return _forwarder
 
 
-def _forward_to(forwarder: SyslogForwarder) -> structlog.typing.Processor:
-    def forward(
-        _logger: object, _method: str, event_dict: MutableMapping[str, Any]
-    ) -> MutableMapping[str, Any]:
-        forwarder.submit(event_dict)
-        return event_dict
+def log_destination() -> Literal["off", "ok", "degraded"]:
+    """The state of the syslog host: not configured, reached, or failing (records wait)."""
+    if _forwarder is None:
+        return "off"
+    return "degraded" if _forwarder.degraded else "ok"
 
-    return forward
+
+def _forward(
+    _logger: object, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Hand the record to the process's forwarder (a new one after a fork)."""
+    if _forwarder is not None:
+        _forwarder.submit(event_dict)
+    return event_dict
+
+
+def _new_forwarder_after_fork() -> None:
+    """A forked worker gets a forwarder of its own: the parent's thread does not exist in it,
+    and its queue and locks may have been copied mid-use."""
+    global _forwarder  # noqa: PLW0603 - the process's one forwarder
+    if _forwarder is not None:
+        _forwarder = SyslogForwarder(_forwarder.target, default_service=_forwarder.default_service)
+        atexit.register(_forwarder.close)
 
 
 def _with_service(service: str) -> structlog.typing.Processor:
@@ -345,27 +424,32 @@ def _with_service(service: str) -> structlog.typing.Processor:
     return add_service
 
 
+def renderer_for(fmt: str, stream: TextIO) -> Any:
+    """JSON lines, or structlog's short console lines; ``auto``: console on a terminal only."""
+    terminal = stream.isatty()
+    if fmt == "console" or (fmt == "auto" and terminal):
+        return structlog.dev.ConsoleRenderer(colors=terminal)
+    return structlog.processors.JSONRenderer()
+
+
 def configure_logging(
     level: str = "INFO",
-    fmt: str = "json",
+    fmt: str = "auto",
     *,
     service: str | None = None,
     syslog: SyslogTarget | None = None,
 ) -> None:
     """Set up structlog and the standard library's root logger once per process.
 
+    ``fmt`` is ``json``, ``console`` or ``auto`` (console on a terminal, JSON otherwise);
     ``service`` names the records of a process that runs one service; ``syslog`` forwards
-    every record there too.
+    every record there too (always as JSON, whatever stdout gets).
     """
     global _configured, _forwarder  # noqa: PLW0603 - process-wide logging is configured once
     if _configured:
         return
     _configured = True
-    renderer: Any = (
-        structlog.processors.JSONRenderer()
-        if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=False)
-    )
+    renderer = renderer_for(fmt, sys.stdout)
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -377,7 +461,8 @@ def configure_logging(
     if syslog is not None:
         _forwarder = SyslogForwarder(syslog, default_service=service)
         atexit.register(_forwarder.close)
-        tail.append(_forward_to(_forwarder))
+        os.register_at_fork(after_in_child=_new_forwarder_after_fork)
+        tail.append(_forward)
     structlog.configure(
         processors=[*shared, *tail, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
@@ -398,7 +483,14 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    for library, lowest in QUIET_LIBRARIES.items():
+        logging.getLogger(library).setLevel(max(lowest, root.level))
+    logging.getLogger("alembic.runtime.migration").addFilter(_only_alembic_upgrades)
+
+
+def _only_alembic_upgrades(record: logging.LogRecord) -> bool:
+    """Alembic's "Running upgrade ..." lines, not the two it writes at every start."""
+    return not str(record.msg).startswith(("Context impl", "Will assume"))
 
 
 def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:

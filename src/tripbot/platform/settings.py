@@ -163,6 +163,13 @@ class Settings(BaseSettings):
     registration: Literal["open", "invitation"] = Field(
         "open", description="open: anyone may register; invitation: only with an invitation code."
     )
+    workers: int | None = Field(
+        None,
+        ge=1,
+        le=64,
+        description="`serve`: worker processes (gunicorn) of the service; default: one per "
+        "usable core. Each has its own threads and database pool.",
+    )
     service_timeout: float = Field(
         5.0,
         gt=0,
@@ -184,10 +191,19 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Lowest level of log records written."
     )
-    log_format: Literal["json", "console"] = Field(
-        "json", description="json: one JSON object per line on stdout; console: for people."
+    log_format: Literal["auto", "json", "console"] = Field(
+        "auto",
+        description="auto: short readable lines on a terminal, JSON otherwise; json: one JSON "
+        "object per line on stdout; console: the readable lines always.",
     )
     secure_cookies: bool = Field(False, description="Send cookies only over HTTPS (behind TLS).")
+    hsts_max_age: int = Field(
+        31_536_000,
+        ge=0,
+        description="Seconds browsers keep to HTTPS (Strict-Transport-Security), sent by the "
+        "gateway when TLS is terminated in front of it (secure cookies, or X-Forwarded-Proto: "
+        "https); 0: not sent (the proxy sends it).",
+    )
     syslog_host: str | None = Field(
         None,
         description="Also send logs to this syslog host (RFC 5424, e.g. Papertrail); off if unset.",
@@ -207,6 +223,12 @@ class Settings(BaseSettings):
         10_000,
         gt=0,
         description="Log records held while the syslog host is away; newer ones are dropped.",
+    )
+    backup_status_file: Path | None = Field(
+        None,
+        description="Where `tripbot backup` records its last success, and services read it for "
+        "the tripbot_backup_last_success_timestamp_seconds metric (default: "
+        "<data dir>/backups/last-backup.json; read only where that folder exists).",
     )
     metrics_token: SecretStr | None = Field(
         None, description="If set, `/metrics` answers only to `Authorization: Bearer <token>`."
@@ -231,6 +253,11 @@ class Settings(BaseSettings):
     def password_hash_profile(self) -> Literal["strong", "fast"]:
         """Tests hash with a cheap profile; every real run uses argon2's recommended one."""
         return "fast" if self.env == "test" else "strong"
+
+    @property
+    def backup_status(self) -> Path:
+        """The file that records the last successful backup."""
+        return self.backup_status_file or self.data_dir / "backups" / "last-backup.json"
 
     def database_url_for(self, service: str) -> str:
         """The database URL of a service: its own setting, the shared one, or its SQLite file."""

@@ -34,12 +34,13 @@ from tripbot.platform.errors import (
 )
 from tripbot.platform.identity import Principal, TokenSigner
 from tripbot.platform.language import LANGUAGES, current_language
-from tripbot.platform.logging import get_logger
+from tripbot.platform.logging import get_logger, log_destination
 from tripbot.platform.metrics import (
     UNMATCHED_ROUTE,
     metrics_blueprint,
     observe_request,
     register_database,
+    watch_backups,
 )
 from tripbot.platform.operations import Call, Operation, Operations, ServiceRuntime
 from tripbot.platform.routing import operations_blueprint
@@ -47,6 +48,12 @@ from tripbot.platform.settings import Settings
 from tripbot.platform.uploads import raise_upload_limit
 
 REQUEST_ID_HEADER = "X-Request-ID"
+QUIET_PATHS = frozenset(("/healthz", "/readyz", "/metrics", "/feed", "/api/v1/health"))
+"""Probes, scrapes and feed polls: what an idle instance answers all day. Their access records
+are DEBUG, so an idle instance writes nothing at the default level."""
+NESTED_ACCESS_LOG = "TRIPBOT_NESTED_ACCESS_LOG"
+"""Set on a service application called inside another request of the same process (the
+embedded mode): the outer request's record is the one at INFO, its own is DEBUG."""
 _log = get_logger("http")
 
 
@@ -170,14 +177,14 @@ def install_request_context(
         seconds = time.perf_counter() - started
         route = request.url_rule.rule if request.url_rule else UNMATCHED_ROUTE
         observe_request(service, request.method, route, response.status_code, seconds)
-        if request.path not in ("/healthz", "/readyz", "/metrics"):
-            _log.info(
-                "request",
-                method=request.method,
-                path=request.path,
-                status=response.status_code,
-                duration_ms=round(seconds * 1000, 2),
-            )
+        quiet = request.path in QUIET_PATHS or current_app.config.get(NESTED_ACCESS_LOG, False)
+        (_log.debug if quiet else _log.info)(
+            "request",
+            method=request.method,
+            path=request.path,
+            status=response.status_code,
+            duration_ms=round(seconds * 1000, 2),
+        )
         return response
 
     @app.teardown_request
@@ -282,7 +289,12 @@ def health_blueprint(service: str, ready_check: Callable[[], None]) -> APIBluepr
         return {"status": "ok", "service": service, "version": __version__}
 
     @bp.get("/readyz")
-    @bp.doc(summary="Readiness: the process and its database answer")
+    @bp.doc(
+        summary="Readiness: the process and its database answer",
+        description="`log_destination` says whether the syslog host is reached: `off` (none "
+        "configured), `ok`, or `degraded` (records wait in memory, then are dropped); a "
+        "degraded log host does not make the service unready.",
+    )
     def readyz() -> Response | dict[str, str]:
         try:
             ready_check()
@@ -295,10 +307,16 @@ def health_blueprint(service: str, ready_check: Callable[[], None]) -> APIBluepr
                     "status": 503,
                     "detail": f"{service} cannot reach its database",
                     "service": service,
+                    "log_destination": log_destination(),
                 },
                 503,
             )
-        return {"status": "ready", "service": service, "version": __version__}
+        return {
+            "status": "ready",
+            "service": service,
+            "version": __version__,
+            "log_destination": log_destination(),
+        }
 
     return bp
 
@@ -426,6 +444,8 @@ def create_service_app(
     app.register_blueprint(health_blueprint(service, runtime.database.ping))
     app.register_blueprint(metrics_blueprint(settings.metrics_token))
     register_database(service, runtime.database.engine)
+    if settings.backup_status.parent.is_dir():
+        watch_backups(settings.backup_status)
     app.register_blueprint(operations_blueprint(operations_name or service, operations, invoke))
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
