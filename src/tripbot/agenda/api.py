@@ -230,6 +230,4 @@ def deleted_events_follower(
         if entry.event_id is not None:
             service.forget_event(database.unit_of_work(), entry.event_id)
 
-    return FeedFollower(
-        events, database, feed_cursors, {"event.deleted"}, forget, reader="agenda"
-    )
+    return FeedFollower(events, database, feed_cursors, {"event.deleted"}, forget, reader="agenda")
