@@ -99,7 +99,7 @@ def test_join_with_the_events_service_down_says_it_is_unavailable(
         (answer,) = bot.say(telegram, "/join", chat_id=GROUP)
         (respuesta,) = bot.say(a_telegram_user("es"), "/unirme", chat_id=GROUP)
     assert answer.text.startswith("That part of TripBot (events) is unavailable")
-    assert respuesta.text.startswith("Esa parte de TripBot (events) no está disponible")
+    assert respuesta.text.startswith("Esa parte de TripBot (eventos) no está disponible")
 
 
 # ---- /leave

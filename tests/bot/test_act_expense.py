@@ -244,7 +244,7 @@ def test_expense_with_the_ledger_down_says_it_is_unavailable_and_can_be_retried(
     with bot_without(system, bot_database, "ledger") as bot:
         (question,) = bot.say(owner_tg, "/gasto 23,50 gasolina")
         (answer,) = bot.press(owner_tg, question, "Todos")
-    assert answer.text.startswith("Esa parte de TripBot (ledger) no está disponible")
+    assert answer.text.startswith("Esa parte de TripBot (cuentas) no está disponible")
     assert entries(http, event, owner) == []
 
 

@@ -31,9 +31,9 @@ def test_an_organizer_reserves_for_the_event_in_spanish(
     (days,) = bot.say(owner_tg, "/reservar tienda")
     assert days.text == "Tienda dos plazas: ¿para qué días?"
     assert [label for label, _ in days.buttons] == [
-        "sáb 1 may",
-        "dom 2 may",
-        "lun 3 may",
+        "sáb, 1 may",
+        "dom, 2 may",
+        "lun, 3 may",
         "Todo el evento",
     ]
     (how_many,) = bot.press(owner_tg, days, "Todo el evento")
@@ -41,7 +41,7 @@ def test_an_organizer_reserves_for_the_event_in_spanish(
     assert [label for label, _ in how_many.buttons] == ["1", "2", "3"]
     (confirm,) = bot.press(owner_tg, how_many, "2")
     assert confirm.text == (
-        "¿Reservar 2 x Tienda dos plazas, sáb 1 may → lun 3 may, para Travesía de Picos?"
+        "¿Reservar 2 x Tienda dos plazas, sáb, 1 may → lun, 3 may, para Travesía de Picos?"
     )
     (done,) = bot.press(owner_tg, confirm, "Reservar")
 
@@ -71,10 +71,10 @@ def test_a_participant_chooses_from_a_list_and_reserves_for_themselves_in_englis
     (how_many,) = press_at(bot, telegram, days, 1)
     assert [label for label, _ in how_many.buttons] == ["1", "2", "3", "4", "5"]
     (confirm,) = bot.press(telegram, how_many, "1")
-    assert confirm.text == "Reserve 1 x Stove, Sun 2 May, for you, during Travesía de Picos?"
+    assert confirm.text == "Reserve 1 x Stove, Sun, May 2, for you, during Travesía de Picos?"
     (done,) = bot.press(telegram, confirm, "Reserve")
 
-    assert done.text.startswith("Reserved: 1 x Stove, Sun 2 May.")
+    assert done.text.startswith("Reserved: 1 x Stove, Sun, May 2.")
     (mine,) = reservations(http, person)
     assert (mine["item_id"], mine["event_id"], mine["start_date"]) == (
         stove["id"],
@@ -250,4 +250,4 @@ def test_reserve_with_the_gear_service_down_says_it_is_unavailable(
     a_trip(http, owner)
     with bot_without(system, bot_database, "gear") as bot:
         (answer,) = bot.say(owner_tg, "/reservar tienda")
-    assert answer.text.startswith("Esa parte de TripBot (gear) no está disponible")
+    assert answer.text.startswith("Esa parte de TripBot (material) no está disponible")

@@ -50,7 +50,7 @@ def test_gear_tells_how_many_are_free_on_the_dates_given(
     ana = linked(system, member, "en")
     answer = only(bot.say(ana, "/gear tent 2027-05-12..2027-05-14"))
     assert answer.text.splitlines() == [
-        "Gear free from Wed 12 May to Fri 14 May 2027:",
+        "Gear free from Wed, May 12 to Fri, May 14, 2027:",
         "✅ Tent: 1 free of 3",
         "To book some, use /reserve.",
     ]
@@ -82,7 +82,7 @@ def test_gear_defaults_to_the_current_events_days_and_lists_its_own_gear(
     a_booking(http, cast.participant, tent, "2027-05-01", "2027-05-01")
     answer = only(bot.say(linked(system, cast.participant, "en"), "/gear tent"))
     assert answer.text.splitlines()[:3] == [
-        "Gear free on Sat 1 May 2027:",
+        "Gear free on Sat, May 1, 2027:",
         "✅ Tent: 2 free of 3",
         "✅ Event tent: 1 free of 1",
     ]
@@ -189,10 +189,10 @@ def test_mygear_lists_loans_with_the_overdue_marked_and_bookings(
     assert english[0] == "You have out:"
     assert english[1].startswith("• 2 x Stove, back by ")
     assert english[1].endswith("⚠️ OVERDUE")
-    assert english[2:] == ["Reserved:", "• 1 x Tent (T1), Wed 12 May → Fri 14 May"]
+    assert english[2:] == ["Reserved:", "• 1 x Tent (T1), Wed, May 12 → Fri, May 14"]
     spanish = only(bot.say(linked(system, member, "es"), "/mimaterial")).text
     assert "⚠️ FUERA DE PLAZO" in spanish
-    assert "Reservado:\n• 1 x Tent (T1), mié 12 may → vie 14 may" in spanish
+    assert "Reservado:\n• 1 x Tent (T1), mié, 12 may → vie, 14 may" in spanish
 
 
 def test_mygear_with_nothing_says_so(bot: BotDriver, system: System) -> None:

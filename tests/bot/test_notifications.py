@@ -79,7 +79,7 @@ def test_an_expense_is_announced_once_in_the_groups_language(
     assert bot.notify() == 1
     (text,) = group_texts(bot)
     assert "Nuevo gasto: gasolina" in text
-    assert "23.50" in text
+    assert "23,50\xa0€" in text
     assert bot.notify() == 0
     store.choose_language(bot.runtime.unit_of_work(), GROUP, "en")
     an_expense(http, event, owner, description="tolls", amount="4")
@@ -119,7 +119,7 @@ def test_a_bot_that_was_down_catches_up_without_duplicates(
         assert "gasto 0" in texts[0]
         assert "gasto 2" in texts[2]
         assert "Desayuno" in texts[3]
-        assert "08:30" in texts[3]
+        assert "sáb, 1 may, 8:30" in texts[3]
         assert restarted.notify() == 0
     finally:
         restarted.close()

@@ -8,34 +8,26 @@ answers every failure politely in the asker's language, and logs the interaction
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any, ParamSpec, TypeVar
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-from babel.numbers import format_currency, format_decimal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from tripbot.bot import formats
 from tripbot.bot import service as store
-from tripbot.bot.texts import language_of, marked, t, word
+from tripbot.bot.refusals import NotLinked, Told, problem_text
+from tripbot.bot.texts import language_of, t
 from tripbot.clients import Services
 from tripbot.events.schemas import EventOut, UserOut
 from tripbot.platform.db import Database, UnitOfWork
-from tripbot.platform.errors import (
-    DomainError,
-    NotAuthenticated,
-    NotFound,
-    PermissionDenied,
-    ServiceUnavailable,
-)
+from tripbot.platform.errors import DomainError, NotFound
 from tripbot.platform.identity import SYSTEM, Principal
 from tripbot.platform.language import speaking
 from tripbot.platform.logging import get_logger
@@ -47,18 +39,6 @@ R = TypeVar("R")
 Handler = Callable[["Turn"], Awaitable[None]]
 Buttons = Sequence[Sequence[tuple[str, str]]]
 """Rows of inline buttons as (label, callback data); data starting with https:// is a link."""
-
-
-class NotLinked(DomainError):
-    """The Telegram account is not linked to a TripBot account, and the command needs one."""
-
-    slug = "not-linked"
-
-
-class Told(DomainError):
-    """A refusal the bot words itself, already in the person's language."""
-
-    slug = "told"
 
 
 class ChooseEvent(Exception):
@@ -200,17 +180,25 @@ class Turn:
         )
         raise ChooseEvent
 
-    def when(self, moment: datetime, zone: str, pattern: str = "EEE d MMM, HH:mm") -> str:
+    def when(self, moment: datetime, zone: str) -> str:
         """A moment in an event's time zone, written the asker's way."""
-        return format_datetime(moment, pattern, tzinfo=ZoneInfo(zone), locale=self.language)
+        return formats.moment(self.language, moment, zone)
+
+    def clock(self, moment: datetime, zone: str) -> str:
+        """The time of day of a moment in an event's time zone."""
+        return formats.clock(self.language, moment, zone)
+
+    def day(self, value: date) -> str:
+        """A day, short, written the asker's way."""
+        return formats.day(self.language, value)
 
     def money(self, amount: Decimal | str, currency: str) -> str:
         """An amount of money written the asker's way (exact: Decimal in, text out)."""
-        return format_currency(Decimal(amount), currency, locale=self.language)
+        return formats.money(self.language, amount, currency)
 
     def number(self, value: float | Decimal, digits: int = 1) -> str:
         """A number written the asker's way."""
-        return format_decimal(value, format=f"#,##0.{'0' * digits}", locale=self.language)
+        return formats.number(self.language, value, digits)
 
 
 def keyboard(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
@@ -242,69 +230,6 @@ async def language_for(runtime: BotRuntime, update: Update, account: UserOut | N
     if chosen:
         return chosen
     return language_of(user.language_code if user else None)
-
-
-FIXED_TEXTS: tuple[tuple[type[DomainError], str], ...] = (
-    (
-        NotLinked,
-        marked(
-            "Your Telegram account is not linked to TripBot yet. On the web, open your account "
-            'page and press "Link Telegram"; then come back here.'
-        ),
-    ),
-    (
-        NotAuthenticated,
-        marked("TripBot does not know who you are. Link your Telegram account first."),
-    ),
-    (
-        NotFound,
-        marked(
-            "I could not find that: it does not exist, or it belongs to an event you are not a "
-            "member of."
-        ),
-    ),
-)
-"""Refusals told the same way whatever the service said (its details are in English)."""
-
-
-def problem_text(language: str, error: DomainError) -> str:
-    """What to tell someone when TripBot refused or could not do what they asked."""
-    if isinstance(error, Told):
-        return error.detail
-    if isinstance(error, ServiceUnavailable):
-        service = str(error.extensions.get("service", ""))
-        return t(
-            language,
-            "That part of TripBot ({service}) is unavailable right now. Please try again later.",
-            service=service or "?",
-        )
-    if isinstance(error, PermissionDenied):
-        return refusal_text(language, error)
-    for kind, text in FIXED_TEXTS:
-        if isinstance(error, kind):
-            return t(language, text)
-    return t(language, "That did not work: {detail}", detail=error.detail)
-
-
-RANKED_REFUSAL = re.compile(r"^only an event (owner|organizer|participant) or above may ")
-ORGANIZERS_ONLY = re.compile(r"^only an organizer of event \d+ may ")
-
-
-def refusal_text(language: str, error: DomainError) -> str:
-    """Why someone may not do something: the services' usual refusals in the bot's own words,
-    any other in the service's (said in the person's language)."""
-    detail = error.english
-    ranked = RANKED_REFUSAL.match(detail)
-    if ranked:
-        role = word(language, ranked[1])
-        return t(language, "Only the event's {role}s (or above) may do that.", role=role)
-    if ORGANIZERS_ONLY.match(detail):
-        return t(language, "Only the event's organizers may do that.")
-    if detail.startswith("only a gear keeper or an administrator may"):
-        return t(language, "Only the club's gear keepers may do that.")
-    if detail.startswith("the organizers keep the "):
-        return t(language, "The organizers keep that to themselves; ask them to share it.")
-    return t(language, "You may not do that: {detail}", detail=error.detail)
 
 
 async def _answer(

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+from tripbot.bot import formats
 from tripbot.bot import service as store
-from tripbot.bot.conversation import Told, Turn, button, command
+from tripbot.bot.conversation import Turn, button, command
+from tripbot.bot.refusals import Told
 from tripbot.bot.texts import LANGUAGES, marked, t, word
 from tripbot.events.schemas import EventOut
 from tripbot.platform.errors import Gone, InvalidInput, NotFound
@@ -93,12 +97,18 @@ async def _require_group_organizer(turn: Turn) -> None:
         raise Told(turn.tr("Only the event's organizers may change this group."))
 
 
+def _start_day(turn: Turn, event: EventOut) -> str:
+    local = event.starts_at.astimezone(ZoneInfo(event.timezone))
+    return formats.day_in_year(turn.language, local.date())
+
+
 def _event_lines(turn: Turn, event: EventOut) -> str:
     return turn.tr(
-        "{name}\n{starts} → {ends}\n{place}\nYour role: {role} · {members} members",
+        "{name}\n{starts} → {ends} ({zone})\n{place}\nYour role: {role} · {members} members",
         name=event.name,
         starts=turn.when(event.starts_at, event.timezone),
         ends=turn.when(event.ends_at, event.timezone),
+        zone=formats.zone_name(turn.language, event.timezone),
         place=event.place or "—",
         role=word(turn.language, event.my_role),
         members=event.member_count,
@@ -114,10 +124,7 @@ async def events(turn: Turn) -> None:
             turn.tr("You are not in any event yet. Ask an organizer for an invitation.")
         )
         return
-    lines = [
-        f"• {event.name} ({turn.when(event.starts_at, event.timezone, 'd MMM yyyy')})"
-        for event in found
-    ]
+    lines = [f"• {event.name} ({_start_day(turn, event)})" for event in found]
     await turn.reply(
         turn.tr("Your events:") + "\n" + "\n".join(lines),
         [[(event.name, f"use:{event.id}")] for event in found[:10]],

@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from babel.numbers import get_currency_precision
 
 from tripbot.bot import service as store
@@ -262,7 +261,7 @@ def _days_left(turn: Turn, event: EventOut) -> list[date]:
 
 
 def _day(turn: Turn, day: date) -> str:
-    return format_date(day, "EEE d MMM", locale=turn.language)
+    return turn.day(day)
 
 
 def _stale_reservation(turn: Turn) -> str:

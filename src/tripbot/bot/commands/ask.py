@@ -8,10 +8,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-
+from tripbot.bot import formats
 from tripbot.bot import service as store
 from tripbot.bot.conversation import Turn, button, command
+from tripbot.bot.refusals import flag_text
 from tripbot.bot.texts import marked
 from tripbot.events.schemas import EventOut
 from tripbot.gear.schemas import (
@@ -214,7 +214,7 @@ async def plan(turn: Turn) -> None:
                 place=found.meeting_point
                 or (turn.tr("see the pin above") if found.meeting_lat is not None else "—"),
                 time=turn.when(found.meeting_at, event.timezone) if found.meeting_at else "—",
-                zone=event.timezone,
+                zone=formats.zone_name(turn.language, event.timezone),
             )
         )
 
@@ -229,7 +229,7 @@ async def today(turn: Turn) -> None:
     principal = await turn.event_principal(event.id)
     day = datetime.now(ZoneInfo(event.timezone)).date()
     activities = await turn.call(turn.services.agenda(principal).activities, event.id, day=day)
-    when = format_date(day, "EEEE d MMMM", locale=turn.language)
+    when = formats.long_day(turn.language, day)
     if not activities:
         await turn.reply(
             turn.tr(
@@ -242,8 +242,8 @@ async def today(turn: Turn) -> None:
     lines = [turn.tr("{event}, {day}:", event=event.name, day=when)]
     for activity in activities:
         span = (
-            f"{turn.when(activity.starts_at, event.timezone, 'HH:mm')}\u2013"
-            f"{turn.when(activity.ends_at, event.timezone, 'HH:mm')}"
+            f"{turn.clock(activity.starts_at, event.timezone)}\u2013"
+            f"{turn.clock(activity.ends_at, event.timezone)}"
         )
         line = f"{span} {activity.title}"
         if activity.place_name:
@@ -269,7 +269,7 @@ async def now(turn: Turn) -> None:
             turn.tr(
                 "{title} until {end}{place}",
                 title=activity.title,
-                end=turn.when(activity.ends_at, zone, "HH:mm"),
+                end=turn.clock(activity.ends_at, zone),
                 place=f" · {activity.place_name}" if activity.place_name else "",
             )
             for activity in agenda.now
@@ -459,16 +459,16 @@ async def gear(turn: Turn) -> None:
 
 def _days(turn: Turn, first: date, last: date) -> str:
     if first == last:
-        return turn.tr("on {day}", day=format_date(first, "EEE d MMM yyyy", locale=turn.language))
+        return turn.tr("on {day}", day=formats.day_in_year(turn.language, first))
     return turn.tr(
         "from {first} to {last}",
-        first=format_date(first, "EEE d MMM", locale=turn.language),
-        last=format_date(last, "EEE d MMM yyyy", locale=turn.language),
+        first=formats.day(turn.language, first),
+        last=formats.day_in_year(turn.language, last),
     )
 
 
 def _short_day(turn: Turn, value: date) -> str:
-    return format_date(value, "EEE d MMM", locale=turn.language)
+    return formats.day(turn.language, value)
 
 
 def _loan_line(turn: Turn, loan: LoanOut) -> str:
@@ -489,7 +489,9 @@ def _booking_line(turn: Turn, booking: ReservationOut) -> str:
     if booking.event_name:
         line += f" · {booking.event_name}"
     if booking.flag:
-        line += " " + turn.tr("⚠️ cannot be served as booked: {why}", why=booking.flag)
+        line += " " + turn.tr(
+            "⚠️ cannot be served as booked: {why}", why=flag_text(turn.language, booking.flag)
+        )
     return line
 
 
