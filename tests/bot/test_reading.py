@@ -121,6 +121,36 @@ def test_days_as_people_write_them(
     assert read_days(text, language, TODAY) == Days(first, last or first)
 
 
+GEAR_TODAY = date(2026, 11, 21)
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("12/05", date(2027, 5, 12), date(2027, 5, 12)),
+        ("12/05-14/05", date(2027, 5, 12), date(2027, 5, 14)),
+        ("12/05 - 14/05", date(2027, 5, 12), date(2027, 5, 14)),
+        ("20/11-22/11", date(2026, 11, 20), date(2026, 11, 22)),  # under way: this year's
+        ("1/11-2/11", date(2027, 11, 1), date(2027, 11, 2)),  # over: next year's
+        ("28/12-2/1", date(2026, 12, 28), date(2027, 1, 2)),
+        ("12/05/26", date(2026, 5, 12), date(2026, 5, 12)),
+        ("2027-05-12", date(2027, 5, 12), date(2027, 5, 12)),
+        ("2027-5-12..2027-05-14", date(2027, 5, 12), date(2027, 5, 14)),
+        ("2027-05-12-2027-05-14", date(2027, 5, 12), date(2027, 5, 14)),
+        ("30/12/2026-2/1", date(2026, 12, 30), date(2027, 1, 2)),
+        ("14/05/2027-12/05/2027", date(2027, 5, 14), date(2027, 5, 12)),  # backwards: offered
+    ],
+)
+def test_the_numeric_days_gear_has_always_read(text: str, first: date, last: date) -> None:
+    assert read_days(text, "es", GEAR_TODAY) == Days(first, last)
+
+
+@pytest.mark.parametrize("text", ["31/02", "12/13", "2027-02-30", "1/2/3/4", "32 de mayo"])
+def test_days_that_do_not_exist_are_not_read(text: str) -> None:
+    with pytest.raises(BadDates):
+        read_days(text, "es", GEAR_TODAY)
+
+
 @pytest.mark.parametrize(
     ("words", "kept", "days"),
     [
@@ -128,6 +158,7 @@ def test_days_as_people_write_them(
         ("tienda del 21 al 23", "tienda", Days(date(2026, 12, 21), date(2026, 12, 23))),
         ("saco el sábado", "saco", Days(date(2026, 11, 28), date(2026, 11, 28))),
         ("cuerda 30", "cuerda 30", None),
+        ("rope 60 m", "rope 60 m", None),
         ("saco de dormir", "saco de dormir", None),
         ("mañana", "", Days(date(2026, 11, 26), date(2026, 11, 26))),
     ],

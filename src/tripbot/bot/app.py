@@ -9,7 +9,15 @@ from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, TypeH
 from telegram.request import BaseRequest
 
 from tripbot.bot import conversation
-from tripbot.bot.commands import account, act, ask  # noqa: F401  (registers the handlers)
+from tripbot.bot.commands import (  # noqa: F401  (importing registers the handlers)
+    account,
+    ask,
+    expense,
+    fallback,
+    members,
+    money,
+    reserve,
+)
 from tripbot.bot.conversation import BotRuntime
 from tripbot.bot.limits import TelegramLimits
 from tripbot.bot.notifications import Notifier
@@ -68,7 +76,7 @@ def build_application(
     application.bot_data["tripbot"] = runtime
     application.bot_data[NOTIFIER] = Notifier(runtime) if notifications else None
     application.add_handler(TypeHandler(Update, conversation.skip_duplicates), DEDUPLICATION_GROUP)
-    for handler in [*conversation.COMMANDS, *conversation.BUTTONS]:
+    for handler in [*conversation.COMMANDS, *conversation.BUTTONS, *conversation.MESSAGES]:
         application.add_handler(handler)
     return application
 

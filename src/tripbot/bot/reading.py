@@ -259,33 +259,43 @@ day. CLDR has no such lists; these are the ones people type."""
 _NUMERIC = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2}))?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|º|ª)?,?$")
-_COMPACT_RANGE = re.compile(r"^(\S+?)(?:-|\u2013|\.\.)(\S+)$")
+_JOINER = re.compile(r"-|\u2013|\.\.")
 
 
 def _numeric(token: str) -> _Day | None:
     iso = _ISO.match(token)
     if iso:
-        return _Day(int(iso[3]), int(iso[2]), int(iso[1]))
-    found = _NUMERIC.match(token)
-    if found is None:
-        return None
-    year = found[4]
-    return _Day(
-        int(found[1]),
-        int(found[3]),
-        (2000 + int(year) if len(year) == 2 else int(year)) if year else None,
-    )
+        day = _Day(int(iso[3]), int(iso[2]), int(iso[1]))
+    else:
+        found = _NUMERIC.match(token)
+        if found is None:
+            return None
+        year = found[4]
+        day = _Day(
+            int(found[1]),
+            int(found[3]),
+            (2000 + int(year) if len(year) == 2 else int(year)) if year else None,
+        )
+    month_ok = day.month is None or 1 <= day.month <= 12
+    return day if 1 <= day.day <= 31 and month_ok else None
 
 
 def _tokens(text: str) -> list[str]:
+    """The words of a text; two numeric days written as one (``12/05-14/05``) come apart."""
     tokens = []
     for token in _fold(text).replace(",", " ").split():
-        compact = _COMPACT_RANGE.match(token)
-        if compact and _numeric(compact[1]) and _numeric(compact[2]) and not _numeric(token):
-            tokens += [compact[1], "-", compact[2]]
-        else:
-            tokens.append(token)
+        tokens += _compact_range(token) or [token]
     return tokens
+
+
+def _compact_range(token: str) -> list[str] | None:
+    if _numeric(token):
+        return None
+    for found in _JOINER.finditer(token):
+        first, last = token[: found.start()], token[found.end() :]
+        if _numeric(first) and _numeric(last):
+            return [first, "-", last]
+    return None
 
 
 class _Reader:
@@ -344,12 +354,12 @@ class _Reader:
             return numeric
         if token in self.words.months:
             number = _ORDINAL.match(self.peek(1) or "")
-            if number is None:
+            if number is None or not 1 <= int(number[1]) <= 31:
                 return None
             self.at += 2
             return _Day(int(number[1]), self.words.months[token], self.year())
         number = _ORDINAL.match(token)
-        if number is None:
+        if number is None or not 1 <= int(number[1]) <= 31:
             return None
         self.at += 1
         month = self.month()
@@ -446,6 +456,14 @@ def read_days(text: str, language: str, today: date) -> Days:
 def _soonest(days: list[date], today: date) -> Days:
     coming = sorted(day for day in days if day >= today) or sorted(days)[-1:]
     return Days(coming[0], coming[0])
+
+
+_DAY_SHAPED = re.compile(r"^\d{1,4}[/.\-]\d{1,2}(?:[/.\-]\d{1,4})*(?:(?:-|\u2013|\.\.)\S+)?$")
+
+
+def looks_like_days(word: str) -> bool:
+    """Whether a word is shaped like a day (``31/02``, ``21-23``) though it may be none."""
+    return bool(_DAY_SHAPED.match(word))
 
 
 def split_days(words: list[str], language: str, today: date) -> tuple[list[str], Days | None]:

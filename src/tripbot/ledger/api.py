@@ -8,7 +8,7 @@ from apiflask import APIBlueprint, APIFlask
 from flask import Response, request
 
 from tripbot.events.client import EventsClient
-from tripbot.ledger import service
+from tripbot.ledger import positions, service
 from tripbot.ledger.models import outbox
 from tripbot.ledger.schemas import (
     CSV_RESPONSES,
@@ -29,6 +29,7 @@ from tripbot.ledger.schemas import (
     ImportReport,
     LedgerExport,
     LedgerSettings,
+    OpenPosition,
     PageQuery,
     ReceiptOut,
     Report,
@@ -49,6 +50,7 @@ from tripbot.platform.web import (
     current_database,
     current_principal,
     current_settings,
+    list_of,
 )
 
 bp = APIBlueprint("ledger", __name__, tag="Ledger", url_prefix="/events/<int:event_id>/ledger")
@@ -268,6 +270,16 @@ def import_entries(
     return answer, 200 if answer.dry_run else 201
 
 
+mine = APIBlueprint("ledger_mine", __name__, tag="Ledger", url_prefix="/ledger")
+
+
+@mine.get("/positions")
+@mine.output(list_of(OpenPosition))
+def open_positions() -> list[OpenPosition]:
+    """The events where the caller has money open, member or not any more."""
+    return positions.open_positions(_uow(), current_principal())
+
+
 def attachment(content: bytes, content_type: str, filename: str) -> Response:
     """A download: the bytes with their type, to be saved rather than shown."""
     response = Response(content, content_type=content_type)
@@ -279,4 +291,6 @@ def create_app(
     settings: Settings, database: Database, peers: Mapping[str, ServiceConnection]
 ) -> APIFlask:
     """The ledger service application; it reaches the events service through ``peers``."""
-    return create_service_app("ledger", settings, database, [bp, feed_blueprint(outbox)], peers)
+    return create_service_app(
+        "ledger", settings, database, [bp, mine, feed_blueprint(outbox)], peers
+    )

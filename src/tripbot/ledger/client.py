@@ -21,6 +21,7 @@ from tripbot.ledger.schemas import (
     ImportReport,
     LedgerExport,
     LedgerSettings,
+    OpenPosition,
     PageQuery,
     ReceiptOut,
     Report,
@@ -124,6 +125,10 @@ class LedgerClient(ServiceClient):
     def balances(self, event_id: int) -> Balances:
         """Every member's balance."""
         return self.get_model(Balances, f"{self._base(event_id)}/balances")
+
+    def open_positions(self) -> list[OpenPosition]:
+        """The events where the principal has money open, member or not any more."""
+        return self.get_list(OpenPosition, "/ledger/positions")
 
     def settlement(self, event_id: int) -> Settlement:
         """The suggested transfers."""

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from tripbot.bot import formats
 from tripbot.bot import service as store
-from tripbot.bot.conversation import Turn, button, command
+from tripbot.bot.conversation import Turn, account_page, button, command, link_buttons
 from tripbot.bot.refusals import Told
 from tripbot.bot.texts import LANGUAGES, marked, t, word
 from tripbot.events.schemas import EventOut
@@ -32,15 +32,19 @@ HELP = marked(
 async def start(turn: Turn) -> None:
     """Welcome someone; ``/start <code>`` links their Telegram account to their TripBot account."""
     if not turn.args:
-        greeting = (
-            turn.tr("Hello {name}!", name=turn.account.display_name)
-            if turn.account
-            else turn.tr(
-                "Hello! To use your events here, link your Telegram account: on the web, open "
-                'your account page and press "Link Telegram".'
+        if turn.account is not None:
+            await turn.reply(
+                turn.tr("Hello {name}!", name=turn.account.display_name) + "\n\n" + turn.tr(HELP)
             )
+            return
+        greeting = turn.tr(
+            "Hello! To use your events here, link your Telegram account: on the web, open "
+            'your account page ({page}) and press "Link Telegram".',
+            page=account_page(turn.runtime.settings),
         )
-        await turn.reply(greeting + "\n\n" + turn.tr(HELP))
+        await turn.reply(
+            greeting + "\n\n" + turn.tr(HELP), link_buttons(turn.runtime.settings, turn.language)
+        )
         return
     if turn.in_group:
         await turn.reply(turn.tr("Link your account in a private chat with me, not in a group."))
@@ -125,10 +129,15 @@ async def events(turn: Turn) -> None:
         )
         return
     lines = [f"• {event.name} ({_start_day(turn, event)})" for event in found]
+    choosable = [e for e in found if not turn.in_group or _organizes(e)]
     await turn.reply(
         turn.tr("Your events:") + "\n" + "\n".join(lines),
-        [[(event.name, f"use:{event.id}")] for event in found[:10]],
+        [[(event.name, turn.mine("use", event.id))] for event in choosable[:10]],
     )
+
+
+def _organizes(event: EventOut) -> bool:
+    return EVENT_ROLE_RANK.get(event.my_role, 0) >= EVENT_ROLE_RANK["organizer"]
 
 
 @command("event", "evento")
@@ -138,7 +147,7 @@ async def event(turn: Turn) -> None:
     await turn.reply(_event_lines(turn, current))
 
 
-@button("use")
+@button("use", mine=True)
 async def use(turn: Turn) -> None:
     """Make this chat follow the chosen event (in a group: organizers only)."""
     event_id = int(turn.args[0])
@@ -175,15 +184,14 @@ async def use(turn: Turn) -> None:
 async def bind(turn: Turn) -> None:
     """Choose the event this group follows, from the events the organizer runs."""
     found = await turn.call(turn.services.events(turn.principal()).events)
-    run = [e for e in found if EVENT_ROLE_RANK.get(e.my_role, 0) >= EVENT_ROLE_RANK["organizer"]]
     if turn.in_group:
-        found = run
+        found = [e for e in found if _organizes(e)]
     if not found:
         await turn.reply(turn.tr("You organize no event that this group could follow."))
         return
     await turn.reply(
         turn.tr("Which event should this chat follow?"),
-        [[(e.name, f"use:{e.id}")] for e in found[:10]],
+        [[(e.name, turn.mine("use", e.id))] for e in found[:10]],
     )
 
 
