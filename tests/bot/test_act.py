@@ -201,3 +201,7 @@ def test_join_in_private_accepts_an_invitation_code_or_link(
     )
     (unknown,) = bot.say(latecomer, "/join not-a-code")
     assert unknown.text == used.text
+    (inside,) = bot.say(telegram, f"/unirme {code}")  # used up, by this very person
+    assert inside.text == (
+        "Ya estás dentro de Travesía de Picos, como participante: no hace falta nada más."
+    )

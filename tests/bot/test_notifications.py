@@ -84,7 +84,7 @@ def test_an_expense_is_announced_once_in_the_groups_language(
     store.choose_language(bot.runtime.unit_of_work(), GROUP, "en")
     an_expense(http, event, owner, description="tolls", amount="4")
     bot.notify()
-    assert group_texts(bot)[-1].startswith("💶 New expense: tolls")
+    assert group_texts(bot)[-1].startswith("💶 New expense: tolls, €4.00, paid by")
 
 
 def test_a_bot_that_was_down_catches_up_without_duplicates(
@@ -202,7 +202,7 @@ def test_an_affected_reservation_is_told_privately_to_its_holder(
     assert broken.status_code == 200, broken.text
     assert bot.notify() == 1
     (private,) = bot.telegram.messages(telegram.id)
-    assert "Your reservation of 2 x Tienda 2p" in private.text
+    assert "Your reservation of 2 x Tienda 2p (Sat, May 1 to Sat, May 1)" in private.text
     assert group_texts(bot) == []
 
 

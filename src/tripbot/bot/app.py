@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, TypeHandler
 from telegram.request import BaseRequest
 
-from tripbot.bot import conversation
+from tripbot.bot import conversation, menu
 from tripbot.bot.commands import (  # noqa: F401  (importing registers the handlers)
     account,
     ask,
@@ -21,33 +21,10 @@ from tripbot.bot.commands import (  # noqa: F401  (importing registers the handl
 from tripbot.bot.conversation import BotRuntime
 from tripbot.bot.limits import TelegramLimits
 from tripbot.bot.notifications import Notifier
-from tripbot.bot.texts import marked, t
 
 NOTIFIER = "tripbot.notifier"
 DEDUPLICATION_GROUP = -1
 """Handler group run before every other: it stops redelivered updates."""
-
-MENU = (
-    ("events", marked("Your events")),
-    ("event", marked("The event this chat follows")),
-    ("route", marked("Find a route")),
-    ("plan", marked("Meeting point and time")),
-    ("today", marked("Today's timetable")),
-    ("now", marked("What is on now")),
-    ("next", marked("What comes next")),
-    ("gear", marked("What gear is free")),
-    ("mygear", marked("Your gear")),
-    ("reserve", marked("Reserve gear")),
-    ("expense", marked("Record an expense")),
-    ("balance", marked("Your balance")),
-    ("settle", marked("Who pays whom")),
-    ("join", marked("Join this group's event")),
-    ("leave", marked("Leave the event")),
-    ("bind", marked("Make this group follow an event")),
-    ("lang", marked("Language: es or en")),
-    ("help", marked("What I can do")),
-)
-"""The command menu Telegram shows, in both languages (``setMyCommands``)."""
 
 
 def build_application(
@@ -82,13 +59,9 @@ def build_application(
 
 
 async def start(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Start an initialized bot: its command menu in both languages, update processing, and
-    the notification rounds."""
-    for language in ("en", "es"):
-        await application.bot.set_my_commands(
-            [BotCommand(name, t(language, text)) for name, text in MENU],
-            language_code=None if language == "en" else language,
-        )
+    """Start an initialized bot: its command menus (per language and kind of chat), update
+    processing, and the notification rounds."""
+    await menu.publish(application.bot)
     await application.start()
     notifier: Notifier | None = application.bot_data[NOTIFIER]
     if notifier is not None:

@@ -16,6 +16,7 @@ from tripbot.bot.conversation import (
     message,
     typed_answer,
 )
+from tripbot.bot.menu import name_in
 from tripbot.bot.texts import marked
 
 SIMILAR = 0.75
@@ -43,18 +44,7 @@ def closest_command(word: str, language: str) -> str | None:
     if not found:
         return None
     english = COMMAND_NAMES[found[0]]
-    return found[0] if language == "en" or found[0] != english else spanish_name(english)
-
-
-def spanish_name(english: str) -> str:
-    """A command's Spanish name (its English one when it has none, like /plan)."""
-    names = [name for name, same in COMMAND_NAMES.items() if same == english and name != english]
-    return names[0] if names else english
-
-
-def shown_name(english: str, language: str) -> str:
-    """A command's name in a language."""
-    return english if language == "en" else spanish_name(english)
+    return found[0] if language == "en" or found[0] != english else name_in(language, english)
 
 
 async def _suggest(turn: Turn, typed: str, name: str, args: list[str]) -> None:
