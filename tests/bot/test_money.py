@@ -17,7 +17,8 @@ def test_leaving_with_money_owed_shows_it_offers_to_settle_and_keeps_it_visible_
     event = a_trip(http, owner)
     pedro, pedro_tg = a_linked_member(http, system, event, owner, "es")
     an_expense(http, event, pedro, amount="9.00", description="pan")  # owner owes him 4.50
-    marta = names_of(http, event, owner)[owner.id]
+    names = names_of(http, event, owner)
+    marta = names[owner.id]
 
     (question,) = bot.say(pedro_tg, "/salir")
     assert question.text.splitlines() == [
@@ -49,7 +50,7 @@ def test_leaving_with_money_owed_shows_it_offers_to_settle_and_keeps_it_visible_
     (settle,) = bot.say(pedro_tg, "/liquidar")
     assert settle.text == balance.text
     (owner_side,) = bot.say(owner_tg, "/liquidar")
-    assert f"👉 Tú → {names_of(http, event, owner)[pedro.id]}: 4,50\xa0€" in owner_side.text
+    assert f"👉 Tú → {names[pedro.id]}: 4,50\xa0€" in owner_side.text
 
 
 def test_leaving_even_asks_only_to_confirm_in_english(
