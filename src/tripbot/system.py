@@ -161,6 +161,18 @@ def build_distributed_gateway(settings: Settings) -> System:
     return System(settings, build_gateway(settings, remote_connections(settings)))
 
 
+class MissingServiceUrl(ValueError):
+    """Some service URLs are set and others not: the bot runs distributed or not at all."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(
+            f"{', '.join(missing)} not set, while other TRIPBOT_<SERVICE>_URL are: in "
+            "distributed mode the bot needs every service's URL (it would otherwise use empty "
+            "local databases for the missing ones)."
+        )
+        self.missing = missing
+
+
 def build_bot(
     settings: Settings,
     services: Services | None = None,
@@ -168,10 +180,17 @@ def build_bot(
     *,
     run_migrations: bool = True,
 ) -> BotRuntime:
-    """The bot's runtime over its own database and TripBot's services: over HTTP when every
-    ``TRIPBOT_<SERVICE>_URL`` is set, otherwise in this process over the data directory."""
+    """The bot's runtime over its own database and TripBot's services: over HTTP when any
+    ``TRIPBOT_<SERVICE>_URL`` is set (then every one must be: MissingServiceUrl names those
+    that are not), otherwise in this process over the data directory."""
     if services is None:
-        if all(getattr(settings, f"{name}_url") for name in SERVICES):
+        given = [name for name in SERVICES if getattr(settings, f"{name}_url")]
+        if given and len(given) < len(SERVICES):
+            # Half distributed would quietly serve empty local databases for the rest.
+            raise MissingServiceUrl(
+                [f"TRIPBOT_{name.upper()}_URL" for name in SERVICES if name not in given]
+            )
+        if given:
             signer = TokenSigner(
                 settings.internal_secret.get_secret_value(), settings.internal_token_ttl
             )

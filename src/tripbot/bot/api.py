@@ -6,10 +6,17 @@ from __future__ import annotations
 from apiflask import APIBlueprint, APIFlask
 
 from tripbot.bot import service
+from tripbot.bot.link import TelegramLink
 from tripbot.bot.schemas import BindingOut, BindingQuery, BotStatus
 from tripbot.platform.db import Database
 from tripbot.platform.settings import Settings
-from tripbot.platform.web import create_service_app, current_database, current_principal, list_of
+from tripbot.platform.web import (
+    NotReady,
+    create_service_app,
+    current_database,
+    current_principal,
+    list_of,
+)
 
 bp = APIBlueprint("bot", __name__, tag="Bot")
 
@@ -31,6 +38,15 @@ def status() -> BotStatus:
     return service.status(current_database().unit_of_work(), current_principal())
 
 
-def create_app(settings: Settings, database: Database) -> APIFlask:
-    """The bot's HTTP application over its own database."""
-    return create_service_app("bot", settings, database, [bp])
+def create_app(
+    settings: Settings, database: Database, link: TelegramLink | None = None
+) -> APIFlask:
+    """The bot's HTTP application over its own database; with the bot's ``link``, /readyz
+    answers 503 while Telegram cannot be reached."""
+
+    def ready() -> None:
+        database.ping()
+        if link is not None and not link.connected:
+            raise NotReady(f"the bot cannot reach Telegram ({link.problem})")
+
+    return create_service_app("bot", settings, database, [bp], ready_check=ready)

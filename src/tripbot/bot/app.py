@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, TypeHandler
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from tripbot.bot import conversation, menu
 from tripbot.bot.commands import (  # noqa: F401  (importing registers the handlers)
@@ -20,6 +20,7 @@ from tripbot.bot.commands import (  # noqa: F401  (importing registers the handl
 )
 from tripbot.bot.conversation import BotRuntime
 from tripbot.bot.limits import TelegramLimits
+from tripbot.bot.link import TelegramLink, WatchedRequest
 from tripbot.bot.notifications import Notifier
 
 NOTIFIER = "tripbot.notifier"
@@ -34,12 +35,21 @@ def build_application(
     request: BaseRequest | None = None,
     limits: BaseRateLimiter[Any] | bool = True,
     notifications: bool = True,
+    link: TelegramLink | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot, ready to initialize: every handler registered, Telegram's limits kept (or the
-    limiter given; ``limits=False`` for none, as the handler benchmarks measure)."""
+    limiter given; ``limits=False`` for none, as the handler benchmarks measure); with a
+    ``link``, every call to Telegram tells it whether Telegram answered."""
     settings = runtime.settings
     builder = ApplicationBuilder().token(token)
-    if request is not None:
+    if link is not None:
+        # PTB's own defaults: a pool for sending, one connection for long polling.
+        calls = request or HTTPXRequest(connection_pool_size=256)
+        polls = request or HTTPXRequest(connection_pool_size=1)
+        builder = builder.request(WatchedRequest(calls, link)).get_updates_request(
+            WatchedRequest(polls, link)
+        )
+    elif request is not None:
         builder = builder.request(request).get_updates_request(request)
     if limits is True:
         limits = TelegramLimits(

@@ -16,6 +16,7 @@ from typing import Any
 
 from telegram import Update
 from telegram._bot import Bot
+from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 7_000_000_001
@@ -64,6 +65,10 @@ class FakeTelegram(BaseRequest):
         self._message_ids = itertools.count(1)
         self._refusals: list[tuple[str, int]] = []
         self._updates: asyncio.Queue[dict[str, Any]] | None = None
+        self.unreachable = False
+        """While true, every call fails as when the network or Telegram is down."""
+        self.token_refused = False
+        """While true, Telegram answers that the token is no bot's (401)."""
 
     @property
     def read_timeout(self) -> float | None:
@@ -108,6 +113,10 @@ class FakeTelegram(BaseRequest):
     ) -> tuple[int, bytes]:
         """Answer one Bot API call."""
         name = url.rsplit("/", 1)[-1]
+        if self.unreachable:
+            raise NetworkError("httpx.ConnectError: [Errno 101] Network is unreachable")
+        if self.token_refused:
+            return 401, _json({"ok": False, "error_code": 401, "description": "Unauthorized"})
         params = dict(request_data.parameters) if request_data else {}
         for index, (refused, retry_after) in enumerate(self._refusals):
             if refused == name and not retry_after:

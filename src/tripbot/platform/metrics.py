@@ -16,6 +16,7 @@ from flask import Response, request
 from prometheus_client import (
     CollectorRegistry,
     Counter,
+    Gauge,
     GCCollector,
     Histogram,
     PlatformCollector,
@@ -71,6 +72,11 @@ LOG_RECORDS_DROPPED = Counter(
     "Log records not forwarded to the syslog host because its queue was full.",
     registry=REGISTRY,
 )
+BOT_CONNECTED = Gauge(
+    "tripbot_bot_connected",
+    "1 while the Telegram bot reaches Telegram (its last call was answered), else 0.",
+    registry=REGISTRY,
+)
 UNMATCHED_ROUTE = "unmatched"
 """The route label of requests no URL rule matched (404s), so random paths add no series."""
 
@@ -117,6 +123,11 @@ def _forget_rolled_back(session: Session, transaction: SessionTransaction) -> No
 def notification_sent(topic: str) -> None:
     """Count one notification delivered (the bot calls this)."""
     NOTIFICATIONS_SENT.labels(topic).inc()
+
+
+def set_bot_connected(connected: bool) -> None:
+    """Say whether the bot reaches Telegram (the bot calls this after each call it makes)."""
+    BOT_CONNECTED.set(1 if connected else 0)
 
 
 class _PoolCollector(Collector):

@@ -263,6 +263,10 @@ def install_api_errors(app: APIFlask, service: str) -> None:
         return problem_response(body, 500)
 
 
+class NotReady(Exception):
+    """A readiness check failed; its text says which dependency does not answer."""
+
+
 def health_blueprint(service: str, ready_check: Callable[[], None]) -> APIBlueprint:
     """``/healthz`` (the process answers) and ``/readyz`` (and its dependencies answer)."""
     bp = APIBlueprint("health", __name__, tag="Health")
@@ -284,7 +288,9 @@ def health_blueprint(service: str, ready_check: Callable[[], None]) -> APIBluepr
                     "type": problem_type("not-ready"),
                     "title": "Service Unavailable",
                     "status": 503,
-                    "detail": f"{service} cannot reach its database",
+                    "detail": str(error)
+                    if isinstance(error, NotReady)
+                    else f"{service} cannot reach its database",
                     "service": service,
                 },
                 503,
@@ -382,10 +388,13 @@ def create_service_app(
     database: Database,
     blueprints: list[APIBlueprint],
     peers: Mapping[str, object] | None = None,
+    *,
+    ready_check: Callable[[], None] | None = None,
 ) -> APIFlask:
     """A service's Flask application: its blueprints behind internal-token authentication.
 
-    ``peers`` are the connections to the other services it calls (through their clients).
+    ``peers`` are the connections to the other services it calls (through their clients);
+    ``ready_check`` replaces the database ping of ``/readyz`` (raising NotReady says why).
     """
     app = APIFlask(
         f"tripbot.{service}",
@@ -415,7 +424,7 @@ def create_service_app(
             return
         g.principal = signer.verify_header(request.headers.get("Authorization"))
 
-    app.register_blueprint(health_blueprint(service, database.ping))
+    app.register_blueprint(health_blueprint(service, ready_check or database.ping))
     app.register_blueprint(metrics_blueprint(settings.metrics_token))
     register_database(service, database.engine)
     for blueprint in blueprints:
