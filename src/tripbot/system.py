@@ -16,7 +16,6 @@ from tripbot.agenda import api as agenda_api
 from tripbot.bot.conversation import BotRuntime
 from tripbot.clients import Services
 from tripbot.events import api as events_api
-from tripbot.gateway.app import create_gateway
 from tripbot.gear import api as gear_api
 from tripbot.ledger import api as ledger_api
 from tripbot.platform.client import ServiceConnection
@@ -120,6 +119,8 @@ def build_service(
 
 def build_gateway(settings: Settings, connections: dict[str, ServiceConnection]) -> APIFlask:
     """The gateway over the given service connections."""
+    from tripbot.gateway.app import create_gateway  # not needed by the bot: it loads slowly
+
     signer = TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
     return create_gateway(settings, Services(connections, signer))
 
@@ -141,6 +142,14 @@ def build_embedded(
     settings: Settings, database_urls: dict[str, str] | None = None, *, run_migrations: bool = True
 ) -> System:
     """Every service in this process, each on its own database, behind one gateway."""
+    services, databases, connections = _embedded_services(settings, database_urls, run_migrations)
+    return System(settings, build_gateway(settings, connections), services, databases)
+
+
+def _embedded_services(
+    settings: Settings, database_urls: dict[str, str] | None, run_migrations: bool
+) -> tuple[dict[str, APIFlask], dict[str, Database], dict[str, ServiceConnection]]:
+    """Every service's application on its database, and in-process connections to them."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     services: dict[str, APIFlask] = {}
     databases: dict[str, Database] = {}
@@ -153,7 +162,7 @@ def build_embedded(
         )
         services[name], databases[name] = app, database
         connections[name] = ServiceConnection(name, wsgi_app=app, timeout=settings.service_timeout)
-    return System(settings, build_gateway(settings, connections), services, databases)
+    return services, databases, connections
 
 
 def build_distributed_gateway(settings: Settings) -> System:
@@ -190,13 +199,14 @@ def build_bot(
             raise MissingServiceUrl(
                 [f"TRIPBOT_{name.upper()}_URL" for name in SERVICES if name not in given]
             )
+        signer = TokenSigner(
+            settings.internal_secret.get_secret_value(), settings.internal_token_ttl
+        )
         if given:
-            signer = TokenSigner(
-                settings.internal_secret.get_secret_value(), settings.internal_token_ttl
-            )
             services = Services(remote_connections(settings), signer)
         else:
-            services = build_embedded(settings).gateway.extensions["tripbot.services"]
+            # The services alone, without the gateway the bot does not use (it starts faster).
+            services = Services(_embedded_services(settings, None, run_migrations)[2], signer)
     database = Database(database_url or settings.database_url_for("bot"))
     if run_migrations:
         migrate("bot", database)
