@@ -129,7 +129,7 @@ def test_gear_with_days_that_do_not_exist_explains_how_to_write_them(
             "es",
             "/material tienda 2027-01-01..2027-12-31",
             "Puedo mirar 90 días de una vez, y del vie, 1 ene al vie, 31 dic 2027 hay 365. "
-            "¿Los 90 primeros?",
+            "¿Miro estos?",
             "vie, 1 ene → mié, 31 mar",
             "Ningún material coincide con «tienda».",
         ),
@@ -137,7 +137,7 @@ def test_gear_with_days_that_do_not_exist_explains_how_to_write_them(
             "en",
             "/gear tent from 1 January 2027 to 31 December 2027",
             "I can look at 90 days at a time, and from Fri, Jan 1 to Fri, Dec 31, 2027 are 365. "
-            "The first 90?",
+            "Shall I look at these?",
             "Fri, Jan 1 → Wed, Mar 31",
             "No gear matches “tent”.",
         ),

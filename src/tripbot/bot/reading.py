@@ -416,12 +416,21 @@ def _candidates(day: _Day, other: _Day | None, today: date) -> list[date]:
 
 def _closest(firsts: list[date], lasts: list[date], today: date) -> Days:
     """The reading that is not over yet, the shortest (a range typed backwards is short the
-    wrong way round), the right way round, the soonest."""
+    wrong way round), the right way round, the soonest. Backwards only within a year: nobody
+    means "from 1 January to 31 December" as a range that ends the year before."""
 
     def rank(days: Days) -> tuple[bool, int, bool, date]:
         return (max(days.first, days.last) < today, days.length, days.reversed, days.first)
 
-    return min((Days(first, last) for first in firsts for last in lasts), key=rank)
+    readings = [
+        Days(first, last)
+        for first in firsts
+        for last in lasts
+        if first <= last or first.year == last.year
+    ]
+    if not readings:
+        raise BadDates("no reading")
+    return min(readings, key=rank)
 
 
 def read_days(text: str, language: str, today: date) -> Days:

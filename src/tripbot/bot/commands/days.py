@@ -48,11 +48,13 @@ async def usable_days(turn: Turn, words: list[str], days: Days) -> bool:
         )
         return False
     if days.length > limit:
-        fixed = Days(days.first, days.first + timedelta(days=limit - 1))
+        # The days that fit, from today on: a range under way is of no use in its past.
+        start = max(days.first, club_today(turn))
+        fixed = Days(start, min(days.last, start + timedelta(days=limit - 1)))
         await turn.offer(
             turn.tr(
                 "I can look at {limit} days at a time, and from {first} to {last} are {count}. "
-                "The first {limit}?",
+                "Shall I look at these?",
                 limit=limit,
                 first=formats.day(turn.language, days.first),
                 last=formats.day_in_year(turn.language, days.last),
