@@ -5,26 +5,29 @@ It is the only module that knows every service package; the services know only e
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from apiflask import APIFlask
 
 from tripbot import SERVICES, agenda, bot, events, gear, ledger, routes
-from tripbot.agenda import api as agenda_api
 from tripbot.bot.conversation import BotRuntime
 from tripbot.clients import Services
-from tripbot.events import api as events_api
-from tripbot.gear import api as gear_api
-from tripbot.ledger import api as ledger_api
 from tripbot.platform.client import ServiceConnection
 from tripbot.platform.db import Database
 from tripbot.platform.follow import FeedFollower
 from tripbot.platform.identity import TokenSigner
-from tripbot.platform.migrations import upgrade
 from tripbot.platform.settings import Settings
-from tripbot.routes import api as routes_api
+
+
+def _api(name: str) -> Any:
+    """A service's HTTP module, imported when first needed: some load slowly (numpy), and a
+    process that runs one service, or the bot, should not pay for the others."""
+    return import_module(f"tripbot.{name}.api")
 
 
 @dataclass(frozen=True)
@@ -32,17 +35,23 @@ class ServiceDefinition:
     """How to build and migrate one service."""
 
     name: str
-    create_app: Callable[[Settings, Database, Mapping[str, ServiceConnection]], APIFlask]
     migrations: Path
     peers: tuple[str, ...] = ()
 
+    def create_app(
+        self, settings: Settings, database: Database, peers: Mapping[str, ServiceConnection]
+    ) -> APIFlask:
+        """The service's application."""
+        app: APIFlask = _api(self.name).create_app(settings, database, peers)
+        return app
+
 
 DEFINITIONS: dict[str, ServiceDefinition] = {
-    "events": ServiceDefinition("events", events_api.create_app, events.MIGRATIONS),
-    "routes": ServiceDefinition("routes", routes_api.create_app, routes.MIGRATIONS, ("events",)),
-    "gear": ServiceDefinition("gear", gear_api.create_app, gear.MIGRATIONS, ("events",)),
-    "ledger": ServiceDefinition("ledger", ledger_api.create_app, ledger.MIGRATIONS, ("events",)),
-    "agenda": ServiceDefinition("agenda", agenda_api.create_app, agenda.MIGRATIONS, ("events",)),
+    "events": ServiceDefinition("events", events.MIGRATIONS),
+    "routes": ServiceDefinition("routes", routes.MIGRATIONS, ("events",)),
+    "gear": ServiceDefinition("gear", gear.MIGRATIONS, ("events",)),
+    "ledger": ServiceDefinition("ledger", ledger.MIGRATIONS, ("events",)),
+    "agenda": ServiceDefinition("agenda", agenda.MIGRATIONS, ("events",)),
 }
 assert tuple(DEFINITIONS) == SERVICES
 
@@ -63,10 +72,16 @@ class System:
             database.dispose()
 
 
+def _follower(name: str) -> Callable[[APIFlask, Database, ServiceConnection], FeedFollower]:
+    def follower(app: APIFlask, database: Database, events: ServiceConnection) -> FeedFollower:
+        made: FeedFollower = _api(name).deleted_events_follower(app, database, events)
+        return made
+
+    return follower
+
+
 FOLLOWERS: dict[str, Callable[[APIFlask, Database, ServiceConnection], FeedFollower]] = {
-    "routes": routes_api.deleted_events_follower,
-    "gear": gear_api.deleted_events_follower,
-    "agenda": agenda_api.deleted_events_follower,
+    name: _follower(name) for name in ("routes", "gear", "agenda")
 }
 """Services that follow the events service's feed: a deleted event's plan and timetable go,
 its gear is freed (the ledger keeps its books: money history is never removed)."""
@@ -96,6 +111,8 @@ MIGRATIONS: dict[str, Path] = {
 
 def migrate(name: str, database: Database) -> None:
     """Apply a service's (or the bot's) pending migrations."""
+    from tripbot.platform.migrations import upgrade  # Alembic loads slowly
+
     upgrade(database, MIGRATIONS[name])
 
 
@@ -165,6 +182,39 @@ def _embedded_services(
     return services, databases, connections
 
 
+class _BuiltOnFirstCall:
+    """A WSGI application built when the first request comes (at most once, thread-safe)."""
+
+    def __init__(self, build: Callable[[], APIFlask]) -> None:
+        self._build = build
+        self._app: APIFlask | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        """Answer a request, building the application first if needed."""
+        app = self._app
+        if app is None:
+            with self._lock:
+                app = self._app = self._app or self._build()
+        return app(environ, start_response)
+
+
+def _lazy_services(settings: Settings, run_migrations: bool) -> dict[str, ServiceConnection]:
+    """In-process connections to every service, each built (and migrated) on its first call."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    connections: dict[str, ServiceConnection] = {}
+    for name in SERVICES:
+        peers = {peer: connections[peer] for peer in DEFINITIONS[name].peers}
+
+        def build(name: str = name, peers: dict[str, ServiceConnection] = peers) -> APIFlask:
+            return build_service(name, settings, peers=peers, run_migrations=run_migrations)[0]
+
+        connections[name] = ServiceConnection(
+            name, wsgi_app=_BuiltOnFirstCall(build), timeout=settings.service_timeout
+        )
+    return connections
+
+
 def build_distributed_gateway(settings: Settings) -> System:
     """The gateway alone, reaching every service over HTTP."""
     return System(settings, build_gateway(settings, remote_connections(settings)))
@@ -205,8 +255,9 @@ def build_bot(
         if given:
             services = Services(remote_connections(settings), signer)
         else:
-            # The services alone, without the gateway the bot does not use (it starts faster).
-            services = Services(_embedded_services(settings, None, run_migrations)[2], signer)
+            # The services alone (no gateway), each built when the bot first calls it: the bot
+            # (and its console) start without loading the services they have not needed yet.
+            services = Services(_lazy_services(settings, run_migrations), signer)
     database = Database(database_url or settings.database_url_for("bot"))
     if run_migrations:
         migrate("bot", database)

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError
 
 from tripbot.bot import formats
 from tripbot.bot import service as store
@@ -211,6 +211,9 @@ class Notifier:
         while True:
             try:
                 await self.run_once(bot)
+            except NetworkError as error:
+                # Telegram unreachable: the next round resumes where each chat was left.
+                log.warning("bot.notifications_waiting", problem=str(error))
             except Exception:
                 log.exception("bot.notifications_failed")
             await asyncio.sleep(self.runtime.settings.bot_feed_interval)

@@ -64,7 +64,8 @@ async def receive_updates(
     Telegram unreachable at the start is waited for (TokenRefused if it refuses the token)."""
     updater = application.updater
     assert updater is not None
-    if not await connect(application, link or TelegramLink(), stopped, say):
+    link = link or TelegramLink()
+    if not await connect(application, link, stopped, say):
         return
     async with application:
         await start(application)
@@ -81,7 +82,12 @@ async def receive_updates(
             )
         else:
             log.info("bot.starting", mode="polling")
-            await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            watched = link
+            await updater.start_polling(
+                allowed_updates=Update.ALL_TYPES,
+                # One line on the link, not PTB's traceback per attempt (it retries by itself).
+                error_callback=lambda error: watched.down(str(error) or type(error).__name__),
+            )
         try:
             await stopped.wait()
         finally:
