@@ -52,10 +52,11 @@ def render(sent: Sent) -> str:
 
 def _label(sent: Sent | None, typed: str) -> str | None:
     """The button a typed line presses: its label, with or without the tick of a chosen one."""
-    labels = dict(sent.buttons) if sent is not None else {}
+    # Labels of amounts have no-break spaces ("1,00\u00a0€"); a terminal types plain ones.
+    labels = {label.replace("\u00a0", " "): label for label, _ in (sent.buttons if sent else [])}
     for label in (typed, f"✓ {typed}"):
         if label in labels:
-            return label
+            return labels[label]
     return None
 
 
