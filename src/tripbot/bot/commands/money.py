@@ -14,7 +14,10 @@ from tripbot.platform.identity import SYSTEM
 
 
 async def _left_with_money(turn: Turn, current: EventOut | None) -> list[tuple[str, OpenPosition]]:
-    """The events the person left with money open: each one's name and where they stand."""
+    """The events the person left with money open: each one's name and where they stand
+    (in a private chat only: a group hears of its own event, not of one's other money)."""
+    if turn.in_group:
+        return []
     principal = turn.principal()
     positions = await turn.call(turn.services.ledger(principal).open_positions)
     others = [p for p in positions if current is None or p.event_id != current.id]
