@@ -502,7 +502,8 @@ def main() -> None:
     }
     earlier = ROOT / "bench" / "results" / "bot.json"
     if parts != {"handler", "catch_up", "reconnect", "console"} and earlier.exists():
-        result = {**json.loads(earlier.read_text()), **result}  # the parts not run are kept
+        kept = json.loads(earlier.read_text())  # the parts not run are kept
+        result = {**kept, **result, "handler": dict(kept.get("handler", {}))}
     for backend in backends if "handler" in parts else []:
         result["handler"][backend] = timed(
             f"handler latency on {backend}", partial(latency, backend)
