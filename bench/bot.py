@@ -25,7 +25,9 @@ import itertools
 import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,7 +53,9 @@ from routes import seed_catalogue  # noqa: E402  (bench/routes.py: the same cata
 from tripbot.bot import service as store  # noqa: E402
 from tripbot.bot.app import build_application  # noqa: E402
 from tripbot.bot.conversation import BotRuntime  # noqa: E402
+from tripbot.bot.link import TelegramLink  # noqa: E402
 from tripbot.bot.notifications import Notifier  # noqa: E402
+from tripbot.bot.runner import receive_updates  # noqa: E402
 from tripbot.bot.transport import FakeTelegram, TelegramUser, Updates  # noqa: E402
 from tripbot.clients import Services  # noqa: E402
 from tripbot.platform.db import Database  # noqa: E402
@@ -132,6 +136,24 @@ def handler_ms(bot: Bot, user: TelegramUser, texts: tuple[str, ...]) -> list[flo
     return samples
 
 
+def expense_ms(bot: Bot, user: TelegramUser) -> list[float]:
+    """Milliseconds of the press that records an expense (Everyone: the entry, then the
+    person's balance), RUNS times after WARMUP; each after its own /gasto."""
+    samples = []
+    for round_ in range(WARMUP + RUNS):
+        before = len(bot.telegram.sent)
+        bot.loop.run_until_complete(
+            bot.application.process_update(bot.updates.message(user, f"/gasto 5 pan {round_}"))
+        )
+        question = bot.telegram.sent[before]
+        press = bot.updates.press(user, question, "Everyone")
+        started = time.perf_counter()
+        bot.loop.run_until_complete(bot.application.process_update(press))
+        if round_ >= WARMUP:
+            samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
 # ---- data ---------------------------------------------------------------------------------------
 
 
@@ -191,13 +213,19 @@ def latency(backend: str) -> dict[str, Any]:
             shown = {
                 "balance_organizer": bot.say(organizer, "/balance")[0],
                 "balance_participant": bot.say(participant, "/balance")[0],
+                "saldo_participant": bot.say(participant, "/saldo")[0],
+                "gasto_participant": bot.say(participant, "/gasto 5 pan")[0].splitlines()[0],
                 "route": bot.say(organizer, ROUTE_SEARCHES[0])[0].splitlines()[0],
             }
+            recording = expense_ms(bot, participant)
             result: dict[str, Any] = {
                 "load_s": round(load_s, 1),
                 "floor_help": percentiles(handler_ms(bot, organizer, ("/help",))),
                 "balance_organizer": percentiles(handler_ms(bot, organizer, ("/balance",))),
                 "balance_participant": percentiles(handler_ms(bot, participant, ("/balance",))),
+                "saldo_participant": percentiles(handler_ms(bot, participant, ("/saldo",))),
+                "gasto_participant": percentiles(handler_ms(bot, participant, ("/gasto 5 pan",))),
+                "gasto_everyone_press": percentiles(recording),
                 "route": percentiles(handler_ms(bot, organizer, ROUTE_SEARCHES)),
                 "route_searches": list(ROUTE_SEARCHES),
                 "ledger_calls": ledger_calls(system, http, owner, event_id),
@@ -205,7 +233,14 @@ def latency(backend: str) -> dict[str, Any]:
             }
         finally:
             bot.close()
-    for name in ("balance_organizer", "balance_participant", "route"):
+    for name in (
+        "balance_organizer",
+        "balance_participant",
+        "saldo_participant",
+        "gasto_participant",
+        "gasto_everyone_press",
+        "route",
+    ):
         result[f"{name}_p50_over_floor"] = round(
             result[name]["p50_ms"] / result["floor_help"]["p50_ms"], 1
         )
@@ -330,6 +365,108 @@ def seed_owner(http: httpx.Client) -> dict[str, str]:
     return login(http, body["email"])
 
 
+# ---- Telegram coming back ----------------------------------------------------------------------
+
+
+def reconnect(outage_s: float, while_running: bool) -> dict[str, Any]:
+    """Seconds from Telegram coming back to the first message delivered: a reply to a person
+    who wrote during the outage (kept by Telegram, fetched by long polling) and a notification
+    of an expense recorded during it. The real runner (connect's backoff, PTB's polling loop,
+    the notifier's rounds) over the fake transport, whose every call fails during the outage
+    as a network fault does."""
+    with embedded("sqlite") as (system, database, http):
+        owner = seed_owner(http)
+        (event_id,) = groups_with_events(system, http, database, owner, 1)
+        runtime = BotRuntime(
+            system.settings.model_copy(update={"bot_feed_interval": 5.0}),
+            system.gateway.extensions["tripbot.services"],
+            database,
+        )
+        telegram, link = FakeTelegram(), TelegramLink()
+        application = build_application(
+            runtime, token=TOKEN, request=telegram, limits=False, link=link
+        )
+        person = TelegramUser(next(_telegram_ids), language_code="en")
+        updates = Updates(application.bot, 900_000_000)
+        loop = asyncio.new_event_loop()
+
+        async def scenario() -> dict[str, float]:
+            stopped = asyncio.Event()
+            if not while_running:
+                telegram.unreachable = True
+            running = asyncio.create_task(
+                receive_updates(application, runtime.settings, stopped, link, lambda _: None)
+            )
+            if while_running:
+                while not link.connected or not telegram.sent:
+                    await asyncio.sleep(0.05)
+                await asyncio.sleep(6)  # a notification round: the feeds' cursors are set
+                telegram.unreachable = True
+            else:
+                await asyncio.sleep(1)
+                await asyncio.to_thread(store.advance_feed, database.unit_of_work(), "ledger", 0)
+            await asyncio.to_thread(entries, http, owner, [event_id], 1)
+            telegram.deliver(updates.message(person, "/help"))
+            await asyncio.sleep(outage_s)
+            before = len(telegram.sent)
+            telegram.unreachable = False
+            back = time.monotonic()
+            firsts: dict[str, float] = {}
+            while len(firsts) < 2:
+                for sent in telegram.sent[before:]:
+                    if sent.method != "sendMessage":
+                        continue
+                    kind = "reply_s" if sent.chat_id == person.id else "notification_s"
+                    firsts.setdefault(kind, round(sent.at - back, 2))
+                await asyncio.sleep(0.02)
+            stopped.set()
+            await running
+            return firsts
+
+        try:
+            return {"outage_s": outage_s, **loop.run_until_complete(scenario())}
+        finally:
+            loop.close()
+
+
+def console_start(runs: int = 7) -> dict[str, Any]:
+    """Seconds from `tripbot bot console` starting to its first answer (/help) and its end, on
+    a data directory TripBot already made: wall time of every run (the quietest told from the
+    busiest) and the CPU time the process used (what an idle machine would take)."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("TRIPBOT_")}
+    environment["TRIPBOT_ENV"] = "test"
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(  # noqa: S603 - our own command line
+            [sys.executable, "-m", "tripbot", "user", "create", "--email", "ana@club.example",
+             "--name", "Ana", "--data-dir", tmp],
+            input="a long password\na long password\n", text=True, env=environment,
+            capture_output=True, check=True,
+        )  # fmt: skip
+        seconds, cpu = [], []
+        for _ in range(runs):
+            used = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            answered = subprocess.run(  # noqa: S603 - our own command line
+                [sys.executable, "-m", "tripbot", "bot", "console", "--as", "ana@club.example",
+                 "--data-dir", tmp],
+                input="/help\n", text=True, env=environment, capture_output=True, check=True,
+            )  # fmt: skip
+            seconds.append(time.perf_counter() - started)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            # CPU time barely depends on how busy the shared machine is: the idle machine's wall.
+            cpu.append(after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime)
+            assert "TripBot" in answered.stdout, answered.stdout
+    return {
+        "runs_s": [round(x, 2) for x in seconds],
+        "min_s": round(min(seconds), 2),
+        "median_s": round(statistics.median(seconds), 2),
+        "cpu_runs_s": [round(x, 2) for x in cpu],
+        "cpu_min_s": round(min(cpu), 2),
+        "cpu_median_s": round(statistics.median(cpu), 2),
+        "load_average": round(os.getloadavg()[0], 2),
+    }
+
+
 # ---- main ---------------------------------------------------------------------------------------
 
 
@@ -346,7 +483,9 @@ def main() -> None:
     """Measure, print a summary, write bench/results/bot.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--parts", default="handler,catch_up,reconnect,console")
     options = parser.parse_args()
+    parts = set(options.parts.split(","))
     configure_logging("WARNING", "json")
     backends = [b for b in options.backends.split(",") if b]
     if "postgresql" in backends and postgres_unavailable_reason():
@@ -361,21 +500,36 @@ def main() -> None:
         "routes": ROUTES,
         "handler": {},
     }
-    for backend in backends:
+    earlier = ROOT / "bench" / "results" / "bot.json"
+    if parts != {"handler", "catch_up", "reconnect", "console"} and earlier.exists():
+        kept = json.loads(earlier.read_text())  # the parts not run are kept
+        result = {**kept, **result, "handler": dict(kept.get("handler", {}))}
+    for backend in backends if "handler" in parts else []:
         result["handler"][backend] = timed(
             f"handler latency on {backend}", partial(latency, backend)
         )
-    result["catch_up"] = timed(
-        f"catch-up of {GROUPS} x {PER_GROUP}", partial(catch_up, GROUPS, PER_GROUP)
-    )
-    result["single_group"] = timed(
-        f"one group x {SINGLE_GROUP}", partial(catch_up, 1, SINGLE_GROUP)
-    )
-    single = result["single_group"]["telegram_saw"]
-    # Past the burst a group gets one message every 3 s (20/min): 1,000 notices to one group.
-    result["single_group_1000_estimate_s"] = round(
-        single["span_s"] + (GROUPS * PER_GROUP - SINGLE_GROUP) * 60 / 20
-    )
+    if "catch_up" in parts:
+        result["catch_up"] = timed(
+            f"catch-up of {GROUPS} x {PER_GROUP}", partial(catch_up, GROUPS, PER_GROUP)
+        )
+        result["single_group"] = timed(
+            f"one group x {SINGLE_GROUP}", partial(catch_up, 1, SINGLE_GROUP)
+        )
+        single = result["single_group"]["telegram_saw"]
+        # Past the burst a group gets one message every 3 s (20/min): 1,000 notices to one group.
+        result["single_group_1000_estimate_s"] = round(
+            single["span_s"] + (GROUPS * PER_GROUP - SINGLE_GROUP) * 60 / 20
+        )
+    if "reconnect" in parts:
+        result["reconnect"] = {
+            "at_start_after_10s": timed(
+                "back after 10 s down at start", partial(reconnect, 10, False)
+            ),
+            "while_running_after_10s": timed("back after 10 s down", partial(reconnect, 10, True)),
+            "while_running_after_60s": timed("back after 60 s down", partial(reconnect, 60, True)),
+        }
+    if "console" in parts:
+        result["console_start"] = timed("console start", console_start)
     result["load_average_at_end"] = round(os.getloadavg()[0], 2)
     summary(result)
     (ROOT / "bench" / "results" / "bot.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -384,13 +538,27 @@ def main() -> None:
 def summary(result: dict[str, Any]) -> None:
     """Print the numbers people ask for."""
     print(f"\n{result['machine']}, load {result['load_average_at_start']}")
+    names = (
+        "floor_help",
+        "balance_organizer",
+        "balance_participant",
+        "saldo_participant",
+        "gasto_participant",
+        "gasto_everyone_press",
+        "route",
+    )
     for backend, numbers in result["handler"].items():
-        for name in ("floor_help", "balance_organizer", "balance_participant", "route"):
-            p = numbers[name]
-            print(f"{backend:10} {name:20} p50 {p['p50_ms']:7.2f} ms   p95 {p['p95_ms']:7.2f} ms")
+        for name in names:
+            p = numbers.get(name)
+            if p:
+                print(
+                    f"{backend:10} {name:20} p50 {p['p50_ms']:7.2f} ms   p95 {p['p95_ms']:7.2f} ms"
+                )
         print(f"{backend:10} ledger calls alone    {numbers['ledger_calls']}")
     for name in ("catch_up", "single_group"):
-        c = result[name]
+        c = result.get(name)
+        if not c:
+            continue
         saw = c["telegram_saw"]
         print(
             f"{name:12} {c['sent']} notices in {c['catch_up_s']} s ({c['per_second']}/s); "
@@ -398,7 +566,12 @@ def summary(result: dict[str, Any]) -> None:
             f"chat second {saw['most_per_chat_in_any_second']}, "
             f"group minute {saw['most_per_group_in_any_minute']}"
         )
-    print(f"1,000 notices to one group: about {result['single_group_1000_estimate_s']} s")
+    if "single_group_1000_estimate_s" in result:
+        print(f"1,000 notices to one group: about {result['single_group_1000_estimate_s']} s")
+    for name, numbers in result.get("reconnect", {}).items():
+        print(f"Telegram back ({name}): {numbers}")
+    if "console_start" in result:
+        print(f"console start: {result['console_start']}")
 
 
 if __name__ == "__main__":

@@ -281,6 +281,30 @@ ROWS: dict[str, list[Row]] = {
             "Most messages Telegram saw to one group in any minute (limit 20)",
             ("single_group", "telegram_saw", "most_per_group_in_any_minute"),
         ),
+        Row(
+            "Bot /saldo handler, 20,000 entries, participant, SQLite p95 (ms)",
+            ("handler", "sqlite", "saldo_participant", "p95_ms"),
+            "floor: /help p95",
+            ("handler", "sqlite", "floor_help", "p95_ms"),
+        ),
+        Row(
+            "Bot /gasto handler (up to who shares it), participant, SQLite p95 (ms)",
+            ("handler", "sqlite", "gasto_participant", "p95_ms"),
+            "floor: /help p95",
+            ("handler", "sqlite", "floor_help", "p95_ms"),
+        ),
+        Row(
+            "Telegram back after 60 s down: first reply delivered (s)",
+            ("reconnect", "while_running_after_60s", "reply_s"),
+            "first notification delivered",
+            ("reconnect", "while_running_after_60s", "notification_s"),
+        ),
+        Row(
+            "`tripbot bot console` start to its first answer: CPU time, median of 7 (s)",
+            ("console_start", "cpu_median_s"),
+            "wall time, quietest of the 7",
+            ("console_start", "min_s"),
+        ),
     ],
     "logs.json": [
         Row(

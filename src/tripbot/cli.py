@@ -84,11 +84,15 @@ def run(
                 f"(or luis@, marta@) with password [bold]{DEMO_PASSWORD}[/bold]"
             )
     if settings.bot_token is not None and settings.bot_token.get_secret_value():
+        from tripbot.bot.link import TelegramLink
         from tripbot.bot.runner import start_in_background
         from tripbot.system import build_bot
 
         services = system.gateway.extensions["tripbot.services"]
-        start_in_background(build_bot(settings, services), settings.bot_token.get_secret_value())
+        link = system.gateway.extensions["tripbot.bot_link"] = TelegramLink()
+        start_in_background(
+            build_bot(settings, services), settings.bot_token.get_secret_value(), link
+        )
         console.print("The Telegram bot runs in this process too (TRIPBOT_BOT_TOKEN is set).")
     console.print(
         f"TripBot {__version__} ready in {time.perf_counter() - started:.2f}s "

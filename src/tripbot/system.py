@@ -6,98 +6,84 @@ call reaches a service: directly in this process (embedded) or over HTTP (distri
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 from apiflask import APIFlask
 
 from tripbot import SERVICES, agenda, bot, events, gear, ledger, routes
-from tripbot.agenda import api as agenda_api
 from tripbot.bot.conversation import BotRuntime
 from tripbot.clients import CLIENTS, Services
-from tripbot.events import api as events_api
-from tripbot.gateway.app import create_gateway
-from tripbot.gear import api as gear_api
-from tripbot.ledger import api as ledger_api
-from tripbot.platform.client import HttpTransport, LocalTransport, ServiceClient, Transport
+from tripbot.platform.client import (
+    HttpTransport,
+    LocalTransport,
+    OnFirstCall,
+    ServiceClient,
+    Transport,
+)
 from tripbot.platform.db import Database
 from tripbot.platform.follow import FeedFollower
 from tripbot.platform.identity import SYSTEM, TokenSigner
-from tripbot.platform.migrations import upgrade
 from tripbot.platform.operations import ServiceRuntime
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import NESTED_ACCESS_LOG
-from tripbot.routes import api as routes_api
 
 PEER_TRANSPORTS = "tripbot.peer_transports"
 """Where a service still written as hand-made routes finds its peers' transports."""
 
 
+def _api(name: str) -> Any:
+    """A service's HTTP module, imported when first needed: a process that runs one service, or
+    the bot, does not pay for the others."""
+    return import_module(f"tripbot.{name}.api")
+
+
 @dataclass(frozen=True)
 class ServiceDefinition:
-    """How to build, migrate and reach one service."""
+    """How to build, migrate and reach one service. Every service's ``api`` module has the same
+    face: ``create_app(runtime)``, and where it has them ``extras(settings)`` (policies built
+    from the settings) and ``follower(runtime, events)`` (what it follows of the events feed)."""
 
     name: str
-    create_app: Callable[[ServiceRuntime], APIFlask]
     migrations: Path
     peers: tuple[str, ...] = ()
-    extras: Callable[[Settings], Mapping[str, object]] = lambda _settings: {}
-    follows: Callable[[ServiceRuntime, ServiceClient], FeedFollower] | None = None
-    """The follower of another service's feed this service runs, if any."""
     in_process: bool = True
     """Whether its use cases are called directly in one process (it declares its operations)."""
 
+    def create_app(self, runtime: ServiceRuntime) -> APIFlask:
+        """The service's HTTP application."""
+        api = _api(self.name)
+        if not self.in_process:  # hand-made routes, until the service declares its operations
+            transports = runtime.extras.get(PEER_TRANSPORTS, {})
+            app: APIFlask = api.create_app(runtime.settings, runtime.database, transports)
+            return app
+        created: APIFlask = api.create_app(runtime)
+        return created
 
-def _legacy(
-    create_app: Callable[[Settings, Database, Mapping[str, Transport]], APIFlask],
-) -> Callable[[ServiceRuntime], APIFlask]:
-    def create(runtime: ServiceRuntime) -> APIFlask:
-        transports: Any = runtime.extras.get(PEER_TRANSPORTS, {})
-        return create_app(runtime.settings, runtime.database, transports)
+    def extras(self, settings: Settings) -> Mapping[str, object]:
+        """The service's own policies, built from the settings."""
+        make = getattr(_api(self.name), "extras", None) if self.in_process else None
+        return make(settings) if make is not None else {}
 
-    return create
-
-
-def _legacy_follower(
-    follower: Callable[[Settings, Database, ServiceClient], FeedFollower],
-) -> Callable[[ServiceRuntime, ServiceClient], FeedFollower]:
-    def follows(runtime: ServiceRuntime, events_client: ServiceClient) -> FeedFollower:
-        return follower(runtime.settings, runtime.database, events_client)
-
-    return follows
+    def follower(self, runtime: ServiceRuntime, events: ServiceClient) -> FeedFollower | None:
+        """The follower of the events service's feed this service runs, if it follows it."""
+        api = _api(self.name)
+        if not self.in_process:
+            legacy = getattr(api, "deleted_events_follower", None)
+            return None if legacy is None else legacy(runtime.settings, runtime.database, events)
+        make = getattr(api, "follower", None)
+        return None if make is None else make(runtime, events)
 
 
 DEFINITIONS: dict[str, ServiceDefinition] = {
-    "events": ServiceDefinition(
-        "events", _legacy(events_api.create_app), events.MIGRATIONS, in_process=False
-    ),
-    "routes": ServiceDefinition(
-        "routes",
-        _legacy(routes_api.create_app),
-        routes.MIGRATIONS,
-        ("events",),
-        follows=_legacy_follower(routes_api.deleted_events_follower),
-        in_process=False,
-    ),
-    "gear": ServiceDefinition(
-        "gear",
-        _legacy(gear_api.create_app),
-        gear.MIGRATIONS,
-        ("events",),
-        follows=_legacy_follower(gear_api.deleted_events_follower),
-        in_process=False,
-    ),
-    "ledger": ServiceDefinition("ledger", ledger_api.create_app, ledger.MIGRATIONS, ("events",)),
-    "agenda": ServiceDefinition(
-        "agenda",
-        _legacy(agenda_api.create_app),
-        agenda.MIGRATIONS,
-        ("events",),
-        follows=_legacy_follower(agenda_api.deleted_events_follower),
-        in_process=False,
-    ),
+    "events": ServiceDefinition("events", events.MIGRATIONS, in_process=False),
+    "routes": ServiceDefinition("routes", routes.MIGRATIONS, ("events",), in_process=False),
+    "gear": ServiceDefinition("gear", gear.MIGRATIONS, ("events",), in_process=False),
+    "ledger": ServiceDefinition("ledger", ledger.MIGRATIONS, ("events",)),
+    "agenda": ServiceDefinition("agenda", agenda.MIGRATIONS, ("events",), in_process=False),
 }
 assert tuple(DEFINITIONS) == SERVICES
 
@@ -134,6 +120,8 @@ MIGRATIONS: dict[str, Path] = {
 
 def migrate(name: str, database: Database) -> None:
     """Apply a service's (or the bot's) pending migrations."""
+    from tripbot.platform.migrations import upgrade  # Alembic loads slowly; a start may not need it
+
     upgrade(database, MIGRATIONS[name])
 
 
@@ -201,6 +189,8 @@ def build_service(
 
 def build_gateway(settings: Settings, transports: Mapping[str, Transport]) -> APIFlask:
     """The gateway over the given transports."""
+    from tripbot.gateway.app import create_gateway  # the bot needs no gateway: it loads slowly
+
     return create_gateway(settings, Services(dict(transports)))
 
 
@@ -214,28 +204,48 @@ def build_embedded(
     runtimes: dict[str, ServiceRuntime] = {}
     transports: dict[str, Transport] = {}
     for name in SERVICES:
-        definition = DEFINITIONS[name]
         url = (database_urls or {}).get(name)
         app, runtime = build_service(
             name, settings, url, transports=transports, run_migrations=run_migrations
         )
-        app.config[NESTED_ACCESS_LOG] = True  # the gateway's record of the request is the one
         apps[name], runtimes[name] = app, runtime
-        transports[name] = (
-            LocalTransport(runtime)
-            if definition.in_process
-            else HttpTransport(
-                name, signer_for(settings), wsgi_app=app, timeout=settings.service_timeout
-            )
-        )
+        transports[name] = _in_process(app, runtime)
     databases = {name: runtime.database for name, runtime in runtimes.items()}
     return System(settings, build_gateway(settings, transports), apps, databases, runtimes)
 
 
+def _in_process(app: APIFlask, runtime: ServiceRuntime) -> Transport:
+    """How this process reaches a service it hosts: its use cases directly (or its routes, for a
+    service still written as hand-made routes)."""
+    app.config[NESTED_ACCESS_LOG] = True  # the gateway's record of the request is the one
+    if DEFINITIONS[runtime.name].in_process:
+        return LocalTransport(runtime)
+    settings = runtime.settings
+    return HttpTransport(
+        runtime.name, signer_for(settings), wsgi_app=app, timeout=settings.service_timeout
+    )
+
+
+def _built_on_first_call(settings: Settings, run_migrations: bool) -> dict[str, Transport]:
+    """Every service in this process, each built (and migrated) when it is first called: the bot
+    and its console start without building the services they have not needed yet."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    transports: dict[str, Transport] = {}
+    for name in SERVICES:
+
+        def build(name: str = name) -> Transport:
+            app, runtime = build_service(
+                name, settings, transports=transports, run_migrations=run_migrations
+            )
+            return _in_process(app, runtime)
+
+        transports[name] = OnFirstCall(name, build)
+    return transports
+
+
 def follower_of(runtime: ServiceRuntime, events: Transport) -> FeedFollower | None:
     """The follower of the events service's feed a service runs, if it follows it."""
-    follows = DEFINITIONS[runtime.name].follows
-    return None if follows is None else follows(runtime, CLIENTS["events"](events, SYSTEM))
+    return DEFINITIONS[runtime.name].follower(runtime, CLIENTS["events"](events, SYSTEM))
 
 
 def start_followers(
@@ -256,6 +266,18 @@ def build_distributed_gateway(settings: Settings) -> System:
     return System(settings, build_gateway(settings, remote_transports(settings)))
 
 
+class MissingServiceUrl(ValueError):
+    """Some service URLs are set and others not: the bot runs distributed or not at all."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(
+            f"{', '.join(missing)} not set, while other TRIPBOT_<SERVICE>_URL are: in "
+            "distributed mode the bot needs every service's URL (it would otherwise use empty "
+            "local databases for the missing ones)."
+        )
+        self.missing = missing
+
+
 def build_bot(
     settings: Settings,
     services: Services | None = None,
@@ -263,13 +285,19 @@ def build_bot(
     *,
     run_migrations: bool = True,
 ) -> BotRuntime:
-    """The bot's runtime over its own database and TripBot's services: over HTTP when every
-    ``TRIPBOT_<SERVICE>_URL`` is set, otherwise in this process over the data directory."""
+    """The bot's runtime over its own database and TripBot's services: over HTTP when any
+    ``TRIPBOT_<SERVICE>_URL`` is set (then every one must be: MissingServiceUrl names those
+    that are not), otherwise in this process over the data directory."""
     if services is None:
-        if all(getattr(settings, f"{name}_url") for name in SERVICES):
-            services = Services(remote_transports(settings))
-        else:
-            services = build_embedded(settings).clients
+        given = [name for name in SERVICES if getattr(settings, f"{name}_url")]
+        if given and len(given) < len(SERVICES):
+            # Half distributed would quietly serve empty local databases for the rest.
+            raise MissingServiceUrl(
+                [f"TRIPBOT_{name.upper()}_URL" for name in SERVICES if name not in given]
+            )
+        services = Services(
+            remote_transports(settings) if given else _built_on_first_call(settings, run_migrations)
+        )
     database = Database(database_url or settings.database_url_for("bot"))
     if run_migrations:
         migrate("bot", database)

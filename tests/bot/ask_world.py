@@ -12,6 +12,7 @@ import httpx
 from tests.bot.conftest import BotDriver, a_telegram_user, driver_for, link
 from tests.builders import Person
 from tripbot.bot.conversation import BotRuntime
+from tripbot.bot.formats import service_name
 from tripbot.bot.transport import Sent, TelegramUser
 from tripbot.clients import Services
 from tripbot.platform.client import HttpTransport
@@ -85,4 +86,4 @@ def bot_without(system: System, database: Database, service: str) -> Iterator[Bo
 
 def says_unavailable(sent: Sent, service: str) -> bool:
     """Whether the bot answered that a part of TripBot is down, naming it."""
-    return "unavailable" in sent.text and f"({service})" in sent.text
+    return "unavailable" in sent.text and f"({service_name('en', service)})" in sent.text

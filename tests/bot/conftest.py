@@ -71,6 +71,13 @@ class BotDriver:
         """Someone presses a button under a message of the bot."""
         return self.process(self.updates.press(user, sent, label))
 
+    def toast(self, user: TelegramUser, sent: Sent, label: str) -> str:
+        """Someone presses a button and is answered with a notice only they see (no message)."""
+        before = len(self.telegram.sent)
+        assert self.press(user, sent, label) == []
+        (answer,) = [s for s in self.telegram.sent[before:] if s.method == "answerCallbackQuery"]
+        return str(answer.params.get("text", ""))
+
     def notify(self, now: Any = None) -> int:
         """One notification round; the number of messages sent."""
         return int(self.run(self.notifier.run_once(self.application.bot, now)))

@@ -4,16 +4,36 @@ from __future__ import annotations
 
 import httpx
 
-from tests.bot.conftest import BotDriver, a_telegram_user, link
+from tests.bot.conftest import BotDriver, a_telegram_user, link, make_driver
 from tests.builders import a_person, an_event
 from tripbot.bot import service as store
+from tripbot.platform.db import Database
 from tripbot.system import System
 
 
 def test_start_without_a_link_explains_how_to_link_in_spanish(bot: BotDriver) -> None:
     ana = a_telegram_user("es")
     (answer,) = bot.say(ana, "/start")
-    assert "Vincular Telegram" in answer.text or "vincula" in answer.text.lower()
+    assert answer.text.startswith(
+        "¡Hola! Para usar aquí tus eventos, vincula tu cuenta de Telegram: en la web, abre tu "
+        "página de cuenta (http://127.0.0.1:8000/account) y pulsa «Vincular Telegram»."
+    )
+    assert answer.buttons == []  # Telegram refuses buttons to local addresses
+
+
+def test_start_without_a_link_has_a_button_to_the_account_page(
+    system: System, bot_database: Database
+) -> None:
+    bot = make_driver(system, bot_database, public_url="https://club.example.org/")
+    try:
+        (answer,) = bot.say(a_telegram_user("en"), "/start")
+        assert answer.buttons == [("Open my account page", "https://club.example.org/account")]
+        (refused,) = bot.say(a_telegram_user("es"), "/saldo")
+        assert refused.buttons == [
+            ("Abrir mi página de cuenta", "https://club.example.org/account")
+        ]
+    finally:
+        bot.close()
 
 
 def test_start_with_a_code_links_the_account(

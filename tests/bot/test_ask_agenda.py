@@ -122,4 +122,7 @@ def test_a_person_in_two_events_is_asked_which(
     ana = linked(system, owner, "en")
     question = only(bot.say(ana, "/next"))
     assert question.text == "Which event?"
-    assert [label for label, _ in question.buttons] == ["First", "Second"]
+    assert [label for label, _ in question.buttons] == ["First", "Second", "Cancel"]
+    answer = only(bot.press(ana, question, "Second"))
+    assert answer.text == "Nothing more on the timetable of Second."  # /next, finished
+    assert only(bot.say(ana, "/next")).text == answer.text  # the private chat now follows it

@@ -32,7 +32,7 @@ def test_balance_of_a_participant_is_only_their_own_while_the_report_is_private(
     a_fuel_bill(http, cast)
     answer = only(bot.say(linked(system, cast.participant, "en"), "/balance"))
     assert answer.text == "In Ruta del Cares you owe €10.00."
-    assert answer.buttons == [("Who pays whom", "settle:")]
+    assert [label for label, _ in answer.buttons] == ["Who pays whom"]
 
 
 def test_balance_of_an_organizer_adds_the_events_totals(

@@ -131,7 +131,7 @@ def test_plan_sends_the_routes_the_meeting_point_as_a_location_and_the_local_tim
     assert pin.method == "sendLocation"
     assert (pin.params["latitude"], pin.params["longitude"]) == (43.2656, -4.8237)
     assert meeting.text == (
-        "Punto de encuentro: Puente de Poncebos\nHora: sáb 1 may, 08:30 (Europe/Madrid)"
+        "Punto de encuentro: Puente de Poncebos\nHora: sáb, 1 may, 8:30 (hora de Madrid)"
     )
 
 

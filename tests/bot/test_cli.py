@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -89,7 +90,7 @@ def test_the_console_refuses_an_unknown_account(tmp_path: Path) -> None:
     assert "there is no account with the email nobody@club.example" in chat.stderr
 
 
-def test_run_with_a_token_runs_the_bot_too_and_outlives_a_telegram_it_cannot_reach(
+def test_run_with_a_token_waits_for_a_telegram_it_cannot_reach_and_says_so_in_health(
     tmp_path: Path,
 ) -> None:
     from tests.processes import Process, free_port
@@ -103,11 +104,66 @@ def test_run_with_a_token_runs_the_bot_too_and_outlives_a_telegram_it_cannot_rea
     try:
         log = tmp_path / "run.log"
         deadline = time.monotonic() + 60
-        while "bot.stopped" not in log.read_text() and time.monotonic() < deadline:
+        while "Telegram cannot be reached" not in log.read_text() and time.monotonic() < deadline:
             time.sleep(0.2)
         text = log.read_text()
         assert "The Telegram bot runs in this process too" in text
-        assert "bot.stopped" in text  # no Telegram here (or the token refused): said, not fatal
-        assert httpx.get(f"{process.url}/api/v1/health", timeout=10).status_code == 200
+        assert "Telegram cannot be reached" in text  # no Telegram here: said, waited for
+        assert "Traceback" not in text
+        health = httpx.get(f"{process.url}/api/v1/health", timeout=10)
+        assert health.status_code == 200
+        assert health.json()["bot"] == "disconnected"
+        metrics = httpx.get(f"{process.url}/metrics", timeout=10).text
+        assert "tripbot_bot_connected 0.0" in metrics
     finally:
         process.stop()
+
+
+def test_the_bot_without_telegram_says_so_in_one_line_per_attempt_and_keeps_trying(
+    tmp_path: Path,
+) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("TRIPBOT_")}
+    environment.update(TRIPBOT_ENV="test", TRIPBOT_BOT_TOKEN="123456:not-a-real-token")
+    bot = subprocess.Popen(
+        [sys.executable, "-m", "tripbot", "bot", "--data-dir", str(tmp_path), "--port", "0"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(bot.stderr or []), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 90
+    try:
+        while sum("Telegram cannot be reached" in line for line in lines) < 3:
+            assert time.monotonic() < deadline, lines
+            time.sleep(0.2)
+    finally:
+        bot.terminate()
+        bot.wait(timeout=30)
+        reader.join(timeout=10)
+        if bot.stderr is not None:
+            bot.stderr.close()
+    err = "".join(lines)
+    attempts = [line for line in lines if line.startswith("Telegram cannot be reached")]
+    assert [line.rsplit("trying again in ", 1)[1].strip() for line in attempts[:3]] == [
+        "1 s.",
+        "2 s.",
+        "4 s.",
+    ]
+    assert bot.returncode == 0  # SIGTERM stops it cleanly while it waits
+    assert "Traceback" not in err
+
+
+def test_a_half_distributed_bot_refuses_to_start_naming_what_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRIPBOT_BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("TRIPBOT_EVENTS_URL", "http://127.0.0.1:9")
+    result = runner.invoke(app, ["bot", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "TRIPBOT_ROUTES_URL, TRIPBOT_GEAR_URL, TRIPBOT_LEDGER_URL, TRIPBOT_AGENDA_URL" in (
+        result.output
+    )
+    assert not list(tmp_path.glob("*.sqlite*"))  # no empty local databases were made

@@ -79,12 +79,12 @@ def test_an_expense_is_announced_once_in_the_groups_language(
     assert bot.notify() == 1
     (text,) = group_texts(bot)
     assert "Nuevo gasto: gasolina" in text
-    assert "23.50" in text
+    assert "23,50\xa0€" in text
     assert bot.notify() == 0
     store.choose_language(bot.runtime.unit_of_work(), GROUP, "en")
     an_expense(http, event, owner, description="tolls", amount="4")
     bot.notify()
-    assert group_texts(bot)[-1].startswith("💶 New expense: tolls")
+    assert group_texts(bot)[-1].startswith("💶 New expense: tolls, €4.00, paid by")
 
 
 def test_a_bot_that_was_down_catches_up_without_duplicates(
@@ -119,7 +119,7 @@ def test_a_bot_that_was_down_catches_up_without_duplicates(
         assert "gasto 0" in texts[0]
         assert "gasto 2" in texts[2]
         assert "Desayuno" in texts[3]
-        assert "08:30" in texts[3]
+        assert "sáb, 1 may, 8:30" in texts[3]
         assert restarted.notify() == 0
     finally:
         restarted.close()
@@ -202,7 +202,7 @@ def test_an_affected_reservation_is_told_privately_to_its_holder(
     assert broken.status_code == 200, broken.text
     assert bot.notify() == 1
     (private,) = bot.telegram.messages(telegram.id)
-    assert "Your reservation of 2 x Tienda 2p" in private.text
+    assert "Your reservation of 2 x Tienda 2p (Sat, May 1 to Sat, May 1)" in private.text
     assert group_texts(bot) == []
 
 

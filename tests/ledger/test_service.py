@@ -598,7 +598,7 @@ def test_two_organizers_settling_at_once_record_the_transfers_once(
 ) -> None:
     club.record(club.ana, amount="100")
     barrier = threading.Barrier(2)
-    suggest = balance_cases._suggest
+    suggest = balance_cases.suggested
 
     def slow_suggest(*args: Any) -> Any:
         found = suggest(*args)
@@ -606,7 +606,7 @@ def test_two_organizers_settling_at_once_record_the_transfers_once(
             barrier.wait(0.4)
         return found
 
-    monkeypatch.setattr(balance_cases, "_suggest", slow_suggest)
+    monkeypatch.setattr(balance_cases, "suggested", slow_suggest)
     results = _race(
         [
             lambda: club.call(L.settle_up, club.owner, SettlementRecord()),

@@ -6,10 +6,12 @@ from __future__ import annotations
 from apiflask import APIBlueprint, APIFlask
 
 from tripbot.bot import OPERATIONS, service
+from tripbot.bot.link import TelegramLink
 from tripbot.bot.schemas import BindingOut, BindingQuery, BotStatus
 from tripbot.platform.db import Database
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import (
+    NotReady,
     create_legacy_service_app,
     current_database,
     current_principal,
@@ -36,6 +38,17 @@ def status() -> BotStatus:
     return service.status(current_database().unit_of_work(), current_principal())
 
 
-def create_app(settings: Settings, database: Database) -> APIFlask:
-    """The bot's HTTP application over its own database."""
-    return create_legacy_service_app("bot", settings, database, [bp], operations=OPERATIONS)
+def create_app(
+    settings: Settings, database: Database, link: TelegramLink | None = None
+) -> APIFlask:
+    """The bot's HTTP application over its own database; with the bot's ``link``, /readyz
+    answers 503 while Telegram cannot be reached."""
+
+    def ready() -> None:
+        database.ping()
+        if link is not None and not link.connected:
+            raise NotReady(f"the bot cannot reach Telegram ({link.problem})")
+
+    return create_legacy_service_app(
+        "bot", settings, database, [bp], operations=OPERATIONS, ready_check=ready
+    )

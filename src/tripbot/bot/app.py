@@ -4,42 +4,28 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, TypeHandler
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
-from tripbot.bot import conversation
-from tripbot.bot.commands import account, act, ask  # noqa: F401  (registers the handlers)
+from tripbot.bot import conversation, menu
+from tripbot.bot.commands import (  # noqa: F401  (importing registers the handlers)
+    account,
+    ask,
+    expense,
+    fallback,
+    members,
+    money,
+    reserve,
+)
 from tripbot.bot.conversation import BotRuntime
 from tripbot.bot.limits import TelegramLimits
+from tripbot.bot.link import TelegramLink, WatchedRequest
 from tripbot.bot.notifications import Notifier
-from tripbot.bot.texts import marked, t
 
 NOTIFIER = "tripbot.notifier"
 DEDUPLICATION_GROUP = -1
 """Handler group run before every other: it stops redelivered updates."""
-
-MENU = (
-    ("events", marked("Your events")),
-    ("event", marked("The event this chat follows")),
-    ("route", marked("Find a route")),
-    ("plan", marked("Meeting point and time")),
-    ("today", marked("Today's timetable")),
-    ("now", marked("What is on now")),
-    ("next", marked("What comes next")),
-    ("gear", marked("What gear is free")),
-    ("mygear", marked("Your gear")),
-    ("reserve", marked("Reserve gear")),
-    ("expense", marked("Record an expense")),
-    ("balance", marked("Your balance")),
-    ("settle", marked("Who pays whom")),
-    ("join", marked("Join this group's event")),
-    ("leave", marked("Leave the event")),
-    ("bind", marked("Make this group follow an event")),
-    ("lang", marked("Language: es or en")),
-    ("help", marked("What I can do")),
-)
-"""The command menu Telegram shows, in both languages (``setMyCommands``)."""
 
 
 def build_application(
@@ -49,12 +35,21 @@ def build_application(
     request: BaseRequest | None = None,
     limits: BaseRateLimiter[Any] | bool = True,
     notifications: bool = True,
+    link: TelegramLink | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot, ready to initialize: every handler registered, Telegram's limits kept (or the
-    limiter given; ``limits=False`` for none, as the handler benchmarks measure)."""
+    limiter given; ``limits=False`` for none, as the handler benchmarks measure); with a
+    ``link``, every call to Telegram tells it whether Telegram answered."""
     settings = runtime.settings
     builder = ApplicationBuilder().token(token)
-    if request is not None:
+    if link is not None:
+        # PTB's own defaults: a pool for sending, one connection for long polling.
+        calls = request or HTTPXRequest(connection_pool_size=256)
+        polls = request or HTTPXRequest(connection_pool_size=1)
+        builder = builder.request(WatchedRequest(calls, link)).get_updates_request(
+            WatchedRequest(polls, link)
+        )
+    elif request is not None:
         builder = builder.request(request).get_updates_request(request)
     if limits is True:
         limits = TelegramLimits(
@@ -68,19 +63,15 @@ def build_application(
     application.bot_data["tripbot"] = runtime
     application.bot_data[NOTIFIER] = Notifier(runtime) if notifications else None
     application.add_handler(TypeHandler(Update, conversation.skip_duplicates), DEDUPLICATION_GROUP)
-    for handler in [*conversation.COMMANDS, *conversation.BUTTONS]:
+    for handler in [*conversation.COMMANDS, *conversation.BUTTONS, *conversation.MESSAGES]:
         application.add_handler(handler)
     return application
 
 
 async def start(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Start an initialized bot: its command menu in both languages, update processing, and
-    the notification rounds."""
-    for language in ("en", "es"):
-        await application.bot.set_my_commands(
-            [BotCommand(name, t(language, text)) for name, text in MENU],
-            language_code=None if language == "en" else language,
-        )
+    """Start an initialized bot: its command menus (per language and kind of chat), update
+    processing, and the notification rounds."""
+    await menu.publish(application.bot)
     await application.start()
     notifier: Notifier | None = application.bot_data[NOTIFIER]
     if notifier is not None:

@@ -24,10 +24,19 @@ the 2**52 Telegram allows, so the console never acts as someone's real Telegram 
 GROUP_CHAT = -1_000_000_000_001
 
 
+SHOWN = ("send", "editMessage", "answerCallbackQuery")
+"""The Bot API calls a person sees: messages, messages changed in place, notices to them."""
+
+
 def render(sent: Sent) -> str:
-    """A message of the bot as the console prints it."""
+    """A message of the bot as the console prints it (a changed one marked ✎, a notice only
+    the presser sees marked ⓘ)."""
     lines = []
-    if sent.method == "sendLocation":
+    if sent.method == "answerCallbackQuery":
+        return f"ⓘ {sent.text}"
+    if sent.method.startswith("editMessage"):
+        lines.append(f"✎ {sent.text}")
+    elif sent.method == "sendLocation":
         lines.append(f"📍 {sent.params['latitude']}, {sent.params['longitude']}")
     elif sent.method == "sendDocument":
         for filename, content in sent.files.values():
@@ -39,6 +48,16 @@ def render(sent: Sent) -> str:
     if sent.buttons:
         lines.append(" ".join(f"[{label}]" for label, _data in sent.buttons))
     return "\n".join(lines)
+
+
+def _label(sent: Sent | None, typed: str) -> str | None:
+    """The button a typed line presses: its label, with or without the tick of a chosen one."""
+    # Labels of amounts have no-break spaces ("1,00\u00a0€"); a terminal types plain ones.
+    labels = {label.replace("\u00a0", " "): label for label, _ in (sent.buttons if sent else [])}
+    for label in (typed, f"✓ {typed}"):
+        if label in labels:
+            return labels[label]
+    return None
 
 
 async def chat(
@@ -68,15 +87,16 @@ async def chat(
             if not text:
                 continue
             before = len(telegram.sent)
-            if last_with_buttons is not None and text.strip("[]") in dict(
-                last_with_buttons.buttons
-            ):
-                update: Any = updates.press(person, last_with_buttons, text.strip("[]"))
+            label = _label(last_with_buttons, text.strip("[]"))
+            if last_with_buttons is not None and label is not None:
+                update: Any = updates.press(person, last_with_buttons, label)
             else:
                 update = updates.message(person, text, chat_id=chat_id)
             await application.process_update(update)
             for sent in telegram.sent[before:]:
-                if not sent.method.startswith("send"):
+                if not sent.method.startswith(SHOWN) or (
+                    sent.method == "answerCallbackQuery" and not sent.text
+                ):
                     continue
                 print(render(sent), file=out, flush=True)
                 if sent.buttons:

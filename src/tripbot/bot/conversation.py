@@ -8,35 +8,34 @@ answers every failure politely in the asker's language, and logs the interaction
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any, ParamSpec, TypeVar
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-from babel.numbers import format_currency, format_decimal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
-from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import (
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
+from tripbot.bot import formats
 from tripbot.bot import service as store
-from tripbot.bot.texts import language_of, marked, t, word
+from tripbot.bot.refusals import NotLinked, Told, problem_text
+from tripbot.bot.texts import language_of, t
 from tripbot.clients import Services
 from tripbot.events.schemas import EventOut, UserOut
 from tripbot.platform import memo
 from tripbot.platform.db import Database, UnitOfWork
-from tripbot.platform.errors import (
-    DomainError,
-    NotAuthenticated,
-    NotFound,
-    PermissionDenied,
-    ServiceUnavailable,
-)
+from tripbot.platform.errors import DomainError, NotFound
 from tripbot.platform.identity import SYSTEM, Principal
 from tripbot.platform.language import speaking
 from tripbot.platform.logging import get_logger
@@ -50,16 +49,8 @@ Buttons = Sequence[Sequence[tuple[str, str]]]
 """Rows of inline buttons as (label, callback data); data starting with https:// is a link."""
 
 
-class NotLinked(DomainError):
-    """The Telegram account is not linked to a TripBot account, and the command needs one."""
-
-    slug = "not-linked"
-
-
-class Told(DomainError):
-    """A refusal the bot words itself, already in the person's language."""
-
-    slug = "told"
+class NoEvents(Told):
+    """The command needs an event and the person is in none."""
 
 
 class ChooseEvent(Exception):
@@ -95,6 +86,28 @@ class BotRuntime:
         return link.user
 
 
+@dataclass(frozen=True)
+class Again:
+    """A command to run when a button is pressed: its name, arguments and chosen event."""
+
+    command: str
+    args: tuple[str, ...] = ()
+    event_id: int | None = None
+
+
+MAX_PENDING = 20
+"""Open questions kept per person (the oldest are forgotten first)."""
+
+
+def pending_of(turn: Turn) -> dict[str, list[Again]]:
+    """The asker's open questions, by the token of the conversation that asked them."""
+    drafts = turn.context.user_data
+    if drafts is None:
+        return {}
+    found: dict[str, list[Again]] = drafts.setdefault(("again", turn.chat_id), {})
+    return found
+
+
 def runtime_of(context: ContextTypes.DEFAULT_TYPE) -> BotRuntime:
     """The runtime stored in the application."""
     found: BotRuntime = context.application.bot_data["tripbot"]
@@ -112,6 +125,11 @@ class Turn:
     language: str
     account: UserOut | None
     args: list[str]
+    token: str = ""
+    """Names the conversation: the id of the message that started it (a button press carries
+    the token of the question it answers). Drafts and idempotency keys are made from it."""
+    chosen_event: int | None = None
+    """The event chosen from "Which event?" buttons, for the command being finished."""
 
     @property
     def chat_id(self) -> int:
@@ -168,50 +186,123 @@ class Turn:
             self.chat_id, text, reply_markup=keyboard(buttons)
         )
 
-    async def current_event(self, *, purpose: str = "use") -> EventOut:
-        """The event the chat follows; otherwise the person's only event; otherwise ask.
+    async def current_event(self) -> EventOut:
+        """The event chosen for this command; else the one the chat follows; else the person's
+        only upcoming one; else ask which, with buttons that finish this command as typed.
 
-        Raises ChooseEvent after asking with buttons when the choice is not obvious.
+        Raises ChooseEvent after asking.
         """
         principal = self.principal()
+        events = self.services.events(principal)
+        if self.chosen_event is not None:
+            chosen = await self.call(events.event, self.chosen_event)
+            if not self.in_group:
+                # In a private chat the choice sticks: the person hears of that event here.
+                await self.call(
+                    store.bind_chat,
+                    self.runtime.unit_of_work(),
+                    self.chat_id,
+                    chosen.id,
+                    "",
+                    principal.user_id or 0,
+                )
+            return chosen
         bound = await self.call(store.bound_event, self.runtime.unit_of_work(), self.chat_id)
         if bound is not None:
             try:
-                return await self.call(self.services.events(principal).event, bound)
+                return await self.call(events.event, bound)
             except NotFound:
                 if self.in_group:
                     raise Told(
                         self.tr("This group follows an event you are not a member of.")
                     ) from None
-        events = await self.call(self.services.events(principal).events)
-        upcoming = [
-            event for event in events if event.ends_at >= datetime.now(event.ends_at.tzinfo)
-        ]
+        mine = await self.call(events.events)
+        upcoming = [event for event in mine if event.ends_at >= datetime.now(event.ends_at.tzinfo)]
         if len(upcoming) == 1:
             return upcoming[0]
-        if not events:
-            await self.reply(
+        if not mine:
+            raise NoEvents(
                 self.tr("You are not in any event yet. Ask an organizer for an invitation.")
             )
-            raise ChooseEvent
-        choices = upcoming or events
-        await self.reply(
-            self.tr("Which event?"),
-            [[(event.name, f"{purpose}:{event.id}")] for event in choices[:10]],
+        question = self.tr("Which event?")
+        if self.in_group:
+            question += "\n" + self.tr(
+                "(This group follows no event: an organizer can make it follow one with /bind.)"
+            )
+        await self.offer(
+            question,
+            [
+                (event.name, Again(self.name, tuple(self.args), event.id))
+                for event in (upcoming or mine)[:10]
+            ],
         )
         raise ChooseEvent
 
-    def when(self, moment: datetime, zone: str, pattern: str = "EEE d MMM, HH:mm") -> str:
+    async def offer(
+        self,
+        text: str,
+        choices: Sequence[tuple[str, Again]],
+        *,
+        cancel: bool = True,
+        columns: int = 1,
+    ) -> Message:
+        """Ask with buttons, each finishing a command as given (only the asker may press them);
+        a Cancel button unless ``cancel`` is False."""
+        pending = pending_of(self)
+        pending[self.token] = [again for _label, again in choices]
+        while len(pending) > MAX_PENDING:
+            pending.pop(next(iter(pending)))
+        mine = f"again:{self.telegram_user_id}:{self.token}"
+        buttons = [(label, f"{mine}:{n}") for n, (label, _) in enumerate(choices)]
+        rows = [buttons[n : n + columns] for n in range(0, len(buttons), columns)]
+        if cancel:
+            rows.append([(self.tr("Cancel"), f"{mine}:x")])
+        return await self.reply(text, rows)
+
+    def mine(self, prefix: str, *args: object) -> str:
+        """The data of a button only the asker may press."""
+        return ":".join([prefix, str(self.telegram_user_id), *(str(arg) for arg in args)])
+
+    def expect_typed(self, prefix: str, *args: str) -> None:
+        """Take the asker's next plain message in this chat as the last argument of the
+        button ``prefix`` (a number typed instead of pressed)."""
+        drafts = self.context.user_data
+        if drafts is not None:
+            drafts[("typed", self.chat_id)] = (prefix, list(args))
+
+    def when(self, moment: datetime, zone: str) -> str:
         """A moment in an event's time zone, written the asker's way."""
-        return format_datetime(moment, pattern, tzinfo=ZoneInfo(zone), locale=self.language)
+        return formats.moment(self.language, moment, zone)
+
+    def clock(self, moment: datetime, zone: str) -> str:
+        """The time of day of a moment in an event's time zone."""
+        return formats.clock(self.language, moment, zone)
+
+    def day(self, value: date) -> str:
+        """A day, short, written the asker's way."""
+        return formats.day(self.language, value)
 
     def money(self, amount: Decimal | str, currency: str) -> str:
         """An amount of money written the asker's way (exact: Decimal in, text out)."""
-        return format_currency(Decimal(amount), currency, locale=self.language)
+        return formats.money(self.language, amount, currency)
 
     def number(self, value: float | Decimal, digits: int = 1) -> str:
         """A number written the asker's way."""
-        return format_decimal(value, format=f"#,##0.{'0' * digits}", locale=self.language)
+        return formats.number(self.language, value, digits)
+
+
+def account_page(settings: Settings) -> str:
+    """The web page where a person presses "Link Telegram"."""
+    return settings.public_url.rstrip("/") + "/account"
+
+
+def link_buttons(settings: Settings, language: str) -> Buttons | None:
+    """A button that opens the account page, when Telegram can open it (an https address:
+    Telegram refuses buttons to local addresses, and the page's address is then in the text)."""
+    page = account_page(settings)
+    if not page.startswith("https://"):
+        return None
+    return [[(t(language, "Open my account page"), page)]]
 
 
 def keyboard(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
@@ -245,69 +336,6 @@ async def language_for(runtime: BotRuntime, update: Update, account: UserOut | N
     return language_of(user.language_code if user else None)
 
 
-FIXED_TEXTS: tuple[tuple[type[DomainError], str], ...] = (
-    (
-        NotLinked,
-        marked(
-            "Your Telegram account is not linked to TripBot yet. On the web, open your account "
-            'page and press "Link Telegram"; then come back here.'
-        ),
-    ),
-    (
-        NotAuthenticated,
-        marked("TripBot does not know who you are. Link your Telegram account first."),
-    ),
-    (
-        NotFound,
-        marked(
-            "I could not find that: it does not exist, or it belongs to an event you are not a "
-            "member of."
-        ),
-    ),
-)
-"""Refusals told the same way whatever the service said (its details are in English)."""
-
-
-def problem_text(language: str, error: DomainError) -> str:
-    """What to tell someone when TripBot refused or could not do what they asked."""
-    if isinstance(error, Told):
-        return error.detail
-    if isinstance(error, ServiceUnavailable):
-        service = str(error.extensions.get("service", ""))
-        return t(
-            language,
-            "That part of TripBot ({service}) is unavailable right now. Please try again later.",
-            service=service or "?",
-        )
-    if isinstance(error, PermissionDenied):
-        return refusal_text(language, error)
-    for kind, text in FIXED_TEXTS:
-        if isinstance(error, kind):
-            return t(language, text)
-    return t(language, "That did not work: {detail}", detail=error.detail)
-
-
-RANKED_REFUSAL = re.compile(r"^only an event (owner|organizer|participant) or above may ")
-ORGANIZERS_ONLY = re.compile(r"^only an organizer of event \d+ may ")
-
-
-def refusal_text(language: str, error: DomainError) -> str:
-    """Why someone may not do something: the services' usual refusals in the bot's own words,
-    any other in the service's (said in the person's language)."""
-    detail = error.english
-    ranked = RANKED_REFUSAL.match(detail)
-    if ranked:
-        role = word(language, ranked[1])
-        return t(language, "Only the event's {role}s (or above) may do that.", role=role)
-    if ORGANIZERS_ONLY.match(detail):
-        return t(language, "Only the event's organizers may do that.")
-    if detail.startswith("only a gear keeper or an administrator may"):
-        return t(language, "Only the club's gear keepers may do that.")
-    if detail.startswith("the organizers keep the "):
-        return t(language, "The organizers keep that to themselves; ask them to share it.")
-    return t(language, "You may not do that: {detail}", detail=error.detail)
-
-
 async def _answer(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
@@ -319,19 +347,24 @@ async def _answer(
     started = time.perf_counter()
     user = update.effective_user
     chat = update.effective_chat
+    message = update.effective_message
     outcome = "ok"
     language = language_of(user.language_code if user else None)
     try:
         account = await runtime.account_of(user.id) if user else None
         language = await language_for(runtime, update, account)
-        turn = Turn(update, context, runtime, name, language, account, args)
+        token = str(message.message_id if message else update.update_id)
+        turn = Turn(update, context, runtime, name, language, account, args, token)
         with speaking(language), memo.remembering():  # the services say refusals in it
             await handler(turn)
     except ChooseEvent:
         outcome = "asked"
     except DomainError as error:
         outcome = error.slug
-        await context.bot.send_message(chat.id if chat else 0, problem_text(language, error))
+        buttons = link_buttons(runtime.settings, language) if isinstance(error, NotLinked) else None
+        await context.bot.send_message(
+            chat.id if chat else 0, problem_text(language, error), reply_markup=keyboard(buttons)
+        )
     except Exception:
         outcome = "crash"
         log.exception("bot.handler_failed", command=name)
@@ -354,6 +387,13 @@ async def _answer(
 
 COMMANDS: list[CommandHandler[Any, Any]] = []
 BUTTONS: list[CallbackQueryHandler[Any, Any]] = []
+MESSAGES: list[MessageHandler[Any, Any]] = []
+HANDLERS: dict[str, Handler] = {}
+"""Every command's handler by its English name (what ``Again`` runs)."""
+COMMAND_NAMES: dict[str, str] = {}
+"""Every name a command answers to (English and Spanish) → its English name."""
+BUTTON_HANDLERS: dict[str, Handler] = {}
+"""Every button's handler by its prefix (what a typed answer runs)."""
 
 
 def command(*names: str) -> Callable[[Handler], Handler]:
@@ -364,27 +404,103 @@ def command(*names: str) -> Callable[[Handler], Handler]:
             await _answer(update, context, handler, names[0], list(context.args or []))
 
         COMMANDS.append(CommandHandler(list(names), callback))
+        HANDLERS[names[0]] = handler
+        COMMAND_NAMES.update(dict.fromkeys(names, names[0]))
         return handler
 
     return register
 
 
-def button(prefix: str) -> Callable[[Handler], Handler]:
-    """Register a handler for buttons whose data is ``prefix:arg:arg…``."""
+def button(prefix: str, *, mine: bool = False) -> Callable[[Handler], Handler]:
+    """Register a handler for buttons whose data is ``prefix:arg:arg…``; with ``mine``, the
+    first argument is the Telegram id of the one person who may press them (``Turn.mine``)."""
 
     def register(handler: Handler) -> Handler:
         async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             query = update.callback_query
             assert query is not None
             assert query.data is not None
-            await query.answer()
             args = query.data.split(":")[1:]
+            if mine:
+                asker = args.pop(0) if args else ""
+                if asker != str(query.from_user.id):
+                    await _not_yours(update, context, prefix)
+                    return
+            await query.answer()
             await _answer(update, context, handler, f"button:{prefix}", args)
 
         BUTTONS.append(CallbackQueryHandler(callback, pattern=f"^{prefix}:"))
+        BUTTON_HANDLERS[prefix] = handler
         return handler
 
     return register
+
+
+async def _not_yours(update: Update, context: ContextTypes.DEFAULT_TYPE, prefix: str) -> None:
+    """Tell someone, and only them, that the buttons they pressed are another person's."""
+    runtime = runtime_of(context)
+    query = update.callback_query
+    assert query is not None
+    language = await language_for(runtime, update, None)
+    await query.answer(t(language, "These buttons are for the person who asked."))
+    log.info(
+        "bot.interaction",
+        command=f"button:{prefix}",
+        telegram_user=query.from_user.id,
+        chat=update.effective_chat.id if update.effective_chat else None,
+        language=language,
+        outcome="not-yours",
+        latency_ms=0,
+    )
+
+
+def message(accepted: filters.BaseFilter, name: str) -> Callable[[Handler], Handler]:
+    """Register a handler for messages no command took (unknown commands, plain text)."""
+
+    def register(handler: Handler) -> Handler:
+        async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            await _answer(update, context, handler, name, [])
+
+        MESSAGES.append(MessageHandler(accepted, callback))
+        return handler
+
+    return register
+
+
+@button("again", mine=True)
+async def again(turn: Turn) -> None:
+    """Finish what a question asked: run the command of the button pressed, as it was typed
+    and with what was chosen (or drop the question, on Cancel)."""
+    pending = pending_of(turn)
+    token, choice = [*turn.args, "", ""][:2]
+    choices = pending.get(token)
+    if choices is None:
+        await turn.reply(turn.tr("That question is closed: ask again."))
+        return
+    if choice == "x":
+        del pending[token]
+        await turn.reply(turn.tr("Cancelled."))
+        return
+    if not choice.isdigit() or int(choice) >= len(choices):
+        await turn.reply(turn.tr("That question is closed: ask again."))
+        return
+    chosen = choices[int(choice)]
+    del pending[token]
+    turn.name, turn.args, turn.token = chosen.command, list(chosen.args), token
+    turn.chosen_event = chosen.event_id
+    await HANDLERS[chosen.command](turn)
+
+
+async def typed_answer(turn: Turn, text: str) -> bool:
+    """Take a plain message as the answer the asker was asked to type; False if none was."""
+    drafts = turn.context.user_data
+    expected = drafts.pop(("typed", turn.chat_id), None) if drafts is not None else None
+    if expected is None:
+        return False
+    prefix, args = expected
+    turn.name, turn.args = f"typed:{prefix}", [*args, text.strip()]
+    await BUTTON_HANDLERS[prefix](turn)
+    return True
 
 
 async def skip_duplicates(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

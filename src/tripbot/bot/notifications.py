@@ -11,17 +11,18 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError
 
+from tripbot.bot import formats
 from tripbot.bot import service as store
 from tripbot.bot.conversation import BotRuntime
+from tripbot.bot.refusals import flag_text
 from tripbot.bot.texts import DEFAULT_LANGUAGE, t, word
 from tripbot.platform import metrics
 from tripbot.platform.client import ServiceClient
@@ -61,20 +62,21 @@ class Notice:
     """Whether the chats following the event are told."""
 
 
-def _local(value: str, language: str, pattern: str = "EEE d MMM, HH:mm") -> str:
-    moment = datetime.fromisoformat(value)
-    return format_datetime(moment, pattern, tzinfo=moment.tzinfo, locale=language)
+def _local(value: str, language: str) -> str:
+    return formats.moment(language, datetime.fromisoformat(value))
+
+
+def _day(value: str, language: str) -> str:
+    return formats.day(language, date.fromisoformat(value))
 
 
 def _expense(p: dict[str, Any]) -> Notice:
     return Notice(
         lambda lang: t(
             lang,
-            "💶 New expense: {description}, {amount} {currency}, paid by {payers} "
-            "(recorded by {by}).",
+            "💶 New expense: {description}, {amount}, paid by {payers} (recorded by {by}).",
             description=p["description"],
-            amount=p["amount"],
-            currency=p["currency"],
+            amount=formats.money(lang, p["amount"], p["currency"]),
             payers=", ".join(p.get("paid_by") or []) or "?",
             by=p.get("by_name", "?"),
         )
@@ -87,11 +89,10 @@ def _entry(p: dict[str, Any]) -> Notice:
     return Notice(
         lambda lang: t(
             lang,
-            "💶 New {kind} in the accounts: {description}, {amount} {currency}.",
+            "💶 New {kind} in the accounts: {description}, {amount}.",
             kind=word(lang, str(p["kind"])),
             description=p["description"],
-            amount=p["amount"],
-            currency=p["currency"],
+            amount=formats.money(lang, p["amount"], p["currency"]),
         )
     )
 
@@ -130,9 +131,9 @@ def _affected(p: dict[str, Any]) -> Notice:
             "a unit is out of service ({reason}). Talk to the gear keeper.",
             quantity=p["quantity"],
             item=p["item_name"],
-            start=p["start_date"],
-            end=p["end_date"],
-            reason=p.get("flag") or "?",
+            start=_day(p["start_date"], lang),
+            end=_day(p["end_date"], lang),
+            reason=flag_text(lang, p["flag"]) if p.get("flag") else "?",
         ),
         people=(int(holder),) if holder else (),
         groups=not holder,
@@ -160,7 +161,7 @@ def notice_for(service: str, entry: FeedEntry) -> Notice | None:
 
 
 def _reminder(lang: str, *, kind: str, name: str, starts: datetime, zone: str, place: str) -> str:
-    when = format_datetime(starts, "EEE d MMM, HH:mm", tzinfo=ZoneInfo(zone), locale=lang)
+    when = formats.moment(lang, starts, zone)
     if kind == "event-1h":
         return t(
             lang,
@@ -178,14 +179,14 @@ def _reminder(lang: str, *, kind: str, name: str, starts: datetime, zone: str, p
     )
 
 
-def _overdue(lang: str, *, who: str, quantity: int, item: str, due: str) -> str:
+def _overdue(lang: str, *, who: str, quantity: int, item: str, due: date) -> str:
     return t(
         lang,
         "📦 {who}, {quantity} x {item} was due back on {due}. Please return it to the gear keeper.",
         who=who,
         quantity=quantity,
         item=item,
-        due=due,
+        due=formats.day(lang, due),
     )
 
 
@@ -224,6 +225,9 @@ class Notifier:
         while True:
             try:
                 await self.run_once(bot)
+            except NetworkError as error:
+                # Telegram unreachable: the next round resumes where each chat was left.
+                log.warning("bot.notifications_waiting", problem=str(error))
             except Exception:
                 log.exception("bot.notifications_failed")
             await asyncio.sleep(self.runtime.settings.bot_feed_interval)
@@ -413,7 +417,7 @@ class Notifier:
                 who=loan.user_name,
                 quantity=loan.quantity,
                 item=loan.item_name,
-                due=loan.due_date.isoformat(),
+                due=loan.due_date,
             )
             sent += await self._send(bot, chats, words, "loan.overdue")
         return sent

@@ -14,6 +14,7 @@ from telegram.ext import Application
 from tripbot.bot.api import create_app
 from tripbot.bot.app import build_application, start, stop
 from tripbot.bot.conversation import BotRuntime
+from tripbot.bot.link import Say, TelegramLink, TokenRefused, connect
 from tripbot.platform.logging import get_logger
 from tripbot.platform.settings import Settings
 
@@ -32,11 +33,14 @@ UNSIGNED_WEBHOOK = (
 )
 
 
-def serve_health(runtime: BotRuntime, host: str, port: int) -> threading.Thread:
-    """Serve /healthz, /readyz and /metrics (and the bot's bindings) in a background thread."""
+def serve_health(
+    runtime: BotRuntime, host: str, port: int, link: TelegramLink | None = None
+) -> threading.Thread:
+    """Serve /healthz, /readyz (not ready while Telegram is unreachable) and /metrics (and
+    the bot's bindings) in a background thread."""
     from waitress import serve
 
-    app = create_app(runtime.settings, runtime.database)
+    app = create_app(runtime.settings, runtime.database, link)
     thread = threading.Thread(
         target=serve,
         args=(app,),
@@ -52,11 +56,17 @@ async def receive_updates(
     application: Application[Any, Any, Any, Any, Any, Any],
     settings: Settings,
     stopped: asyncio.Event,
+    link: TelegramLink | None = None,
+    say: Say = log.warning,
 ) -> None:
     """Run an application until ``stopped`` is set: by Telegram's webhook if
-    TRIPBOT_BOT_WEBHOOK_URL is set (updates must carry the secret token), else by long polling."""
+    TRIPBOT_BOT_WEBHOOK_URL is set (updates must carry the secret token), else by long polling.
+    Telegram unreachable at the start is waited for (TokenRefused if it refuses the token)."""
     updater = application.updater
     assert updater is not None
+    link = link or TelegramLink()
+    if not await connect(application, link, stopped, say):
+        return
     async with application:
         await start(application)
         if settings.bot_webhook_url:
@@ -72,7 +82,12 @@ async def receive_updates(
             )
         else:
             log.info("bot.starting", mode="polling")
-            await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            watched = link
+            await updater.start_polling(
+                allowed_updates=Update.ALL_TYPES,
+                # One line on the link, not PTB's traceback per attempt (it retries by itself).
+                error_callback=lambda error: watched.down(str(error) or type(error).__name__),
+            )
         try:
             await stopped.wait()
         finally:
@@ -81,32 +96,55 @@ async def receive_updates(
             await stop(application)
 
 
-def run(runtime: BotRuntime, token: str) -> None:
-    """Run the bot until SIGINT or SIGTERM."""
-    application = build_application(runtime, token=token)
+def run(runtime: BotRuntime, token: str, link: TelegramLink, say: Say) -> int:
+    """Run the bot until SIGINT or SIGTERM; the exit status (2: Telegram refused the token)."""
+    application = build_application(runtime, token=token, link=link)
 
     async def main() -> None:
         stopped = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stopped.set)
-        await receive_updates(application, runtime.settings, stopped)
+        await receive_updates(application, runtime.settings, stopped, link, say)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except TokenRefused as refused:
+        say(str(refused))
+        return 2
+    return 0
 
 
-def start_in_background(runtime: BotRuntime, token: str) -> threading.Thread:
+def start_in_background(
+    runtime: BotRuntime, token: str, link: TelegramLink | None = None
+) -> threading.Thread:
     """Run the bot in a thread of this process (``tripbot run`` with a token): by polling or
-    webhook as configured, until the process ends. If Telegram cannot be reached or refuses the
-    token, the bot says so in the log and the rest of TripBot keeps serving."""
+    webhook as configured, until the process ends. Telegram unreachable is waited for (said in
+    the log, one line per attempt); a refused token is said once and the bot stops, while the
+    rest of TripBot keeps serving."""
+
+    link = link or TelegramLink()
 
     def main() -> None:
-        application = build_application(runtime, token=token)
+        application = build_application(runtime, token=token, link=link)
         try:
-            asyncio.run(receive_updates(application, runtime.settings, asyncio.Event()))
+            asyncio.run(
+                receive_updates(
+                    application, runtime.settings, asyncio.Event(), link, _log_line("bot.waiting")
+                )
+            )
+        except TokenRefused as refused:
+            log.error("bot.stopped", reason=str(refused))
         except Exception as error:  # the web must outlive a bot that cannot start
             log.error("bot.stopped", error=repr(error))
 
     thread = threading.Thread(target=main, name="tripbot-bot", daemon=True)
     thread.start()
     return thread
+
+
+def _log_line(event: str) -> Say:
+    def say(text: str) -> None:
+        log.warning(event, explanation=text)
+
+    return say

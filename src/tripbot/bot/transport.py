@@ -8,6 +8,7 @@ TripBot is replaced.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -16,6 +17,7 @@ from typing import Any
 
 from telegram import Update
 from telegram._bot import Bot
+from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
 BOT_ID = 7_000_000_001
@@ -64,6 +66,18 @@ class FakeTelegram(BaseRequest):
         self._message_ids = itertools.count(1)
         self._refusals: list[tuple[str, int]] = []
         self._updates: asyncio.Queue[dict[str, Any]] | None = None
+        self.unreachable = False
+        """While true, every call fails as when the network or Telegram is down."""
+        self.token_refused = False
+        """While true, Telegram answers that the token is no bot's (401)."""
+        self._waiting: list[dict[str, Any]] = []
+        self._arrived: asyncio.Event | None = None
+
+    def deliver(self, update: Update) -> None:
+        """Keep an update for the bot's next getUpdates, as Telegram keeps what people send."""
+        self._waiting.append(update.to_dict())
+        if self._arrived is not None:
+            self._arrived.set()
 
     @property
     def read_timeout(self) -> float | None:
@@ -108,6 +122,10 @@ class FakeTelegram(BaseRequest):
     ) -> tuple[int, bytes]:
         """Answer one Bot API call."""
         name = url.rsplit("/", 1)[-1]
+        if self.unreachable:
+            raise NetworkError("httpx.ConnectError: [Errno 101] Network is unreachable")
+        if self.token_refused:
+            return 401, _json({"ok": False, "error_code": 401, "description": "Unauthorized"})
         params = dict(request_data.parameters) if request_data else {}
         for index, (refused, retry_after) in enumerate(self._refusals):
             if refused == name and not retry_after:
@@ -123,6 +141,8 @@ class FakeTelegram(BaseRequest):
                         "parameters": {"retry_after": retry_after},
                     }
                 )
+        if name == "getUpdates":
+            return 200, _json({"ok": True, "result": await self._long_poll(params)})
         files = {}
         if request_data is not None and request_data.contains_files:
             for key, (filename, content, _mime) in request_data.multipart_data.items():
@@ -130,6 +150,19 @@ class FakeTelegram(BaseRequest):
                 files[key] = (str(filename), data)
         self.sent.append(Sent(name, params, time.monotonic(), files))
         return 200, _json({"ok": True, "result": self._result(name, params, files)})
+
+    async def _long_poll(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Updates kept for the bot, waiting for one as long as it asked (long polling)."""
+        offset = int(params.get("offset") or 0)
+        self._waiting = [u for u in self._waiting if u["update_id"] >= offset]
+        if not self._waiting:
+            self._arrived = self._arrived or asyncio.Event()
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), float(params.get("timeout") or 0))
+        if self.unreachable:
+            raise NetworkError("httpx.ReadError: the connection was lost")
+        return list(self._waiting)
 
     def _result(
         self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes]]

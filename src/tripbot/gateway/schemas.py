@@ -37,6 +37,9 @@ class Health(BaseModel):
 
     status: Literal["ok", "degraded"]
     services: list[ServiceHealth]
+    bot: Literal["connected", "disconnected"] | None = None
+    """The Telegram bot running in this process (``tripbot run`` with a token): whether it
+    reaches Telegram. It does not make the rest degraded: the web serves without it."""
 
 
 class Unavailable(BaseModel):

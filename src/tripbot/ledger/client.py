@@ -29,6 +29,7 @@ class LedgerClient(ServiceClient):
     settings = ledger.budget.settings
     change_settings = ledger.budget.change_settings
     balances = ledger.balances.balances
+    open_positions = ledger.positions.open_positions
     settlement = ledger.balances.settlement
     settle_up = ledger.balances.settle_up
     report = ledger.reports.report

@@ -592,3 +592,13 @@ class LedgerExport(BaseModel):
     budget: list[BudgetLineOut]
     balances: Balances
     entries: list[EntryDetail]
+
+
+class OpenPosition(BaseModel):
+    """Money a person has open in an event, member or not any more: their balance (positive:
+    is owed) and the suggested transfers that involve them."""
+
+    event_id: int
+    currency: str
+    balance: str
+    transfers: list[TransferOut]

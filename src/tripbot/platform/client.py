@@ -10,6 +10,8 @@ checks, unit of work and domain errors, and no HTTP or JSON in between. The comp
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from functools import cache
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 from urllib.parse import quote
@@ -116,6 +118,45 @@ class LocalTransport:
 
     def close(self) -> None:
         """Nothing to release: the database belongs to the system."""
+
+
+class OnFirstCall:
+    """A transport built when the service is first called (at most once, thread-safe)."""
+
+    def __init__(self, service: str, build: Callable[[], Transport]) -> None:
+        self.service = service
+        self._build = build
+        self._built: Transport | None = None
+        self._lock = threading.Lock()
+
+    def _transport(self) -> Transport:
+        built = self._built
+        if built is None:
+            with self._lock:
+                built = self._built = self._built or self._build()
+        return built
+
+    def invoke(
+        self, operation: Operation[Any, Any], principal: Principal, arguments: dict[str, Any]
+    ) -> Any:
+        """Run the operation through the transport, building it first if needed."""
+        return self._transport().invoke(operation, principal, arguments)
+
+    def request(self, principal: Principal, method: str, path: str, **sent: Any) -> httpx.Response:
+        """A hand-made request, for a service still written as hand-made routes."""
+        transport = self._transport()
+        if not isinstance(transport, HttpTransport):
+            raise TypeError(f"{self.service} is not reached over HTTP")
+        return transport.request(principal, method, path, **sent)
+
+    def ready(self) -> bool:
+        """Whether the service answers (building it, if it was not yet)."""
+        return self._transport().ready()
+
+    def close(self) -> None:
+        """Close the transport if it was built."""
+        if self._built is not None:
+            self._built.close()
 
 
 def _wsgi_path_as_bytes(app: Any) -> Any:
@@ -321,7 +362,7 @@ class ServiceClient:
 
     def request(self, method: str, path: str, **sent: Any) -> httpx.Response:
         """Send a hand-made request over HTTP."""
-        if not isinstance(self.transport, HttpTransport):
+        if not isinstance(self.transport, HttpTransport | OnFirstCall):
             raise TypeError(f"{self.service} is not reached over HTTP")
         if sent.get("json") is None:
             sent.pop("json", None)

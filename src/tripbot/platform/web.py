@@ -279,6 +279,10 @@ def install_api_errors(app: APIFlask, service: str) -> None:
         return problem_response(body, 500)
 
 
+class NotReady(Exception):
+    """A readiness check failed; its text says which dependency does not answer."""
+
+
 def health_blueprint(service: str, ready_check: Callable[[], None]) -> APIBlueprint:
     """``/healthz`` (the process answers) and ``/readyz`` (and its dependencies answer)."""
     bp = APIBlueprint("health", __name__, tag="Health")
@@ -305,7 +309,9 @@ def health_blueprint(service: str, ready_check: Callable[[], None]) -> APIBluepr
                     "type": problem_type("not-ready"),
                     "title": "Service Unavailable",
                     "status": 503,
-                    "detail": f"{service} cannot reach its database",
+                    "detail": str(error)
+                    if isinstance(error, NotReady)
+                    else f"{service} cannot reach its database",
                     "service": service,
                     "log_destination": log_destination(),
                 },
@@ -407,9 +413,11 @@ def create_service_app(
     blueprints: Sequence[APIBlueprint] = (),
     *,
     operations_name: str | None = None,
+    ready_check: Callable[[], None] | None = None,
 ) -> APIFlask:
     """A service's Flask application: a route for each of its operations, behind
-    internal-token authentication, and any extra ``blueprints``."""
+    internal-token authentication, and any extra ``blueprints``; ``ready_check`` replaces the
+    database ping of ``/readyz`` (raising NotReady says why)."""
     service, settings = runtime.name, runtime.settings
     app = APIFlask(
         f"tripbot.{service}",
@@ -441,7 +449,7 @@ def create_service_app(
     def invoke(operation: Operation[Any, Any], arguments: dict[str, Any]) -> Any:
         return operation(Call(g.principal, runtime), **arguments)
 
-    app.register_blueprint(health_blueprint(service, runtime.database.ping))
+    app.register_blueprint(health_blueprint(service, ready_check or runtime.database.ping))
     app.register_blueprint(metrics_blueprint(settings.metrics_token))
     register_database(service, runtime.database.engine)
     if settings.backup_status.parent.is_dir():
@@ -460,11 +468,18 @@ def create_legacy_service_app(
     peers: Mapping[str, object] | None = None,
     *,
     operations: Operations | None = None,
+    ready_check: Callable[[], None] | None = None,
 ) -> APIFlask:
     """A service written as hand-made routes (until every service declares its operations)."""
     runtime = ServiceRuntime(service, settings, database)
     operations = operations or Operations(service, tag=service.title())
-    app = create_service_app(runtime, operations, blueprints, operations_name=f"{service}_feed")
+    app = create_service_app(
+        runtime,
+        operations,
+        blueprints,
+        operations_name=f"{service}_feed",
+        ready_check=ready_check,
+    )
     app.extensions["tripbot.database"] = database
     app.extensions["tripbot.peers"] = dict(peers or {})
     return app

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+from tripbot.bot import formats
 from tripbot.bot import service as store
-from tripbot.bot.conversation import Told, Turn, button, command
+from tripbot.bot.conversation import Turn, account_page, button, command, link_buttons
+from tripbot.bot.refusals import Told
 from tripbot.bot.texts import LANGUAGES, marked, t, word
 from tripbot.events.schemas import EventOut
 from tripbot.platform.errors import Gone, InvalidInput, NotFound
@@ -28,15 +32,19 @@ HELP = marked(
 async def start(turn: Turn) -> None:
     """Welcome someone; ``/start <code>`` links their Telegram account to their TripBot account."""
     if not turn.args:
-        greeting = (
-            turn.tr("Hello {name}!", name=turn.account.display_name)
-            if turn.account
-            else turn.tr(
-                "Hello! To use your events here, link your Telegram account: on the web, open "
-                'your account page and press "Link Telegram".'
+        if turn.account is not None:
+            await turn.reply(
+                turn.tr("Hello {name}!", name=turn.account.display_name) + "\n\n" + turn.tr(HELP)
             )
+            return
+        greeting = turn.tr(
+            "Hello! To use your events here, link your Telegram account: on the web, open "
+            'your account page ({page}) and press "Link Telegram".',
+            page=account_page(turn.runtime.settings),
         )
-        await turn.reply(greeting + "\n\n" + turn.tr(HELP))
+        await turn.reply(
+            greeting + "\n\n" + turn.tr(HELP), link_buttons(turn.runtime.settings, turn.language)
+        )
         return
     if turn.in_group:
         await turn.reply(turn.tr("Link your account in a private chat with me, not in a group."))
@@ -93,12 +101,18 @@ async def _require_group_organizer(turn: Turn) -> None:
         raise Told(turn.tr("Only the event's organizers may change this group."))
 
 
+def _start_day(turn: Turn, event: EventOut) -> str:
+    local = event.starts_at.astimezone(ZoneInfo(event.timezone))
+    return formats.day_in_year(turn.language, local.date())
+
+
 def _event_lines(turn: Turn, event: EventOut) -> str:
     return turn.tr(
-        "{name}\n{starts} → {ends}\n{place}\nYour role: {role} · {members} members",
+        "{name}\n{starts} → {ends} ({zone})\n{place}\nYour role: {role} · {members} members",
         name=event.name,
         starts=turn.when(event.starts_at, event.timezone),
         ends=turn.when(event.ends_at, event.timezone),
+        zone=formats.zone_name(turn.language, event.timezone),
         place=event.place or "—",
         role=word(turn.language, event.my_role),
         members=event.member_count,
@@ -114,14 +128,16 @@ async def events(turn: Turn) -> None:
             turn.tr("You are not in any event yet. Ask an organizer for an invitation.")
         )
         return
-    lines = [
-        f"• {event.name} ({turn.when(event.starts_at, event.timezone, 'd MMM yyyy')})"
-        for event in found
-    ]
+    lines = [f"• {event.name} ({_start_day(turn, event)})" for event in found]
+    choosable = [e for e in found if not turn.in_group or _organizes(e)]
     await turn.reply(
         turn.tr("Your events:") + "\n" + "\n".join(lines),
-        [[(event.name, f"use:{event.id}")] for event in found[:10]],
+        [[(event.name, turn.mine("use", event.id))] for event in choosable[:10]],
     )
+
+
+def _organizes(event: EventOut) -> bool:
+    return EVENT_ROLE_RANK.get(event.my_role, 0) >= EVENT_ROLE_RANK["organizer"]
 
 
 @command("event", "evento")
@@ -131,7 +147,7 @@ async def event(turn: Turn) -> None:
     await turn.reply(_event_lines(turn, current))
 
 
-@button("use")
+@button("use", mine=True)
 async def use(turn: Turn) -> None:
     """Make this chat follow the chosen event (in a group: organizers only)."""
     event_id = int(turn.args[0])
@@ -168,15 +184,14 @@ async def use(turn: Turn) -> None:
 async def bind(turn: Turn) -> None:
     """Choose the event this group follows, from the events the organizer runs."""
     found = await turn.call(turn.services.events(turn.principal()).events)
-    run = [e for e in found if EVENT_ROLE_RANK.get(e.my_role, 0) >= EVENT_ROLE_RANK["organizer"]]
     if turn.in_group:
-        found = run
+        found = [e for e in found if _organizes(e)]
     if not found:
         await turn.reply(turn.tr("You organize no event that this group could follow."))
         return
     await turn.reply(
         turn.tr("Which event should this chat follow?"),
-        [[(e.name, f"use:{e.id}")] for e in found[:10]],
+        [[(e.name, turn.mine("use", e.id))] for e in found[:10]],
     )
 
 

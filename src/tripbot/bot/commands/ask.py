@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-
+from tripbot.bot import formats
 from tripbot.bot import service as store
+from tripbot.bot.commands.days import club_today, typed_days, usable_days
 from tripbot.bot.conversation import Turn, button, command
+from tripbot.bot.reading import Days
+from tripbot.bot.refusals import flag_text
 from tripbot.bot.texts import marked
 from tripbot.events.schemas import EventOut
 from tripbot.gear.schemas import (
@@ -44,8 +44,9 @@ ROUTE_USAGE = marked(
     "regions, codes such as PR-AS 123 and descriptions."
 )
 GEAR_USAGE = marked(
-    "Ask like this: /gear <what> [dates], e.g. /gear tent 12/05-14/05. Dates: 12/05, "
-    "12/05-14/05 or 2027-05-12 (the current event's days, or today, if you give none)."
+    "Ask like this: /gear <what> [days], e.g. /gear tent from 12/05 to 14/05. Days: 12/05, "
+    "12 May, tomorrow, Saturday, from 12 to 14 May (the current event's days, or today, if you "
+    "give none)."
 )
 
 
@@ -214,7 +215,7 @@ async def plan(turn: Turn) -> None:
                 place=found.meeting_point
                 or (turn.tr("see the pin above") if found.meeting_lat is not None else "—"),
                 time=turn.when(found.meeting_at, event.timezone) if found.meeting_at else "—",
-                zone=event.timezone,
+                zone=formats.zone_name(turn.language, event.timezone),
             )
         )
 
@@ -229,7 +230,7 @@ async def today(turn: Turn) -> None:
     principal = await turn.event_principal(event.id)
     day = datetime.now(ZoneInfo(event.timezone)).date()
     activities = await turn.call(turn.services.agenda(principal).activities, event.id, day=day)
-    when = format_date(day, "EEEE d MMMM", locale=turn.language)
+    when = formats.long_day(turn.language, day)
     if not activities:
         await turn.reply(
             turn.tr(
@@ -242,8 +243,8 @@ async def today(turn: Turn) -> None:
     lines = [turn.tr("{event}, {day}:", event=event.name, day=when)]
     for activity in activities:
         span = (
-            f"{turn.when(activity.starts_at, event.timezone, 'HH:mm')}\u2013"
-            f"{turn.when(activity.ends_at, event.timezone, 'HH:mm')}"
+            f"{turn.clock(activity.starts_at, event.timezone)}\u2013"
+            f"{turn.clock(activity.ends_at, event.timezone)}"
         )
         line = f"{span} {activity.title}"
         if activity.place_name:
@@ -269,7 +270,7 @@ async def now(turn: Turn) -> None:
             turn.tr(
                 "{title} until {end}{place}",
                 title=activity.title,
-                end=turn.when(activity.ends_at, zone, "HH:mm"),
+                end=turn.clock(activity.ends_at, zone),
                 place=f" · {activity.place_name}" if activity.place_name else "",
             )
             for activity in agenda.now
@@ -305,75 +306,6 @@ async def next_(turn: Turn) -> None:
 
 # ---- gear ---------------------------------------------------------------------------------------
 
-_DAY = r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4}-\d{1,2}-\d{1,2}"
-_DATES = re.compile(rf"^({_DAY})(?:\s*(?:-|\u2013|\.\.)\s*({_DAY}))?$")
-"""A day, or a range (hyphen, en dash or two dots between), as /gear reads them."""
-_DATE_LIKE = re.compile(r"^(?:[\d/.\u2013-]*/[\d/.\u2013-]*|\d{4}-\d.*|-|\u2013|\.\.)$")
-"""A word at the end of /gear that belongs to its dates, not to what is looked for."""
-
-
-class BadDates(ValueError):
-    """The dates given are not in a format the bot reads."""
-
-
-@dataclass(frozen=True)
-class GearQuestion:
-    """What /gear was asked: words to look for and, maybe, the days."""
-
-    words: str
-    days: tuple[date, date] | None
-
-
-def _day(text: str, near: date) -> tuple[date, bool]:
-    """A day and whether its year was given (day/month[/year] or ISO)."""
-    if "-" in text:
-        return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-"))), True
-    parts = [int(part) for part in text.split("/")]
-    if len(parts) == 3:
-        year = parts[2] + 2000 if parts[2] < 100 else parts[2]
-        return date(year, parts[1], parts[0]), True
-    return date(near.year, parts[1], parts[0]), False
-
-
-def read_days(text: str, today: date) -> tuple[date, date]:
-    """The days of "12/05", "12/05-14/05", "2027-05-12" or "2027-05-12..2027-05-14".
-
-    A day without a year is the next one whose range has not ended before today.
-    """
-    match = _DATES.match(text.strip())
-    if match is None:
-        raise BadDates(text)
-    try:
-        first, first_dated = _day(match.group(1), today)
-        last, last_dated = _day(match.group(2), today) if match.group(2) else (first, first_dated)
-        if first_dated and not last_dated:
-            last = last.replace(year=first.year)
-            last = last if last >= first else last.replace(year=first.year + 1)
-        elif last_dated and not first_dated:
-            first = first.replace(year=last.year)
-            first = first if first <= last else first.replace(year=last.year - 1)
-        elif not first_dated:
-            last = last if last >= first else last.replace(year=first.year + 1)
-            if last < today:
-                first, last = first.replace(year=first.year + 1), last.replace(year=last.year + 1)
-    except ValueError as error:
-        raise BadDates(text) from error
-    if last < first:
-        raise BadDates(text)
-    return first, last
-
-
-def read_gear_question(args: list[str], today: date) -> GearQuestion:
-    """Split /gear's words from the dates at their end."""
-    cut = len(args)
-    while cut > 0 and _DATE_LIKE.match(args[cut - 1]):
-        cut -= 1
-    dates = " ".join(args[cut:])
-    return GearQuestion(
-        words=" ".join(args[:cut]).strip(),
-        days=read_days(dates, today) if dates else None,
-    )
-
 
 async def _obvious_event(turn: Turn, principal: Principal) -> EventOut | None:
     """The event this chat follows, or the person's only upcoming one; never asks."""
@@ -402,10 +334,10 @@ def _gear_line(turn: Turn, item: ItemOut) -> str:
     )
 
 
-def _window(question: GearQuestion, event: EventOut | None, today: date) -> tuple[date, date]:
+def _window(typed: Days | None, event: EventOut | None, today: date) -> tuple[date, date]:
     """The days asked about; else the event's days in its time zone; else today."""
-    if question.days is not None:
-        return question.days
+    if typed is not None:
+        return typed.first, typed.last
     if event is not None:
         zone = ZoneInfo(event.timezone)
         return event.starts_at.astimezone(zone).date(), event.ends_at.astimezone(zone).date()
@@ -430,21 +362,20 @@ async def _free_gear(
 async def gear(turn: Turn) -> None:
     """What gear is free on some days: the club's and the current event's own."""
     principal = turn.principal()
-    club_today = datetime.now(ZoneInfo(turn.runtime.settings.gear_timezone)).date()
-    try:
-        question: GearQuestion | None = read_gear_question(turn.args, club_today)
-    except BadDates:
-        question = None
-    if question is None or len(question.words) > SEARCH_CHARS:
+    words, typed = typed_days(turn, GEAR_USAGE)
+    search = " ".join(words).strip()
+    if len(search) > SEARCH_CHARS:
         await turn.reply(turn.tr(GEAR_USAGE))
         return
+    if typed is not None and not await usable_days(turn, words, typed):
+        return
     event = await _obvious_event(turn, principal)
-    days = _window(question, event, club_today)
-    items = await _free_gear(turn, principal, question.words, event, days)
+    days = _window(typed, event, club_today(turn))
+    items = await _free_gear(turn, principal, search, event, days)
     if not items:
         await turn.reply(
-            turn.tr("No gear matches “{words}”.", words=question.words)
-            if question.words
+            turn.tr("No gear matches “{words}”.", words=search)
+            if search
             else turn.tr("There is no gear in the inventory yet.")
         )
         return
@@ -459,16 +390,16 @@ async def gear(turn: Turn) -> None:
 
 def _days(turn: Turn, first: date, last: date) -> str:
     if first == last:
-        return turn.tr("on {day}", day=format_date(first, "EEE d MMM yyyy", locale=turn.language))
+        return turn.tr("on {day}", day=formats.day_in_year(turn.language, first))
     return turn.tr(
         "from {first} to {last}",
-        first=format_date(first, "EEE d MMM", locale=turn.language),
-        last=format_date(last, "EEE d MMM yyyy", locale=turn.language),
+        first=formats.day(turn.language, first),
+        last=formats.day_in_year(turn.language, last),
     )
 
 
 def _short_day(turn: Turn, value: date) -> str:
-    return format_date(value, "EEE d MMM", locale=turn.language)
+    return formats.day(turn.language, value)
 
 
 def _loan_line(turn: Turn, loan: LoanOut) -> str:
@@ -489,7 +420,9 @@ def _booking_line(turn: Turn, booking: ReservationOut) -> str:
     if booking.event_name:
         line += f" · {booking.event_name}"
     if booking.flag:
-        line += " " + turn.tr("⚠️ cannot be served as booked: {why}", why=booking.flag)
+        line += " " + turn.tr(
+            "⚠️ cannot be served as booked: {why}", why=flag_text(turn.language, booking.flag)
+        )
     return line
 
 
@@ -508,80 +441,3 @@ async def mygear(turn: Turn) -> None:
     if reserved:
         lines += [turn.tr("Reserved:"), *(_booking_line(turn, booking) for booking in reserved)]
     await turn.reply("\n".join(lines))
-
-
-# ---- money --------------------------------------------------------------------------------------
-
-
-@command("balance", "saldo")
-async def balance(turn: Turn) -> None:
-    """The person's balance in the current event and, if they may read the report, its total."""
-    event = await turn.current_event()
-    principal = await turn.event_principal(event.id)
-    ledger = turn.services.ledger(principal)
-    balances = await turn.call(ledger.balances, event.id)
-    mine = next((m.balance for m in balances.members if m.user_id == principal.user_id), "0")
-    amount = Decimal(mine)
-    shown = turn.money(abs(amount), balances.currency)
-    if amount > 0:
-        text = turn.tr("In {event} you are owed {amount}.", event=event.name, amount=shown)
-    elif amount < 0:
-        text = turn.tr("In {event} you owe {amount}.", event=event.name, amount=shown)
-    else:
-        text = turn.tr(
-            "In {event} you are even: you owe nothing and nobody owes you.", event=event.name
-        )
-    if balances.complete:
-        report = await turn.call(ledger.report_totals, event.id)
-        text += "\n" + turn.tr(
-            "The event's costs so far: {costs} (income {income}).",
-            costs=turn.money(report.costs, report.currency),
-            income=turn.money(report.income, report.currency),
-        )
-    await turn.reply(text, [[(turn.tr("Who pays whom"), "settle:")]])
-
-
-async def _settle(turn: Turn) -> None:
-    event = await turn.current_event()
-    principal = await turn.event_principal(event.id)
-    settlement = await turn.call(turn.services.ledger(principal).settlement, event.id)
-    if not settlement.transfers:
-        await turn.reply(
-            turn.tr("Everyone in {event} is settled: nobody owes anything.", event=event.name)
-            if settlement.complete
-            else turn.tr("In {event} you owe nothing and nobody owes you.", event=event.name)
-        )
-        return
-
-    def name(party: int | str, shown: str) -> str:
-        if party == principal.user_id:
-            return turn.tr("You")
-        return turn.tr("the treasury") if party == "treasury" else shown
-
-    lines = [turn.tr("To settle {event}:", event=event.name)]
-    for transfer in settlement.transfers:
-        line = turn.tr(
-            "{payer} → {payee}: {amount}",
-            payer=name(transfer.payer.party, transfer.payer.name),
-            payee=name(transfer.payee.party, transfer.payee.name),
-            amount=turn.money(transfer.amount, settlement.currency),
-        )
-        yours = principal.user_id in (transfer.payer.party, transfer.payee.party)
-        lines.append(("👉 " if yours else "• ") + line)
-    if not settlement.complete:
-        lines.append(
-            turn.tr("(Only the transfers that involve you: the organizers keep the rest.)")
-        )
-    await turn.reply("\n".join(lines))
-
-
-@command("settle", "liquidar")
-async def settle(turn: Turn) -> None:
-    """The fewest transfers that settle the current event, the asker's own highlighted."""
-    await _settle(turn)
-
-
-@button("settle")
-async def settle_button(turn: Turn) -> None:
-    """The settle-up, from the button under a balance."""
-    await _settle(turn)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import Response, jsonify
+from flask import Response, current_app, jsonify
 
 from tripbot.events.schemas import (
     Credentials,
@@ -252,6 +252,9 @@ def health() -> Response:
             for name, ok in ready.items()
         ],
     )
-    response = jsonify(body.model_dump())
+    link = current_app.extensions.get("tripbot.bot_link")
+    if link is not None:
+        body.bot = "connected" if link.connected else "disconnected"
+    response = jsonify(body.model_dump(exclude_none=True))
     response.status_code = 200 if body.status == "ok" else 503
     return response

@@ -8,9 +8,26 @@ before the unit of work begins, so no lock is held while another service answers
 
 from tripbot.ledger import OPERATIONS
 from tripbot.ledger.models import outbox
-from tripbot.ledger.service import balances, budget, entries, exports, receipts, reports
+from tripbot.ledger.service import (
+    balances,
+    budget,
+    entries,
+    exports,
+    positions,
+    receipts,
+    reports,
+)
 from tripbot.platform.outbox import declare_feed
 
 feed = declare_feed(OPERATIONS, outbox)
 
-__all__ = ["balances", "budget", "entries", "exports", "feed", "receipts", "reports"]
+__all__ = [
+    "balances",
+    "budget",
+    "entries",
+    "exports",
+    "feed",
+    "positions",
+    "receipts",
+    "reports",
+]

@@ -38,7 +38,7 @@ from tripbot.platform.errors import (
 from tripbot.platform.operations import Access, Call, IdempotencyKey
 
 
-def _sums(uow: UnitOfWork, event_id: int) -> tuple[dict[int, int], int, int]:
+def sums(uow: UnitOfWork, event_id: int) -> tuple[dict[int, int], int, int]:
     """Every member's balance, the treasury's and the event's own: one read of the running
     totals, however many entries there are."""
     rows = uow.session.execute(
@@ -71,7 +71,7 @@ def balances(call: Call, event_id: int) -> Balances:
         book = store.find_book(uow, event_id)
         everyone = sees_all(principal, book)
         currency = book.currency if book else events.event(event_id).currency
-        members, treasury, own = _sums(uow, event_id)
+        members, treasury, own = sums(uow, event_id)
         names = store.names_of(uow, event_id, None if everyone else [me])
         ids = sorted(set(names) | set(members), key=lambda i: (names.get(i, "").casefold(), i))
         listed = [
@@ -101,8 +101,9 @@ def balances(call: Call, event_id: int) -> Balances:
         )
 
 
-def _suggest(uow: UnitOfWork, event_id: int) -> list[Transfer[int | None]]:
-    members, _, _ = _sums(uow, event_id)
+def suggested(uow: UnitOfWork, event_id: int) -> list[Transfer[int | None]]:
+    """The fewest transfers that settle every member of an event (the treasury a party)."""
+    members, _, _ = sums(uow, event_id)
     # The treasury keeps the event's own money: it takes what members hold for the event and
     # pays what they advanced for it, so settling brings every member to zero.
     parties: list[tuple[int | None, int]] = [(None, -sum(members.values()))]
@@ -111,9 +112,11 @@ def _suggest(uow: UnitOfWork, event_id: int) -> list[Transfer[int | None]]:
     return settle(parties, order)
 
 
-def _transfers_out(
+def transfers_out(
     transfers: Sequence[Transfer[int | None]], names: dict[int, str], currency: str
 ) -> list[TransferOut]:
+    """Transfers as the API tells them: who pays whom (with names) how much."""
+
     def ref(party: int | None) -> PartyRef:
         return PartyRef(party=store.party_of(party), name=store.name_of(names, party))
 
@@ -140,11 +143,11 @@ def settlement(call: Call, event_id: int) -> Settlement:
         if book is None:
             currency = events.event(event_id).currency
             return Settlement(currency=currency, transfers=[], complete=everyone)
-        transfers = _suggest(uow, event_id)
+        transfers = suggested(uow, event_id)
         if not everyone:
             transfers = [t for t in transfers if me in (t.payer, t.payee)]
         names = store.names_of(uow, event_id, [p for t in transfers for p in (t.payer, t.payee)])
-        shown = _transfers_out(transfers, names, book.currency)
+        shown = transfers_out(transfers, names, book.currency)
         return Settlement(currency=book.currency, transfers=shown, complete=everyone)
 
 
@@ -178,11 +181,11 @@ def settle_up(
         )
         if earlier is not None:
             return earlier
-        transfers = _suggest(uow, event_id)
+        transfers = suggested(uow, event_id)
         if not transfers:
             raise Conflict(Message("everyone is settled already"))
         names = store.names_of(uow, event_id)
-        shown = _transfers_out(transfers, names, book.currency)
+        shown = transfers_out(transfers, names, book.currency)
         if data.transfers is not None:
             expected = [(t.payer.party, t.payee.party, t.amount) for t in shown]
             given = [

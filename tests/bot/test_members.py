@@ -99,7 +99,7 @@ def test_join_with_the_events_service_down_says_it_is_unavailable(
         (answer,) = bot.say(telegram, "/join", chat_id=GROUP)
         (respuesta,) = bot.say(a_telegram_user("es"), "/unirme", chat_id=GROUP)
     assert answer.text.startswith("That part of TripBot (events) is unavailable")
-    assert respuesta.text.startswith("Esa parte de TripBot (events) no está disponible")
+    assert respuesta.text.startswith("Esa parte de TripBot (eventos) no está disponible")
 
 
 # ---- /leave
@@ -156,9 +156,9 @@ def test_someone_else_cannot_press_the_leave_buttons_in_a_group(
     other, other_tg = a_linked_member(http, system, event, owner, "es")
 
     (question,) = bot.say(telegram, "/leave", chat_id=GROUP)
-    (refusal,) = bot.press(other_tg, question, "Yes, leave")
+    refusal = bot.toast(other_tg, question, "Yes, leave")
 
-    assert refusal.text == "Estos botones son para quien lo pidió."
+    assert refusal == "Estos botones son para quien lo pidió."
     assert {person.id, other.id} <= set(members_of(http, event, owner))
 
 
@@ -201,3 +201,7 @@ def test_join_in_private_accepts_an_invitation_code_or_link(
     )
     (unknown,) = bot.say(latecomer, "/join not-a-code")
     assert unknown.text == used.text
+    (inside,) = bot.say(telegram, f"/unirme {code}")  # used up, by this very person
+    assert inside.text == (
+        "Ya estás dentro de Travesía de Picos, como participante: no hace falta nada más."
+    )

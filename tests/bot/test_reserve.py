@@ -31,17 +31,20 @@ def test_an_organizer_reserves_for_the_event_in_spanish(
     (days,) = bot.say(owner_tg, "/reservar tienda")
     assert days.text == "Tienda dos plazas: ¿para qué días?"
     assert [label for label, _ in days.buttons] == [
-        "sáb 1 may",
-        "dom 2 may",
-        "lun 3 may",
+        "sáb, 1 may",
+        "dom, 2 may",
+        "lun, 3 may",
         "Todo el evento",
+        "Cancelar",
     ]
     (how_many,) = bot.press(owner_tg, days, "Todo el evento")
-    assert how_many.text == "Tienda dos plazas: hay 3 libres. ¿Cuántas unidades?"
-    assert [label for label, _ in how_many.buttons] == ["1", "2", "3"]
+    assert how_many.text == (
+        "Tienda dos plazas: hay 3 libres. ¿Cuántas unidades? Pulsa o escribe un número."
+    )
+    assert [label for label, _ in how_many.buttons] == ["1", "2", "3", "Cancelar"]
     (confirm,) = bot.press(owner_tg, how_many, "2")
     assert confirm.text == (
-        "¿Reservar 2 x Tienda dos plazas, sáb 1 may → lun 3 may, para Travesía de Picos?"
+        "¿Reservar 2 x Tienda dos plazas, sáb, 1 may → lun, 3 may, para Travesía de Picos?"
     )
     (done,) = bot.press(owner_tg, confirm, "Reservar")
 
@@ -69,12 +72,12 @@ def test_a_participant_chooses_from_a_list_and_reserves_for_themselves_in_englis
     assert "• Stove: 7 of 7 free for the whole event" in menu.text
     (days,) = bot.press(telegram, menu, "Stove")
     (how_many,) = press_at(bot, telegram, days, 1)
-    assert [label for label, _ in how_many.buttons] == ["1", "2", "3", "4", "5"]
+    assert [label for label, _ in how_many.buttons] == ["1", "2", "3", "4", "5", "6", "7", "Cancel"]
     (confirm,) = bot.press(telegram, how_many, "1")
-    assert confirm.text == "Reserve 1 x Stove, Sun 2 May, for you, during Travesía de Picos?"
+    assert confirm.text == "Reserve 1 x Stove, Sun, May 2, for you, during Travesía de Picos?"
     (done,) = bot.press(telegram, confirm, "Reserve")
 
-    assert done.text.startswith("Reserved: 1 x Stove, Sun 2 May.")
+    assert done.text.startswith("Reserved: 1 x Stove, Sun, May 2.")
     (mine,) = reservations(http, person)
     assert (mine["item_id"], mine["event_id"], mine["start_date"]) == (
         stove["id"],
@@ -175,8 +178,8 @@ def test_a_stale_or_foreign_button_says_start_again(
     _, other_tg = a_linked_member(http, system, event, owner, "en")
 
     (days,) = bot.say(owner_tg, "/reserve tent", chat_id=GROUP)
-    (foreign,) = bot.press(other_tg, days, "The whole event")
-    assert foreign.text == "That reservation is no longer in progress: start again with /reserve."
+    foreign = bot.toast(other_tg, days, "The whole event")
+    assert foreign == "These buttons are for the person who asked."
     (newer,) = bot.say(owner_tg, "/reserve tent", chat_id=GROUP)
     (replaced,) = bot.press(owner_tg, days, "The whole event")
     assert replaced.text.startswith("That reservation is no longer in progress")
@@ -250,4 +253,4 @@ def test_reserve_with_the_gear_service_down_says_it_is_unavailable(
     a_trip(http, owner)
     with bot_without(system, bot_database, "gear") as bot:
         (answer,) = bot.say(owner_tg, "/reservar tienda")
-    assert answer.text.startswith("Esa parte de TripBot (gear) no está disponible")
+    assert answer.text.startswith("Esa parte de TripBot (material) no está disponible")
