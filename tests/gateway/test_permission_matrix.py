@@ -310,6 +310,7 @@ MATRIX: list[Row] = [
     row("PATCH", f"{LEDGER}/settings", organizers(200), json=_body({"visibility": "members"})),
     row("GET", f"{LEDGER}/report", organizers(200)),
     row("GET", f"{LEDGER}/report/totals", organizers(200)),
+    row("GET", "/ledger/positions", any_user(200)),
     row("GET", f"{LEDGER}/balances", members(200)),
     row("GET", f"{LEDGER}/settlement", members(200)),
     row("POST", f"{LEDGER}/settlement", organizers(201), json=_body({}), given=_with_ledger_entry),
