@@ -3,6 +3,8 @@ same change handed again when its handler failed (handlers are idempotent)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import httpx
@@ -80,3 +82,20 @@ def test_a_failed_handler_gets_the_change_again(
     assert follower.run_once() == 1
     assert attempts[0] == attempts[1]
     assert follower.position() == attempts[0]
+
+
+@pytest.mark.parametrize("service", ["events", "gear", "agenda", "routes", "ledger"])
+def test_a_client_alone_knows_its_services_feed(service: str) -> None:
+    """A process of another service imports only the client, never the service's HTTP app: the
+    feed must be declared with the use cases, or a follower in distributed mode reads nothing."""
+    probe = (
+        f"import sys, tripbot.{service}.client as c\n"
+        f"client = c.{service.capitalize()}Client\n"
+        f"assert 'tripbot.{service}.api' not in sys.modules, 'the probe imported the app'\n"
+        "print(client.operations['feed'].name)\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == "feed"

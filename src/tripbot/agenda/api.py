@@ -9,7 +9,7 @@ from apiflask import APIBlueprint, APIFlask
 from flask import Response, current_app, jsonify, request
 
 from tripbot.agenda import OPERATIONS, service
-from tripbot.agenda.models import feed_cursors, outbox
+from tripbot.agenda.models import feed_cursors
 from tripbot.agenda.schemas import (
     ActivityCreate,
     ActivityOut,
@@ -27,7 +27,7 @@ from tripbot.agenda.schemas import (
 from tripbot.platform.client import ServiceClient, Transport
 from tripbot.platform.db import Database, UnitOfWork
 from tripbot.platform.follow import FeedFollower
-from tripbot.platform.outbox import FeedEntry, declare_feed
+from tripbot.platform.outbox import FeedEntry
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import (
     create_legacy_service_app,
@@ -37,7 +37,6 @@ from tripbot.platform.web import (
     list_of,
 )
 
-FEED = declare_feed(OPERATIONS, outbox)
 bp = APIBlueprint("agenda", __name__, tag="Agenda")
 NO_CONTENT = ("", 204)
 EVENT = "/events/<int:event_id>"

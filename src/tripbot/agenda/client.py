@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from tripbot.agenda import OPERATIONS
+from tripbot.agenda import service as use_cases
 from tripbot.agenda.schemas import (
     ActivityCreate,
     ActivityOut,
@@ -26,6 +27,7 @@ class AgendaClient(ServiceClient):
 
     service = "agenda"
     operations = OPERATIONS
+    feed = use_cases.feed
 
     def places(self, event_id: int) -> list[PlaceOut]:
         """An event's places."""

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.http import parse_etags
 
 from tripbot import __version__
-from tripbot.agenda import conflicts, frab, ical
+from tripbot.agenda import OPERATIONS, conflicts, frab, ical
 from tripbot.agenda.models import Activity, ActivityPerson, Agenda, FeedToken, Place, outbox
 from tripbot.agenda.schemas import (
     ActivityCreate,
@@ -46,7 +46,7 @@ from tripbot.platform.client import peer
 from tripbot.platform.db import UnitOfWork, utcnow
 from tripbot.platform.errors import Conflict, InvalidInput, Message, NotFound
 from tripbot.platform.identity import Principal
-from tripbot.platform.outbox import record_change
+from tripbot.platform.outbox import declare_feed, record_change
 
 FEED_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 """What a feed token looks like; anything else is unknown without asking the database."""
@@ -780,3 +780,7 @@ def forget_event(uow: UnitOfWork, event_id: int) -> bool:
         removed = uow.session.execute(delete(Agenda).where(Agenda.event_id == event_id))
         uow.commit()
         return bool(removed.rowcount)  # type: ignore[attr-defined]
+
+
+feed = declare_feed(OPERATIONS, outbox)
+"""The service's changes after a cursor, for TripBot's own readers."""

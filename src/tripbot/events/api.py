@@ -8,7 +8,6 @@ from apiflask import APIBlueprint, APIFlask
 from flask import current_app
 
 from tripbot.events import OPERATIONS, service
-from tripbot.events.models import outbox
 from tripbot.events.schemas import (
     Credentials,
     EventCreate,
@@ -40,7 +39,6 @@ from tripbot.events.schemas import (
 from tripbot.platform.client import Transport
 from tripbot.platform.db import Database, UnitOfWork
 from tripbot.platform.errors import Message, NotFound
-from tripbot.platform.outbox import declare_feed
 from tripbot.platform.passwords import Passwords
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import (
@@ -50,7 +48,6 @@ from tripbot.platform.web import (
     list_of,
 )
 
-FEED = declare_feed(OPERATIONS, outbox)
 bp = APIBlueprint("events", __name__, tag="Events")
 NO_CONTENT = ("", 204)
 

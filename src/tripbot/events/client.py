@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tripbot.events import OPERATIONS
+from tripbot.events import service as use_cases
 from tripbot.events.schemas import (
     Credentials,
     EventCreate,
@@ -33,6 +34,7 @@ class EventsClient(ServiceClient):
 
     service = "events"
     operations = OPERATIONS
+    feed = use_cases.feed
 
     def register(self, data: UserRegister) -> UserOut:
         """Open an account."""

@@ -13,6 +13,7 @@ from typing import Literal
 from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from tripbot.events import OPERATIONS
 from tripbot.events.models import (
     ApiToken,
     Event,
@@ -59,7 +60,7 @@ from tripbot.platform.errors import (
 )
 from tripbot.platform.identity import Principal
 from tripbot.platform.logging import get_logger
-from tripbot.platform.outbox import record_change
+from tripbot.platform.outbox import declare_feed, record_change
 from tripbot.platform.passwords import Passwords
 
 TOKEN_PREFIX = "tb_"  # noqa: S105 - a marker, not a secret
@@ -941,3 +942,7 @@ def telegram_links(uow: UnitOfWork, principal: Principal, event_id: int) -> list
             .order_by(User.id)
         )
         return [_link_out(link, user) for link, user in rows]
+
+
+feed = declare_feed(OPERATIONS, outbox)
+"""The service's changes after a cursor, for TripBot's own readers."""

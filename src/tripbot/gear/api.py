@@ -10,7 +10,7 @@ from flask import Response, current_app, request
 
 from tripbot.events.client import EventsClient
 from tripbot.gear import OPERATIONS, packing, service
-from tripbot.gear.models import feed_cursors, outbox
+from tripbot.gear.models import feed_cursors
 from tripbot.gear.schemas import (
     Availability,
     CheckIn,
@@ -44,7 +44,7 @@ from tripbot.platform.errors import Message, NotAuthenticated, NotFound, Payload
 from tripbot.platform.follow import FeedFollower
 from tripbot.platform.idempotency import IDEMPOTENCY_HEADER
 from tripbot.platform.identity import Principal
-from tripbot.platform.outbox import FeedEntry, declare_feed
+from tripbot.platform.outbox import FeedEntry
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import (
     create_legacy_service_app,
@@ -53,7 +53,6 @@ from tripbot.platform.web import (
     list_of,
 )
 
-FEED = declare_feed(OPERATIONS, outbox)
 bp = APIBlueprint("gear", __name__, tag="Gear")
 NO_CONTENT = ("", 204)
 CSV = "text/csv; charset=utf-8"

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from tripbot.gear import OPERATIONS
+from tripbot.gear import service as use_cases
 from tripbot.gear.schemas import (
     Availability,
     CheckIn,
@@ -44,6 +45,7 @@ class GearClient(ServiceClient):
 
     service = "gear"
     operations = OPERATIONS
+    feed = use_cases.feed
 
     # ---- inventory
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from tripbot.gear import csvfiles
+from tripbot.gear import OPERATIONS, csvfiles
 from tripbot.gear.availability import Booking, days_between, free_by_day, holds_until, used_by_day
 from tripbot.gear.models import (
     ACTIVE,
@@ -62,7 +62,7 @@ from tripbot.platform.errors import (
     PermissionDenied,
 )
 from tripbot.platform.identity import EVENT_ROLE_RANK, Principal
-from tripbot.platform.outbox import record_change
+from tripbot.platform.outbox import declare_feed, record_change
 
 KEEPER_ROLES = ("admin", "gear_keeper")
 NARROW_LISTS = 200
@@ -1858,3 +1858,7 @@ def overdue_loans(uow: UnitOfWork, principal: Principal, club: Club) -> list[Loa
             Item.event_id.is_(None) if is_keeper(principal) else Reservation.user_id == user_id
         )
     return _loans(uow, statement, today)
+
+
+feed = declare_feed(OPERATIONS, outbox)
+"""The service's changes after a cursor, for TripBot's own readers."""

@@ -13,7 +13,7 @@ from tripbot.platform.client import ServiceClient, Transport, peer
 from tripbot.platform.db import Database, UnitOfWork
 from tripbot.platform.errors import Message, PayloadTooLarge
 from tripbot.platform.follow import FeedFollower
-from tripbot.platform.outbox import FeedEntry, declare_feed
+from tripbot.platform.outbox import FeedEntry
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import (
     create_legacy_service_app,
@@ -22,7 +22,7 @@ from tripbot.platform.web import (
     current_settings,
 )
 from tripbot.routes import OPERATIONS, service
-from tripbot.routes.models import feed_cursors, outbox
+from tripbot.routes.models import feed_cursors
 from tripbot.routes.schemas import (
     GeoJSON,
     PlanOut,
@@ -36,7 +36,6 @@ from tripbot.routes.schemas import (
     RouteUpload,
 )
 
-FEED = declare_feed(OPERATIONS, outbox)
 bp = APIBlueprint("routes", __name__, tag="Routes")
 NO_CONTENT = ("", 204)
 MULTIPART_SLACK = 1_048_576

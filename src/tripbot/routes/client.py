@@ -6,6 +6,7 @@ from typing import Any
 
 from tripbot.platform.client import ServiceClient
 from tripbot.routes import OPERATIONS
+from tripbot.routes import service as use_cases
 from tripbot.routes.schemas import (
     PlanOut,
     PlanUpdate,
@@ -23,6 +24,7 @@ class RoutesClient(ServiceClient):
 
     service = "routes"
     operations = OPERATIONS
+    feed = use_cases.feed
 
     def import_route(self, filename: str, content: bytes, details: RouteDetails) -> RouteOut:
         """Add a route from a GPX, KML, KMZ, TCX, FIT or GeoJSON file."""

@@ -18,8 +18,8 @@ from tripbot.events.schemas import EventOut, MembershipOut
 from tripbot.platform.db import UnitOfWork, utcnow
 from tripbot.platform.errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied
 from tripbot.platform.identity import Principal
-from tripbot.platform.outbox import record_change
-from tripbot.routes import analysis, repairs, tracks
+from tripbot.platform.outbox import declare_feed, record_change
+from tripbot.routes import OPERATIONS, analysis, repairs, tracks
 from tripbot.routes.models import Plan, PlanRoute, Route, RouteTrack, outbox
 from tripbot.routes.schemas import (
     Method,
@@ -615,3 +615,7 @@ def forget_event(uow: UnitOfWork, event_id: int) -> bool:
         removed = uow.session.execute(delete(Plan).where(Plan.event_id == event_id))
         uow.commit()
         return bool(removed.rowcount)  # type: ignore[attr-defined]
+
+
+feed = declare_feed(OPERATIONS, outbox)
+"""The service's changes after a cursor, for TripBot's own readers."""
