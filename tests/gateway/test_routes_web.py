@@ -119,6 +119,28 @@ def test_the_catalogue_searches_and_an_organizer_plans_an_excursion(
     assert refused.status_code == 403
 
 
+def test_the_author_removes_a_route_a_plan_uses_and_both_pages_say_so(
+    client: FlaskClient, http: httpx.Client
+) -> None:
+    ana = a_guest(client, http)
+    route = a_route(http, ana, name="Ruta del Cares")
+    event = an_event(http, ana)
+    planned = submit(client, f"/events/{event['id']}/plan", {"route_ids": str(route["id"])})
+    assert planned.status_code == 302
+    page = client.get(f"/routes/{route['id']}").text
+    assert 'id="delete-route"' in page
+    assert "La excursión que la usa la conserva tal como está" in page
+    removed = submit(client, f"/routes/{route['id']}/delete", {})
+    assert removed.status_code == 302
+    assert "Se ha quitado la ruta del catálogo." in client.get(removed.headers["Location"]).text
+    page = client.get(f"/routes/{route['id']}").text
+    assert 'id="route-removed"' in page
+    assert 'id="delete-route"' not in page
+    plan = client.get(f"/events/{event['id']}/plan").text
+    assert "Ruta del Cares" in plan
+    assert "Quitada del catálogo por quien la añadió" in plan
+
+
 @pytest.mark.parametrize(
     ("template", "origin"),
     [

@@ -245,13 +245,13 @@ def update(route_id: int) -> ResponseReturnValue:
 @bp.post("/routes/<int:route_id>/delete")
 @auth.login_required
 def delete(route_id: int) -> ResponseReturnValue:
-    """Delete a route no excursion plan uses."""
+    """Remove a route (its creator or an administrator); plans that use it keep it."""
     try:
         _routes().delete_route(route_id)
     except Conflict:
         flash(_("An excursion plan uses this route; take it out of the plan first."), "error")
         return redirect(url_for("routes.show", route_id=route_id))
-    flash(_("The route was deleted."), "success")
+    flash(_("The route was removed from the catalogue."), "success")
     return redirect(url_for("routes.index"))
 
 
