@@ -431,12 +431,8 @@ def delete_route(uow: UnitOfWork, principal: Principal, route_id: int) -> None:
             route.removed_at = utcnow()
             # The file may come back as a new route: the removed one no longer holds its hash.
             route.content_sha256 = f"removed-{route_id}"
-            planners: dict[int, int | None] = {
-                event_id: planner
-                for event_id, planner in uow.session.execute(
-                    select(Plan.event_id, Plan.updated_by).where(Plan.event_id.in_(event_ids))
-                )
-            }
+            planned_by = select(Plan.event_id, Plan.updated_by).where(Plan.event_id.in_(event_ids))
+            planners: dict[int, int | None] = dict(uow.session.execute(planned_by).all())
             for event_id in event_ids:
                 told = {**payload, "event_id": event_id, "planner": planners.get(event_id)}
                 _changed(uow, "plan.route_removed", event_id, told)
