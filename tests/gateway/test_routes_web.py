@@ -129,7 +129,7 @@ def test_the_author_removes_a_route_a_plan_uses_and_both_pages_say_so(
     assert planned.status_code == 302
     page = client.get(f"/routes/{route['id']}").text
     assert 'id="delete-route"' in page
-    assert "La excursión que la usa la conserva tal como está" in page
+    assert "Está en 1 plan de excursión, que la conserva tal como está" in page
     removed = submit(client, f"/routes/{route['id']}/delete", {})
     assert removed.status_code == 302
     assert "Se ha quitado la ruta del catálogo." in client.get(removed.headers["Location"]).text
