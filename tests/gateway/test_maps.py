@@ -18,6 +18,7 @@ from tests.gateway.test_web_pages import a_guest
 from tripbot.gateway.app import create_gateway
 from tripbot.gateway.services import Services
 from tripbot.gateway.web.maps import attribution_html
+from tripbot.platform.settings import Settings
 
 LAYERS = re.compile(r'<script type="application/json" id="map-layers">(.*?)</script>', re.S)
 
@@ -80,7 +81,7 @@ def test_the_csp_lets_images_come_only_from_the_configured_tile_hosts(tmp_path: 
 
 
 def test_a_tile_url_that_is_not_http_stops_the_gateway(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="TRIPBOT_ROUTES_TILE_URL"):
+    with pytest.raises(ValueError, match="TRIPBOT_ROUTES_TOPO_TILE_URL is not an http"):
         _image_sources(
             tmp_path, routes_topo_tile_url="tiles/{z}/{x}/{y}.png", routes_topo_tile_attribution="x"
         )
@@ -101,6 +102,21 @@ def test_another_tile_server_must_come_with_its_own_credit(
         make_settings(tmp_path, **{url: other})
     credited = make_settings(tmp_path, **{url: other, url.replace("url", "attribution"): "© Ex"})
     assert getattr(credited, url) == other
+
+
+@pytest.mark.usefixtures("cli_environment")
+def test_empty_variables_keep_the_defaults_and_false_turns_maps_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Compose passes an unset ${VAR:-} as an empty string: that must mean the default.
+    for name in ("MAPS", "TILE_URL", "TILE_ATTRIBUTION", "TOPO_TILE_URL", "TOPO_TILE_MAX_ZOOM"):
+        monkeypatch.setenv(f"TRIPBOT_ROUTES_{name}", "")
+    defaults = Settings()
+    assert defaults.routes_maps is True
+    assert defaults.routes_tile_url == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    assert defaults.routes_topo_tile_max_zoom == 17
+    monkeypatch.setenv("TRIPBOT_ROUTES_MAPS", "false")
+    assert Settings().routes_maps is False
 
 
 def test_turning_the_topographic_map_off_needs_no_credit(tmp_path: Path) -> None:

@@ -14,6 +14,9 @@ from tripbot.platform.settings import MAPS_OFF, Settings
 LINK = re.compile(r"\[([^\[\]]+)\]\((https?://[^\s()]+)\)")
 """A credit's link, written [text](https://...): the only markup a credit may hold."""
 
+SETTING = {"map": "TRIPBOT_ROUTES_TILE_URL", "topo": "TRIPBOT_ROUTES_TOPO_TILE_URL"}
+"""The setting that gives each layer's tiles, named when its URL is refused."""
+
 
 @dataclass(frozen=True)
 class TileLayer:
@@ -25,11 +28,11 @@ class TileLayer:
     max_zoom: int
 
 
-def tile_origin(template: str) -> str:
+def tile_origin(template: str, setting: str = "TRIPBOT_ROUTES_TILE_URL") -> str:
     """The CSP source of a map tile URL template: scheme://host[:port], ``{s}.`` host → ``*.``."""
     parts = urlsplit(template)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"TRIPBOT_ROUTES_TILE_URL is not an http(s) URL: {template!r}")
+        raise ValueError(f"{setting} is not an http(s) URL: {template!r}")
     labels = parts.hostname.split(".")
     templated = [i for i, label in enumerate(labels) if "{" in label]
     if templated:  # CSP has one wildcard, for the leftmost labels
@@ -75,7 +78,9 @@ def tile_layers(settings: Settings) -> tuple[TileLayer, ...]:
 
 def image_sources(settings: Settings) -> str:
     """The CSP img-src: the site itself, data: URLs, and the hosts of the configured tiles."""
-    origins = dict.fromkeys(tile_origin(layer.url) for layer in tile_layers(settings))
+    origins = dict.fromkeys(
+        tile_origin(layer.url, SETTING[layer.id]) for layer in tile_layers(settings)
+    )
     return " ".join(["'self'", "data:", *origins])
 
 
