@@ -94,6 +94,9 @@ def test_the_base_map_is_drawn_credited_and_switched_to_the_topographic_one(
     expect(credit).to_contain_text("© Test Tiles")
     expect(credit).not_to_contain_text("OpenStreetMap")
     expect(credit.locator("a[href='https://tiles.test/copyright']")).to_have_text("Test Tiles")
+    # The map holds controls, so it is a named region (an image's insides are hidden from
+    # screen readers); the layer switch is named in the reader's language.
+    expect(page.get_by_role("region", name="Mapa de la ruta")).to_have_id("route-map")
     _picture(page, "route-1280x800")
 
     # The topographic map is one switch away; its own credit replaces the other's.
