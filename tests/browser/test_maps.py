@@ -102,10 +102,18 @@ def test_the_base_map_is_drawn_credited_and_switched_to_the_topographic_one(
     # The topographic map is one switch away; its own credit replaces the other's.
     toggle = page.locator("#route-map .leaflet-control-layers-toggle")
     expect(toggle).to_have_attribute("aria-label", "Mapa base")
-    page.locator("#route-map .leaflet-control-layers").hover()
+    # By keyboard alone: Enter opens the switch on the chosen map, an arrow picks the next one,
+    # Escape closes it and leaves the focus on its button.
+    toggle.focus()
+    page.keyboard.press("Enter")
+    choices = page.locator("#route-map .leaflet-control-layers-list")
+    expect(choices).to_be_visible()
     _picture(page, "route-layers-1280x800")
-    page.locator("#route-map .leaflet-control-layers-list label", has_text="Topográfico").click()
+    page.keyboard.press("ArrowDown")
     drawn = _drawn(page, "topo")
+    page.keyboard.press("Escape")
+    expect(choices).to_be_hidden()
+    expect(toggle).to_be_focused()
     assert {r.referer for r in tile_server.asked("topo")} == {f"{live_server.url}/"}
     expect(credit).to_contain_text("© Test Topo")
     expect(credit).not_to_contain_text("Test Tiles")

@@ -28,6 +28,24 @@
     try { window.localStorage.setItem(LAYER_KEY, id); } catch { /* private mode: not kept */ }
   };
 
+  // Leaflet opens the layer list on Enter and hides its button, so focus would fall back to
+  // the page's start: it goes to the chosen map instead (arrows pick another), Escape closes.
+  const keyboardSwitch = (control, toggle) => {
+    const container = control.getContainer();
+    toggle.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter" && event.key !== " ") return;
+      event.preventDefault();
+      control.expand();
+      const chosen = container.querySelector("input:checked");
+      if (chosen) chosen.focus();
+    });
+    container.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape") return;
+      control.collapse();
+      toggle.focus();
+    });
+  };
+
   // The configured base maps, the one last chosen shown; a switch when there are several.
   // Tiles carry the site's origin as Referer (the page's policy sends none across origins):
   // OpenStreetMap's tile usage policy requires a valid one.
@@ -49,6 +67,7 @@
       toggle.title = element.dataset.layersLabel;
       toggle.setAttribute("aria-label", element.dataset.layersLabel);
       map.on("baselayerchange", (event) => remember(event.layer.options.layerId));
+      keyboardSwitch(control, toggle);
     }
   };
 
