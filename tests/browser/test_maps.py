@@ -108,6 +108,8 @@ def test_the_base_map_is_drawn_credited_and_switched_to_the_topographic_one(
     page.keyboard.press("Enter")
     choices = page.locator("#route-map .leaflet-control-layers-list")
     expect(choices).to_be_visible()
+    shown_focus = "() => getComputedStyle(document.activeElement.nextElementSibling).outlineStyle"
+    assert page.evaluate(shown_focus) == "solid"  # Materialize hides the radio: its label shows it
     _picture(page, "route-layers-1280x800")
     page.keyboard.press("ArrowDown")
     drawn = _drawn(page, "topo")
