@@ -12,11 +12,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.builders import a_member, a_route, an_event
-from tests.conftest import make_settings
 from tests.gateway.test_web_pages import a_guest, csrf_token, log_in, submit
 from tests.routes.synthetic import noisy_track
-from tripbot.gateway.app import create_gateway, tile_origin
-from tripbot.gateway.services import Services
+from tripbot.gateway.web.maps import tile_origin
 
 
 def _upload(client: FlaskClient, content: bytes, **fields: str) -> tuple[int, str]:
@@ -158,19 +156,3 @@ def test_the_tile_servers_origin_is_read_from_its_url_template(template: str, or
 def test_a_tile_url_that_is_not_http_is_refused(template: str) -> None:
     with pytest.raises(ValueError, match="TRIPBOT_ROUTES_TILE_URL"):
         tile_origin(template)
-
-
-def _image_sources(tmp_path: Path, **settings: str) -> str:
-    """The CSP img-src of a gateway with these settings (its liveness check asks no service)."""
-    configured = make_settings(tmp_path, **settings)
-    gateway = create_gateway(configured, Services({}))
-    policy = gateway.test_client().get("/healthz").headers["Content-Security-Policy"]
-    return next(d for d in policy.split("; ") if d.startswith("img-src "))
-
-
-def test_maps_may_load_images_from_the_tile_server_only_when_there_is_one(tmp_path: Path) -> None:
-    assert _image_sources(tmp_path) == "img-src 'self' data:"
-    tiled = _image_sources(
-        tmp_path, routes_tile_url="https://{s}.tile.openstreetmap.fr/osmfr/{z}/{x}/{y}.png"
-    )
-    assert tiled == "img-src 'self' data: https://*.tile.openstreetmap.fr"
