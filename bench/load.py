@@ -46,7 +46,7 @@ from tests.processes import Process, free_port, production_environment  # noqa: 
 from tests.routes.synthetic import small_gpx  # noqa: E402
 
 from tripbot import SERVICES  # noqa: E402
-from tripbot.platform.identity import Principal, TokenSigner  # noqa: E402
+from tripbot.platform.identity import Destination, Principal, TokenSigner  # noqa: E402
 from tripbot.platform.logging import configure_logging  # noqa: E402
 from tripbot.platform.settings import Settings  # noqa: E402
 from tripbot.system import build_embedded  # noqa: E402
@@ -326,10 +326,14 @@ def fanned_out(urls: Mapping[str, str], seeded: Seeded, secret: str) -> list[Cal
         user_id=seeded.owner_id, instance_role="admin", event_id=seeded.event_id, event_role="owner"
     )
     e = seeded.event_id
+
+    def signed(service: str, principal: Principal, path: str) -> dict[str, str]:
+        return {"Authorization": signer.header(principal, Destination.of(service, "GET", path))}
+
     return [
-        Call("events_event", f"{urls['events']}/events/{e}", {"Authorization": signer.header(you)}),
+        Call("events_event", f"{urls['events']}/events/{e}", signed("events", you, f"/events/{e}")),
         *(
-            Call(kind, f"{urls[service]}{path}", {"Authorization": signer.header(member)})
+            Call(kind, f"{urls[service]}{path}", signed(service, member, path))
             for kind, service, path in (
                 ("routes_plan", "routes", f"/events/{e}/plan"),
                 ("agenda_now", "agenda", f"/events/{e}/agenda/now?limit=3"),
@@ -511,7 +515,11 @@ def distributed(concurrency: int, seconds: float) -> dict[str, Any] | str:
             settings = Settings(env="test", data_dir=Path(tmp))
             seeded, seed_s = seed_in_process(settings, database_urls)
             # INFO, production's default: the access logs time each request, joined below.
-            env = production_environment(TRIPBOT_INTERNAL_SECRET=secret, TRIPBOT_LOG_LEVEL="INFO")
+            env = production_environment(
+                TRIPBOT_INTERNAL_SECRET=secret,
+                TRIPBOT_LOG_LEVEL="INFO",
+                TRIPBOT_INTERNAL_TOKEN_TTL="600",  # noqa: S106 - the direct calls reuse a token a phase
+            )
             env.update({f"LOAD_{n.upper()}_DATABASE_URL": u for n, u in database_urls.items()})
             with distributed_system(env, Path(tmp)) as (gateway, urls):
                 result = {

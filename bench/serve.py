@@ -36,7 +36,7 @@ from tests.databases import (  # noqa: E402
 )
 from tests.processes import Process, free_port, production_environment  # noqa: E402
 
-from tripbot.platform.identity import SYSTEM, Principal, TokenSigner  # noqa: E402
+from tripbot.platform.identity import SYSTEM, Destination, Principal, TokenSigner  # noqa: E402
 from tripbot.platform.server import usable_cores  # noqa: E402
 
 OUT = ROOT / "bench" / "results" / "serve.json"
@@ -53,16 +53,20 @@ serve(app, host="127.0.0.1", port=int(sys.argv[sys.argv.index("--port") + 1]), t
 """
 
 
+EVENTS = "events"
+"""The service measured."""
+
+
 def seed(url: str, secret: str) -> list[Call]:
     """A person with a few events; the calls of the mix, signed for an hour."""
     signer = TokenSigner(secret, 3600)
     with httpx.Client(base_url=url, timeout=30) as http:
-        system = {"Authorization": signer.header(SYSTEM)}
+        system = {"Authorization": signer.header(SYSTEM, Destination.of(EVENTS, "POST", "/users"))}
         body = {"email": "bench@example.org", "password": "bench password 1", "display_name": "B"}
         person = http.post("/users", json=body, headers=system)
         assert person.status_code == 201, person.text
         you = Principal(user_id=person.json()["id"], instance_role="member")
-        headers = {"Authorization": signer.header(you)}
+        headers = {"Authorization": signer.header(you, Destination.of(EVENTS, "POST", "/events"))}
         ids = []
         for n in range(5):
             made = http.post(
@@ -79,17 +83,17 @@ def seed(url: str, secret: str) -> list[Call]:
             )
             assert made.status_code == 201, made.text
             ids.append(made.json()["id"])
-    member = {
-        "Authorization": signer.header(
-            Principal(
-                user_id=you.user_id, instance_role="member", event_id=ids[0], event_role="owner"
-            )
-        )
-    }
+    owner = Principal(
+        user_id=you.user_id, instance_role="member", event_id=ids[0], event_role="owner"
+    )
+
+    def signed(principal: Principal, path: str) -> dict[str, str]:
+        return {"Authorization": signer.header(principal, Destination.of(EVENTS, "GET", path))}
+
     return [
-        Call("event", f"{url}/events/{ids[0]}", member),
-        Call("my_events", f"{url}/events", headers),
-        Call("me", f"{url}/users/me", headers),
+        Call("event", f"{url}/events/{ids[0]}", signed(owner, f"/events/{ids[0]}")),
+        Call("my_events", f"{url}/events", signed(you, "/events")),
+        Call("me", f"{url}/users/me", signed(you, "/users/me")),
     ]
 
 

@@ -14,7 +14,7 @@ from tripbot.bot.client import BotClient
 from tripbot.platform.client import HttpTransport
 from tripbot.platform.db import Database
 from tripbot.platform.errors import PermissionDenied
-from tripbot.platform.identity import SYSTEM, Principal, TokenSigner
+from tripbot.platform.identity import SYSTEM, Destination, Principal, TokenSigner
 from tripbot.system import System
 
 
@@ -60,9 +60,8 @@ def test_a_bad_event_id_is_refused(
     http, _client = bot_http
     settings = system.settings
     signer = TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
-    response = http.get(
-        "/bindings", query_string=query, headers={"Authorization": signer.header(SYSTEM)}
-    )
+    signed = signer.header(SYSTEM, Destination.of("bot", "GET", "/bindings"))
+    response = http.get("/bindings", query_string=query, headers={"Authorization": signed})
     assert_problem(response, 422, "invalid-input")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,13 @@ from itsdangerous import TimestampSigner
 from tests.builders import event_payload, user_payload
 from tests.conftest import make_settings
 from tests.problems import assert_problem, invalid_fields
-from tripbot.platform.identity import INTERNAL_AUTH_SCHEME, Principal, TokenSigner
+from tripbot.platform.identity import INTERNAL_AUTH_SCHEME, Destination, Principal, TokenSigner
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import PUBLIC_SERVICE_PATHS
 from tripbot.system import System, build_embedded
+
+Member = Callable[[str, str], dict[str, str]]
+"""The headers of a registered person's call, by method and path."""
 
 PUBLIC = set(PUBLIC_SERVICE_PATHS)
 
@@ -43,8 +47,10 @@ def _signer(settings: Settings) -> TokenSigner:
     return TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
 
 
-def _as(settings: Settings, principal: Principal) -> dict[str, str]:
-    return {"Authorization": _signer(settings).header(principal)}
+def _as(settings: Settings, principal: Principal, method: str, path: str) -> dict[str, str]:
+    """The headers of one call to the events service, signed for ``principal``."""
+    to = Destination.of("events", method, path)
+    return {"Authorization": _signer(settings).header(principal, to)}
 
 
 def _protected_routes(app: APIFlask) -> list[tuple[str, str]]:
@@ -88,7 +94,10 @@ def test_a_missing_or_foreign_authorization_is_refused(
 
 def test_a_token_signed_with_another_secret_is_refused(service: FlaskClient) -> None:
     forged = TokenSigner("a-secret-the-events-service-never-heard-of")
-    answer = service.get("/users", headers={"Authorization": forged.header(Principal(user_id=1))})
+    to = Destination.of("events", "GET", "/users")
+    answer = service.get(
+        "/users", headers={"Authorization": forged.header(Principal(user_id=1), to)}
+    )
     assert_problem(answer, 401, "not-authenticated", "internal token invalid")
 
 
@@ -98,7 +107,7 @@ def test_an_expired_token_is_refused(
     past = int(time.time()) - settings.internal_token_ttl - 1
     with monkeypatch.context() as patch:
         patch.setattr(TimestampSigner, "get_timestamp", lambda _self: past)
-        headers = _as(settings, Principal(user_id=1))
+        headers = _as(settings, Principal(user_id=1), "GET", "/users/me")
     answer = service.get("/users/me", headers=headers)
     assert_problem(answer, 401, "not-authenticated", "internal token expired")
 
@@ -109,25 +118,30 @@ def test_health_and_the_api_description_are_public(service: FlaskClient, path: s
 
 
 def test_a_valid_token_is_served_as_its_principal(service: FlaskClient, settings: Settings) -> None:
-    created = service.post("/users", json=user_payload(), headers=_as(settings, Principal()))
+    anonymous = _as(settings, Principal(), "POST", "/users")
+    created = service.post("/users", json=user_payload(), headers=anonymous)
     assert created.status_code == 201
     user_id = created.get_json()["id"]
-    me = service.get("/users/me", headers=_as(settings, Principal(user_id=user_id)))
+    me = service.get(
+        "/users/me", headers=_as(settings, Principal(user_id=user_id), "GET", "/users/me")
+    )
     assert me.status_code == 200
     assert me.get_json()["id"] == user_id
     assert me.headers["Content-Type"] == "application/json"
 
 
 def test_an_anonymous_token_is_not_a_login(service: FlaskClient, settings: Settings) -> None:
-    answer = service.get("/users/me", headers=_as(settings, Principal()))
+    answer = service.get("/users/me", headers=_as(settings, Principal(), "GET", "/users/me"))
     assert_problem(answer, 401, "not-authenticated", "log in first")
 
 
 @pytest.fixture
-def member(service: FlaskClient, settings: Settings) -> dict[str, str]:
-    """The headers of a registered user calling the service through the gateway."""
-    created = service.post("/users", json=user_payload(), headers=_as(settings, Principal()))
-    return _as(settings, Principal(user_id=created.get_json()["id"]))
+def member(service: FlaskClient, settings: Settings) -> Member:
+    """The headers of a registered user's calls to the service through the gateway."""
+    anonymous = _as(settings, Principal(), "POST", "/users")
+    created = service.post("/users", json=user_payload(), headers=anonymous)
+    principal = Principal(user_id=created.get_json()["id"])
+    return lambda method, path: _as(settings, principal, method, path)
 
 
 @pytest.mark.parametrize(
@@ -144,27 +158,29 @@ def member(service: FlaskClient, settings: Settings) -> dict[str, str]:
     ],
 )
 def test_impossible_ids_and_codes_are_not_found(
-    service: FlaskClient, member: dict[str, str], method: str, path: str
+    service: FlaskClient, member: Member, method: str, path: str
 ) -> None:
-    answer = service.open(path, method=method, json={"role": "member"}, headers=member)
+    headers = member(method, path)
+    answer = service.open(path, method=method, json={"role": "member"}, headers=headers)
     assert_problem(answer, 404, "not-found")
 
 
-def test_malformed_json_is_a_bad_request(service: FlaskClient, member: dict[str, str]) -> None:
-    answer = service.post(
-        "/events", data=b'{"name": ', headers={**member, "Content-Type": "application/json"}
-    )
+def test_malformed_json_is_a_bad_request(service: FlaskClient, member: Member) -> None:
+    headers = {**member("POST", "/events"), "Content-Type": "application/json"}
+    answer = service.post("/events", data=b'{"name": ', headers=headers)
     assert_problem(answer, 400, "malformed-request", "not valid JSON")
 
 
-def test_unknown_fields_are_refused(service: FlaskClient, member: dict[str, str]) -> None:
-    answer = service.post("/events", json={**event_payload(), "owner_id": 1}, headers=member)
+def test_unknown_fields_are_refused(service: FlaskClient, member: Member) -> None:
+    body = {**event_payload(), "owner_id": 1}
+    answer = service.post("/events", json=body, headers=member("POST", "/events"))
     body = assert_problem(answer, 422, "invalid-input", "owner_id")
     assert invalid_fields(body) == {"owner_id"}
 
 
-def test_text_with_nul_characters_is_refused(service: FlaskClient, member: dict[str, str]) -> None:
-    answer = service.post("/events", json=event_payload(name="Ruta\x00"), headers=member)
+def test_text_with_nul_characters_is_refused(service: FlaskClient, member: Member) -> None:
+    body = event_payload(name="Ruta\x00")
+    answer = service.post("/events", json=body, headers=member("POST", "/events"))
     body = assert_problem(answer, 422, "invalid-input", "NUL")
     assert invalid_fields(body) == {"name"}
 
@@ -176,7 +192,7 @@ def test_a_body_over_the_limit_is_refused(tmp_path: Path) -> None:
     answer = service.post(
         "/users",
         json=user_payload(display_name="x" * 300),
-        headers=_as(built.settings, Principal()),
+        headers=_as(built.settings, Principal(), "POST", "/users"),
     )
     assert_problem(answer, 413, "payload-too-large", "larger than 256 bytes")
     built.close()

@@ -49,6 +49,10 @@ def test_a_bad_email_is_refused_with_422(system: System, email: str) -> None:
     response = (
         system.services["events"]
         .test_client()
-        .get("/users/lookup", query_string={"email": email}, headers=_as(system, SYSTEM))
+        .get(
+            "/users/lookup",
+            query_string={"email": email},
+            headers=_as(system, SYSTEM, "GET", "/users/lookup"),
+        )
     )
     assert_problem(response, 422, "invalid-input")

@@ -31,7 +31,7 @@ from tripbot.platform.errors import (
     NotFound,
     PermissionDenied,
 )
-from tripbot.platform.identity import ANONYMOUS, SYSTEM, Principal, TokenSigner
+from tripbot.platform.identity import ANONYMOUS, SYSTEM, Destination, Principal, TokenSigner
 from tripbot.system import System
 
 Policy = service.AccountPolicy
@@ -374,10 +374,10 @@ def _client(system: System, principal: Principal) -> EventsClient:
     return client
 
 
-def _as(system: System, principal: Principal) -> dict[str, str]:
+def _as(system: System, principal: Principal, method: str, path: str) -> dict[str, str]:
     settings = system.settings
     signer = TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
-    return {"Authorization": signer.header(principal)}
+    return {"Authorization": signer.header(principal, Destination.of("events", method, path))}
 
 
 def test_the_client_links_and_the_bot_finds_the_person(system: System, policy: Policy) -> None:
@@ -425,14 +425,15 @@ def test_joining_answers_201_then_200(system: System, policy: Policy) -> None:
     event = an_event_of(database, ana)
     service_client: FlaskClient = system.services["events"].test_client()
     url = f"/events/{event.id}/members"
-    first = service_client.post(url, json={"user_id": luis.id}, headers=_as(system, SYSTEM))
+    system_call = _as(system, SYSTEM, "POST", url)
+    first = service_client.post(url, json={"user_id": luis.id}, headers=system_call)
     assert first.status_code == 201, first.text
     assert first.json == {"event_id": event.id, "user_id": luis.id, "role": "participant"}
-    again = service_client.post(url, json={"user_id": luis.id}, headers=_as(system, SYSTEM))
+    again = service_client.post(url, json={"user_id": luis.id}, headers=system_call)
     assert again.status_code == 200, again.text
     assert again.json == first.json
     refused = service_client.post(
-        url, json={"user_id": luis.id}, headers=_as(system, Principal(user_id=ana.id))
+        url, json={"user_id": luis.id}, headers=_as(system, Principal(user_id=ana.id), "POST", url)
     )
     assert_problem(refused, 403, "permission-denied", "TripBot's own components")
 
@@ -458,7 +459,7 @@ def test_bad_link_bodies_are_422_naming_the_field(
     answer = (
         system.services["events"]
         .test_client()
-        .post("/telegram/links", json=body, headers=_as(system, SYSTEM))
+        .post("/telegram/links", json=body, headers=_as(system, SYSTEM, "POST", "/telegram/links"))
     )
     problem = assert_problem(answer, 422, "invalid-input")
     assert field in invalid_fields(problem), problem
@@ -488,7 +489,11 @@ def test_bad_upcoming_windows_are_422(system: System, query: dict[str, str]) -> 
     answer = (
         system.services["events"]
         .test_client()
-        .get("/events/upcoming", query_string=query, headers=_as(system, SYSTEM))
+        .get(
+            "/events/upcoming",
+            query_string=query,
+            headers=_as(system, SYSTEM, "GET", "/events/upcoming"),
+        )
     )
     assert_problem(answer, 422, "invalid-input")
 
@@ -510,7 +515,7 @@ def test_bad_system_inputs_are_422(
     answer = (
         system.services["events"]
         .test_client()
-        .open(path, method=method, json=body, headers=_as(system, SYSTEM))
+        .open(path, method=method, json=body, headers=_as(system, SYSTEM, method, path))
     )
     assert_problem(answer, 422, "invalid-input")
 
@@ -520,7 +525,10 @@ def test_telegram_user_paths_that_are_no_linked_id_are_404(system: System, segme
     answer = (
         system.services["events"]
         .test_client()
-        .get(f"/telegram/links/{segment}", headers=_as(system, SYSTEM))
+        .get(
+            f"/telegram/links/{segment}",
+            headers=_as(system, SYSTEM, "GET", f"/telegram/links/{segment}"),
+        )
     )
     assert_problem(answer, 404, "not-found", "not linked")
 

@@ -6,11 +6,11 @@ from typing import Any
 
 import httpx
 
-from tripbot.platform.identity import SYSTEM, TokenSigner
+from tripbot.platform.identity import SYSTEM, Destination, TokenSigner
 
 
 def feed_entries(
-    service_url: str, internal_secret: str, event_id: int | None = None
+    service: str, service_url: str, internal_secret: str, event_id: int | None = None
 ) -> list[dict[str, Any]]:
     """Every change a service's ``/feed`` gives, page after page from the start, in feed order.
 
@@ -25,9 +25,8 @@ def feed_entries(
             params: dict[str, Any] = {"after": cursor, "limit": 100}
             if event_id is not None:
                 params["event_id"] = event_id
-            page = http.get(
-                "/feed", params=params, headers={"Authorization": signer.header(SYSTEM)}
-            )
+            signed = signer.header(SYSTEM, Destination.of(service, "GET", "/feed"))
+            page = http.get("/feed", params=params, headers={"Authorization": signed})
             page.raise_for_status()
             body = page.json()
             entries.extend(body["entries"])

@@ -180,7 +180,7 @@ def _story(
         ]
         assert sorted(titles) == ["Comida en Caín", "Desayuno en Poncebos"]
 
-    ledger_feed = feed_entries(ledger.url, secret, event_id)
+    ledger_feed = feed_entries("ledger", ledger.url, secret, event_id)
     assert_exactly_once_in_order(ledger_feed)
     assert [e["topic"] for e in ledger_feed].count("entry.recorded") == len(recorded)
     bot.notify()
@@ -188,6 +188,6 @@ def _story(
     told = [m.text for m in bot.telegram.messages(GROUP) if "Nuevo gasto" in m.text]
     expected = [f"fuel {key[:8]}" for key in (before_key, retried_key, during_key)]
     assert [text.split(":")[1].split(",")[0].strip() for text in told] == expected
-    agenda_feed = feed_entries(agenda.url, secret, event_id)
+    agenda_feed = feed_entries("agenda", agenda.url, secret, event_id)
     assert_exactly_once_in_order(agenda_feed)
     assert [e["topic"] for e in agenda_feed].count("activity.added") == len(titles)

@@ -29,7 +29,7 @@ from schemathesis.core.result import Ok
 
 from tests.fuzz.seed import Seed, seed
 from tripbot import SERVICES
-from tripbot.platform.identity import SYSTEM, Principal, TokenSigner
+from tripbot.platform.identity import SYSTEM, Destination, Principal, TokenSigner
 from tripbot.system import System
 
 load_all_checks()
@@ -79,7 +79,10 @@ def _cases(operation: Operation, aimed: dict[str, int | str]) -> st.SearchStrate
 
 
 def fuzz(
-    app: APIFlask, spec_path: str, headers: Callable[[Operation], dict[str, str]], target: Seed
+    app: APIFlask,
+    spec_path: str,
+    headers: Callable[[Case[Operation]], dict[str, str]],
+    target: Seed,
 ) -> Outcome:
     """Send every operation of an app's OpenAPI its generated cases; collect what fails."""
     schema = schemathesis.openapi.from_wsgi(spec_path, app)
@@ -106,7 +109,7 @@ def fuzz(
         @given(case=_cases(operation, aimed))
         def send(case: Case[Operation]) -> None:
             outcome.cases += 1
-            response = case.call(headers=headers(case.operation))
+            response = case.call(headers=headers(case))
             outcome.statuses[f"{response.status_code // 100}xx"] += 1
             if response.status_code < 300:
                 outcome.succeeded.add(case.operation.label)
@@ -163,11 +166,12 @@ def test_a_service_answers_every_generated_request_as_declared(
         event_role="owner",
     )
 
-    def headers(operation: Operation) -> dict[str, str]:
-        # Signed per call: a run lasts longer than an internal token lives. The feed answers
-        # TripBot's own components only.
-        caller = SYSTEM if operation.path == "/feed" else principal
-        return {"Authorization": signer.header(caller)}
+    def headers(case: Case[Operation]) -> dict[str, str]:
+        # Signed per call: a token is for one call, and a run lasts longer than one lives. The
+        # feed answers TripBot's own components only.
+        caller = SYSTEM if case.operation.path == "/feed" else principal
+        to = Destination.of(name, case.method, case.formatted_path)
+        return {"Authorization": signer.header(caller, to)}
 
     outcome = fuzz(system.services[name], "/openapi.json", headers, seeded)
     _record(fuzz_stats, name, backend, outcome)

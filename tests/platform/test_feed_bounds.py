@@ -8,7 +8,7 @@ import pytest
 from tests.problems import assert_problem, invalid_fields
 from tripbot import SERVICES
 from tripbot.platform.db import MAX_ID
-from tripbot.platform.identity import SYSTEM, TokenSigner
+from tripbot.platform.identity import SYSTEM, Destination, TokenSigner
 from tripbot.system import System
 
 
@@ -17,7 +17,7 @@ def test_a_feed_query_beyond_any_id_is_invalid_input(system: System, name: str) 
     settings = system.settings
     signer = TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
     client = system.services[name].test_client()
-    headers = {"Authorization": signer.header(SYSTEM)}
+    headers = {"Authorization": signer.header(SYSTEM, Destination.of(name, "GET", "/feed"))}
 
     for field in ("after", "event_id"):
         answer = client.get(f"/feed?{field}={MAX_ID + 1}", headers=headers)

@@ -15,7 +15,7 @@ from tests.conftest import make_settings
 from tests.platform.test_db import UNREACHABLE_URLS
 from tests.problems import assert_problem
 from tripbot.platform.db import Database
-from tripbot.platform.identity import Principal, TokenSigner
+from tripbot.platform.identity import Destination, Principal, TokenSigner
 from tripbot.platform.web import REQUEST_ID_HEADER, create_legacy_service_app
 from tripbot.system import System, build_service
 
@@ -33,7 +33,13 @@ def test_readiness_fails_when_the_database_is_unreachable(tmp_path: Path, where:
     signer = TokenSigner(settings.internal_secret.get_secret_value())
     with structlog.testing.capture_logs() as logs:
         answer = service.post(
-            "/users", json=user_payload(), headers={"Authorization": signer.header(Principal())}
+            "/users",
+            json=user_payload(),
+            headers={
+                "Authorization": signer.header(
+                    Principal(), Destination.of("events", "POST", "/users")
+                )
+            },
         )
     body = assert_problem(answer, 503, "service-unavailable", "cannot reach its database")
     assert body["service"] == "events"
@@ -120,7 +126,12 @@ def test_an_unexpected_exception_is_a_problem_not_a_page(tmp_path: Path) -> None
     signer = TokenSigner(settings.internal_secret.get_secret_value())
     with structlog.testing.capture_logs() as logs:
         answer = app.test_client().get(
-            "/boom", headers={"Authorization": signer.header(Principal(user_id=1))}
+            "/boom",
+            headers={
+                "Authorization": signer.header(
+                    Principal(user_id=1), Destination.of("boom", "GET", "/boom")
+                )
+            },
         )
     body = assert_problem(answer, 500, "internal-error", "logged with this request id")
     assert "a bug" not in answer.get_data(as_text=True)

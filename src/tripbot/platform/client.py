@@ -33,7 +33,7 @@ from tripbot.platform.errors import (
     ServiceUnavailable,
     error_from_problem,
 )
-from tripbot.platform.identity import ANONYMOUS, Principal, TokenSigner
+from tripbot.platform.identity import ANONYMOUS, Destination, Principal, TokenSigner
 from tripbot.platform.language import current_language
 from tripbot.platform.logging import get_logger
 from tripbot.platform.operations import (
@@ -295,7 +295,8 @@ class HttpTransport:
         sent: dict[str, Any],
     ) -> httpx.Response:
         outgoing = dict(headers or {})
-        outgoing["Authorization"] = self.signer.header(principal)
+        to = Destination.of(self.service, method, self.http.base_url.path.rstrip("/") + path)
+        outgoing["Authorization"] = self.signer.header(principal, to)
         request_id = current_request_id()
         if request_id:
             outgoing[REQUEST_ID_HEADER] = request_id

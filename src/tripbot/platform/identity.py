@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -70,19 +71,38 @@ SYSTEM = Principal(system=True)
 """The principal of TripBot's own components acting for nobody in particular."""
 
 
-class TokenSigner:
-    """Signs and verifies the short-lived tokens that the gateway sends to services."""
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """The one call an internal token is good for: the service, the method and the path."""
 
-    def __init__(self, secret: str, ttl_seconds: int = 60) -> None:
+    service: str
+    method: str
+    path: str
+
+    @classmethod
+    def of(cls, service: str, method: str, path: str) -> Destination:
+        """The destination of a request, its path decoded and without its query (both ends
+        must compare equal however each spelled it)."""
+        return cls(service, method.upper(), unquote(urlsplit(path).path))
+
+
+class TokenSigner:
+    """Signs and verifies the short-lived tokens that callers send to services. A token names
+    the principal and the one call it is for, so a token captured on one call is refused by
+    every other service, method and path."""
+
+    def __init__(self, secret: str, ttl_seconds: int = 15) -> None:
         self._serializer = URLSafeTimedSerializer(secret, salt="tripbot.internal-token")
         self._ttl = ttl_seconds
 
-    def sign(self, principal: Principal) -> str:
-        """A token that says who the principal is."""
-        return str(self._serializer.dumps(asdict(principal)))
+    def sign(self, principal: Principal, to: Destination) -> str:
+        """A token that says who the principal is, for one call."""
+        bound = [to.service, to.method, to.path]
+        return str(self._serializer.dumps({"who": asdict(principal), "for": bound}))
 
-    def verify(self, token: str) -> Principal:
-        """The principal a token names, or NotAuthenticated if forged or expired."""
+    def verify(self, token: str, at: Destination) -> Principal:
+        """The principal a token names, or NotAuthenticated if forged, expired or for another
+        call."""
         try:
             data: dict[str, Any] = self._serializer.loads(token, max_age=self._ttl)
         except SignatureExpired as error:
@@ -90,17 +110,20 @@ class TokenSigner:
         except BadSignature as error:
             raise NotAuthenticated(Message("internal token invalid")) from error
         try:
-            return Principal(**data)
-        except TypeError as error:
+            principal = Principal(**data["who"])
+        except (TypeError, KeyError) as error:
             raise NotAuthenticated(Message("internal token malformed")) from error
+        if data.get("for") != [at.service, at.method, at.path]:
+            raise NotAuthenticated(Message("internal token is for another call"))
+        return principal
 
-    def header(self, principal: Principal) -> str:
-        """The Authorization header value for a principal."""
-        return f"{INTERNAL_AUTH_SCHEME} {self.sign(principal)}"
+    def header(self, principal: Principal, to: Destination) -> str:
+        """The Authorization header value for a principal's call."""
+        return f"{INTERNAL_AUTH_SCHEME} {self.sign(principal, to)}"
 
-    def verify_header(self, value: str | None) -> Principal:
+    def verify_header(self, value: str | None, at: Destination) -> Principal:
         """The principal in an Authorization header, or NotAuthenticated."""
         scheme, _, token = (value or "").partition(" ")
         if scheme != INTERNAL_AUTH_SCHEME or not token:
             raise NotAuthenticated(Message("this service answers only signed internal calls"))
-        return self.verify(token.strip())
+        return self.verify(token.strip(), at)

@@ -222,7 +222,10 @@ class Settings(BaseSettings):
         1_048_576, gt=0, description="Largest request body accepted, in bytes (413 above it)."
     )
     internal_token_ttl: int = Field(
-        60, gt=0, le=3600, description="Seconds an internal service token stays valid."
+        15,
+        gt=0,
+        le=3600,
+        description="Seconds an internal service token stays valid (each is for one call).",
     )
     login_max_failures: int = Field(
         5, gt=0, description="Wrong passwords in a row before login attempts are slowed down."

@@ -32,7 +32,7 @@ from tripbot.platform.errors import (
     problem_type,
     status_for,
 )
-from tripbot.platform.identity import Principal, TokenSigner
+from tripbot.platform.identity import Destination, Principal, TokenSigner
 from tripbot.platform.language import LANGUAGES, current_language
 from tripbot.platform.logging import get_logger, log_destination
 from tripbot.platform.metrics import (
@@ -444,7 +444,8 @@ def create_service_app(
     def _authenticate() -> None:
         if request.path in PUBLIC_SERVICE_PATHS or request.path.startswith("/docs"):
             return
-        g.principal = signer.verify_header(request.headers.get("Authorization"))
+        at = Destination.of(service, request.method, request.path)
+        g.principal = signer.verify_header(request.headers.get("Authorization"), at)
 
     def invoke(operation: Operation[Any, Any], arguments: dict[str, Any]) -> Any:
         return operation(Call(g.principal, runtime), **arguments)
