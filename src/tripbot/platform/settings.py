@@ -216,7 +216,8 @@ class Settings(BaseSettings):
         5.0,
         gt=0,
         le=120,
-        description="Seconds the gateway waits for a service before answering 503.",
+        description="Seconds the gateway waits for a service before answering 503 (after 3 "
+        "such calls in a row it stops calling that service for 15 s).",
     )
     max_body_bytes: int = Field(
         1_048_576, gt=0, description="Largest request body accepted, in bytes (413 above it)."
@@ -225,7 +226,8 @@ class Settings(BaseSettings):
         15,
         gt=0,
         le=3600,
-        description="Seconds an internal service token stays valid (each is for one call).",
+        description="Seconds an internal service token stays valid (each is for one call: its "
+        "service, method and path).",
     )
     login_max_failures: int = Field(
         5, gt=0, description="Wrong passwords in a row before login attempts are slowed down."
