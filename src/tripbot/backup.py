@@ -16,18 +16,18 @@ import contextlib
 import gzip
 import hashlib
 import json
+import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from alembic import command
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from rich.progress import Progress as RichBars
 from rich.progress import TaskID
 from sqlalchemy import (
@@ -54,22 +54,30 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from tripbot import SERVICES, __version__
+from tripbot import __version__
+from tripbot.backup_checks import (
+    FORMAT,
+    FORMAT_VERSION,
+    MANIFEST,
+    OWNERS,
+    BackupError,
+    check_files,
+    check_manifest,
+    check_value,
+    read_manifest,
+    stored_rows,
+    table_file,
+)
 from tripbot.platform.db import WRITE_LOCK, Database
 from tripbot.platform.metrics import record_backup
-from tripbot.platform.migrations import alembic_config, upgrade
+from tripbot.platform.migrations import alembic_config
 from tripbot.platform.settings import Settings
-from tripbot.system import DEFINITIONS
+from tripbot.system import MIGRATIONS
 
-FORMAT = "tripbot-backup"
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
+__all__ = ["MANIFEST", "BackupError", "read_manifest"]
+
 BATCH = 500
 _SKIPPED_TABLES = {"alembic_version"}
-
-
-class BackupError(RuntimeError):
-    """A backup or restore cannot be done; the message says why."""
 
 
 class Progress(Protocol):
@@ -172,6 +180,11 @@ def _selected(column: Column[Any]) -> ColumnElement[Any]:
     return column
 
 
+def _private_file(path: Path) -> BinaryIO:
+    """A new file only its owner can read (a backup holds password hashes and tokens)."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+
+
 # --- reading a service ----------------------------------------------------------------------
 
 
@@ -234,7 +247,10 @@ def _dump_table(
         connection = connection.execution_options(yield_per=BATCH)
     digest = hashlib.sha256()
     written = 0
-    with gzip.open(path, "wb", compresslevel=6) as out:
+    with (
+        _private_file(path) as file,
+        gzip.GzipFile(fileobj=file, mode="wb", compresslevel=6) as out,
+    ):
         for partition in connection.execute(statement).partitions(BATCH):
             lines = b"".join(
                 json.dumps(list(row), default=_plain, ensure_ascii=False).encode() + b"\n"
@@ -256,8 +272,10 @@ def backup_service(
 ) -> dict[str, Any]:
     """Write one service's data under ``directory/service``; return its manifest entry."""
     progress = progress or _Silent()
+    if service not in OWNERS:
+        raise BackupError(f"{service!r} is not a TripBot service")
     target = directory / service
-    target.mkdir(parents=True)
+    target.mkdir(mode=0o700)
     with _snapshot(database) as connection, connection.begin():
         revision = MigrationContext.configure(connection).get_current_revision()
         tables = _tables(connection)
@@ -277,13 +295,15 @@ def backup_service(
 def backup(
     settings: Settings,
     directory: Path,
-    services: Sequence[str] = SERVICES,
+    services: Sequence[str] = OWNERS,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Back up the given services' databases into a new (or empty) ``directory``."""
+    """Back up the given services' (and the bot's) databases into a new (or empty)
+    ``directory``, readable by its owner only."""
     if directory.exists() and any(directory.iterdir()):
         raise BackupError(f"{directory} is not empty: back up into a new directory")
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    directory.chmod(0o700)  # it may have existed, empty, with wider rights
     manifest: dict[str, Any] = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
@@ -297,30 +317,14 @@ def backup(
             manifest["services"][service] = backup_service(service, database, directory, progress)
         finally:
             database.dispose()
-    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    with _private_file(directory / MANIFEST) as out:
+        out.write((json.dumps(manifest, indent=2) + "\n").encode())
     with contextlib.suppress(OSError):  # the backup is good even if its note cannot be kept
         record_backup(settings.backup_status, directory)
     return manifest
 
 
 # --- writing a service back -----------------------------------------------------------------
-
-
-def read_manifest(directory: Path) -> dict[str, Any]:
-    """The manifest of a complete backup, or BackupError."""
-    path = directory / MANIFEST
-    if not path.is_file():
-        raise BackupError(f"{directory} holds no complete backup (no {MANIFEST})")
-    manifest: dict[str, Any] = json.loads(path.read_text())
-    if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
-        raise BackupError(f"{path} is not a TripBot backup of format version {FORMAT_VERSION}")
-    return manifest
-
-
-def _current_revision(database: Database) -> str | None:
-    with database.engine.connect() as connection:
-        revision: str | None = MigrationContext.configure(connection).get_current_revision()
-        return revision
 
 
 def _has_rows(database: Database) -> bool:
@@ -336,26 +340,35 @@ def _delete_everything(connection: Connection) -> None:
         connection.execute(table.delete())
 
 
-def _move_schema(database: Database, service: str, revision: str) -> None:
-    """Migrate the database up or down to ``revision``."""
-    migrations = DEFINITIONS[service].migrations
-    script = ScriptDirectory.from_config(alembic_config(migrations))
-    try:
-        ancestors = {s.revision for s in script.walk_revisions("base", revision)}
-    except CommandError as error:
-        raise BackupError(
-            f"{service}: the backup is at revision {revision}, which this TripBot does not "
-            "know; restore it with the TripBot version that made it (or a newer one)"
-        ) from error
-    current = _current_revision(database)
+def _live_marks(connection: Connection) -> dict[str, int]:
+    """The highest id each table of the database being replaced has handed out: ids above
+    them were never seen by a feed's reader, so changes recorded after the restore are told."""
+    tables = _tables(connection)
+    marks = _high_water_marks(connection, tables)
+    for table in tables:
+        column = _id_column(table)
+        if column is not None:
+            highest = connection.execute(select(func.coalesce(func.max(column), 0))).scalar_one()
+            marks[table.name] = max(marks.get(table.name, 0), int(highest))
+    return marks
+
+
+def _migrate_on(connection: Connection, service: str, revision: str) -> None:
+    """Move the schema up or down to ``revision`` inside the connection's open transaction."""
+    migrations = MIGRATIONS[service]
+    config = alembic_config(migrations)
+    config.attributes["connection"] = connection
+    current = MigrationContext.configure(connection).get_current_revision()
     if current == revision:
         return
-    if current is None or current in ancestors:
-        upgrade(database, migrations, revision)
+    if revision == "head" or current is None:
+        command.upgrade(config, revision)
         return
-    config = alembic_config(migrations, database)
-    with database.engine.begin() as connection:
-        config.attributes["connection"] = connection
+    script = ScriptDirectory.from_config(config)
+    ancestors = {s.revision for s in script.walk_revisions("base", revision)}
+    if current in ancestors:
+        command.upgrade(config, revision)
+    else:
         command.downgrade(config, revision)
 
 
@@ -373,34 +386,31 @@ def _load_table(
     missing = [name for name in names if name not in table.columns]
     if missing:
         raise BackupError(f"{service}.{table.name} has no column {', '.join(missing)}")
-    decoders = [_decoder(table.columns[name]) for name in names]
+    columns = [table.columns[name] for name in names]
+    decoders = [_decoder(column) for column in columns]
     for column in table.columns:
         if isinstance(column.type, JSON):
             column.type.none_as_null = True  # a stored null is SQL NULL, as it was read
-    digest = hashlib.sha256()
     loaded = 0
     batch: list[dict[str, Any]] = []
-    with gzip.open(path, "rb") as lines:
-        for line in lines:
-            digest.update(line)
-            values = json.loads(line)
-            batch.append(
-                {
-                    name: value if decode is None or value is None else decode(value)
-                    for name, decode, value in zip(names, decoders, values, strict=True)
-                }
-            )
-            if len(batch) == BATCH:
-                connection.execute(insert(table), batch)
-                loaded += len(batch)
-                progress.advance(len(batch))
-                batch = []
+    for values in stored_rows(path, stored):
+        for column, value in zip(columns, values, strict=True):
+            check_value(service, column, value, loaded + len(batch) + 1)
+        batch.append(
+            {
+                name: value if decode is None or value is None else decode(value)
+                for name, decode, value in zip(names, decoders, values, strict=True)
+            }
+        )
+        if len(batch) == BATCH:
+            connection.execute(insert(table), batch)
+            loaded += len(batch)
+            progress.advance(len(batch))
+            batch = []
     if batch:
         connection.execute(insert(table), batch)
         loaded += len(batch)
         progress.advance(len(batch))
-    if digest.hexdigest() != stored["sha256"] or loaded != stored["rows"]:
-        raise BackupError(f"{path} does not match its checksum in the manifest: it is damaged")
     return loaded
 
 
@@ -452,6 +462,45 @@ def _restore_high_water_marks(
         )
 
 
+def _replace_service(
+    connection: Connection,
+    service: str,
+    directory: Path,
+    entry: dict[str, Any],
+    progress: Progress,
+) -> list[TableReport]:
+    """Inside the connection's open transaction: empty the service, load the backup at its
+    revision, migrate it to this version; the caller commits (or nothing happened)."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    live = _live_marks(connection)
+    stored_marks: dict[str, int] = entry["high_water_marks"]
+    marks = {
+        name: max(live.get(name, 0), stored_marks.get(name, 0)) for name in {*live, *stored_marks}
+    }
+    _delete_everything(connection)
+    reports: list[TableReport] = []
+    revision: str | None = entry["revision"]
+    if revision is not None:
+        _migrate_on(connection, service, revision)
+        tables = _tables(connection)
+        by_name = {table.name: table for table in tables}
+        unknown = set(entry["tables"]) - set(by_name)
+        if unknown:
+            raise BackupError(f"{service}: no table {', '.join(sorted(unknown))} here")
+        for table in tables:
+            stored = entry["tables"].get(table.name)
+            if stored is None:
+                continue
+            path = table_file(directory, service, table.name)
+            rows = _load_table(connection, table, path, stored, progress=progress, service=service)
+            reports.append(TableReport(service, table.name, rows))
+    _migrate_on(connection, service, "head")
+    # Migrations may rebuild tables (SQLite): the marks are set once the schema is final.
+    _restore_high_water_marks(connection, _tables(connection), marks)
+    return reports
+
+
 def restore_service(
     service: str,
     database: Database,
@@ -463,47 +512,19 @@ def restore_service(
 ) -> list[TableReport]:
     """Put one service's backed-up data into ``database``, then migrate it to this version.
 
-    Refuses a database that has rows unless ``force`` (which deletes them first).
+    Refuses a database that has rows unless ``force``; everything happens in one transaction.
     """
-    progress = progress or _Silent()
-    revision: str | None = entry["revision"]
-    if _has_rows(database):
-        if not force:
-            raise BackupError(
-                f"{service}: its database is not empty; restore into an empty database, "
-                "or pass --force to replace what it holds"
-            )
-        if revision is None or _current_revision(database) != revision:
-            # The schema must move first: its rows go now (the same revision keeps them until
-            # the new ones are in, in one transaction).
-            with database.engine.begin() as connection:
-                _delete_everything(connection)
-    reports: list[TableReport] = []
-    if revision is not None:
-        _move_schema(database, service, revision)
-        with database.engine.connect() as plain:
-            connection = plain.execution_options(**{WRITE_LOCK: True})
-            with connection.begin():
-                if connection.dialect.name == "sqlite":
-                    connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-                tables = _tables(connection)
-                _delete_everything(connection)
-                by_name = {table.name: table for table in tables}
-                unknown = set(entry["tables"]) - set(by_name)
-                if unknown:
-                    raise BackupError(f"{service}: no table {', '.join(sorted(unknown))} here")
-                for table in tables:
-                    stored = entry["tables"].get(table.name)
-                    if stored is None:
-                        continue
-                    path = directory / service / f"{table.name}.jsonl.gz"
-                    rows = _load_table(
-                        connection, table, path, stored, progress=progress, service=service
-                    )
-                    reports.append(TableReport(service, table.name, rows))
-                _restore_high_water_marks(connection, tables, entry["high_water_marks"])
-    upgrade(database, DEFINITIONS[service].migrations)
-    return reports
+    check_manifest({"services": {service: entry}}, [service])
+    check_files(directory, service, entry)
+    if not force and _has_rows(database):
+        raise BackupError(
+            f"{service}: its database is not empty; restore into an empty database, "
+            "or pass --force to replace what it holds"
+        )
+    with database.engine.connect() as plain:
+        connection = plain.execution_options(**{WRITE_LOCK: True})
+        with connection.begin():
+            return _replace_service(connection, service, directory, entry, progress or _Silent())
 
 
 def restore(
@@ -514,31 +535,51 @@ def restore(
     force: bool = False,
     progress: Progress | None = None,
 ) -> list[TableReport]:
-    """Restore the given services (default: every one in the backup) from ``directory``."""
+    """Restore the given services (default: every one in the backup) from ``directory``.
+
+    Everything is checked before any database is touched (manifest, services, revisions,
+    checksums); then every service is replaced in its own open transaction, and they commit
+    together only once all of them loaded and migrated: any failure leaves every database as
+    it was.
+    """
     manifest = read_manifest(directory)
     chosen = list(services or manifest["services"])
-    absent = [name for name in chosen if name not in manifest["services"]]
-    if absent:
-        raise BackupError(f"the backup holds no {', '.join(absent)} service")
-    reports: list[TableReport] = []
+    check_manifest(manifest, chosen)
     for service in chosen:
-        database = Database(settings.database_url_for(service))
-        try:
-            reports += restore_service(
-                service,
-                database,
-                directory,
-                manifest["services"][service],
-                force=force,
-                progress=progress,
+        check_files(directory, service, manifest["services"][service])
+    databases = {service: Database(settings.database_url_for(service)) for service in chosen}
+    try:
+        full = [name for name, database in databases.items() if _has_rows(database)]
+        if full and not force:
+            raise BackupError(
+                f"{', '.join(full)}: the database is not empty; restore into empty databases, "
+                "or pass --force to replace what they hold"
             )
-        finally:
+        reports: list[TableReport] = []
+        with contextlib.ExitStack() as open_connections:
+            transactions = []
+            for service in chosen:
+                plain = open_connections.enter_context(databases[service].engine.connect())
+                connection = plain.execution_options(**{WRITE_LOCK: True})
+                transactions.append(connection.begin())
+                reports += _replace_service(
+                    connection,
+                    service,
+                    directory,
+                    manifest["services"][service],
+                    progress or _Silent(),
+                )
+            # Only now does anything become visible; a failure above rolled every one back
+            # (closing a connection ends its open transaction).
+            for transaction in transactions:
+                transaction.commit()
+    finally:
+        for database in databases.values():
             database.dispose()
     return reports
 
 
 def iter_rows(directory: Path, service: str, table: str) -> Iterator[list[Any]]:
     """The stored rows of one table, as lists of column values (for checks and tools)."""
-    with gzip.open(directory / service / f"{table}.jsonl.gz", "rb") as lines:
-        for line in lines:
-            yield json.loads(line)
+    entry = read_manifest(directory)["services"][service]
+    yield from stored_rows(table_file(directory, service, table), entry["tables"][table])
