@@ -77,8 +77,19 @@ def run(
     start_followers(system.runtimes, system.clients.transports["events"])
     if demo:
         from tripbot.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
+        from tripbot.events import service as events
+        from tripbot.events.schemas import UserOut, UserRegister
+        from tripbot.platform.passwords import Passwords
 
-        if load_demo(system.gateway.extensions["tripbot.services"]):
+        # The operator asked for the demo: its people get accounts even when registration is
+        # by invitation only, as with `tripbot user create`.
+        policy = events.AccountPolicy(passwords=Passwords(settings.password_hash_profile))
+
+        def open_account(data: UserRegister) -> UserOut:
+            """A demo person's account, opened in the events database as the operator."""
+            return events.register(system.databases["events"].unit_of_work(), policy, data)
+
+        if load_demo(system.gateway.extensions["tripbot.services"], open_account):
             console.print(
                 f"Demo club loaded: log in as {DEMO_PEOPLE[0][0]} "
                 f"(or luis@, marta@) with password [bold]{DEMO_PASSWORD}[/bold]"
