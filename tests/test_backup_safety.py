@@ -124,6 +124,10 @@ def _unknown_event_role(directory: Path) -> None:
     rewrite_rows(directory, "events", "memberships", set_column("role", "god"))
 
 
+def _same_email_twice(directory: Path) -> None:
+    rewrite_rows(directory, "events", "users", set_column("email", "twin@club.example"))
+
+
 def _table_name_as_path(directory: Path) -> None:
     def change(manifest: dict[str, Any]) -> None:
         tables = manifest["services"]["events"]["tables"]
@@ -142,6 +146,7 @@ DAMAGES = {
     "empty-required": (_empty_required_value, "is empty"),
     "unknown-role": (_unknown_role, "superuser"),
     "unknown-event-role": (_unknown_event_role, "god"),
+    "same-email-twice": (_same_email_twice, "nothing was restored"),
     "table-name-as-path": (_table_name_as_path, "not a table name"),
 }
 

@@ -28,6 +28,7 @@ from typing import Any, BinaryIO, Protocol
 from alembic import command
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from rich.progress import Progress as RichBars
 from rich.progress import TaskID
 from sqlalchemy import (
@@ -52,6 +53,7 @@ from sqlalchemy import (
     text,
     type_coerce,
 )
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
 from tripbot import __version__
@@ -501,32 +503,6 @@ def _replace_service(
     return reports
 
 
-def restore_service(
-    service: str,
-    database: Database,
-    directory: Path,
-    entry: dict[str, Any],
-    *,
-    force: bool = False,
-    progress: Progress | None = None,
-) -> list[TableReport]:
-    """Put one service's backed-up data into ``database``, then migrate it to this version.
-
-    Refuses a database that has rows unless ``force``; everything happens in one transaction.
-    """
-    check_manifest({"services": {service: entry}}, [service])
-    check_files(directory, service, entry)
-    if not force and _has_rows(database):
-        raise BackupError(
-            f"{service}: its database is not empty; restore into an empty database, "
-            "or pass --force to replace what it holds"
-        )
-    with database.engine.connect() as plain:
-        connection = plain.execution_options(**{WRITE_LOCK: True})
-        with connection.begin():
-            return _replace_service(connection, service, directory, entry, progress or _Silent())
-
-
 def restore(
     settings: Settings,
     directory: Path,
@@ -562,13 +538,17 @@ def restore(
                 plain = open_connections.enter_context(databases[service].engine.connect())
                 connection = plain.execution_options(**{WRITE_LOCK: True})
                 transactions.append(connection.begin())
-                reports += _replace_service(
-                    connection,
-                    service,
-                    directory,
-                    manifest["services"][service],
-                    progress or _Silent(),
-                )
+                try:
+                    reports += _replace_service(
+                        connection,
+                        service,
+                        directory,
+                        manifest["services"][service],
+                        progress or _Silent(),
+                    )
+                except (SQLAlchemyError, CommandError) as error:  # a constraint, a migration
+                    reason = str(error).splitlines()[0]
+                    raise BackupError(f"{service}: {reason}; nothing was restored") from error
             # Only now does anything become visible; a failure above rolled every one back
             # (closing a connection ends its open transaction).
             for transaction in transactions:

@@ -256,7 +256,7 @@ def _back_up_before_migrating(settings: Settings, names: list[str], root: Path) 
     from tripbot.platform.db import Database
 
     about_to_change = []
-    for name in _behind(settings, [n for n in names if n in SERVICES]):
+    for name in _behind(settings, names):  # the bot's database too
         database = Database(settings.database_url_for(name))
         try:
             # A database without TripBot's tables (a first install) holds nothing to keep.
