@@ -22,7 +22,13 @@ from typer.testing import CliRunner
 from tests.builders import a_cast, an_activity, an_expense
 from tests.conftest import make_settings
 from tests.e2e.scenario import run_club_scenario
-from tests.test_backup import events_settings, fill_events, new_database, snapshot
+from tests.test_backup import (
+    events_settings,
+    fill_events,
+    new_database,
+    prepare_target,
+    snapshot,
+)
 from tripbot.backup import MANIFEST, BackupError, backup, read_manifest, restore
 from tripbot.backup_checks import MAX_ROW_BYTES, OWNERS
 from tripbot.bot import service as bot
@@ -100,6 +106,15 @@ def _truncated_file(directory: Path) -> None:
     path.write_bytes(path.read_bytes()[:-12])
 
 
+def _more_rows_than_the_manifest(directory: Path) -> None:
+    path = directory / "events" / "users.jsonl.gz"
+    path.write_bytes(gzip.compress(gzip.decompress(path.read_bytes()) + b"[]\n" * 100_000))
+
+
+def _not_gzip(directory: Path) -> None:
+    (directory / "events" / "users.jsonl.gz").write_bytes(b"\x00" * 4096)
+
+
 def _missing_file(directory: Path) -> None:
     (directory / "events" / "memberships.jsonl.gz").unlink()
 
@@ -140,6 +155,8 @@ DAMAGES = {
     "newer-version": (_newer_version, "does not know"),
     "bad-checksum": (_bad_checksum, "checksum"),
     "truncated-file": (_truncated_file, "damaged"),
+    "more-rows": (_more_rows_than_the_manifest, "more rows than its manifest"),
+    "not-gzip": (_not_gzip, "cannot be read"),
     "missing-file": (_missing_file, "missing"),
     "wrong-type": (_email_of_the_wrong_type, "wrong kind"),
     "too-long": (_email_too_long, "wrong kind or size"),
@@ -305,6 +322,44 @@ def test_changes_recorded_after_restoring_an_older_backup_reach_a_reader_that_wa
         assert changes_after(0)[0] == "name:1"  # what the backup held is still there
     finally:
         database.dispose()
+
+
+@pytest.mark.parametrize("backend", BOTH)
+def test_a_restore_into_a_fresh_database_keeps_ids_above_what_the_kept_bot_has_read(
+    backend: str, new_database: Callable[[str, str], str], tmp_path: Path
+) -> None:
+    source, fresh, bot_url = (new_database(backend, n) for n in ("source", "fresh", "bot"))
+    fill_events(source)
+
+    def rename(url: str, name: str) -> None:
+        database = Database(url)
+        events.update_event(
+            database.unit_of_work(), Principal(user_id=1), 1, EventUpdate(name=name)
+        )
+        database.dispose()
+
+    rename(source, "Picos I")
+    backup(make_settings(tmp_path, events_database_url=source), tmp_path / "old", ["events"])
+    rename(source, "Picos II")
+    rename(source, "Picos III")
+    readers = Database(bot_url)
+    migrate("bot", readers)
+    bot.advance_feed(readers.unit_of_work(), "events", 3)  # the bot told all three
+    readers.dispose()
+    # The machine of the events service is lost; its backup goes into a new database, the
+    # bot's database is kept.
+    settings = make_settings(tmp_path, events_database_url=fresh, bot_database_url=bot_url)
+    prepare_target(fresh)  # migrated, with the test's extra table: empty
+
+    restore(settings, tmp_path / "old", ["events"])
+    rename(fresh, "Picos IV")
+
+    database = Database(fresh)
+    with database.unit_of_work() as uow:
+        told = read_feed(uow.session, outbox, FeedQuery(after=3)).entries
+    database.dispose()
+    assert [entry.payload["changed"] for entry in told] == [["name"]]
+    assert told[0].id == 4
 
 
 @pytest.mark.usefixtures("cli_environment")

@@ -53,6 +53,7 @@ from sqlalchemy import (
     text,
     type_coerce,
 )
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -469,13 +470,19 @@ def _replace_service(
     service: str,
     directory: Path,
     entry: dict[str, Any],
+    *,
     progress: Progress,
+    read_up_to: int = 0,
 ) -> list[TableReport]:
     """Inside the connection's open transaction: empty the service, load the backup at its
-    revision, migrate it to this version; the caller commits (or nothing happened)."""
+    revision, migrate it to this version; the caller commits (or nothing happened).
+
+    ``read_up_to``: the furthest a reader kept out of the restore has read this service's feed;
+    its next changes get higher ids, or that reader would never tell them."""
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
     live = _live_marks(connection)
+    live["outbox"] = max(live.get("outbox", 0), read_up_to)
     stored_marks: dict[str, int] = entry["high_water_marks"]
     marks = {
         name: max(live.get(name, 0), stored_marks.get(name, 0)) for name in {*live, *stored_marks}
@@ -503,6 +510,34 @@ def _replace_service(
     return reports
 
 
+_READER_TABLES = {"feed_cursors": ("source", "service"), "chats_told": ("service",)}
+"""Where readers of feeds keep their positions: services' followers, and the bot."""
+
+
+def _positions_of_readers(settings: Settings, kept: Sequence[str]) -> dict[str, int]:
+    """How far the readers whose databases the restore keeps have read each service's feed."""
+    positions: dict[str, int] = {}
+    for owner in kept:
+        url = settings.database_url_for(owner)
+        if url.startswith("sqlite") and not Path(make_url(url).database or "").is_file():
+            continue  # never created: it has read nothing (and opening it would create it)
+        database = Database(url)
+        try:
+            with database.engine.connect() as connection:
+                metadata = MetaData()
+                metadata.reflect(connection, only=lambda name, _: name in _READER_TABLES)
+                for table in metadata.tables.values():
+                    key = next(c for c in _READER_TABLES[table.name] if c in table.columns)
+                    query = select(table.c[key], func.max(table.c.position)).group_by(table.c[key])
+                    for source, position in connection.execute(query):
+                        positions[source] = max(positions.get(source, 0), int(position or 0))
+        except SQLAlchemyError:
+            continue  # a reader that cannot be reached now: its database is not restored
+        finally:
+            database.dispose()
+    return positions
+
+
 def restore(
     settings: Settings,
     directory: Path,
@@ -523,6 +558,7 @@ def restore(
     check_manifest(manifest, chosen)
     for service in chosen:
         check_files(directory, service, manifest["services"][service])
+    read_up_to = _positions_of_readers(settings, [o for o in OWNERS if o not in chosen])
     databases = {service: Database(settings.database_url_for(service)) for service in chosen}
     try:
         full = [name for name, database in databases.items() if _has_rows(database)]
@@ -544,7 +580,8 @@ def restore(
                         service,
                         directory,
                         manifest["services"][service],
-                        progress or _Silent(),
+                        progress=progress or _Silent(),
+                        read_up_to=read_up_to.get(service, 0),
                     )
                 except (SQLAlchemyError, CommandError) as error:  # a constraint, a migration
                     reason = str(error).splitlines()[0]
