@@ -19,7 +19,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from tests.builders import a_cast, an_activity, an_expense
+from tests.builders import a_cast, a_person, an_activity, an_expense
 from tests.conftest import make_settings
 from tests.e2e.scenario import run_club_scenario
 from tests.test_backup import (
@@ -40,7 +40,7 @@ from tripbot.platform.db import Database
 from tripbot.platform.identity import Principal
 from tripbot.platform.outbox import FeedQuery, read_feed
 from tripbot.platform.passwords import Passwords
-from tripbot.system import build_embedded, migrate
+from tripbot.system import System, build_embedded, migrate
 
 __all__ = ["new_database"]  # the fixture, shared with test_backup
 runner = CliRunner()
@@ -89,6 +89,11 @@ def set_column(column: str, value: object) -> Callable[[list[Any], list[str]], N
         row[columns.index(column)] = value
 
     return change
+
+
+def spoil_every_value(row: list[Any], columns: list[str]) -> None:
+    """A row change: no value is one its column can hold."""
+    row[:] = [["not", "a", "value"]] * len(columns)
 
 
 def _newer_version(directory: Path) -> None:
@@ -270,11 +275,7 @@ def test_a_restore_of_every_service_changes_all_of_them_or_none(tmp_path: Path) 
         if stored["rows"]
     )
     assert OWNERS.index(last) > OWNERS.index("ledger")
-
-    def spoil(row: list[Any], columns: list[str]) -> None:
-        row[:] = [["not", "a", "value"]] * len(columns)
-
-    rewrite_rows(tmp_path / "b", last, table, spoil)
+    rewrite_rows(tmp_path / "b", last, table, spoil_every_value)
 
     refused = runner.invoke(
         app, ["restore", str(tmp_path / "b"), "--force", "--data-dir", str(data)]
@@ -284,6 +285,29 @@ def test_a_restore_of_every_service_changes_all_of_them_or_none(tmp_path: Path) 
     assert "Not restored" in refused.output
     for name in OWNERS:
         assert snapshot(f"sqlite:///{data / f'{name}.db'}") == before[name], name
+
+
+def test_on_each_backend_a_bad_last_service_leaves_the_others_as_they_were(
+    system: System, http: httpx.Client, database_urls: dict[str, str], tmp_path: Path
+) -> None:
+    run_club_scenario(http)
+    cast = a_cast(http)
+    an_activity(http, cast.event, cast.owner)
+    settings = make_settings(
+        tmp_path, **{f"{name}_database_url": url for name, url in database_urls.items()}
+    )
+    backup(settings, tmp_path / "b")
+    a_person(http)  # after the backup: a restore would take it away
+    before = {name: snapshot(url) for name, url in database_urls.items()}
+    stored = read_manifest(tmp_path / "b")["services"]["agenda"]["tables"]
+    table = next(name for name, entry in stored.items() if entry["rows"])
+    rewrite_rows(tmp_path / "b", "agenda", table, spoil_every_value)
+
+    with pytest.raises(BackupError, match="agenda"):
+        restore(settings, tmp_path / "b", force=True)
+
+    for name, url in database_urls.items():
+        assert snapshot(url) == before[name], name
 
 
 @pytest.mark.parametrize("backend", BOTH)
