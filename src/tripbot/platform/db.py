@@ -78,16 +78,16 @@ def _sqlite_begin(connection: Connection) -> None:
 
 
 def _private_sqlite_file(url: str) -> None:
-    """Create a new SQLite file readable by its owner only (its folder too, if new): SQLite
-    would make it as the umask says, often world-readable, and it holds password hashes.
-    Its -wal and -shm files take the same rights from it."""
+    """Create a new SQLite file readable by its owner only: SQLite would make it as the umask
+    says, often world-readable, and it holds password hashes. Its -wal and -shm files take the
+    same rights from it. A missing folder stays an error (the data dir is made 0700 by whoever
+    chose it)."""
     path = make_url(url).database
     if not path or path == ":memory:" or path.startswith("file:"):
         return
     file = Path(path)
-    if file.exists():
+    if file.exists() or not file.parent.is_dir():
         return
-    file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.close(os.open(file, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
