@@ -45,6 +45,7 @@ from tripbot.system import System, build_embedded, migrate
 __all__ = ["new_database"]  # the fixture, shared with test_backup
 runner = CliRunner()
 BOTH = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+RELEASE_EVENTS = Path(__file__).parent / "release/fixtures/v0.1.0/sqlite/events.db.gz"
 
 
 def register(url: str, email: str) -> None:
@@ -449,3 +450,25 @@ def test_backups_and_databases_are_readable_by_their_owner_only(tmp_path: Path) 
         assert len(databases) >= len(OWNERS)
         for path in databases:
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+@pytest.mark.parametrize("backend", BOTH)
+def test_a_backup_of_the_previous_release_replaces_a_newer_database_with_data(
+    backend: str, new_database: Callable[[str, str], str], tmp_path: Path
+) -> None:
+    old = tmp_path / "old.db"  # v0.1.0's own events database, at its older revision
+    old.write_bytes(gzip.decompress(RELEASE_EVENTS.read_bytes()))
+    source = make_settings(tmp_path, events_database_url=f"sqlite:///{old}")
+    backup(source, tmp_path / "b", ["events"])
+    target = new_database(backend, "newer")
+    database = Database(target)
+    migrate("events", database)
+    database.dispose()
+    register(target, "someone-new@club.example")
+
+    settings = make_settings(tmp_path, events_database_url=target)
+    restore(settings, tmp_path / "b", ["events"], force=True)
+
+    restored, source = snapshot(target), snapshot(f"sqlite:///{old}")
+    assert len(restored["users"]) == len(source["users"]) > 1
+    assert restored["events"] == source["events"]
