@@ -62,12 +62,14 @@ from tripbot.backup_checks import (
     FORMAT,
     FORMAT_VERSION,
     MANIFEST,
+    MAX_ROW_BYTES,
     OWNERS,
     BackupError,
     check_files,
     check_manifest,
     check_value,
     read_manifest,
+    sized_rows,
     stored_rows,
     table_file,
 )
@@ -396,7 +398,8 @@ def _load_table(
             column.type.none_as_null = True  # a stored null is SQL NULL, as it was read
     loaded = 0
     batch: list[dict[str, Any]] = []
-    for values in stored_rows(path, stored):
+    held = 0
+    for values, size in sized_rows(path, stored):
         for column, value in zip(columns, values, strict=True):
             check_value(service, column, value, loaded + len(batch) + 1)
         batch.append(
@@ -405,11 +408,13 @@ def _load_table(
                 for name, decode, value in zip(names, decoders, values, strict=True)
             }
         )
-        if len(batch) == BATCH:
+        held += size
+        # Written by count or by size: a batch of large rows (route tracks) stays bounded.
+        if len(batch) == BATCH or held >= MAX_ROW_BYTES:
             connection.execute(insert(table), batch)
             loaded += len(batch)
             progress.advance(len(batch))
-            batch = []
+            batch, held = [], 0
     if batch:
         connection.execute(insert(table), batch)
         loaded += len(batch)
@@ -561,7 +566,13 @@ def restore(
     read_up_to = _positions_of_readers(settings, [o for o in OWNERS if o not in chosen])
     databases = {service: Database(settings.database_url_for(service)) for service in chosen}
     try:
-        full = [name for name, database in databases.items() if _has_rows(database)]
+        try:
+            full = [name for name, database in databases.items() if _has_rows(database)]
+        except SQLAlchemyError as error:
+            reason = str(error).splitlines()[0]
+            raise BackupError(
+                f"a database cannot be read ({reason}); nothing was restored"
+            ) from error
         if full and not force:
             raise BackupError(
                 f"{', '.join(full)}: the database is not empty; restore into empty databases, "

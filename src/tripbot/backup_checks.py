@@ -186,8 +186,8 @@ def stored_lines(path: Path, stored: dict[str, Any]) -> Iterator[bytes]:
         raise BackupError(f"{path} does not match its checksum in the manifest: it is damaged")
 
 
-def stored_rows(path: Path, stored: dict[str, Any]) -> Iterator[list[Any]]:
-    """A table file's rows, each a list of one value per stored column."""
+def sized_rows(path: Path, stored: dict[str, Any]) -> Iterator[tuple[list[Any], int]]:
+    """A table file's rows, each a list of one value per stored column, with its size."""
     width = len(stored["columns"])
     for number, line in enumerate(stored_lines(path, stored), start=1):
         try:
@@ -196,13 +196,19 @@ def stored_rows(path: Path, stored: dict[str, Any]) -> Iterator[list[Any]]:
             raise BackupError(f"{path}: row {number} is not valid JSON") from error
         if not isinstance(values, list) or len(values) != width:
             raise BackupError(f"{path}: row {number} does not have {width} values")
+        yield values, len(line)
+
+
+def stored_rows(path: Path, stored: dict[str, Any]) -> Iterator[list[Any]]:
+    """A table file's rows, each a list of one value per stored column."""
+    for values, _size in sized_rows(path, stored):
         yield values
 
 
 def check_files(directory: Path, service: str, entry: dict[str, Any]) -> None:
     """Read every file of a service once: present, readable, of the right size and checksum."""
     for table, stored in entry["tables"].items():
-        for _row in stored_rows(table_file(directory, service, table), stored):
+        for _row in sized_rows(table_file(directory, service, table), stored):
             pass
 
 
