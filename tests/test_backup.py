@@ -377,7 +377,7 @@ def test_the_commands_back_up_and_restore_every_service_of_the_embedded_mode(
 
     backed_up = runner.invoke(app, ["backup", str(tmp_path / "b"), "--data-dir", str(source_dir)])
     assert backed_up.exit_code == 0, backed_up.output
-    assert set(read_manifest(tmp_path / "b")["services"]) == set(SERVICES)
+    assert set(read_manifest(tmp_path / "b")["services"]) == {*SERVICES, "bot"}
 
     restored = runner.invoke(app, ["restore", str(tmp_path / "b"), "--data-dir", str(target_dir)])
     assert restored.exit_code == 0, restored.output

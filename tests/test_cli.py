@@ -130,6 +130,36 @@ def test_run_starts_the_embedded_system_with_a_demo_club(tmp_path: Path) -> None
         process.stop()
 
 
+def test_run_loads_the_demo_club_when_registration_is_by_invitation_only(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIPBOT_")}
+    env.update(TRIPBOT_ENV="test", TRIPBOT_REGISTRATION="invitation")
+    process = Process(
+        "run", ["run", "--demo", "--data-dir", str(tmp_path)], env, free_port(), tmp_path / "log"
+    )
+    process.start(ready_path="/api/v1/health")
+    try:
+        with httpx.Client(base_url=process.url, timeout=10) as http:
+            token = http.post(
+                "/api/v1/auth/token",
+                json={"email": DEMO_PEOPLE[1][0], "password": DEMO_PASSWORD},
+            )
+            assert token.status_code == 201, token.text
+            headers = {"Authorization": f"Bearer {token.json()['token']}"}
+            assert len(http.get("/api/v1/events", headers=headers).json()) == 2
+            stranger = http.post(
+                "/api/v1/auth/register",
+                json={
+                    "email": "stranger@club.example",
+                    "password": "a long password",
+                    "display_name": "Stranger",
+                },
+            )
+            assert stranger.status_code == 403  # still by invitation for everyone else
+    finally:
+        process.stop()
+    assert "Demo club loaded" in (tmp_path / "log").read_text()
+
+
 def test_user_create_reads_the_password_from_stdin_and_never_from_the_command_line(
     tmp_path: Path,
 ) -> None:

@@ -16,13 +16,14 @@ import contextlib
 import gzip
 import hashlib
 import json
+import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from alembic import command
 from alembic.runtime.migration import MigrationContext
@@ -52,24 +53,36 @@ from sqlalchemy import (
     text,
     type_coerce,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
-from tripbot import SERVICES, __version__
+from tripbot import __version__
+from tripbot.backup_checks import (
+    FORMAT,
+    FORMAT_VERSION,
+    MANIFEST,
+    MAX_ROW_BYTES,
+    OWNERS,
+    BackupError,
+    check_files,
+    check_manifest,
+    check_value,
+    read_manifest,
+    sized_rows,
+    stored_rows,
+    table_file,
+)
 from tripbot.platform.db import WRITE_LOCK, Database
 from tripbot.platform.metrics import record_backup
-from tripbot.platform.migrations import alembic_config, upgrade
+from tripbot.platform.migrations import alembic_config
 from tripbot.platform.settings import Settings
-from tripbot.system import DEFINITIONS
+from tripbot.system import MIGRATIONS
 
-FORMAT = "tripbot-backup"
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
+__all__ = ["MANIFEST", "BackupError", "read_manifest"]
+
 BATCH = 500
 _SKIPPED_TABLES = {"alembic_version"}
-
-
-class BackupError(RuntimeError):
-    """A backup or restore cannot be done; the message says why."""
 
 
 class Progress(Protocol):
@@ -172,6 +185,11 @@ def _selected(column: Column[Any]) -> ColumnElement[Any]:
     return column
 
 
+def _private_file(path: Path) -> BinaryIO:
+    """A new file only its owner can read (a backup holds password hashes and tokens)."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+
+
 # --- reading a service ----------------------------------------------------------------------
 
 
@@ -234,7 +252,10 @@ def _dump_table(
         connection = connection.execution_options(yield_per=BATCH)
     digest = hashlib.sha256()
     written = 0
-    with gzip.open(path, "wb", compresslevel=6) as out:
+    with (
+        _private_file(path) as file,
+        gzip.GzipFile(fileobj=file, mode="wb", compresslevel=6) as out,
+    ):
         for partition in connection.execute(statement).partitions(BATCH):
             lines = b"".join(
                 json.dumps(list(row), default=_plain, ensure_ascii=False).encode() + b"\n"
@@ -256,8 +277,10 @@ def backup_service(
 ) -> dict[str, Any]:
     """Write one service's data under ``directory/service``; return its manifest entry."""
     progress = progress or _Silent()
+    if service not in OWNERS:
+        raise BackupError(f"{service!r} is not a TripBot service")
     target = directory / service
-    target.mkdir(parents=True)
+    target.mkdir(mode=0o700)
     with _snapshot(database) as connection, connection.begin():
         revision = MigrationContext.configure(connection).get_current_revision()
         tables = _tables(connection)
@@ -277,13 +300,15 @@ def backup_service(
 def backup(
     settings: Settings,
     directory: Path,
-    services: Sequence[str] = SERVICES,
+    services: Sequence[str] = OWNERS,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Back up the given services' databases into a new (or empty) ``directory``."""
+    """Back up the given services' (and the bot's) databases into a new (or empty)
+    ``directory``, readable by its owner only."""
     if directory.exists() and any(directory.iterdir()):
         raise BackupError(f"{directory} is not empty: back up into a new directory")
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    directory.chmod(0o700)  # it may have existed, empty, with wider rights
     manifest: dict[str, Any] = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
@@ -297,30 +322,14 @@ def backup(
             manifest["services"][service] = backup_service(service, database, directory, progress)
         finally:
             database.dispose()
-    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    with _private_file(directory / MANIFEST) as out:
+        out.write((json.dumps(manifest, indent=2) + "\n").encode())
     with contextlib.suppress(OSError):  # the backup is good even if its note cannot be kept
         record_backup(settings.backup_status, directory)
     return manifest
 
 
 # --- writing a service back -----------------------------------------------------------------
-
-
-def read_manifest(directory: Path) -> dict[str, Any]:
-    """The manifest of a complete backup, or BackupError."""
-    path = directory / MANIFEST
-    if not path.is_file():
-        raise BackupError(f"{directory} holds no complete backup (no {MANIFEST})")
-    manifest: dict[str, Any] = json.loads(path.read_text())
-    if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
-        raise BackupError(f"{path} is not a TripBot backup of format version {FORMAT_VERSION}")
-    return manifest
-
-
-def _current_revision(database: Database) -> str | None:
-    with database.engine.connect() as connection:
-        revision: str | None = MigrationContext.configure(connection).get_current_revision()
-        return revision
 
 
 def _has_rows(database: Database) -> bool:
@@ -336,26 +345,35 @@ def _delete_everything(connection: Connection) -> None:
         connection.execute(table.delete())
 
 
-def _move_schema(database: Database, service: str, revision: str) -> None:
-    """Migrate the database up or down to ``revision``."""
-    migrations = DEFINITIONS[service].migrations
-    script = ScriptDirectory.from_config(alembic_config(migrations))
-    try:
-        ancestors = {s.revision for s in script.walk_revisions("base", revision)}
-    except CommandError as error:
-        raise BackupError(
-            f"{service}: the backup is at revision {revision}, which this TripBot does not "
-            "know; restore it with the TripBot version that made it (or a newer one)"
-        ) from error
-    current = _current_revision(database)
+def _live_marks(connection: Connection) -> dict[str, int]:
+    """The highest id each table of the database being replaced has handed out: ids above
+    them were never seen by a feed's reader, so changes recorded after the restore are told."""
+    tables = _tables(connection)
+    marks = _high_water_marks(connection, tables)
+    for table in tables:
+        column = _id_column(table)
+        if column is not None:
+            highest = connection.execute(select(func.coalesce(func.max(column), 0))).scalar_one()
+            marks[table.name] = max(marks.get(table.name, 0), int(highest))
+    return marks
+
+
+def _migrate_on(connection: Connection, service: str, revision: str) -> None:
+    """Move the schema up or down to ``revision`` inside the connection's open transaction."""
+    migrations = MIGRATIONS[service]
+    config = alembic_config(migrations)
+    config.attributes["connection"] = connection
+    current = MigrationContext.configure(connection).get_current_revision()
     if current == revision:
         return
-    if current is None or current in ancestors:
-        upgrade(database, migrations, revision)
+    if revision == "head" or current is None:
+        command.upgrade(config, revision)
         return
-    config = alembic_config(migrations, database)
-    with database.engine.begin() as connection:
-        config.attributes["connection"] = connection
+    script = ScriptDirectory.from_config(config)
+    ancestors = {s.revision for s in script.walk_revisions("base", revision)}
+    if current in ancestors:
+        command.upgrade(config, revision)
+    else:
         command.downgrade(config, revision)
 
 
@@ -373,34 +391,34 @@ def _load_table(
     missing = [name for name in names if name not in table.columns]
     if missing:
         raise BackupError(f"{service}.{table.name} has no column {', '.join(missing)}")
-    decoders = [_decoder(table.columns[name]) for name in names]
+    columns = [table.columns[name] for name in names]
+    decoders = [_decoder(column) for column in columns]
     for column in table.columns:
         if isinstance(column.type, JSON):
             column.type.none_as_null = True  # a stored null is SQL NULL, as it was read
-    digest = hashlib.sha256()
     loaded = 0
     batch: list[dict[str, Any]] = []
-    with gzip.open(path, "rb") as lines:
-        for line in lines:
-            digest.update(line)
-            values = json.loads(line)
-            batch.append(
-                {
-                    name: value if decode is None or value is None else decode(value)
-                    for name, decode, value in zip(names, decoders, values, strict=True)
-                }
-            )
-            if len(batch) == BATCH:
-                connection.execute(insert(table), batch)
-                loaded += len(batch)
-                progress.advance(len(batch))
-                batch = []
+    held = 0
+    for values, size in sized_rows(path, stored):
+        for column, value in zip(columns, values, strict=True):
+            check_value(service, column, value, loaded + len(batch) + 1)
+        batch.append(
+            {
+                name: value if decode is None or value is None else decode(value)
+                for name, decode, value in zip(names, decoders, values, strict=True)
+            }
+        )
+        held += size
+        # Written by count or by size: a batch of large rows (route tracks) stays bounded.
+        if len(batch) == BATCH or held >= MAX_ROW_BYTES:
+            connection.execute(insert(table), batch)
+            loaded += len(batch)
+            progress.advance(len(batch))
+            batch, held = [], 0
     if batch:
         connection.execute(insert(table), batch)
         loaded += len(batch)
         progress.advance(len(batch))
-    if digest.hexdigest() != stored["sha256"] or loaded != stored["rows"]:
-        raise BackupError(f"{path} does not match its checksum in the manifest: it is damaged")
     return loaded
 
 
@@ -452,58 +470,77 @@ def _restore_high_water_marks(
         )
 
 
-def restore_service(
+def _replace_service(
+    connection: Connection,
     service: str,
-    database: Database,
     directory: Path,
     entry: dict[str, Any],
     *,
-    force: bool = False,
-    progress: Progress | None = None,
+    progress: Progress,
+    read_up_to: int = 0,
 ) -> list[TableReport]:
-    """Put one service's backed-up data into ``database``, then migrate it to this version.
+    """Inside the connection's open transaction: empty the service, load the backup at its
+    revision, migrate it to this version; the caller commits (or nothing happened).
 
-    Refuses a database that has rows unless ``force`` (which deletes them first).
-    """
-    progress = progress or _Silent()
-    revision: str | None = entry["revision"]
-    if _has_rows(database):
-        if not force:
-            raise BackupError(
-                f"{service}: its database is not empty; restore into an empty database, "
-                "or pass --force to replace what it holds"
-            )
-        if revision is None or _current_revision(database) != revision:
-            # The schema must move first: its rows go now (the same revision keeps them until
-            # the new ones are in, in one transaction).
-            with database.engine.begin() as connection:
-                _delete_everything(connection)
+    ``read_up_to``: the furthest a reader kept out of the restore has read this service's feed;
+    its next changes get higher ids, or that reader would never tell them."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    live = _live_marks(connection)
+    live["outbox"] = max(live.get("outbox", 0), read_up_to)
+    stored_marks: dict[str, int] = entry["high_water_marks"]
+    marks = {
+        name: max(live.get(name, 0), stored_marks.get(name, 0)) for name in {*live, *stored_marks}
+    }
+    _delete_everything(connection)
     reports: list[TableReport] = []
+    revision: str | None = entry["revision"]
     if revision is not None:
-        _move_schema(database, service, revision)
-        with database.engine.connect() as plain:
-            connection = plain.execution_options(**{WRITE_LOCK: True})
-            with connection.begin():
-                if connection.dialect.name == "sqlite":
-                    connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-                tables = _tables(connection)
-                _delete_everything(connection)
-                by_name = {table.name: table for table in tables}
-                unknown = set(entry["tables"]) - set(by_name)
-                if unknown:
-                    raise BackupError(f"{service}: no table {', '.join(sorted(unknown))} here")
-                for table in tables:
-                    stored = entry["tables"].get(table.name)
-                    if stored is None:
-                        continue
-                    path = directory / service / f"{table.name}.jsonl.gz"
-                    rows = _load_table(
-                        connection, table, path, stored, progress=progress, service=service
-                    )
-                    reports.append(TableReport(service, table.name, rows))
-                _restore_high_water_marks(connection, tables, entry["high_water_marks"])
-    upgrade(database, DEFINITIONS[service].migrations)
+        _migrate_on(connection, service, revision)
+        tables = _tables(connection)
+        by_name = {table.name: table for table in tables}
+        unknown = set(entry["tables"]) - set(by_name)
+        if unknown:
+            raise BackupError(f"{service}: no table {', '.join(sorted(unknown))} here")
+        for table in tables:
+            stored = entry["tables"].get(table.name)
+            if stored is None:
+                continue
+            path = table_file(directory, service, table.name)
+            rows = _load_table(connection, table, path, stored, progress=progress, service=service)
+            reports.append(TableReport(service, table.name, rows))
+    _migrate_on(connection, service, "head")
+    # Migrations may rebuild tables (SQLite): the marks are set once the schema is final.
+    _restore_high_water_marks(connection, _tables(connection), marks)
     return reports
+
+
+_READER_TABLES = {"feed_cursors": ("source", "service"), "chats_told": ("service",)}
+"""Where readers of feeds keep their positions: services' followers, and the bot."""
+
+
+def _positions_of_readers(settings: Settings, kept: Sequence[str]) -> dict[str, int]:
+    """How far the readers whose databases the restore keeps have read each service's feed."""
+    positions: dict[str, int] = {}
+    for owner in kept:
+        url = settings.database_url_for(owner)
+        if url.startswith("sqlite") and not Path(make_url(url).database or "").is_file():
+            continue  # never created: it has read nothing (and opening it would create it)
+        database = Database(url)
+        try:
+            with database.engine.connect() as connection:
+                metadata = MetaData()
+                metadata.reflect(connection, only=lambda name, _: name in _READER_TABLES)
+                for table in metadata.tables.values():
+                    key = next(c for c in _READER_TABLES[table.name] if c in table.columns)
+                    query = select(table.c[key], func.max(table.c.position)).group_by(table.c[key])
+                    for source, position in connection.execute(query):
+                        positions[source] = max(positions.get(source, 0), int(position or 0))
+        except SQLAlchemyError:
+            continue  # a reader that cannot be reached now: its database is not restored
+        finally:
+            database.dispose()
+    return positions
 
 
 def restore(
@@ -514,31 +551,63 @@ def restore(
     force: bool = False,
     progress: Progress | None = None,
 ) -> list[TableReport]:
-    """Restore the given services (default: every one in the backup) from ``directory``."""
+    """Restore the given services (default: every one in the backup) from ``directory``.
+
+    Everything is checked before any database is touched (manifest, services, revisions,
+    checksums); then every service is replaced in its own open transaction, and they commit
+    together only once all of them loaded and migrated: any failure leaves every database as
+    it was.
+    """
     manifest = read_manifest(directory)
     chosen = list(services or manifest["services"])
-    absent = [name for name in chosen if name not in manifest["services"]]
-    if absent:
-        raise BackupError(f"the backup holds no {', '.join(absent)} service")
-    reports: list[TableReport] = []
+    check_manifest(manifest, chosen)
     for service in chosen:
-        database = Database(settings.database_url_for(service))
+        check_files(directory, service, manifest["services"][service])
+    read_up_to = _positions_of_readers(settings, [o for o in OWNERS if o not in chosen])
+    databases = {service: Database(settings.database_url_for(service)) for service in chosen}
+    try:
         try:
-            reports += restore_service(
-                service,
-                database,
-                directory,
-                manifest["services"][service],
-                force=force,
-                progress=progress,
+            full = [name for name, database in databases.items() if _has_rows(database)]
+        except SQLAlchemyError as error:
+            reason = str(error).splitlines()[0]
+            raise BackupError(
+                f"a database cannot be read ({reason}); nothing was restored"
+            ) from error
+        if full and not force:
+            raise BackupError(
+                f"{', '.join(full)}: the database is not empty; restore into empty databases, "
+                "or pass --force to replace what they hold"
             )
-        finally:
+        reports: list[TableReport] = []
+        with contextlib.ExitStack() as open_connections:
+            transactions = []
+            for service in chosen:
+                plain = open_connections.enter_context(databases[service].engine.connect())
+                connection = plain.execution_options(**{WRITE_LOCK: True})
+                transactions.append(connection.begin())
+                try:
+                    reports += _replace_service(
+                        connection,
+                        service,
+                        directory,
+                        manifest["services"][service],
+                        progress=progress or _Silent(),
+                        read_up_to=read_up_to.get(service, 0),
+                    )
+                except (SQLAlchemyError, CommandError) as error:  # a constraint, a migration
+                    reason = str(error).splitlines()[0]
+                    raise BackupError(f"{service}: {reason}; nothing was restored") from error
+            # Only now does anything become visible; a failure above rolled every one back
+            # (closing a connection ends its open transaction).
+            for transaction in transactions:
+                transaction.commit()
+    finally:
+        for database in databases.values():
             database.dispose()
     return reports
 
 
 def iter_rows(directory: Path, service: str, table: str) -> Iterator[list[Any]]:
     """The stored rows of one table, as lists of column values (for checks and tools)."""
-    with gzip.open(directory / service / f"{table}.jsonl.gz", "rb") as lines:
-        for line in lines:
-            yield json.loads(line)
+    entry = read_manifest(directory)["services"][service]
+    yield from stored_rows(table_file(directory, service, table), entry["tables"][table])

@@ -77,8 +77,19 @@ def run(
     start_followers(system.runtimes, system.clients.transports["events"])
     if demo:
         from tripbot.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
+        from tripbot.events import service as events
+        from tripbot.events.schemas import UserOut, UserRegister
+        from tripbot.platform.passwords import Passwords
 
-        if load_demo(system.gateway.extensions["tripbot.services"]):
+        # The operator asked for the demo: its people get accounts even when registration is
+        # by invitation only, as with `tripbot user create`.
+        policy = events.AccountPolicy(passwords=Passwords(settings.password_hash_profile))
+
+        def open_account(data: UserRegister) -> UserOut:
+            """A demo person's account, opened in the events database as the operator."""
+            return events.register(system.databases["events"].unit_of_work(), policy, data)
+
+        if load_demo(system.gateway.extensions["tripbot.services"], open_account):
             console.print(
                 f"Demo club loaded: log in as {DEMO_PEOPLE[0][0]} "
                 f"(or luis@, marta@) with password [bold]{DEMO_PASSWORD}[/bold]"
@@ -190,7 +201,7 @@ def migrate_command(
             console.print(f"[red]Unknown service {name!r}[/red]; choose from {', '.join(owners)}")
             raise typer.Exit(2)
     if settings.data_dir and not settings.database_url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     if wait:
         _wait_for_migrations(settings, names, timeout)
         return
@@ -245,7 +256,7 @@ def _back_up_before_migrating(settings: Settings, names: list[str], root: Path) 
     from tripbot.platform.db import Database
 
     about_to_change = []
-    for name in _behind(settings, [n for n in names if n in SERVICES]):
+    for name in _behind(settings, names):  # the bot's database too
         database = Database(settings.database_url_for(name))
         try:
             # A database without TripBot's tables (a first install) holds nothing to keep.
@@ -320,7 +331,7 @@ def create_user(
             f"[red]Invalid account:[/red] {error.errors()[0]['loc'][0]}: {error.errors()[0]['msg']}"
         )
         raise typer.Exit(2) from error
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     database = Database(settings.database_url_for("events"))
     migrate("events", database)
     policy = service.AccountPolicy(passwords=Passwords(settings.password_hash_profile))
@@ -342,11 +353,12 @@ ServiceOption = Annotated[
 
 
 def _chosen_services(services: list[str] | None) -> list[str]:
+    owners = (*SERVICES, "bot")  # every database TripBot keeps, the bot's chats included
     for name in services or []:
-        if name not in SERVICES:
-            console.print(f"[red]Unknown service {name!r}[/red]; choose from {', '.join(SERVICES)}")
+        if name not in owners:
+            console.print(f"[red]Unknown service {name!r}[/red]; choose from {', '.join(owners)}")
             raise typer.Exit(2)
-    return list(services or SERVICES)
+    return list(services or owners)
 
 
 @app.command("backup")
@@ -355,7 +367,8 @@ def backup_command(
     service: ServiceOption = None,
     data_dir: Annotated[Path | None, typer.Option(help="Where the SQLite files live.")] = None,
 ) -> None:
-    """Back up every service's data into DIRECTORY (one consistent snapshot per service)."""
+    """Back up every service's and the bot's data into DIRECTORY (one consistent snapshot
+    per service), readable by its owner only."""
     from rich.progress import Progress
 
     from tripbot.backup import BackupError, RichProgress, backup
@@ -381,7 +394,9 @@ def restore_command(
     ] = False,
     data_dir: Annotated[Path | None, typer.Option(help="Where the SQLite files live.")] = None,
 ) -> None:
-    """Restore every service's data from DIRECTORY, then migrate it to this version."""
+    """Restore every service's data from DIRECTORY, then migrate it to this version.
+
+    Everything is checked first; the databases change together only if every one succeeded."""
     from rich.progress import Progress
 
     from tripbot.backup import BackupError, RichProgress, restore
@@ -389,7 +404,7 @@ def restore_command(
     settings = load_settings(data_dir)
     names = _chosen_services(service) if service else None
     if any(settings.database_url_for(n).startswith("sqlite") for n in names or SERVICES):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         with Progress(console=console) as bars:
             reports = restore(settings, directory, names, force=force, progress=RichProgress(bars))

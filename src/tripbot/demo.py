@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tripbot.agenda.schemas import ActivityCreate, PlaceCreate
-from tripbot.events.schemas import EventCreate, InvitationCreate, UserRegister
+from tripbot.events.schemas import EventCreate, InvitationCreate, UserOut, UserRegister
 from tripbot.gateway.services import Services
 from tripbot.gear.schemas import ItemCreate, ReservationCreate, UnitCreate
 from tripbot.ledger.schemas import (
@@ -32,12 +33,18 @@ DEMO_PEOPLE = (
 )
 
 
-def load_demo(services: Services) -> bool:
-    """Create the demo club through the services' own API; False if it was already there."""
-    anonymous = services.events()
+def load_demo(
+    services: Services, open_account: Callable[[UserRegister], UserOut] | None = None
+) -> bool:
+    """Create the demo club through the services' own API; False if it was already there.
+
+    ``open_account`` opens the demo people's accounts as the operator would (``tripbot user
+    create``), which an instance whose registration is by invitation only needs; by default
+    they register as anyone may on an open instance."""
+    open_account = open_account or services.events().register
     try:
         people = [
-            anonymous.register(
+            open_account(
                 UserRegister(email=email, password=DEMO_PASSWORD, display_name=name, language="es")
             )
             for email, name in DEMO_PEOPLE

@@ -199,7 +199,7 @@ def build_embedded(
 ) -> System:
     """Every service in this process, each on its own database, behind one gateway; calls
     between them run the use cases directly."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     apps: dict[str, APIFlask] = {}
     runtimes: dict[str, ServiceRuntime] = {}
     transports: dict[str, Transport] = {}
@@ -229,7 +229,7 @@ def _in_process(app: APIFlask, runtime: ServiceRuntime) -> Transport:
 def _built_on_first_call(settings: Settings, run_migrations: bool) -> dict[str, Transport]:
     """Every service in this process, each built (and migrated) when it is first called: the bot
     and its console start without building the services they have not needed yet."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     transports: dict[str, Transport] = {}
     for name in SERVICES:
 

@@ -184,6 +184,8 @@ def test_a_bot_token_starts_the_bot_on_the_gateways_host_with_its_webhook(
     assert front["TRIPBOT_BOT_WEBHOOK_URL"] == "https://tripbot.example.org/telegram"
     assert front["TRIPBOT_BOT_WEBHOOK_SECRET"] == "s" * 40
     assert "COMPOSE_PROFILES" not in env_lines(out / "gear.env")  # only where the gateway is
+    assert '/backups/$stamp" --service bot\n' in (out / "front.tripbot-backup.sh").read_text()
+    assert "--service bot" not in (out / "gear.tripbot-backup.sh").read_text()
 
 
 def test_base_map_settings_reach_the_env_file(tmp_path: Path, ansible_env: dict[str, str]) -> None:

@@ -342,7 +342,7 @@ def with_local_secrets(settings: Settings) -> Settings:
             stored[name] = secrets.token_urlsafe(48)
             changed = True
     if changed:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         path.write_text(json.dumps(stored))
         path.chmod(0o600)
     updates = {
