@@ -469,6 +469,6 @@ def test_a_backup_of_the_previous_release_replaces_a_newer_database_with_data(
     settings = make_settings(tmp_path, events_database_url=target)
     restore(settings, tmp_path / "b", ["events"], force=True)
 
-    restored, source = snapshot(target), snapshot(f"sqlite:///{old}")
-    assert len(restored["users"]) == len(source["users"]) > 1
-    assert restored["events"] == source["events"]
+    restored, original = snapshot(target), snapshot(f"sqlite:///{old}")
+    assert len(restored["users"]) == len(original["users"]) > 1
+    assert restored["events"] == original["events"]
