@@ -51,8 +51,10 @@ class FeedEvent:
     updated_at: datetime
 
 
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-"""Control characters, which an iCalendar TEXT may not hold (tab, CR and LF are handled)."""
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters, which an iCalendar TEXT may not hold (tab, CR and LF are handled): C0,
+DEL and the C1 block, whose NEL (U+0085) readers that split on any Unicode line break take for
+the end of a content line."""
 
 
 def escape(text: str) -> str:
@@ -67,6 +69,9 @@ def escape(text: str) -> str:
         .replace("\r\n", "\\n")
         .replace("\n", "\\n")
         .replace("\r", "")
+        # Line and paragraph separators end a line for such readers too: keep them as newlines.
+        .replace("\u2028", "\\n")
+        .replace("\u2029", "\\n")
     )
 
 
