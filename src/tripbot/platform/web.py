@@ -43,6 +43,7 @@ from tripbot.platform.metrics import (
     watch_backups,
 )
 from tripbot.platform.operations import Call, Operation, Operations, ServiceRuntime
+from tripbot.platform.redaction import logged_path
 from tripbot.platform.routing import operations_blueprint
 from tripbot.platform.settings import Settings
 from tripbot.platform.uploads import raise_upload_limit
@@ -181,7 +182,7 @@ def install_request_context(
         (_log.debug if quiet else _log.info)(
             "request",
             method=request.method,
-            path=request.path,
+            path=logged_path(request.path, request.view_args),
             status=response.status_code,
             duration_ms=round(seconds * 1000, 2),
         )
