@@ -33,6 +33,7 @@ from tripbot.platform.errors import (
     status_for,
 )
 from tripbot.platform.identity import Principal, TokenSigner
+from tripbot.platform.jsonbody import BoundedJSONProvider
 from tripbot.platform.language import LANGUAGES, current_language
 from tripbot.platform.logging import get_logger, log_destination
 from tripbot.platform.metrics import (
@@ -427,6 +428,7 @@ def create_service_app(
         spec_path="/openapi.json",
         docs_path="/docs",
     )
+    app.json = BoundedJSONProvider(app)
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         VALIDATION_ERROR_STATUS_CODE=422,
