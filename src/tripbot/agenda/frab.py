@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tripbot import __version__
+from tripbot.events.schemas import MAX_EVENT_DAYS
 
 SCHEMA_URL = "https://c3voc.de/schedule/schema.json"
 TIMESLOT = "00:15"
@@ -88,13 +89,21 @@ def _talk(talk: Talk, conference: Conference, zone: ZoneInfo, base_url: str) -> 
     }
 
 
+def _consecutive(first: date, last: date) -> set[date]:
+    return {first + timedelta(days=n) for n in range((last - first).days + 1)}
+
+
 def _days(conference: Conference, talks: Sequence[Talk], zone: ZoneInfo) -> list[date]:
+    """Every day from the first to the last that has the event or an activity, when they are at
+    most as far apart as an event may last; otherwise only those days. Never the empty years
+    between a far-off activity and the event, which made one document of millions of days."""
     first = conference.starts_at.astimezone(zone).date()
-    last = conference.ends_at.astimezone(zone).date()
-    for talk in talks:
-        first = min(first, talk.starts_at.astimezone(zone).date())
-        last = max(last, talk.starts_at.astimezone(zone).date())
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    # No more days than an event may last, also for one stored before that bound.
+    last = min(conference.ends_at.astimezone(zone).date(), first + timedelta(days=MAX_EVENT_DAYS))
+    days = _consecutive(first, last) | {t.starts_at.astimezone(zone).date() for t in talks}
+    if (max(days) - min(days)).days <= MAX_EVENT_DAYS:
+        days = _consecutive(min(days), max(days))
+    return sorted(days)
 
 
 def schedule(

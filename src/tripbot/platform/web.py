@@ -12,7 +12,7 @@ import structlog
 from apiflask import APIBlueprint, APIFlask
 from apiflask.exceptions import HTTPError
 from flask import Flask, Response, current_app, g, jsonify, request
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DBAPIError, InternalError, OperationalError
 from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
@@ -23,6 +23,7 @@ from tripbot.platform.db import MAX_ID, Database
 from tripbot.platform.errors import (
     PROBLEM_JSON,
     DomainError,
+    FieldError,
     Message,
     PayloadTooLarge,
     ServiceUnavailable,
@@ -100,14 +101,41 @@ def _said(template: Message, **values: str | int) -> dict[str, str]:
     }
 
 
+WHOLE_SCHEMA = "_schema"
+"""Where APIFlask files a refusal of a schema's own validator, which names no field."""
+
+
+def _field_refusals(error: HTTPError) -> list[FieldError]:
+    """The refusals of a schema's validators that name their field (FieldError), so that the
+    answer names the field and says the message in the caller's language, not ``_schema`` and
+    pydantic's English."""
+    cause = error.__cause__
+    if not isinstance(cause, ValidationError):
+        return []
+    found = [(e.get("ctx") or {}).get("error") for e in cause.errors() if not e["loc"]]
+    return [refusal for refusal in found if isinstance(refusal, FieldError)]
+
+
 def http_error_response(error: HTTPError) -> Response:
     """The problem+json response for an HTTP error raised by Flask or APIFlask's validation."""
     status = int(error.status_code)
     if status == 422 and isinstance(error.detail, dict) and error.detail:
-        errors = [
-            {"location": location, "field": field, "messages": messages}
+        refusals = _field_refusals(error)
+        told = {f"Value error, {refusal}" for refusal in refusals}  # as pydantic words them
+        errors: list[dict[str, Any]] = [
+            {"location": location, "field": field, "messages": kept}
             for location, fields in error.detail.items()
             for field, messages in fields.items()
+            if (kept := [m for m in messages if field != WHOLE_SCHEMA or m not in told])
+        ] + [
+            {
+                "location": next(iter(error.detail)),
+                "field": refusal.field,
+                "messages": [refusal.message.said_in(current_language())],
+                "message_id": str(refusal.message),
+                "values": {},
+            }
+            for refusal in refusals
         ]
         # The fields' messages are pydantic's, in English: programs match them.
         fields_text = "; ".join(f"{e['field']}: {' '.join(e['messages'])}" for e in errors)
