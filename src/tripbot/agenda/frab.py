@@ -89,6 +89,13 @@ def _talk(talk: Talk, conference: Conference, zone: ZoneInfo, base_url: str) -> 
     }
 
 
+def _day_end(day: date, zone: ZoneInfo) -> datetime:
+    """The midnight a day ends at; the last day a date can hold ends at its last instant."""
+    if day == date.max:
+        return datetime.combine(day, time.max, zone)
+    return datetime.combine(day + timedelta(days=1), time(0), zone)
+
+
 def _consecutive(first: date, last: date) -> set[date]:
     return {first + timedelta(days=n) for n in range((last - first).days + 1)}
 
@@ -99,7 +106,9 @@ def _days(conference: Conference, talks: Sequence[Talk], zone: ZoneInfo) -> list
     between a far-off activity and the event, which made one document of millions of days."""
     first = conference.starts_at.astimezone(zone).date()
     # No more days than an event may last, also for one stored before that bound.
-    last = min(conference.ends_at.astimezone(zone).date(), first + timedelta(days=MAX_EVENT_DAYS))
+    last = conference.ends_at.astimezone(zone).date()
+    if (last - first).days > MAX_EVENT_DAYS:
+        last = first + timedelta(days=MAX_EVENT_DAYS)
     days = _consecutive(first, last) | {t.starts_at.astimezone(zone).date() for t in talks}
     if (max(days) - min(days)).days <= MAX_EVENT_DAYS:
         days = _consecutive(min(days), max(days))
@@ -152,7 +161,7 @@ def schedule(
                 "index": index,
                 "date": day.isoformat(),
                 "day_start": datetime.combine(day, time(0), zone).isoformat(),
-                "day_end": datetime.combine(day + timedelta(days=1), time(0), zone).isoformat(),
+                "day_end": _day_end(day, zone).isoformat(),
                 "rooms": by_day[day],
             }
             for index, day in enumerate(days, start=1)

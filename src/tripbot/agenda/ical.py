@@ -27,6 +27,7 @@ from icalendar import Timezone
 from tripbot import __version__
 
 CRLF = "\r\n"
+LAST_RULE_YEAR = 9998
 MAX_OCTETS = 75
 PRODID = f"-//TripBot//Agenda {__version__}//EN"
 REFRESH = "PT30M"
@@ -188,6 +189,7 @@ def render(name: str, tzid: str, events: Iterable[FeedEvent]) -> str:
         f"X-WR-TIMEZONE:{tzid}",
         f"REFRESH-INTERVAL;VALUE=DURATION:{REFRESH}",
         f"X-PUBLISHED-TTL:{REFRESH}",
-        vtimezone(tzid, min(years), max(years)),
+        # The zone's rules end the year before the last a date can hold (9999 is its own end).
+        vtimezone(tzid, min(years), min(max(years), LAST_RULE_YEAR)),
     ]
     return CRLF.join([*head, *body, "END:VCALENDAR", ""])

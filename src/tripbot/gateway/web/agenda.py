@@ -59,7 +59,9 @@ def _days(event: EventOut, activities: list[ActivityOut]) -> list[Day]:
     zone = _zone(event)
     first = event.starts_at.astimezone(zone).date()
     # No more days than an event may last, also for one stored before that bound.
-    last = min(event.ends_at.astimezone(zone).date(), first + timedelta(days=MAX_EVENT_DAYS))
+    last = event.ends_at.astimezone(zone).date()
+    if (last - first).days > MAX_EVENT_DAYS:
+        last = first + timedelta(days=MAX_EVENT_DAYS)
     days = {
         first + timedelta(days=n): Day(first + timedelta(days=n))
         for n in range((last - first).days + 1)
