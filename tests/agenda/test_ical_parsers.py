@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -147,3 +148,16 @@ def test_control_characters_in_titles_are_left_out_and_the_feed_parses(parser: s
     assert icalendar.Calendar.from_ical(text).walk("VEVENT")[0]["SUMMARY"] == (
         "Salida al refugio[31m; vermás"
     )
+
+
+@pytest.mark.parametrize("parser", sorted(PARSERS))
+def test_unicode_controls_and_line_separators_never_break_a_content_line(parser: str) -> None:
+    # NEL (U+0085, a C1 control) and U+2028/U+2029 are line breaks to readers that split on any
+    # Unicode line boundary (Python's str.splitlines among them): the feed must hold none.
+    hostile = "Salida\x85al\x9b refugio\u2028por la tarde\u2029fin"
+    text = _feed({"summer-day": hostile})
+    assert text.splitlines() == text.split("\r\n")[:-1]
+    assert not [c for c in text if unicodedata.category(c) == "Cc" and c not in "\r\n"]
+    assert len(PARSERS[parser](text)) == len(ACTIVITIES)
+    summary = icalendar.Calendar.from_ical(text).walk("VEVENT")[0]["SUMMARY"]
+    assert summary == "Salidaal refugio\npor la tarde\nfin"

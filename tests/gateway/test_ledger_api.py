@@ -677,6 +677,20 @@ def test_members_read_what_concerns_them_and_organizers_the_report(
             assert http.get(_url(cast, tail), headers=headers).status_code == status, (who, tail)
 
 
+def test_a_participant_refused_an_export_is_told_about_the_export(
+    http: httpx.Client, cast: Cast
+) -> None:
+    """Each refused report names itself, not the budget it happens to be built from."""
+    an_expense(http, cast.event, cast.participant)
+    for tail in ("/export.json", "/export.csv"):
+        english = http.get(_url(cast, tail), headers=cast.participant.headers)
+        body = assert_problem(english, 403, "permission-denied", "keep the export to themselves")
+        assert "budget" not in body["detail"], body
+        spanish = {**cast.participant.headers, "Accept-Language": "es"}
+        answer = http.get(_url(cast, tail), headers=spanish)
+        assert_problem(answer, 403, "permission-denied", "se reservan la exportación")
+
+
 def test_only_organizers_record_event_money(http: httpx.Client, cast: Cast) -> None:
     body: dict[str, Any] = {"kind": "purchase", "description": "tent", "amount": "80"}
     body["paid_by"] = [{"party": "treasury"}]

@@ -175,3 +175,22 @@ def test_metrics_stay_out_of_the_api_descriptions(system: System) -> None:
         assert spec.status_code == 200, name
         assert spec.json is not None
         assert "/metrics" not in spec.json["paths"]
+
+
+def test_without_a_token_only_this_host_reads_the_metrics(tmp_path: Path) -> None:
+    system = build_embedded(make_settings(tmp_path))
+    try:
+        for app in (system.gateway, *system.services.values()):
+            client = app.test_client()
+            for here in ("127.0.0.1", "::1", "::ffff:127.0.0.1"):
+                answer = client.get("/metrics", environ_base={"REMOTE_ADDR": here})
+                assert answer.status_code == 200, (app.name, here)
+            elsewhere = client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.7"})
+            assert elsewhere.status_code == 401, app.name
+            assert "TRIPBOT_METRICS_TOKEN" in elsewhere.get_data(as_text=True)
+            assert b"tripbot_" not in elsewhere.data
+            for header in ("X-Forwarded-For", "Forwarded", "X-Real-IP"):
+                relayed = client.get("/metrics", headers={header: "203.0.113.7"})
+                assert relayed.status_code == 401, (app.name, header)
+    finally:
+        system.close()

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tripbot import __version__
+from tripbot.events.schemas import MAX_EVENT_DAYS
 
 SCHEMA_URL = "https://c3voc.de/schedule/schema.json"
 TIMESLOT = "00:15"
@@ -88,13 +89,30 @@ def _talk(talk: Talk, conference: Conference, zone: ZoneInfo, base_url: str) -> 
     }
 
 
+def _day_end(day: date, zone: ZoneInfo) -> datetime:
+    """The midnight a day ends at; the last day a date can hold ends at its last instant."""
+    if day == date.max:
+        return datetime.combine(day, time.max, zone)
+    return datetime.combine(day + timedelta(days=1), time(0), zone)
+
+
+def _consecutive(first: date, last: date) -> set[date]:
+    return {first + timedelta(days=n) for n in range((last - first).days + 1)}
+
+
 def _days(conference: Conference, talks: Sequence[Talk], zone: ZoneInfo) -> list[date]:
+    """Every day from the first to the last that has the event or an activity, when they are at
+    most as far apart as an event may last; otherwise only those days. Never the empty years
+    between a far-off activity and the event, which made one document of millions of days."""
     first = conference.starts_at.astimezone(zone).date()
+    # No more days than an event may last, also for one stored before that bound.
     last = conference.ends_at.astimezone(zone).date()
-    for talk in talks:
-        first = min(first, talk.starts_at.astimezone(zone).date())
-        last = max(last, talk.starts_at.astimezone(zone).date())
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    if (last - first).days > MAX_EVENT_DAYS:
+        last = first + timedelta(days=MAX_EVENT_DAYS)
+    days = _consecutive(first, last) | {t.starts_at.astimezone(zone).date() for t in talks}
+    if (max(days) - min(days)).days <= MAX_EVENT_DAYS:
+        days = _consecutive(min(days), max(days))
+    return sorted(days)
 
 
 def schedule(
@@ -143,7 +161,7 @@ def schedule(
                 "index": index,
                 "date": day.isoformat(),
                 "day_start": datetime.combine(day, time(0), zone).isoformat(),
-                "day_end": datetime.combine(day + timedelta(days=1), time(0), zone).isoformat(),
+                "day_end": _day_end(day, zone).isoformat(),
                 "rooms": by_day[day],
             }
             for index, day in enumerate(days, start=1)

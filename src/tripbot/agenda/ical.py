@@ -27,6 +27,7 @@ from icalendar import Timezone
 from tripbot import __version__
 
 CRLF = "\r\n"
+LAST_RULE_YEAR = 9998
 MAX_OCTETS = 75
 PRODID = f"-//TripBot//Agenda {__version__}//EN"
 REFRESH = "PT30M"
@@ -51,8 +52,10 @@ class FeedEvent:
     updated_at: datetime
 
 
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-"""Control characters, which an iCalendar TEXT may not hold (tab, CR and LF are handled)."""
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters, which an iCalendar TEXT may not hold (tab, CR and LF are handled): C0,
+DEL and the C1 block, whose NEL (U+0085) readers that split on any Unicode line break take for
+the end of a content line."""
 
 
 def escape(text: str) -> str:
@@ -67,6 +70,9 @@ def escape(text: str) -> str:
         .replace("\r\n", "\\n")
         .replace("\n", "\\n")
         .replace("\r", "")
+        # Line and paragraph separators end a line for such readers too: keep them as newlines.
+        .replace("\u2028", "\\n")
+        .replace("\u2029", "\\n")
     )
 
 
@@ -183,6 +189,7 @@ def render(name: str, tzid: str, events: Iterable[FeedEvent]) -> str:
         f"X-WR-TIMEZONE:{tzid}",
         f"REFRESH-INTERVAL;VALUE=DURATION:{REFRESH}",
         f"X-PUBLISHED-TTL:{REFRESH}",
-        vtimezone(tzid, min(years), max(years)),
+        # The zone's rules end the year before the last a date can hold (9999 is its own end).
+        vtimezone(tzid, min(years), min(max(years), LAST_RULE_YEAR)),
     ]
     return CRLF.join([*head, *body, "END:VCALENDAR", ""])

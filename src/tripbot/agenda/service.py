@@ -24,6 +24,7 @@ from werkzeug.http import parse_etags
 
 from tripbot import __version__
 from tripbot.agenda import OPERATIONS, conflicts, frab, ical
+from tripbot.agenda.limits import check_times
 from tripbot.agenda.models import Activity, ActivityPerson, Agenda, FeedToken, Place, outbox
 from tripbot.agenda.schemas import (
     ActivityCreate,
@@ -248,19 +249,6 @@ def _activity(uow: UnitOfWork, event_id: int, activity_id: int) -> Activity:
     return activity
 
 
-def _check_times(policy: AgendaPolicy, starts_at: datetime, ends_at: datetime) -> None:
-    if ends_at <= starts_at:
-        raise InvalidInput(Message("ends_at must be after starts_at"), field="ends_at")
-    hours = (ends_at - starts_at) / timedelta(hours=1)
-    if hours > policy.max_activity_hours:
-        raise InvalidInput(
-            Message("an activity may last at most {max_hours} hours; this one would last {hours}"),
-            field="ends_at",
-            max_hours=policy.max_activity_hours,
-            hours=f"{hours:g}",
-        )
-
-
 def _known_place(uow: UnitOfWork, event_id: int, place_id: int | None) -> Place | None:
     if place_id is None:
         return None
@@ -334,10 +322,11 @@ def add_activity(
     """Put an activity on the timetable (organizers); conflicts are warned of, not refused."""
     with uow:
         agenda = _writer(uow, principal, event_id)
-        _check_times(policy, data.starts_at, data.ends_at)
+        event = _event(event_id)
+        check_times(policy.max_activity_hours, data.starts_at, data.ends_at, event)
         place = _known_place(uow, event_id, data.place_id)
         people = _people(event_id, data.people)
-        zone = ZoneInfo(_event(event_id).timezone)
+        zone = ZoneInfo(event.timezone)
         now = utcnow()
         activity = Activity(
             event_id=event_id,
@@ -393,8 +382,10 @@ def change_activity(
                 raise InvalidInput(Message("{field} cannot be empty"), field=name)
         starts_at = changes.get("starts_at", activity.starts_at)
         ends_at = changes.get("ends_at", activity.ends_at)
-        _check_times(policy, starts_at, ends_at)
-        zone = ZoneInfo(_event(event_id).timezone)
+        event = _event(event_id)
+        moved = "starts_at" in changes or "ends_at" in changes
+        check_times(policy.max_activity_hours, starts_at, ends_at, event if moved else None)
+        zone = ZoneInfo(event.timezone)
         before = _summary(activity, zone)
         old_status, old_place = activity.status, activity.place
         old_times = (activity.starts_at, activity.ends_at)

@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from tripbot.platform.db import MAX_ID
-from tripbot.platform.errors import FieldError, Message
+from tripbot.platform.errors import FieldError, InvalidInput, Message
 from tripbot.platform.identity import EVENT_ROLE_RANK
 
 InstanceRole = Literal["admin", "gear_keeper", "member"]
@@ -150,6 +150,32 @@ class TokenResolve(Input):
     token: str = Field(min_length=1)
 
 
+MAX_EVENT_DAYS = 366
+"""Longest an event may last, in days: a club's season at most. Every day of an event is a day
+in its timetable, its calendar export and the bot's choices, so an event from year 1 to 9999
+would make each of them millions of days long."""
+
+
+def span_refusal(starts_at: datetime, ends_at: datetime) -> FieldError | None:
+    """Why an event may not start and end when asked (the end before the start, or too long
+    after it), or None."""
+    if ends_at < starts_at:
+        return FieldError("ends_at", Message("ends_at must not be before starts_at"))
+    if ends_at - starts_at > timedelta(days=MAX_EVENT_DAYS):
+        return FieldError(
+            "ends_at",
+            Message("an event may last at most 366 days; split a longer one into several events"),
+        )
+    return None
+
+
+def check_span(starts_at: datetime, ends_at: datetime) -> None:
+    """Refuse (InvalidInput on ``ends_at``) an event's times that ``span_refusal`` refuses."""
+    refused = span_refusal(starts_at, ends_at)
+    if refused is not None:
+        raise InvalidInput(refused.message, field=refused.field)
+
+
 class EventCreate(Input):
     """A new event; its creator becomes its owner."""
 
@@ -164,8 +190,9 @@ class EventCreate(Input):
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> EventCreate:
-        if self.ends_at < self.starts_at:
-            raise FieldError("ends_at", Message("ends_at must not be before starts_at"))
+        refused = span_refusal(self.starts_at, self.ends_at)
+        if refused is not None:
+            raise refused
         return self
 
 

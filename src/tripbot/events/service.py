@@ -46,6 +46,7 @@ from tripbot.events.schemas import (
     UserOut,
     UserRegister,
     UserUpdate,
+    check_span,
 )
 from tripbot.platform.db import UnitOfWork, utcnow
 from tripbot.platform.errors import (
@@ -435,8 +436,7 @@ def update_event(
             if value is None:
                 raise InvalidInput(Message("{field} cannot be empty"), field=name)
             setattr(event, name, value)
-        if event.ends_at < event.starts_at:
-            raise InvalidInput(Message("ends_at must not be before starts_at"), field="ends_at")
+        check_span(event.starts_at, event.ends_at)
         _changed(uow, "event.updated", event_id, {"changed": sorted(changes)})
         uow.commit()
         return _event_out(event, membership.role, _member_count(uow, event_id))

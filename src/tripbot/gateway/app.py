@@ -31,6 +31,7 @@ from tripbot.gateway.web.forms import message_for
 from tripbot.platform import uploads
 from tripbot.platform.errors import DomainError, problem_type, status_for
 from tripbot.platform.identity import TokenSigner
+from tripbot.platform.jsonbody import BoundedJSONProvider
 from tripbot.platform.logging import get_logger
 from tripbot.platform.metrics import metrics_blueprint
 from tripbot.platform.settings import Settings
@@ -144,6 +145,7 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
         docs_path="/api/v1/docs",
         docs_ui="redoc",
     )
+    app.json = BoundedJSONProvider(app)
     app.config.update(
         SECRET_KEY=settings.secret_key.get_secret_value(),
         MAX_CONTENT_LENGTH=settings.max_body_bytes,

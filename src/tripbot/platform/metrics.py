@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import ipaddress
 import json
 import os
 import shutil
@@ -414,21 +415,41 @@ def render(accept: str = "") -> tuple[bytes, str]:
     return encoder(_scraped()), content_type
 
 
+FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
+"""Headers a reverse proxy adds: a request that carries one came from elsewhere through it."""
+
+
+def from_this_host() -> bool:
+    """Whether the request comes straight from this host (loopback, through no proxy)."""
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    loopback = (mapped or address).is_loopback
+    return loopback and not any(name in request.headers for name in FORWARDING_HEADERS)
+
+
 def metrics_blueprint(token: SecretStr | None = None) -> APIBlueprint:
-    """``GET /metrics`` for Prometheus; with a token, only for ``Authorization: Bearer <token>``."""
+    """``GET /metrics`` for Prometheus: with a token, only for ``Authorization: Bearer <token>``;
+    without one, only for callers on this host (never public by default)."""
     bp = APIBlueprint("metrics", __name__, enable_openapi=False)
 
     @bp.get("/metrics")
     def metrics() -> Response:
         if token is not None and token.get_secret_value():
             given = request.headers.get("Authorization", "").removeprefix("Bearer ")
-            if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
-                return Response(
-                    "a metrics token is required\n",
-                    status=401,
-                    headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
-                    mimetype="text/plain",
-                )
+            allowed = hmac.compare_digest(given.encode(), token.get_secret_value().encode())
+        else:
+            allowed = from_this_host()
+        if not allowed:
+            return Response(
+                "a metrics token is required: set TRIPBOT_METRICS_TOKEN and send "
+                "Authorization: Bearer <token> (without one, /metrics answers only this host)\n",
+                status=401,
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+                mimetype="text/plain",
+            )
         body, content_type = render(request.headers.get("Accept", ""))
         return Response(body, content_type=content_type)
 

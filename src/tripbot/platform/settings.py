@@ -278,7 +278,9 @@ class Settings(BaseSettings):
         "<data dir>/backups/last-backup.json; read only where that folder exists).",
     )
     metrics_token: SecretStr | None = Field(
-        None, description="If set, `/metrics` answers only to `Authorization: Bearer <token>`."
+        None,
+        description="If set, `/metrics` answers only to `Authorization: Bearer <token>`; unset, "
+        "only to callers on the same host (loopback, through no proxy).",
     )
 
     @model_validator(mode="after")

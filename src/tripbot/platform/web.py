@@ -12,7 +12,7 @@ import structlog
 from apiflask import APIBlueprint, APIFlask
 from apiflask.exceptions import HTTPError
 from flask import Flask, Response, current_app, g, jsonify, request
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DBAPIError, InternalError, OperationalError
 from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
@@ -23,6 +23,7 @@ from tripbot.platform.db import MAX_ID, Database
 from tripbot.platform.errors import (
     PROBLEM_JSON,
     DomainError,
+    FieldError,
     Message,
     PayloadTooLarge,
     ServiceUnavailable,
@@ -33,6 +34,7 @@ from tripbot.platform.errors import (
     status_for,
 )
 from tripbot.platform.identity import Destination, Principal, TokenSigner
+from tripbot.platform.jsonbody import BoundedJSONProvider
 from tripbot.platform.language import LANGUAGES, current_language
 from tripbot.platform.logging import get_logger, log_destination
 from tripbot.platform.metrics import (
@@ -43,6 +45,7 @@ from tripbot.platform.metrics import (
     watch_backups,
 )
 from tripbot.platform.operations import Call, Operation, Operations, ServiceRuntime
+from tripbot.platform.redaction import logged_path
 from tripbot.platform.routing import operations_blueprint
 from tripbot.platform.settings import Settings
 from tripbot.platform.uploads import raise_upload_limit
@@ -98,14 +101,41 @@ def _said(template: Message, **values: str | int) -> dict[str, str]:
     }
 
 
+WHOLE_SCHEMA = "_schema"
+"""Where APIFlask files a refusal of a schema's own validator, which names no field."""
+
+
+def _field_refusals(error: HTTPError) -> list[FieldError]:
+    """The refusals of a schema's validators that name their field (FieldError), so that the
+    answer names the field and says the message in the caller's language, not ``_schema`` and
+    pydantic's English."""
+    cause = error.__cause__
+    if not isinstance(cause, ValidationError):
+        return []
+    found = [(e.get("ctx") or {}).get("error") for e in cause.errors() if not e["loc"]]
+    return [refusal for refusal in found if isinstance(refusal, FieldError)]
+
+
 def http_error_response(error: HTTPError) -> Response:
     """The problem+json response for an HTTP error raised by Flask or APIFlask's validation."""
     status = int(error.status_code)
     if status == 422 and isinstance(error.detail, dict) and error.detail:
-        errors = [
-            {"location": location, "field": field, "messages": messages}
+        refusals = _field_refusals(error)
+        told = {f"Value error, {refusal}" for refusal in refusals}  # as pydantic words them
+        errors: list[dict[str, Any]] = [
+            {"location": location, "field": field, "messages": kept}
             for location, fields in error.detail.items()
             for field, messages in fields.items()
+            if (kept := [m for m in messages if field != WHOLE_SCHEMA or m not in told])
+        ] + [
+            {
+                "location": next(iter(error.detail)),
+                "field": refusal.field,
+                "messages": [refusal.message.said_in(current_language())],
+                "message_id": str(refusal.message),
+                "values": {},
+            }
+            for refusal in refusals
         ]
         # The fields' messages are pydantic's, in English: programs match them.
         fields_text = "; ".join(f"{e['field']}: {' '.join(e['messages'])}" for e in errors)
@@ -181,7 +211,7 @@ def install_request_context(
         (_log.debug if quiet else _log.info)(
             "request",
             method=request.method,
-            path=request.path,
+            path=logged_path(request.path, request.view_args),
             status=response.status_code,
             duration_ms=round(seconds * 1000, 2),
         )
@@ -426,6 +456,7 @@ def create_service_app(
         spec_path="/openapi.json",
         docs_path="/docs",
     )
+    app.json = BoundedJSONProvider(app)
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         VALIDATION_ERROR_STATUS_CODE=422,

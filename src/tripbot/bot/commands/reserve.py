@@ -53,8 +53,8 @@ def _days_left(turn: Turn, event: EventOut) -> list[date]:
     settings = turn.runtime.settings
     today = datetime.now(ZoneInfo(settings.gear_timezone)).date()
     first = max(first, today)
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    return days[: settings.gear_max_reservation_days]
+    count = min((last - first).days + 1, settings.gear_max_reservation_days)
+    return [first + timedelta(days=n) for n in range(count)]
 
 
 def _days_between(turn: Turn, first: date, last: date) -> list[date]:

@@ -23,7 +23,7 @@ from tripbot.agenda.schemas import (
     FeedTokenOut,
     PlaceCreate,
 )
-from tripbot.events.schemas import EventOut
+from tripbot.events.schemas import MAX_EVENT_DAYS, EventOut
 from tripbot.gateway import auth
 from tripbot.gateway.api.agenda import calendar_response
 from tripbot.gateway.web import forms
@@ -58,7 +58,10 @@ def _days(event: EventOut, activities: list[ActivityOut]) -> list[Day]:
     """Every day of the event, and any other day an activity starts on, in order."""
     zone = _zone(event)
     first = event.starts_at.astimezone(zone).date()
+    # No more days than an event may last, also for one stored before that bound.
     last = event.ends_at.astimezone(zone).date()
+    if (last - first).days > MAX_EVENT_DAYS:
+        last = first + timedelta(days=MAX_EVENT_DAYS)
     days = {
         first + timedelta(days=n): Day(first + timedelta(days=n))
         for n in range((last - first).days + 1)

@@ -533,7 +533,7 @@ def settle(event_id: int) -> ResponseReturnValue:
     try:
         shown = json.loads(request.form.get("transfers", "null"))
         data = SettlementRecord.model_validate({"transfers": shown})
-    except (ValueError, ValidationError):
+    except (ValueError, ValidationError, RecursionError):  # a forged field nested too deeply
         flash(_("The settle-up could not be read; look at it again."), "error")
         return redirect(url_for("ledger.money", event_id=event_id, _anchor="settle-up"))
     try:
