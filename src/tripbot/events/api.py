@@ -330,8 +330,6 @@ def create_app(
     )
     app.extensions["tripbot.account_policy"] = service.AccountPolicy(
         registration=settings.registration,
-        login_max_failures=settings.login_max_failures,
-        login_lockout_seconds=settings.login_lockout_seconds,
         passwords=Passwords(settings.password_hash_profile),
     )
     return app

@@ -30,7 +30,6 @@ from tripbot.platform.errors import (
     NotAuthenticated,
     NotFound,
     PermissionDenied,
-    TooManyAttempts,
     status_for,
 )
 from tripbot.platform.web import current_settings
@@ -131,10 +130,6 @@ def login() -> ResponseReturnValue:
         user = auth.events().authenticate(result)
     except NotAuthenticated:
         return _login_page(request.form, {FORM: _("Wrong email or password.")}), INVALID
-    except TooManyAttempts as error:
-        wait = int(error.extensions.get("retry_after") or 30)
-        message = _("Too many wrong passwords; try again in %(seconds)s seconds.", seconds=wait)
-        return _login_page(request.form, {FORM: message}), 429, {"Retry-After": str(wait)}
     auth.log_in(user)
     with force_locale(user.language):
         flash(_("Hello, %(name)s.", name=user.display_name), "success")
