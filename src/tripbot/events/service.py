@@ -59,6 +59,7 @@ from tripbot.platform.errors import (
 from tripbot.platform.identity import Principal
 from tripbot.platform.logging import get_logger
 from tripbot.platform.outbox import declare_feed, record_change
+from tripbot.platform.password_rules import refuse_weak
 from tripbot.platform.passwords import Passwords
 
 TOKEN_PREFIX = "tb_"  # noqa: S105 - a marker, not a secret
@@ -114,6 +115,7 @@ def _is_first_account(uow: UnitOfWork) -> bool:
 
 def register(uow: UnitOfWork, policy: AccountPolicy, data: UserRegister) -> UserOut:
     """Open an account; the first one becomes the instance's admin."""
+    refuse_weak(data.password)
     with uow:
         uow.lock_for_write()
         email = data.email.lower()

@@ -23,10 +23,17 @@ from tripbot.gateway import auth, telegram
 from tripbot.gateway.i18n import LANGUAGE_COOKIE, select_language
 from tripbot.gateway.schemas import TelegramLinkStart
 from tripbot.gateway.web import forms
-from tripbot.gateway.web.forms import FORM, INVALID, FormErrors, message_for
+from tripbot.gateway.web.forms import (
+    FORM,
+    INVALID,
+    FormErrors,
+    invalid_input_errors,
+    message_for,
+)
 from tripbot.platform.errors import (
     Conflict,
     Gone,
+    InvalidInput,
     NotAuthenticated,
     NotFound,
     PermissionDenied,
@@ -93,8 +100,8 @@ def register() -> ResponseReturnValue:
         return _register_page(request.form, result, code), INVALID
     try:
         user = auth.events().register(result)
-    except Conflict as error:
-        return _register_page(request.form, {"email": message_for(error)}, code), INVALID
+    except (Conflict, InvalidInput) as error:  # a taken email, a weak password
+        return _register_page(request.form, invalid_input_errors(error), code), INVALID
     except (PermissionDenied, NotFound, Gone) as error:
         errors = {FORM: message_for(error)}
         return _register_page(request.form, errors, code), int(status_for(error))
