@@ -244,8 +244,15 @@ def create_token(uow: UnitOfWork, principal: Principal, data: TokenCreate) -> To
         uow.lock_for_write()
         user = _user(uow, principal.require_user())
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        expires_at = None
+        if data.expires_in_days is not None:
+            expires_at = utcnow() + timedelta(days=data.expires_in_days)
         token = ApiToken(
-            user_id=user.id, name=data.name, prefix=secret[:10], token_hash=_token_hash(secret)
+            user_id=user.id,
+            name=data.name,
+            prefix=secret[:10],
+            token_hash=_token_hash(secret),
+            expires_at=expires_at,
         )
         uow.session.add(token)
         uow.commit()
@@ -255,6 +262,7 @@ def create_token(uow: UnitOfWork, principal: Principal, data: TokenCreate) -> To
             prefix=token.prefix,
             created_at=token.created_at,
             last_used_at=None,
+            expires_at=token.expires_at,
             token=secret,
         )
 
@@ -296,6 +304,8 @@ def resolve_token(uow: UnitOfWork, secret: str) -> UserOut:
         )
         if token is None:
             raise NotAuthenticated(Message("the API token is unknown or revoked"))
+        if token.expires_at is not None and token.expires_at <= utcnow():
+            raise NotAuthenticated(Message("the API token has expired"))
         user = _user_out(_user(uow, token.user_id))
         now = utcnow()
         if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_PRECISION:

@@ -166,7 +166,7 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
-        PERMANENT_SESSION_LIFETIME=timedelta(days=30),
+        PERMANENT_SESSION_LIFETIME=timedelta(days=settings.session_lifetime_days),
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_TRANSLATION_DIRECTORIES="translations",
         BABEL_DEFAULT_LOCALE="es",

@@ -8,12 +8,13 @@ one submitted, whether or not it has an account, so the answer tells nothing abo
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections.abc import Callable
 
 from apiflask import APIFlask
-from flask import Response, request
+from flask import Response, current_app, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
@@ -25,11 +26,18 @@ from tripbot.platform.settings import Settings
 WAYS_IN = (
     "account.login",
     "account.register",
+    "account.change_password",
     "api.register",
     "api.create_token",
+    "api.change_password",
 )
 """The endpoints that take a password or open an account: each counts per client address."""
-PASSWORD_CHECKS = ("account.login", "api.create_token")
+PASSWORD_CHECKS = (
+    "account.login",
+    "account.change_password",
+    "api.create_token",
+    "api.change_password",
+)
 """The endpoints whose wrong passwords also count per email and address."""
 REFUSED_PASSWORD = frozenset({401, 403, 422})
 """Answers that count as a wrong password (the web form answers 422, the API 401)."""
@@ -46,8 +54,12 @@ def _submitted_email() -> str:
     if email is None:
         body = request.get_json(silent=True)
         email = body.get("email") if isinstance(body, dict) else None
-    if email is None and request.endpoint == "account.change_password":
-        return "current session"  # the form asks no email: the session's cookie is the account
+    if email is None and request.endpoint in ("account.change_password", "api.change_password"):
+        # No email asked: the account is the session's or the token's (the view checks which).
+        held = request.headers.get("Authorization") or request.cookies.get(
+            current_app.config["SESSION_COOKIE_NAME"], ""
+        )
+        return "credential:" + hashlib.sha256(held.encode()).hexdigest()[:32]
     return str(email or "").strip().lower()[:254]
 
 

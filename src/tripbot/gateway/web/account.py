@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from tripbot.events.schemas import (
     Credentials,
     InvitationOut,
+    PasswordChange,
     TokenCreate,
     TokenCreated,
     UserOut,
@@ -149,6 +150,41 @@ def logout() -> ResponseReturnValue:
     auth.log_out()
     flash(_("You have logged out."), "success")
     return redirect(url_for("main.index"))
+
+
+@bp.post("/logout/everywhere")
+@auth.login_required
+def logout_everywhere() -> ResponseReturnValue:
+    """End every web session of one's account, this one included."""
+    auth.log_out_everywhere()
+    flash(_("You have logged out on every browser."), "success")
+    return redirect(url_for("account.login"))
+
+
+def _security_page(errors: FormErrors) -> str:
+    return render_template("account/security.html", form={}, errors=errors)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@auth.login_required
+def change_password() -> ResponseReturnValue:
+    """Change one's password, the current one required; the other sessions end."""
+    if request.method == "GET":
+        return _security_page({})
+    data = {
+        "current_password": request.form.get("current_password", ""),
+        "new_password": request.form.get("new_password", ""),
+        "keep_session": auth.session_secret(),
+    }
+    result = forms.validate(PasswordChange, data)
+    if isinstance(result, dict):
+        return _security_page(result), INVALID
+    try:
+        auth.events().change_password(result)
+    except InvalidInput as error:  # the current password is wrong, or the new one weak
+        return _security_page(invalid_input_errors(error)), INVALID
+    flash(_("Your password was changed; your other sessions were logged out."), "success")
+    return redirect(url_for("account.change_password"))
 
 
 def _profile_page(
