@@ -129,3 +129,13 @@ def test_the_web_form_slows_the_guesser_not_the_owner(limited: System) -> None:
     assert "Demasiados intentos" in refused.text
     assert _web_login(owner, ana.email, PASSWORD).status_code == 302
     assert owner.get("/events").status_code == 200
+
+
+@pytest.mark.parametrize("limited", [{"auth_rate_limit": "3/minute"}], indirect=True)
+def test_showing_the_forms_is_no_attempt(limited: System) -> None:
+    ana = a_person_in(limited, email="ana@club.example")
+    browser = _web(limited, OWNER)
+    for _ in range(5):
+        assert browser.get("/login").status_code == 200
+        assert browser.get("/register").status_code == 200
+    assert _web_login(browser, ana.email, PASSWORD).status_code == 302

@@ -85,10 +85,12 @@ def install(
         key_prefix="tripbot",
         strategy="moving-window",
     )
-    per_address = limiter.shared_limit(settings.auth_rate_limit, scope="ways-in")
+    # POST only: showing the login or registration page is no attempt.
+    per_address = limiter.shared_limit(settings.auth_rate_limit, scope="ways-in", methods=["POST"])
     per_account = limiter.shared_limit(
         settings.login_failure_limit,
         scope="wrong-passwords",
+        methods=["POST"],
         key_func=_account_and_address,
         deduct_when=_refused,
     )
