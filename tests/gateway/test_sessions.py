@@ -4,6 +4,7 @@ their absolute lifetime, and API tokens may expire. Through the web forms and th
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -163,3 +164,18 @@ def test_an_api_token_may_be_given_an_expiry(
 def test_an_api_token_without_an_expiry_lasts(http: httpx.Client, ana: Person) -> None:
     created = http.post("/api/v1/auth/token", json={"email": ana.email, "password": PASSWORD})
     assert created.json()["expires_at"] is None
+
+
+def test_the_token_form_may_give_an_expiry(system: System, ana: Person) -> None:
+    browser = _browser(system)
+    log_in(browser, ana.email)
+    form = {"name": "script", "expires_in_days": "30"}
+    created = submit(browser, "/account/tokens", form, page="/account/tokens")
+    assert created.status_code == 201
+    secret = re.search(r'id="token-secret"[^>]*value="([^"]+)"', created.text)
+    assert secret is not None
+    never = submit(browser, "/account/tokens", {"name": "forever"}, page="/account/tokens")
+    assert never.status_code == 201
+    assert browser.get("/account/tokens").text.count("caduca el") == 1  # only the first
+    bad = submit(browser, "/account/tokens", {"name": "x", "expires_in_days": "0"})
+    assert bad.status_code == 422

@@ -249,7 +249,9 @@ def tokens() -> ResponseReturnValue:
 @auth.login_required
 def create_token() -> ResponseReturnValue:
     """Make a personal API token and show its secret, this once (it is not kept in the session)."""
-    result = forms.validate(TokenCreate, {"name": request.form.get("name", "").strip()})
+    data = {"name": request.form.get("name", "").strip()}
+    data.update(forms.filled(request.form, "expires_in_days"))  # empty: never expires
+    result = forms.validate(TokenCreate, data)
     if isinstance(result, dict):
         return _tokens_page(result, request.form), INVALID
     created = auth.events().create_token(result)
