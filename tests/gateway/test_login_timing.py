@@ -18,7 +18,7 @@ from tests.conftest import make_settings
 from tests.gateway.test_web_pages import csrf_token
 from tripbot.system import System, build_embedded
 
-TRIES = 5
+TRIES = 9
 MAX_RATIO = 1.5
 """The product aims at 1.0 (the same work either way); the bound leaves room for a busy machine."""
 
