@@ -465,10 +465,11 @@ def embedded(concurrency: int, seconds: float) -> dict[str, Any]:
 
 @contextmanager
 def distributed_system(
-    env: dict[str, str], folder: Path
+    env: dict[str, str], folder: Path, processes: list[Process] | None = None
 ) -> Iterator[tuple[Process, dict[str, str]]]:
-    """One `tripbot serve` process per service and the gateway; yields it and the services' URLs."""
-    processes: list[Process] = []
+    """One `tripbot serve` process per service and the gateway; yields it and the services' URLs
+    (``processes``, when given, receives every process as it starts)."""
+    processes = [] if processes is None else processes
     urls: dict[str, str] = {}
     try:
         for name in SERVICES:

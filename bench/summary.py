@@ -352,6 +352,26 @@ ROWS: dict[str, list[Row]] = {
             ("web", "unknown_median_s"),
         ),
     ],
+    "hung.json": [
+        Row(
+            "Unrelated request p99 while the agenda service hangs, distributed (ms)",
+            ("distributed", "agenda_hung", "by_kind", "events", "p99_ms"),
+            "the same request while it answers",
+            ("distributed", "normal", "by_kind", "events", "p99_ms"),
+        ),
+        Row(
+            "Route search p99 while the agenda service hangs, distributed (ms)",
+            ("distributed", "agenda_hung", "by_kind", "routes", "p99_ms"),
+            "the same search while it answers",
+            ("distributed", "normal", "by_kind", "routes", "p99_ms"),
+        ),
+        Row(
+            "Health answer while the agenda service hangs (s)",
+            ("distributed", "health_hung", "seconds"),
+            "health while every service answers",
+            ("distributed", "health_normal", "seconds"),
+        ),
+    ],
     "serve.json": [
         Row(
             "`tripbot serve events`, gunicorn, a worker per core (req/s)",

@@ -11,7 +11,7 @@ import pytest
 from telegram.error import NetworkError
 
 from tests.bot.conftest import BotDriver, a_telegram_user, close_driver, link, make_driver
-from tests.builders import Person, a_person, an_activity, an_event, an_expense
+from tests.builders import Person, a_person, a_route, an_activity, an_event, an_expense
 from tripbot.bot import service as store
 from tripbot.bot.limits import TelegramLimits
 from tripbot.platform.db import Database
@@ -206,6 +206,29 @@ def test_an_affected_reservation_is_told_privately_to_its_holder(
     assert group_texts(bot) == []
 
 
+def test_a_route_its_author_removes_is_told_to_the_group_and_the_planner(
+    bot: BotDriver, http: httpx.Client, system: System
+) -> None:
+    owner, event = a_bound_group(bot, http, system, kind="excursion")
+    telegram = a_telegram_user("en")
+    link(system, owner.id, telegram)
+    english = http.patch("/api/v1/me", json={"language": "en"}, headers=owner.headers)
+    assert english.status_code == 200, english.text
+    author = a_person(http)
+    route = a_route(http, author, name="Ruta del Cares")
+    plan = {"route_ids": [route["id"]]}
+    planned = http.put(f"/api/v1/events/{event['id']}/plan", json=plan, headers=owner.headers)
+    assert planned.status_code == 200, planned.text
+    bot.notify()
+    removed = http.delete(f"/api/v1/routes/{route['id']}", headers=author.headers)
+    assert removed.status_code == 204, removed.text
+    assert bot.notify() == 2  # the group, and the organizer who planned it, privately
+    (told,) = group_texts(bot)
+    assert "Quien añadió la ruta Ruta del Cares la ha quitado del catálogo" in told
+    (private,) = bot.telegram.messages(telegram.id)
+    assert "The route Ruta del Cares was removed from the catalogue" in private.text
+
+
 def test_a_round_cut_half_way_resumes_without_telling_anyone_twice(
     bot: BotDriver, http: httpx.Client, system: System
 ) -> None:
@@ -288,7 +311,7 @@ def test_the_bot_reports_how_far_behind_each_feed_it_is(
     owner, event = a_bound_group(bot, http, system)
     an_expense(http, event, owner, description="gasolina", amount="23.50")
     assert bot.notify() == 1
-    for source in ("ledger", "agenda", "gear", "events"):
+    for source in ("ledger", "agenda", "gear", "events", "routes"):
         labels = {"reader": "bot", "source": source}
         assert REGISTRY.get_sample_value("tripbot_feed_lag_changes", labels) == 0, source
         seconds = REGISTRY.get_sample_value("tripbot_feed_lag_seconds", labels)

@@ -21,6 +21,7 @@ from playwright.sync_api import (
 )
 from werkzeug.serving import make_server
 
+from tests.browser.tiles import TileServer, serve_tiles, tile_settings
 from tests.conftest import make_settings
 from tests.databases import IN_CI
 from tripbot.system import System, build_embedded
@@ -120,11 +121,25 @@ def press_copy(page: Page, button: str, text: str, timeout: float = 5.0) -> None
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+def tile_server() -> Iterator[TileServer]:
+    """Map tiles on a free local port: browser tests never reach the internet's tile servers."""
+    with serve_tiles() as tiles:
+        yield tiles
+
+
+@pytest.fixture
+def map_settings(tile_server: TileServer) -> dict[str, object]:
+    """Settings that point both base maps of a live server at the local tile server."""
+    return tile_settings(tile_server)
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, map_settings: dict[str, object]) -> Iterator[LiveServer]:
     """TripBot embedded on SQLite, served by werkzeug in a background thread on a free port."""
     server = make_server("127.0.0.1", 0, _not_ready, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
-    system = build_embedded(make_settings(tmp_path, public_url=url, bot_username=BOT_USERNAME))
+    settings = make_settings(tmp_path, public_url=url, bot_username=BOT_USERNAME, **map_settings)
+    system = build_embedded(settings)
     server.app = system.gateway
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

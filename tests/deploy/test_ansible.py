@@ -186,6 +186,21 @@ def test_a_bot_token_starts_the_bot_on_the_gateways_host_with_its_webhook(
     assert "COMPOSE_PROFILES" not in env_lines(out / "gear.env")  # only where the gateway is
 
 
+def test_base_map_settings_reach_the_env_file(tmp_path: Path, ansible_env: dict[str, str]) -> None:
+    maps = {
+        "tile_url": "https://tiles.example.org/osm/{z}/{x}/{y}.png",
+        "tile_attribution": "© [OSM](https://www.openstreetmap.org/copyright) contributors",
+        "topo_tile_url": "off",
+        "maps": False,
+    }
+    out = render_role(tmp_path, {"solo": {"tripbot_maps": maps}}, ansible_env)
+    env = env_lines(out / "solo.env")
+    assert env["TRIPBOT_ROUTES_TILE_URL"] == maps["tile_url"]
+    assert env["TRIPBOT_ROUTES_TILE_ATTRIBUTION"] == maps["tile_attribution"]
+    assert env["TRIPBOT_ROUTES_TOPO_TILE_URL"] == "off"
+    assert env["TRIPBOT_ROUTES_MAPS"] == "false"
+
+
 def test_every_variable_is_documented() -> None:
     documented = (ROOT / "docs" / "deployment.md").read_text()
     sources = [

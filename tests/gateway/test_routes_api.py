@@ -115,7 +115,7 @@ def test_bad_searches_are_422(http: httpx.Client, params: dict[str, str | int]) 
     )
 
 
-def test_only_the_creator_or_an_organizer_using_it_changes_a_route(http: httpx.Client) -> None:
+def test_only_the_creator_or_an_administrator_changes_a_route(http: httpx.Client) -> None:
     cast = a_cast(http)
     route = a_route(http, cast.outsider)
     url = f"/api/v1/routes/{route['id']}"
@@ -129,17 +129,18 @@ def test_only_the_creator_or_an_organizer_using_it_changes_a_route(http: httpx.C
         ).status_code
         == 200
     )
+    # Using someone's route in one's plan gives no right to rewrite or pin it.
+    for member in (cast.organizer, cast.participant):  # the owner is the instance's admin
+        assert_problem(
+            http.patch(url, json={"name": "DEFACED"}, headers=member.headers),
+            403,
+            "permission-denied",
+            "or an administrator",
+        )
+        assert_problem(http.delete(url, headers=member.headers), 403, "permission-denied")
+    assert http.get(url, headers=cast.organizer.headers).json()["may_edit"] is False
     assert (
-        http.patch(url, json={"region": "Y"}, headers=cast.organizer.headers).json()["region"]
-        == "Y"
-    )
-    assert_problem(
-        http.patch(url, json={"region": "Z"}, headers=cast.participant.headers),
-        403,
-        "permission-denied",
-    )
-    assert_problem(
-        http.delete(url, headers=cast.outsider.headers), 409, "conflict", "in the plan of 1"
+        http.patch(url, json={"region": "Y"}, headers=cast.outsider.headers).json()["region"] == "Y"
     )
     assert_problem(
         http.patch(url, json={"name": "x" * 121}, headers=cast.outsider.headers),
@@ -150,6 +151,38 @@ def test_only_the_creator_or_an_organizer_using_it_changes_a_route(http: httpx.C
         http.patch("/api/v1/routes/99999999999", json={}, headers=cast.outsider.headers),
         404,
         "not-found",
+    )
+
+
+def test_the_creator_removes_a_route_a_plan_uses_and_the_plan_keeps_it(
+    http: httpx.Client,
+) -> None:
+    cast = a_cast(http)
+    route = a_route(http, cast.outsider)
+    url = f"/api/v1/routes/{route['id']}"
+    plan_url = f"/api/v1/events/{cast.event['id']}/plan"
+    body = {"route_ids": [route["id"]]}
+    assert http.put(plan_url, json=body, headers=cast.organizer.headers).status_code == 200
+    assert http.delete(url, headers=cast.outsider.headers).status_code == 204
+    plan = http.get(plan_url, headers=cast.participant.headers).json()
+    kept = plan["routes"][0]
+    assert kept["route"]["name"] == route["name"]
+    assert kept["route"]["removed_at"] is not None
+    assert kept["geometry"]
+    listed = http.get("/api/v1/routes", headers=cast.outsider.headers).json()
+    assert route["id"] not in [item["id"] for item in listed["items"]]
+    assert_problem(
+        http.patch(url, json={"region": "Z"}, headers=cast.outsider.headers),
+        409,
+        "conflict",
+        "was removed from the catalogue",
+    )
+    spanish = {**cast.outsider.headers, "Accept-Language": "es"}
+    assert_problem(
+        http.patch(url, json={"region": "Z"}, headers=spanish),
+        409,
+        "conflict",
+        "se quitó del catálogo",
     )
 
 

@@ -12,11 +12,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.builders import a_member, a_route, an_event
-from tests.conftest import make_settings
 from tests.gateway.test_web_pages import a_guest, csrf_token, log_in, submit
 from tests.routes.synthetic import noisy_track
-from tripbot.gateway.app import create_gateway, tile_origin
-from tripbot.gateway.services import Services
+from tripbot.gateway.web.maps import tile_origin
 
 
 def _upload(client: FlaskClient, content: bytes, **fields: str) -> tuple[int, str]:
@@ -119,6 +117,28 @@ def test_the_catalogue_searches_and_an_organizer_plans_an_excursion(
     assert refused.status_code == 403
 
 
+def test_the_author_removes_a_route_a_plan_uses_and_both_pages_say_so(
+    client: FlaskClient, http: httpx.Client
+) -> None:
+    ana = a_guest(client, http)
+    route = a_route(http, ana, name="Ruta del Cares")
+    event = an_event(http, ana)
+    planned = submit(client, f"/events/{event['id']}/plan", {"route_ids": str(route["id"])})
+    assert planned.status_code == 302
+    page = client.get(f"/routes/{route['id']}").text
+    assert 'id="delete-route"' in page
+    assert "Está en 1 plan de excursión, que la conserva tal como está" in page
+    removed = submit(client, f"/routes/{route['id']}/delete", {})
+    assert removed.status_code == 302
+    assert "Se ha quitado la ruta del catálogo." in client.get(removed.headers["Location"]).text
+    page = client.get(f"/routes/{route['id']}").text
+    assert 'id="route-removed"' in page
+    assert 'id="delete-route"' not in page
+    plan = client.get(f"/events/{event['id']}/plan").text
+    assert "Ruta del Cares" in plan
+    assert "Quitada del catálogo por quien la añadió" in plan
+
+
 @pytest.mark.parametrize(
     ("template", "origin"),
     [
@@ -136,19 +156,3 @@ def test_the_tile_servers_origin_is_read_from_its_url_template(template: str, or
 def test_a_tile_url_that_is_not_http_is_refused(template: str) -> None:
     with pytest.raises(ValueError, match="TRIPBOT_ROUTES_TILE_URL"):
         tile_origin(template)
-
-
-def _image_sources(tmp_path: Path, **settings: str) -> str:
-    """The CSP img-src of a gateway with these settings (its liveness check asks no service)."""
-    configured = make_settings(tmp_path, **settings)
-    gateway = create_gateway(configured, Services({}))
-    policy = gateway.test_client().get("/healthz").headers["Content-Security-Policy"]
-    return next(d for d in policy.split("; ") if d.startswith("img-src "))
-
-
-def test_maps_may_load_images_from_the_tile_server_only_when_there_is_one(tmp_path: Path) -> None:
-    assert _image_sources(tmp_path) == "img-src 'self' data:"
-    tiled = _image_sources(
-        tmp_path, routes_tile_url="https://{s}.tile.openstreetmap.fr/osmfr/{z}/{x}/{y}.png"
-    )
-    assert tiled == "img-src 'self' data: https://*.tile.openstreetmap.fr"

@@ -219,7 +219,6 @@ def _update(world: World, user: UserOut, route_id: int, **changes: Any) -> Route
     return service.update_route(
         world.routes.unit_of_work(),
         world.principal(user),
-        world.events(user),
         route_id,
         RouteUpdate(**changes),
     )
@@ -259,44 +258,94 @@ def test_who_may_change_and_delete_a_route(world: World) -> None:
     with pytest.raises(PermissionDenied, match="only the person who added route"):
         _update(world, bea, route.id, name="Mine now")
     with pytest.raises(PermissionDenied):
-        service.delete_route(
-            world.routes.unit_of_work(), world.principal(bea), world.events(bea), route.id
-        )
+        service.delete_route(world.routes.unit_of_work(), world.principal(bea), route.id)
 
+    # Bea puts Ana's route in her own excursion: that gives her and her organizers no right.
     excursion = world.event(bea)
     organizer = world.member(excursion, bea, "organizer")
     participant = world.member(excursion, bea)
     _plan(world, bea, excursion, route.id)
-    assert _update(world, organizer, route.id, region="Cantabria").region == "Cantabria"
-    assert _update(world, bea, route.id, region="León").region == "León"  # the event's owner
-    with pytest.raises(PermissionDenied):
-        _update(world, participant, route.id, region="Nowhere")
+    for someone in (bea, organizer, participant):
+        with pytest.raises(PermissionDenied, match="or an administrator, may change it"):
+            _update(world, someone, route.id, name="DEFACED")
+        with pytest.raises(PermissionDenied, match="or an administrator, may delete it"):
+            service.delete_route(world.routes.unit_of_work(), world.principal(someone), route.id)
+    assert _update(world, ana, route.id, region="León").region == "León"
     assert world.admin is not None
     assert _update(world, world.admin, route.id, region="Asturias").region == "Asturias"
-    seen = service.get_route(
-        world.routes.unit_of_work(),
-        world.principal(participant),
-        world.events(participant),
-        route.id,
+    seen = service.get_route(world.routes.unit_of_work(), world.principal(organizer), route.id)
+    assert (seen.name, seen.may_edit, seen.plan_count) == ("Ruta", False, 1)
+    assert _topics(world).count(("plan.route_updated", excursion.id)) == 2
+
+
+def test_a_route_no_plan_uses_is_deleted(world: World) -> None:
+    ana = world.person()
+    route = _add(world, ana)
+    unit = world.routes.unit_of_work
+    service.delete_route(unit(), world.principal(ana), route.id)
+    assert (_count(world, Route), _count(world, RouteTrack)) == (0, 0)
+    with pytest.raises(NotFound, match=f"there is no route {route.id}"):
+        service.get_route(unit(), world.principal(ana), route.id)
+
+
+@pytest.mark.parametrize("remover", ["creator", "admin"])
+def test_a_route_in_plans_leaves_the_catalogue_and_stays_in_them(
+    world: World, remover: str
+) -> None:
+    ana, bea = world.person(), world.person()
+    route = _add(world, ana, name="Ruta del Cares")
+    excursion = world.event(bea)
+    other = world.event(bea)
+    _plan(world, bea, excursion, route.id)
+    unit = world.routes.unit_of_work
+    who = ana if remover == "creator" else world.admin
+    assert who is not None
+    service.delete_route(unit(), world.principal(who), route.id)
+
+    plan = service.get_plan(unit(), world.principal(bea, excursion, "owner"), excursion.id)
+    kept = plan.routes[0]
+    assert (kept.route.name, kept.route.removed_at is not None) == ("Ruta del Cares", True)
+    assert kept.geometry
+    assert plan.total_distance_m > 0
+    assert _search(world, ana) == []
+    shown = service.get_route(unit(), world.principal(ana), route.id)
+    assert (shown.removed_at is not None, shown.may_edit, shown.plan_count) == (True, False, 1)
+    with pytest.raises(Conflict, match="was removed from the catalogue"):
+        _update(world, ana, route.id, name="Back")
+    with world.routes.unit_of_work() as uow:
+        told = uow.session.execute(
+            select(outbox.c.payload).where(outbox.c.topic == "plan.route_removed")
+        ).scalar_one()
+    assert (told["event_id"], told["name"], told["planner"]) == (
+        excursion.id,
+        "Ruta del Cares",
+        bea.id,
     )
-    assert (seen.may_edit, seen.plan_count) == (False, 1)
-    topics = _topics(world)
-    assert topics.count(("plan.route_updated", excursion.id)) == 3
+
+    # Saving the plan again keeps it; no other plan may take it anew.
+    assert [r.route.id for r in _plan(world, bea, excursion, route.id).routes] == [route.id]
+    with pytest.raises(InvalidInput, match=f"route {route.id} was removed"):
+        _plan(world, bea, other, route.id)
+    # The same file can come back to the catalogue as a new route.
+    again = _add(world, ana, name="Ruta del Cares")
+    assert again.id != route.id
+    assert _search(world, ana) == ["Ruta del Cares"]
+    # Once no plan uses it, it is gone.
+    _plan(world, bea, excursion)
+    with pytest.raises(NotFound):
+        service.get_route(unit(), world.principal(ana), route.id)
+    assert _count(world, Route) == 1
 
 
-def test_a_route_in_a_plan_cannot_be_deleted(world: World) -> None:
+def test_a_removed_route_goes_when_its_excursion_is_deleted(world: World) -> None:
     ana = world.person()
     route = _add(world, ana)
     excursion = world.event(ana)
     _plan(world, ana, excursion, route.id)
-    unit = world.routes.unit_of_work
-    with pytest.raises(Conflict, match="in the plan of 1 excursion"):
-        service.delete_route(unit(), world.principal(ana), world.events(ana), route.id)
-    _plan(world, ana, excursion)
-    service.delete_route(unit(), world.principal(ana), world.events(ana), route.id)
+    service.delete_route(world.routes.unit_of_work(), world.principal(ana), route.id)
+    assert _count(world, Route) == 1
+    assert service.forget_event(world.routes.unit_of_work(), excursion.id)
     assert (_count(world, Route), _count(world, RouteTrack)) == (0, 0)
-    with pytest.raises(NotFound, match=f"there is no route {route.id}"):
-        service.get_route(unit(), world.principal(ana), world.events(ana), route.id)
 
 
 # ---- excursion plans -------------------------------------------------------------------------

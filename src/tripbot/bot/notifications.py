@@ -34,7 +34,7 @@ from tripbot.platform.outbox import FeedEntry, FeedQuery
 
 log = get_logger("tripbot.bot.notifications")
 
-FEEDS = ("events", "ledger", "agenda", "gear")
+FEEDS = ("events", "ledger", "agenda", "gear", "routes")
 """The services whose changes the bot announces, read in this order each round."""
 PAGE = 100
 
@@ -140,6 +140,19 @@ def _affected(p: dict[str, Any]) -> Notice:
     )
 
 
+def _route_removed(p: dict[str, Any]) -> Notice:
+    planner = p.get("planner")
+    return Notice(
+        lambda lang: t(
+            lang,
+            "🗺 The route {name} was removed from the catalogue by its author. "
+            "It stays in this excursion's plan as it was.",
+            name=p["name"],
+        ),
+        people=(int(planner),) if planner else (),
+    )
+
+
 def _deleted(p: dict[str, Any]) -> Notice:
     return Notice(lambda lang: t(lang, "🗑 The event {name} was deleted.", name=p.get("name", "?")))
 
@@ -150,6 +163,7 @@ NOTICES: dict[str, Callable[[dict[str, Any]], Notice]] = {
     "agenda:activity.cancelled": _cancelled,
     "gear:reservation.affected": _affected,
     "events:event.deleted": _deleted,
+    "routes:plan.route_removed": _route_removed,
 }
 """The changes people hear of, by ``service:topic``; the others pass silently."""
 

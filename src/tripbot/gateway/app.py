@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
@@ -17,7 +16,17 @@ from tripbot import __version__
 from tripbot.gateway import api, auth, throttle
 from tripbot.gateway.i18n import LANGUAGES, select_language
 from tripbot.gateway.services import Services
-from tripbot.gateway.web import account, agenda, events, gear, invite, ledger, main, routes
+from tripbot.gateway.web import (
+    account,
+    agenda,
+    events,
+    gear,
+    invite,
+    ledger,
+    main,
+    maps,
+    routes,
+)
 from tripbot.gateway.web.forms import message_for
 from tripbot.platform import uploads
 from tripbot.platform.errors import DomainError, problem_type, status_for
@@ -38,19 +47,6 @@ from tripbot.platform.web import (
 _log = get_logger("gateway")
 
 
-def tile_origin(template: str) -> str:
-    """The CSP source of a map tile URL template: scheme://host[:port], ``{s}.`` host → ``*.``."""
-    parts = urlsplit(template)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"TRIPBOT_ROUTES_TILE_URL is not an http(s) URL: {template!r}")
-    labels = parts.hostname.split(".")
-    templated = [i for i, label in enumerate(labels) if "{" in label]
-    if templated:  # CSP has one wildcard, for the leftmost labels
-        labels = ["*", *labels[templated[-1] + 1 :]]
-    port = f":{parts.port}" if parts.port is not None else ""
-    return f"{parts.scheme}://{'.'.join(labels)}{port}"
-
-
 def _behind_tls() -> bool:
     # A TLS-terminating proxy says so in X-Forwarded-Proto. Browsers ignore HSTS received over
     # plain HTTP, so a forged header cannot pin a site to HTTPS.
@@ -59,8 +55,7 @@ def _behind_tls() -> bool:
 
 
 def _security_headers(settings: Settings) -> Callable[[Response], Response]:
-    tiles = settings.routes_tile_url
-    images = f"'self' data: {tile_origin(tiles)}" if tiles else "'self' data:"
+    images = maps.image_sources(settings)  # also refuses a tile URL that is not http(s)
     policy = (
         f"default-src 'self'; script-src 'self'; style-src 'self'; img-src {images}; "
         "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "

@@ -22,6 +22,7 @@ from sqlalchemy.exc import InternalError, OperationalError
 from werkzeug.http import parse_options_header
 
 from tripbot.platform import memo
+from tripbot.platform.breaker import CircuitBreaker, CircuitOpen
 from tripbot.platform.db import MAX_ID
 from tripbot.platform.errors import (
     ERROR_BY_SLUG,
@@ -175,6 +176,17 @@ def _list_adapter(answer: Any) -> TypeAdapter[Any]:
     return TypeAdapter(answer)
 
 
+BREAKER_FAILURES = 3
+"""Calls in a row that a service must leave unanswered (unreachable or timed out) before this
+process stops calling it for a while."""
+BREAKER_PAUSE = 15.0
+"""Seconds a process refuses calls to such a service at once before letting one call try it."""
+CONNECT_TIMEOUT = 1.0
+"""Seconds to open a connection to a service: on one network a live service accepts at once."""
+PROBE_TIMEOUT = 1.0
+"""Seconds a readiness probe waits: health must answer fast even while a service hangs."""
+
+
 class HttpTransport:
     """Calls a service over HTTP (or through its WSGI app, for tests of the HTTP layer), with a
     short-lived token signed for the principal."""
@@ -198,8 +210,12 @@ class HttpTransport:
         self.http = httpx.Client(
             base_url=base_url or f"http://{service}.internal",
             transport=transport,
-            timeout=httpx.Timeout(timeout),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
         )
+        # A service that hangs (its port open, nothing answered) would hold a gateway thread
+        # per call for the whole timeout and starve unrelated requests: after a few such calls
+        # this process answers 503 at once, and one call now and then tries the service again.
+        self.breaker = CircuitBreaker(service, failures=BREAKER_FAILURES, pause=BREAKER_PAUSE)
 
     def invoke(
         self, operation: Operation[Any, Any], principal: Principal, arguments: dict[str, Any]
@@ -259,7 +275,25 @@ class HttpTransport:
         headers: dict[str, str] | None = None,
         **sent: Any,
     ) -> httpx.Response:
-        """Send a request; a problem answer is raised as its domain error, an outage as 503."""
+        """Send a request; a problem answer is raised as its domain error, an outage as 503 (at
+        once while the service's circuit is open)."""
+        try:
+            self.breaker.before_call()
+        except CircuitOpen as error:
+            raise ServiceUnavailable(
+                Message("the {service} service is not answering at the moment; try again soon"),
+                service=self.service,
+            ) from error
+        return self._send(principal, method, path, headers, sent)
+
+    def _send(
+        self,
+        principal: Principal,
+        method: str,
+        path: str,
+        headers: dict[str, str] | None,
+        sent: dict[str, Any],
+    ) -> httpx.Response:
         outgoing = dict(headers or {})
         outgoing["Authorization"] = self.signer.header(principal)
         request_id = current_request_id()
@@ -271,11 +305,13 @@ class HttpTransport:
         try:
             response = self.http.request(method, path, headers=outgoing, **sent)
         except httpx.TransportError as error:
+            self.breaker.failed()
             _log.warning("service unreachable", target=self.service, error=repr(error))
             raise ServiceUnavailable(
                 Message("the {service} service is unavailable; try again later"),
                 service=self.service,
             ) from error
+        self.breaker.succeeded()  # it answered: even a 5xx is not a hang
         if response.status_code >= 500:
             _log.warning("service failed", target=self.service, status=response.status_code)
             known = _known_outage(response)
@@ -292,7 +328,7 @@ class HttpTransport:
     def ready(self) -> bool:
         """Whether the service and its database answer."""
         try:
-            return self.http.get("/readyz").status_code == 200
+            return self.http.get("/readyz", timeout=PROBE_TIMEOUT).status_code == 200
         except httpx.TransportError:
             return False
 

@@ -108,6 +108,14 @@ BOT_CONNECTED = Gauge(
     registry=REGISTRY,
     multiprocess_mode="livemax",
 )
+SERVICE_CIRCUIT_OPEN = Gauge(
+    "tripbot_service_circuit_open",
+    "1 while a process has stopped calling a service that did not answer (its circuit is open: "
+    "calls are refused at once with 503 until a trial call succeeds), 0 otherwise.",
+    ("target",),
+    registry=REGISTRY,
+    multiprocess_mode="livemax",
+)
 _FEED_LABELS = ("reader", "source")
 FEED_LAG_CHANGES = Gauge(
     "tripbot_feed_lag_changes",
@@ -186,6 +194,11 @@ def notification_failed(topic: str) -> None:
 def set_bot_connected(connected: bool) -> None:
     """Say whether the bot reaches Telegram now (the bot calls this on every change)."""
     BOT_CONNECTED.set(1 if connected else 0)
+
+
+def set_circuit_open(target: str, is_open: bool) -> None:
+    """Say whether this process has stopped calling ``target`` for a while."""
+    SERVICE_CIRCUIT_OPEN.labels(target).set(1 if is_open else 0)
 
 
 def observe_feed_lag(reader: str, source: str, changes: int, seconds: float) -> None:

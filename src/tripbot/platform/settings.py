@@ -16,6 +16,22 @@ DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa:
 """The secret used when none is configured; refused outside development."""
 
 
+OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+"""OpenStreetMap's standard tiles: https://operations.osmfoundation.org/policies/tiles/."""
+OSM_ATTRIBUTION = "© [OpenStreetMap](https://www.openstreetmap.org/copyright) contributors"
+"""The credit OSM's tile usage policy asks for, linked to its copyright page."""
+TOPO_TILE_URL = "https://{s}.tile.opentopomap.org/{z}/{x}/{y}.png"
+"""OpenTopoMap: OSM data and SRTM elevation drawn as a topographic map with contours."""
+TOPO_ATTRIBUTION = (
+    "Map data: © [OpenStreetMap](https://www.openstreetmap.org/copyright) contributors, "
+    "[SRTM](https://viewfinderpanoramas.org) | Map style: © [OpenTopoMap](https://opentopomap.org) "
+    "([CC-BY-SA](https://creativecommons.org/licenses/by-sa/3.0/))"
+)
+"""The credit OpenTopoMap asks for."""
+MAPS_OFF = "off"
+"""The value of a tile URL setting that offers no such layer."""
+
+
 class InsecureSettingsError(RuntimeError):
     """A setting makes the process unsafe to start in this environment."""
 
@@ -65,10 +81,36 @@ class Settings(BaseSettings):
             "above it)."
         ),
     )
+    routes_maps: bool = Field(
+        True,
+        description="Draw route maps on base-map tiles; false: tracks on a plain grid, and the "
+        "page says maps are off.",
+    )
     routes_tile_url: str = Field(
-        "",
-        description="Map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png "
-        "(its origin is added to the CSP img-src); empty: maps draw on a plain background.",
+        OSM_TILE_URL,
+        description="The base map's tile URL template (its origin is added to the CSP img-src). "
+        "OpenStreetMap's servers by default: mind their tile usage policy.",
+    )
+    routes_tile_attribution: str = Field(
+        OSM_ATTRIBUTION,
+        description="The base map provider's credit, shown on every map; [text](https://...) "
+        "makes a link. Required with another TRIPBOT_ROUTES_TILE_URL.",
+    )
+    routes_tile_max_zoom: int = Field(
+        19, ge=0, le=22, description="The deepest zoom the base map's tile server has."
+    )
+    routes_topo_tile_url: str = Field(
+        TOPO_TILE_URL,
+        description="A topographic map (contours) offered as a layer switch on every map; "
+        "`off`: none.",
+    )
+    routes_topo_tile_attribution: str = Field(
+        TOPO_ATTRIBUTION,
+        description="The topographic provider's credit; required with another "
+        "TRIPBOT_ROUTES_TOPO_TILE_URL.",
+    )
+    routes_topo_tile_max_zoom: int = Field(
+        17, ge=0, le=22, description="The deepest zoom the topographic tile server has."
     )
     gear_database_url: str | None = Field(
         None, description="The gear service's database; overrides TRIPBOT_DATABASE_URL for it."
@@ -279,6 +321,22 @@ class Settings(BaseSettings):
                         f"TRIPBOT_{name.upper()} must be set to a random value of at least "
                         "32 characters in production"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _credit_each_tile_provider(self) -> Settings:
+        # A new tile server with the default credit would credit the wrong provider.
+        pairs = (
+            ("routes_tile_url", "routes_tile_attribution", OSM_TILE_URL),
+            ("routes_topo_tile_url", "routes_topo_tile_attribution", TOPO_TILE_URL),
+        )
+        for url, attribution, default in pairs:
+            changed = getattr(self, url) not in (default, MAPS_OFF)
+            if changed and attribution not in self.model_fields_set:
+                raise ValueError(
+                    f"TRIPBOT_{url.upper()} is set without TRIPBOT_{attribution.upper()}: "
+                    "give the credit that tile provider asks for"
+                )
         return self
 
     @cached_property

@@ -18,5 +18,7 @@ def configuration_table() -> str:
             shown = "—"
         else:
             shown = f"`{default}`"
-        rows.append(f"| `TRIPBOT_{name.upper()}` | {shown} | {field.description} |")
+        # A pipe inside a cell would end it: Markdown tables take it escaped.
+        shown, meaning = shown.replace("|", "\\|"), str(field.description).replace("|", "\\|")
+        rows.append(f"| `TRIPBOT_{name.upper()}` | {shown} | {meaning} |")
     return "\n".join(rows)

@@ -101,7 +101,7 @@ def search_routes(query: RouteQuery) -> RoutePage:
 @bp.output(RouteOut)
 def route(route_id: int) -> RouteOut:
     """One route."""
-    return service.get_route(_uow(), current_principal(), _events(), route_id)
+    return service.get_route(_uow(), current_principal(), route_id)
 
 
 @bp.patch("/routes/<int:route_id>")
@@ -109,14 +109,14 @@ def route(route_id: int) -> RouteOut:
 @bp.output(RouteOut)
 def update_route(route_id: int, data: RouteUpdate) -> RouteOut:
     """Change a route's name, description, region, signage or MIDE ratings."""
-    return service.update_route(_uow(), current_principal(), _events(), route_id, data)
+    return service.update_route(_uow(), current_principal(), route_id, data)
 
 
 @bp.delete("/routes/<int:route_id>")
 @bp.output({}, status_code=204)
 def delete_route(route_id: int) -> tuple[str, int]:
-    """Delete a route no plan uses."""
-    service.delete_route(_uow(), current_principal(), _events(), route_id)
+    """Remove a route (its creator or an administrator); plans that use it keep it."""
+    service.delete_route(_uow(), current_principal(), route_id)
     return NO_CONTENT
 
 

@@ -51,7 +51,7 @@ class RoutesClient(ServiceClient):
         return self.send_model("PATCH", RouteOut, f"/routes/{route_id}", data)
 
     def delete_route(self, route_id: int) -> None:
-        """Delete a route no plan uses."""
+        """Remove a route (its creator or an administrator); plans that use it keep it."""
         self.request("DELETE", f"/routes/{route_id}")
 
     def gpx(self, route_id: int) -> bytes:

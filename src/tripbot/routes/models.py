@@ -84,6 +84,9 @@ class Route(Base):
     created_by: Mapped[int] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    """When its creator or an administrator removed it while plans still used it: out of the
+    catalogue, kept as it was for those plans, deleted once none uses it."""
 
 
 class RouteTrack(Base):

@@ -145,6 +145,11 @@ class RouteSummary(BaseModel):
     created_by: int
     created_at: datetime
     updated_at: datetime
+    removed_at: datetime | None = Field(
+        default=None,
+        description="Set when its creator or an administrator removed it from the catalogue "
+        "while excursion plans used it: those plans keep it as it was.",
+    )
 
 
 class Waypoint(BaseModel):

@@ -119,6 +119,7 @@ def _summary(route: Route) -> RouteSummary:
         created_by=route.created_by,
         created_at=route.created_at,
         updated_at=route.updated_at,
+        removed_at=route.removed_at,
     )
 
 
@@ -163,39 +164,32 @@ def _plan_events(uow: UnitOfWork, route_id: int) -> list[int]:
     )
 
 
-def _may_edit(principal: Principal, events: Events, route: Route, event_ids: list[int]) -> bool:
-    """The creator, an admin, or an organizer of an excursion whose plan uses the route."""
-    if principal.user_id == route.created_by or principal.instance_role == "admin":
-        return True
-    for event_id in event_ids:
-        try:
-            if events.membership(event_id).role in EDITING_ROLES:
-                return True
-        except NotFound:
-            continue
-    return False
+def _may_edit(principal: Principal, route: Route) -> bool:
+    """Its creator or an administrator. Using a route in a plan gives no right over it: a plan
+    is another event's, and a route is shared by every excursion that uses it."""
+    return principal.user_id == route.created_by or principal.instance_role == "admin"
 
 
 _EDIT_REFUSALS: dict[str, Message] = {
     "change": Message(
-        "only the person who added route {route_id}, or an organizer of an excursion "
-        "that uses it, may change it"
+        "only the person who added route {route_id}, or an administrator, may change it"
     ),
     "delete": Message(
-        "only the person who added route {route_id}, or an organizer of an excursion "
-        "that uses it, may delete it"
+        "only the person who added route {route_id}, or an administrator, may delete it"
     ),
 }
 """What ``_require_edit`` says to someone who may not change or delete a route, by action."""
 
 
-def _require_edit(
-    uow: UnitOfWork, principal: Principal, events: Events, route: Route, action: str
-) -> list[int]:
-    event_ids = _plan_events(uow, route.id)
-    if not _may_edit(principal, events, route, event_ids):
+def _require_edit(uow: UnitOfWork, principal: Principal, route: Route, action: str) -> list[int]:
+    """The excursions whose plans use the route, once the asker may ``action`` it."""
+    if not _may_edit(principal, route):
         raise PermissionDenied(_EDIT_REFUSALS[action], route_id=route.id)
-    return event_ids
+    if route.removed_at is not None:
+        raise Conflict(
+            Message("route {route_id} was removed from the catalogue"), route_id=route.id
+        )
+    return _plan_events(uow, route.id)
 
 
 # ---- the catalogue ---------------------------------------------------------------------------
@@ -304,7 +298,7 @@ def _distance_km(lat: float, lon: float) -> ColumnElement[float]:
 def _filtered(query: RouteQuery) -> tuple[Select[Route, int], ColumnElement[float] | None]:
     """The search as one SELECT with a window count; the indexed columns narrow it first."""
     total = func.count().over().label("total")
-    statement = select(Route, total)
+    statement = select(Route, total).where(Route.removed_at.is_(None))
     for term in searchable(query.q).split():
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         statement = statement.where(Route.search_text.like(f"%{escaped}%", escape="\\"))
@@ -385,25 +379,25 @@ def search_routes(uow: UnitOfWork, principal: Principal, query: RouteQuery) -> R
         )
 
 
-def get_route(uow: UnitOfWork, principal: Principal, events: Events, route_id: int) -> RouteOut:
+def get_route(uow: UnitOfWork, principal: Principal, route_id: int) -> RouteOut:
     """One route with its map line and points of interest."""
     principal.require_user()
     with uow:
         route = _route(uow, route_id)
         event_ids = _plan_events(uow, route_id)
-        may_edit = _may_edit(principal, events, route, event_ids)
+        may_edit = _may_edit(principal, route) and route.removed_at is None
         return _route_out(route, _track(uow, route_id), may_edit, len(event_ids))
 
 
 def update_route(
-    uow: UnitOfWork, principal: Principal, events: Events, route_id: int, data: RouteUpdate
+    uow: UnitOfWork, principal: Principal, route_id: int, data: RouteUpdate
 ) -> RouteOut:
-    """Change what people say about a route (its creator or an organizer that uses it)."""
+    """Change what people say about a route (its creator or an administrator)."""
     user_id = principal.require_user()
     with uow:
         uow.lock_for_write()
         route = _route(uow, route_id, for_update=True)
-        event_ids = _require_edit(uow, principal, events, route, "change")
+        event_ids = _require_edit(uow, principal, route, "change")
         changes = data.model_dump(exclude_unset=True)
         for name in ("name", "description", "region", "signage"):
             if name in changes and changes[name] is None:
@@ -422,27 +416,28 @@ def update_route(
         return _route_out(route, _track(uow, route_id), True, len(event_ids))
 
 
-def delete_route(uow: UnitOfWork, principal: Principal, events: Events, route_id: int) -> None:
-    """Remove a route that no excursion plan uses (its creator or an organizer that uses it)."""
+def delete_route(uow: UnitOfWork, principal: Principal, route_id: int) -> None:
+    """Remove a route (its creator or an administrator). A route no plan uses is deleted; one
+    that plans use leaves the catalogue but stays in those plans as it was, and each of those
+    excursions is told."""
     user_id = principal.require_user()
     with uow:
         uow.lock_for_write()
         route = _route(uow, route_id, for_update=True)
-        event_ids = _require_edit(uow, principal, events, route, "delete")
+        event_ids = _require_edit(uow, principal, route, "delete")
+        payload = {"route_id": route_id, "name": route.name, "by": user_id}
+        _changed(uow, "route.deleted", None, payload)
         if event_ids:
-            raise Conflict(
-                Message(
-                    "route {route_id} is in the plan of {excursion_count} excursion(s); take it "
-                    "out of those plans first"
-                ),
-                route_id=route_id,
-                excursion_count=len(event_ids),
-                event_ids=event_ids,
-            )
-        _changed(
-            uow, "route.deleted", None, {"route_id": route_id, "name": route.name, "by": user_id}
-        )
-        uow.session.delete(route)
+            route.removed_at = utcnow()
+            # The file may come back as a new route: the removed one no longer holds its hash.
+            route.content_sha256 = f"removed-{route_id}"
+            planned_by = select(Plan.event_id, Plan.updated_by).where(Plan.event_id.in_(event_ids))
+            planners: dict[int, int | None] = dict(uow.session.execute(planned_by).all())
+            for event_id in event_ids:
+                told = {**payload, "event_id": event_id, "planner": planners.get(event_id)}
+                _changed(uow, "plan.route_removed", event_id, told)
+        else:
+            uow.session.delete(route)
         try:
             uow.session.flush()
         except IntegrityError as error:  # a plan took it in the meantime
@@ -450,6 +445,12 @@ def delete_route(uow: UnitOfWork, principal: Principal, events: Events, route_id
                 Message("route {route_id} was just added to a plan; it stays"), route_id=route_id
             ) from error
         uow.commit()
+
+
+def _purge_removed(uow: UnitOfWork) -> None:
+    """Delete the removed routes that no plan uses any more."""
+    used = select(PlanRoute.route_id)
+    uow.session.execute(delete(Route).where(Route.removed_at.is_not(None), Route.id.not_in(used)))
 
 
 def _loaded_track(uow: UnitOfWork, route_id: int) -> tuple[Route, tracks.Track]:
@@ -531,6 +532,24 @@ def get_plan(uow: UnitOfWork, principal: Principal, event_id: int) -> PlanOut:
         return _plan_out(uow, event_id, uow.session.get(Plan, event_id))
 
 
+def _refuse_removed(uow: UnitOfWork, event_id: int, route_ids: list[int]) -> None:
+    """A removed route stays in the plans that had it, but no plan may take it anew."""
+    if not route_ids:
+        return
+    kept = select(PlanRoute.route_id).where(PlanRoute.event_id == event_id)
+    removed = uow.session.scalars(
+        select(Route.id).where(
+            Route.id.in_(route_ids), Route.removed_at.is_not(None), Route.id.not_in(kept)
+        )
+    ).all()
+    if removed:
+        raise InvalidInput(
+            Message("route_ids: route {route_id} was removed from the catalogue"),
+            field="route_ids",
+            route_id=removed[0],
+        )
+
+
 def set_plan(
     uow: UnitOfWork, principal: Principal, events: Events, event_id: int, data: PlanUpdate
 ) -> PlanOut:
@@ -558,6 +577,7 @@ def set_plan(
                 field="route_ids",
                 missing=", ".join(map(str, missing)),
             )
+        _refuse_removed(uow, event_id, data.route_ids)
         # Create the row if needed, then lock it: concurrent edits of one plan take turns.
         dialect = uow.session.get_bind().dialect.name
         upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
@@ -588,6 +608,7 @@ def set_plan(
             raise InvalidInput(
                 Message("route_ids: a route was just deleted"), field="route_ids"
             ) from error
+        _purge_removed(uow)
         out = _plan_out(uow, event_id, plan)
         _changed(
             uow,
@@ -613,6 +634,7 @@ def forget_event(uow: UnitOfWork, event_id: int) -> bool:
         uow.lock_for_write()
         uow.session.execute(delete(PlanRoute).where(PlanRoute.event_id == event_id))
         removed = uow.session.execute(delete(Plan).where(Plan.event_id == event_id))
+        _purge_removed(uow)
         uow.commit()
         return bool(removed.rowcount)  # type: ignore[attr-defined]
 

@@ -99,7 +99,7 @@ def route(route_id: int) -> RouteOut:
 @bp.input(RouteUpdate, arg_name="data")
 @bp.output(RouteOut)
 def update_route(route_id: int, data: RouteUpdate) -> RouteOut:
-    """Change a route (its creator, or an organizer of an excursion that uses it)."""
+    """Change a route (its creator or an administrator)."""
     auth.require_user()
     return _routes().update_route(route_id, data)
 
@@ -108,7 +108,7 @@ def update_route(route_id: int, data: RouteUpdate) -> RouteOut:
 @bp.output({}, status_code=204)
 @bp.doc(responses={409: "An excursion plan uses the route"})
 def delete_route(route_id: int) -> tuple[str, int]:
-    """Delete a route that no excursion plan uses (same people as for changes)."""
+    """Remove a route (its creator or an administrator); plans that use it keep it."""
     auth.require_user()
     _routes().delete_route(route_id)
     return NO_CONTENT

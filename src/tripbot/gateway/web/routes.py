@@ -16,7 +16,7 @@ from flask_babel.speaklater import LazyString
 from tripbot.events.schemas import EventOut
 from tripbot.gateway import auth
 from tripbot.gateway.api.routes import attachment
-from tripbot.gateway.web import forms
+from tripbot.gateway.web import forms, maps
 from tripbot.gateway.web.forms import INVALID, FormErrors, _
 from tripbot.platform.errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied
 from tripbot.platform.uploads import allows_upload
@@ -214,7 +214,7 @@ def _route_page(
         errors=errors or {},
         excursions=[(str(e.id), e.name) for e in _organized_excursions()],
         mide_labels=MIDE_LABELS,
-        tile_url=current_settings().routes_tile_url,
+        map_layers=maps.layers_for_page(current_settings()),
     )
 
 
@@ -245,13 +245,13 @@ def update(route_id: int) -> ResponseReturnValue:
 @bp.post("/routes/<int:route_id>/delete")
 @auth.login_required
 def delete(route_id: int) -> ResponseReturnValue:
-    """Delete a route no excursion plan uses."""
+    """Remove a route (its creator or an administrator); plans that use it keep it."""
     try:
         _routes().delete_route(route_id)
     except Conflict:
         flash(_("An excursion plan uses this route; take it out of the plan first."), "error")
         return redirect(url_for("routes.show", route_id=route_id))
-    flash(_("The route was deleted."), "success")
+    flash(_("The route was removed from the catalogue."), "success")
     return redirect(url_for("routes.index"))
 
 
@@ -309,7 +309,7 @@ def _plan_page(
             if plan.meeting_lat is not None
             else None,
         },
-        tile_url=current_settings().routes_tile_url,
+        map_layers=maps.layers_for_page(current_settings()),
     )
 
 

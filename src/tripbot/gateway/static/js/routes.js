@@ -18,11 +18,63 @@
     layer.bindTooltip(span);
   };
 
-  const baseMap = (element) => {
-    const map = L.map(element, { scrollWheelZoom: false, attributionControl: Boolean(element.dataset.tiles) });
-    if (element.dataset.tiles) {
-      L.tileLayer(element.dataset.tiles, { maxZoom: 18, attribution: "&copy; OpenStreetMap" }).addTo(map);
+  const LAYER_KEY = "tripbot.baseMap";
+
+  const remembered = () => {
+    try { return window.localStorage.getItem(LAYER_KEY); } catch { return null; }
+  };
+
+  const remember = (id) => {
+    try { window.localStorage.setItem(LAYER_KEY, id); } catch { /* private mode: not kept */ }
+  };
+
+  // Leaflet opens the layer list on Enter and hides its button, so focus would fall back to
+  // the page's start: it goes to the chosen map instead (arrows pick another), Escape closes.
+  const keyboardSwitch = (control, toggle) => {
+    const container = control.getContainer();
+    toggle.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter" && event.key !== " ") return;
+      event.preventDefault();
+      control.expand();
+      const chosen = container.querySelector("input:checked");
+      if (chosen) chosen.focus();
+    });
+    container.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape") return;
+      control.collapse();
+      toggle.focus();
+    });
+  };
+
+  // The configured base maps, the one last chosen shown; a switch when there are several.
+  // Tiles carry the site's origin as Referer (the page's policy sends none across origins):
+  // OpenStreetMap's tile usage policy requires a valid one.
+  const addBaseLayers = (map, element, layers) => {
+    const byName = {};
+    layers.forEach((layer) => {
+      byName[layer.name] = L.tileLayer(layer.url, {
+        maxZoom: layer.maxZoom,
+        attribution: layer.attribution,
+        referrerPolicy: "strict-origin-when-cross-origin",
+        layerId: layer.id,
+      });
+    });
+    const shown = layers.find((layer) => layer.id === remembered()) || layers[0];
+    byName[shown.name].addTo(map);
+    if (layers.length > 1) {
+      const control = L.control.layers(byName, null, { position: "topright" }).addTo(map);
+      const toggle = control.getContainer().querySelector(".leaflet-control-layers-toggle");
+      toggle.title = element.dataset.layersLabel;
+      toggle.setAttribute("aria-label", element.dataset.layersLabel);
+      map.on("baselayerchange", (event) => remember(event.layer.options.layerId));
+      keyboardSwitch(control, toggle);
     }
+  };
+
+  const baseMap = (element) => {
+    const layers = (element.dataset.layers && readJson(element.dataset.layers)) || [];
+    const map = L.map(element, { scrollWheelZoom: false, attributionControl: layers.length > 0 });
+    if (layers.length) addBaseLayers(map, element, layers);
     L.control.scale({ imperial: false }).addTo(map);
     return map;
   };
