@@ -338,6 +338,20 @@ ROWS: dict[str, list[Row]] = {
             ("distributed", "records_per_1000_requests"),
         ),
     ],
+    "login_timing.json": [
+        Row(
+            "Wrong password for an email with an account, API, median (s)",
+            ("api", "known_median_s"),
+            "same for an email without one",
+            ("api", "unknown_median_s"),
+        ),
+        Row(
+            "Wrong password for an email with an account, web form, median (s)",
+            ("web", "known_median_s"),
+            "same for an email without one",
+            ("web", "unknown_median_s"),
+        ),
+    ],
     "hung.json": [
         Row(
             "Unrelated request p99 while the agenda service hangs, distributed (ms)",

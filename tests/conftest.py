@@ -29,7 +29,14 @@ BACKENDS = [
 
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:
     """Settings for a test: cheap password hashing, data in the test's own folder."""
-    values: dict[str, object] = {"env": "test", "data_dir": tmp_path, "service_timeout": 2.0}
+    values: dict[str, object] = {
+        "env": "test",
+        "data_dir": tmp_path,
+        "service_timeout": 2.0,
+        # Every test logs in from the same address: the rate-limit tests set their own limits.
+        "auth_rate_limit": "100000/minute",
+        "login_failure_limit": "100000/minute",
+    }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 

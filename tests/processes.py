@@ -34,6 +34,9 @@ def production_environment(**extra: str) -> dict[str, str]:
         # One worker process per `serve` keeps a suite of many processes within two cores;
         # the tests of several workers ask for them.
         TRIPBOT_WORKERS="1",
+        # Every test client speaks from 127.0.0.1: the rate-limit tests set their own limits.
+        TRIPBOT_AUTH_RATE_LIMIT="100000/minute",
+        TRIPBOT_LOGIN_FAILURE_LIMIT="100000/minute",
     )
     env.update(extra)
     return env

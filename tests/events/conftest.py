@@ -23,10 +23,5 @@ def database(database_urls: dict[str, str]) -> Iterator[Database]:
 
 @pytest.fixture
 def policy() -> AccountPolicy:
-    """Open registration, three wrong passwords before the 30-second lock, cheap hashing."""
-    return AccountPolicy(
-        registration="open",
-        login_max_failures=3,
-        login_lockout_seconds=30,
-        passwords=FAST_PASSWORDS,
-    )
+    """Open registration, cheap hashing."""
+    return AccountPolicy(registration="open", passwords=FAST_PASSWORDS)

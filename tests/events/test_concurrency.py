@@ -27,17 +27,14 @@ from tests.builders import (
 )
 from tripbot.events import service
 from tripbot.events.models import Membership, User
-from tripbot.events.schemas import Credentials, TokenCreate, UserRegister
+from tripbot.events.schemas import TokenCreate, UserRegister
 from tripbot.platform.db import Database
 from tripbot.platform.errors import (
     Conflict,
     DomainError,
     Gone,
-    NotAuthenticated,
     PermissionDenied,
-    TooManyAttempts,
 )
-from tripbot.platform.passwords import Passwords
 
 T = TypeVar("T")
 RACE_WAIT = 0.4
@@ -228,45 +225,6 @@ def test_two_admins_demoting_each_other_leave_one_admin(
     assert _one_succeeded_and_one_was_refused(results)
     with database.unit_of_work() as uow:
         assert sorted(uow.session.scalars(select(User.role)).all()) == ["admin", "member"]
-
-
-class _SlowToAnswer(Passwords):
-    """Cheap hashing whose checks wait for each other, as real argon2 checks overlap."""
-
-    def __init__(self, barrier: threading.Barrier) -> None:
-        super().__init__("fast")
-        self.barrier = barrier
-
-    def verify(self, stored_hash: str | None, password: str) -> bool:
-        """Check, then wait for the other attempts."""
-        result = super().verify(stored_hash, password)
-        _meet(self.barrier)
-        return result
-
-
-def test_wrong_passwords_in_parallel_all_count(
-    database: Database, policy: service.AccountPolicy
-) -> None:
-    user = a_user(database, policy)
-    attempts = policy.login_max_failures
-    racing = service.AccountPolicy(
-        login_max_failures=policy.login_max_failures,
-        passwords=_SlowToAnswer(threading.Barrier(attempts)),
-    )
-    wrong = Credentials(email=user.email, password="wrong password!")
-    results = _race(
-        [lambda: service.authenticate(database.unit_of_work(), racing, wrong)] * attempts
-    )
-    assert _unexpected(results) == []
-    assert all(isinstance(r, NotAuthenticated) for r in results)
-    with database.unit_of_work() as uow:
-        stored = uow.session.get(User, user.id)
-        assert stored is not None
-        assert stored.failed_logins == attempts
-        assert stored.locked_until is not None
-    right = Credentials(email=user.email, password=PASSWORD)
-    with pytest.raises(TooManyAttempts):
-        service.authenticate(database.unit_of_work(), policy, right)
 
 
 def test_one_token_used_by_parallel_requests_works_for_all(

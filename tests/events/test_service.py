@@ -41,7 +41,6 @@ from tripbot.platform.errors import (
     NotAuthenticated,
     NotFound,
     PermissionDenied,
-    TooManyAttempts,
 )
 from tripbot.platform.identity import ANONYMOUS, Principal
 from tripbot.platform.passwords import Passwords
@@ -198,51 +197,6 @@ def test_a_wrong_email_or_password_says_the_same(
     _register(database, policy, email="ana@club.example")
     with pytest.raises(NotAuthenticated, match=r"^wrong email or password$"):
         _login(database, policy, email, password)
-
-
-def test_repeated_wrong_passwords_lock_the_account_for_a_while(
-    database: Database, policy: Policy
-) -> None:
-    user = a_user(database, policy)
-    for _ in range(policy.login_max_failures):
-        with pytest.raises(NotAuthenticated):
-            _login(database, policy, user.email, "wrong password!")
-    with pytest.raises(TooManyAttempts, match="try again in 30 seconds") as raised:
-        _login(database, policy, user.email)  # even the right password waits
-    assert raised.value.extensions == {"retry_after": 30}
-
-
-def test_each_lock_is_twice_as_long_as_the_last_up_to_fifteen_minutes(
-    database: Database, policy: Policy
-) -> None:
-    user = a_user(database, policy)
-    waits = []
-    for _ in range(policy.login_max_failures - 1):
-        with pytest.raises(NotAuthenticated):
-            _login(database, policy, user.email, "wrong password!")
-    for _ in range(7):
-        with pytest.raises(NotAuthenticated):
-            _login(database, policy, user.email, "wrong password!")
-        with pytest.raises(TooManyAttempts) as raised:
-            _login(database, policy, user.email, "wrong password!")
-        waits.append(raised.value.extensions["retry_after"])
-        _set(database, User, {"locked_until": datetime.now(UTC) - timedelta(seconds=1)})
-    assert waits == [30, 60, 120, 240, 480, 900, 900]
-
-
-def test_the_right_password_after_the_lock_resets_the_count(
-    database: Database, policy: Policy
-) -> None:
-    user = a_user(database, policy)
-    for _ in range(policy.login_max_failures):
-        with pytest.raises(NotAuthenticated):
-            _login(database, policy, user.email, "wrong password!")
-    _set(database, User, {"locked_until": datetime.now(UTC) - timedelta(seconds=1)})
-    assert _login(database, policy, user.email).id == user.id
-    for _ in range(policy.login_max_failures - 1):
-        with pytest.raises(NotAuthenticated):
-            _login(database, policy, user.email, "wrong password!")
-    assert _login(database, policy, user.email).id == user.id
 
 
 def test_old_hashes_are_upgraded_at_login(

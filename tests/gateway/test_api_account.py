@@ -264,31 +264,6 @@ def test_a_token_request_refuses_bad_input(
     assert invalid_fields(problem) == {field}
 
 
-@pytest.mark.parametrize(
-    "own_system", [{"login_max_failures": 3, "login_lockout_seconds": 30}], indirect=True
-)
-def test_repeated_wrong_passwords_are_slowed_down(own_system: System) -> None:
-    with _client(own_system) as http:
-        person = a_person(http)
-        wrong = {"email": person.email, "password": "wrong password"}
-        for _ in range(3):
-            assert_problem(http.post("/api/v1/auth/token", json=wrong), 401, "not-authenticated")
-        right = {"email": person.email, "password": PASSWORD}
-        locked = http.post("/api/v1/auth/token", json=right)
-        body = assert_problem(locked, 429, "too-many-attempts", "try again in 30 seconds")
-        assert locked.headers["Retry-After"] == "30"
-        assert body["retry_after"] == 30
-        with _events_db(own_system).unit_of_work() as uow:  # as if the 30 seconds had passed
-            uow.session.execute(
-                update(User).values(locked_until=datetime.now(UTC) - timedelta(seconds=1))
-            )
-            uow.commit()
-        assert_problem(http.post("/api/v1/auth/token", json=wrong), 401, "not-authenticated")
-        longer = http.post("/api/v1/auth/token", json=right)
-        assert_problem(longer, 429, "too-many-attempts", "try again in 60 seconds")
-        assert longer.headers["Retry-After"] == "60"
-
-
 # ---- GET and PATCH /me -----------------------------------------------------------------------
 
 

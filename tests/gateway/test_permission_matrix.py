@@ -154,6 +154,14 @@ MATRIX: list[Row] = [
     row("GET", "/me", any_user(200)),
     row("PATCH", "/me", any_user(200), json=_body({"display_name": "Nombre nuevo"})),
     row("GET", "/me/tokens", any_user(200)),
+    # A wrong current password: everyone logged in gets as far as the check (422), and the
+    # world's passwords stay as they are for the other rows.
+    row(
+        "POST",
+        "/me/password",
+        any_user(422),
+        json=_body({"current_password": "not my password", "new_password": "mochila azul 2026"}),
+    ),
     row("DELETE", "/me/tokens/<token_id>", (401, 404, 404, 404, 204, 404, 404)),
     row("POST", "/me/telegram/link-code", any_user(201)),
     row("GET", "/me/telegram", any_user(200)),

@@ -116,16 +116,6 @@ def test_a_malformed_login_shows_the_field(client: FlaskClient) -> None:
     assert "Este campo es obligatorio." in response.text
 
 
-def test_many_wrong_passwords_make_people_wait(client: FlaskClient, http: httpx.Client) -> None:
-    person = a_person(http)
-    for _ in range(5):
-        submit(client, "/login", {"email": person.email, "password": "wrong password!"})
-    response = submit(client, "/login", {"email": person.email, "password": PASSWORD})
-    assert response.status_code == 429
-    assert int(response.headers["Retry-After"]) > 0
-    assert "Demasiadas contraseñas incorrectas" in response.text
-
-
 def test_the_profile_changes_the_name_and_the_language(
     client: FlaskClient, http: httpx.Client
 ) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from apiflask import APIBlueprint, APIFlask
 from flask import current_app
 
-from tripbot.events import OPERATIONS, service
+from tripbot.events import OPERATIONS, service, sessions
 from tripbot.events.schemas import (
     Credentials,
     EventCreate,
@@ -20,6 +20,10 @@ from tripbot.events.schemas import (
     MemberOut,
     MemberRoleChange,
     MembershipOut,
+    PasswordChange,
+    SessionSecret,
+    SessionStart,
+    SessionStarted,
     TelegramLinkCode,
     TelegramLinkCreate,
     TelegramLinkOut,
@@ -144,6 +148,48 @@ def revoke_token(token_id: int) -> tuple[str, int]:
 def resolve_token(data: TokenResolve) -> UserOut:
     """The account a bearer token belongs to."""
     return service.resolve_token(_uow(), data.token)
+
+
+@bp.post("/sessions")
+@bp.input(SessionStart, arg_name="data")
+@bp.output(SessionStarted, status_code=201)
+def start_session(data: SessionStart) -> SessionStarted:
+    """A new web session for the asker (the gateway, once the password was checked)."""
+    return sessions.start_session(_uow(), current_principal(), data)
+
+
+@bp.post("/sessions/resolve")
+@bp.input(SessionSecret, arg_name="data")
+@bp.output(UserOut)
+def resolve_session(data: SessionSecret) -> UserOut:
+    """The account of a live web session."""
+    return sessions.resolve_session(_uow(), data.secret)
+
+
+@bp.post("/sessions/end")
+@bp.input(SessionSecret, arg_name="data")
+@bp.output({}, status_code=204)
+def end_session(data: SessionSecret) -> tuple[str, int]:
+    """Log one web session out."""
+    sessions.end_session(_uow(), data.secret)
+    return NO_CONTENT
+
+
+@bp.delete("/sessions")
+@bp.output({}, status_code=204)
+def end_sessions() -> tuple[str, int]:
+    """Log every web session of the asker out."""
+    sessions.end_sessions(_uow(), current_principal())
+    return NO_CONTENT
+
+
+@bp.post("/users/me/password")
+@bp.input(PasswordChange, arg_name="data")
+@bp.output({}, status_code=204)
+def change_password(data: PasswordChange) -> tuple[str, int]:
+    """Change the asker's password; their other web sessions end."""
+    sessions.change_password(_uow(), _policy(), current_principal(), data)
+    return NO_CONTENT
 
 
 @bp.post("/events")
@@ -330,8 +376,6 @@ def create_app(
     )
     app.extensions["tripbot.account_policy"] = service.AccountPolicy(
         registration=settings.registration,
-        login_max_failures=settings.login_max_failures,
-        login_lockout_seconds=settings.login_lockout_seconds,
         passwords=Passwords(settings.password_hash_profile),
     )
     return app

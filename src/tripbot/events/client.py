@@ -16,6 +16,9 @@ from tripbot.events.schemas import (
     InvitationOut,
     MemberOut,
     MembershipOut,
+    PasswordChange,
+    SessionStart,
+    SessionStarted,
     TelegramLinkCode,
     TelegramLinkOut,
     TelegramStatus,
@@ -79,6 +82,26 @@ class EventsClient(ServiceClient):
     def resolve_token(self, token: str) -> UserOut:
         """The account a bearer token belongs to."""
         return self.send_model("POST", UserOut, "/tokens/resolve", {"token": token})
+
+    def start_session(self, data: SessionStart) -> SessionStarted:
+        """A new web session for the principal."""
+        return self.send_model("POST", SessionStarted, "/sessions", data)
+
+    def resolve_session(self, secret: str) -> UserOut:
+        """The account of a live web session."""
+        return self.send_model("POST", UserOut, "/sessions/resolve", {"secret": secret})
+
+    def end_session(self, secret: str) -> None:
+        """Log one web session out."""
+        self.request("POST", "/sessions/end", json={"secret": secret})
+
+    def end_sessions(self) -> None:
+        """Log every web session of the principal out."""
+        self.request("DELETE", "/sessions")
+
+    def change_password(self, data: PasswordChange) -> None:
+        """Change the principal's password; their other web sessions end."""
+        self.request("POST", "/users/me/password", json=data.model_dump(mode="json"))
 
     def create_event(self, data: EventCreate) -> EventOut:
         """Create an event."""

@@ -123,9 +123,10 @@ class Credentials(Input):
 
 
 class TokenCreate(Input):
-    """A new personal API token."""
+    """A new personal API token; without ``expires_in_days`` it lasts until revoked."""
 
     name: DisplayName = "API"
+    expires_in_days: int | None = Field(None, ge=1, le=3650)
 
 
 class TokenOut(BaseModel):
@@ -136,12 +137,41 @@ class TokenOut(BaseModel):
     prefix: str
     created_at: datetime
     last_used_at: datetime | None
+    expires_at: datetime | None = None
 
 
 class TokenCreated(TokenOut):
     """A personal API token just made: the only time its secret is shown."""
 
     token: str
+
+
+class SessionStart(Input):
+    """A new web session for the principal, ending after ``lifetime_days`` however used."""
+
+    lifetime_days: int = Field(ge=1, le=365)
+
+
+class SessionStarted(BaseModel):
+    """A web session just started: its secret goes into the (signed) cookie, nowhere else."""
+
+    secret: str
+    expires_at: datetime
+
+
+class SessionSecret(Input):
+    """The secret of a web session, as the gateway found it in a cookie."""
+
+    secret: str = Field(min_length=1, max_length=100)
+
+
+class PasswordChange(Input):
+    """A new password, with the current one; the other web sessions end. ``keep_session`` is
+    the secret of the session the change is made from, which goes on."""
+
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: Password
+    keep_session: str | None = Field(None, max_length=100)
 
 
 class TokenResolve(Input):

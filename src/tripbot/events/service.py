@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -57,17 +56,16 @@ from tripbot.platform.errors import (
     NotAuthenticated,
     NotFound,
     PermissionDenied,
-    TooManyAttempts,
 )
 from tripbot.platform.identity import Principal
 from tripbot.platform.logging import get_logger
 from tripbot.platform.outbox import declare_feed, record_change
+from tripbot.platform.password_rules import refuse_weak
 from tripbot.platform.passwords import Passwords
 
 TOKEN_PREFIX = "tb_"  # noqa: S105 - a marker, not a secret
 INVITATION_CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """What an invitation code can look like (``secrets.token_urlsafe``)."""
-MAX_LOCKOUT = timedelta(minutes=15)
 TELEGRAM_CODE_LIFETIME = timedelta(minutes=10)
 """How long a Telegram link code works: long enough to open Telegram, short enough to leak."""
 MAX_UPCOMING_EVENTS = 1000
@@ -80,8 +78,6 @@ class AccountPolicy:
     """How accounts are opened and protected on this instance."""
 
     registration: Literal["open", "invitation"] = "open"
-    login_max_failures: int = 5
-    login_lockout_seconds: int = 30
     passwords: Passwords = field(default_factory=Passwords)
 
 
@@ -120,6 +116,7 @@ def _is_first_account(uow: UnitOfWork) -> bool:
 
 def register(uow: UnitOfWork, policy: AccountPolicy, data: UserRegister) -> UserOut:
     """Open an account; the first one becomes the instance's admin."""
+    refuse_weak(data.password)
     with uow:
         uow.lock_for_write()
         email = data.email.lower()
@@ -154,36 +151,28 @@ def register(uow: UnitOfWork, policy: AccountPolicy, data: UserRegister) -> User
 
 
 def authenticate(uow: UnitOfWork, policy: AccountPolicy, credentials: Credentials) -> UserOut:
-    """Check a password; repeated wrong ones make the account wait, longer each time."""
+    """Check a password. Unknown emails cost one hash too, so timing tells nobody who has an
+    account; guessing is slowed by the gateway's rate limits, never by locking the account."""
     with uow:
-        # One attempt at a time per account (the row lock on PostgreSQL, the write lock on
-        # SQLite), so wrong passwords sent in parallel all count.
-        uow.lock_for_write()
-        user = uow.session.scalar(
-            select(User).where(User.email == credentials.email.lower()).with_for_update()
+        user = uow.session.scalar(select(User).where(User.email == credentials.email.lower()))
+        # Hash first, whatever was found: an unknown email checks against the dummy hash.
+        matches = policy.passwords.verify(
+            user.password_hash if user else None, credentials.password
         )
-        now = utcnow()
-        if user is not None and user.locked_until is not None and user.locked_until > now:
-            wait = math.ceil((user.locked_until - now).total_seconds())
-            raise TooManyAttempts(
-                Message("too many wrong passwords; try again in {retry_after} seconds"),
-                retry_after=wait,
-            )
-        if user is None or not policy.passwords.verify(user.password_hash, credentials.password):
-            if user is not None:
-                user.failed_logins += 1
-                excess = user.failed_logins - policy.login_max_failures
-                if excess >= 0:
-                    lock = timedelta(seconds=policy.login_lockout_seconds * 2 ** min(excess, 10))
-                    user.locked_until = now + min(lock, MAX_LOCKOUT)
-                uow.commit()
+        if user is None or not matches:
             raise NotAuthenticated(Message("wrong email or password"))
-        user.failed_logins = 0
-        user.locked_until = None
+        found = _user_out(user)
         if policy.passwords.needs_rehash(user.password_hash):
-            user.password_hash = policy.passwords.hash(credentials.password)
-        uow.commit()
-        return _user_out(user)
+            # Hashed before writing, and written in a transaction of its own: SQLite's write
+            # lock is never held through a hash, which would stall every other writer.
+            upgraded = policy.passwords.hash(credentials.password)
+            uow.session.rollback()
+            uow.lock_for_write()
+            uow.session.execute(
+                update(User).where(User.id == found.id).values(password_hash=upgraded)
+            )
+            uow.commit()
+        return found
 
 
 def get_me(uow: UnitOfWork, principal: Principal) -> UserOut:
@@ -256,8 +245,15 @@ def create_token(uow: UnitOfWork, principal: Principal, data: TokenCreate) -> To
         uow.lock_for_write()
         user = _user(uow, principal.require_user())
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        expires_at = None
+        if data.expires_in_days is not None:
+            expires_at = utcnow() + timedelta(days=data.expires_in_days)
         token = ApiToken(
-            user_id=user.id, name=data.name, prefix=secret[:10], token_hash=_token_hash(secret)
+            user_id=user.id,
+            name=data.name,
+            prefix=secret[:10],
+            token_hash=_token_hash(secret),
+            expires_at=expires_at,
         )
         uow.session.add(token)
         uow.commit()
@@ -267,6 +263,7 @@ def create_token(uow: UnitOfWork, principal: Principal, data: TokenCreate) -> To
             prefix=token.prefix,
             created_at=token.created_at,
             last_used_at=None,
+            expires_at=token.expires_at,
             token=secret,
         )
 
@@ -308,6 +305,8 @@ def resolve_token(uow: UnitOfWork, secret: str) -> UserOut:
         )
         if token is None:
             raise NotAuthenticated(Message("the API token is unknown or revoked"))
+        if token.expires_at is not None and token.expires_at <= utcnow():
+            raise NotAuthenticated(Message("the API token has expired"))
         user = _user_out(_user(uow, token.user_id))
         now = utcnow()
         if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_PRECISION:

@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from tripbot import __version__
-from tripbot.gateway import api, auth
+from tripbot.gateway import api, auth, throttle
 from tripbot.gateway.i18n import LANGUAGES, select_language
 from tripbot.gateway.services import Services
 from tripbot.gateway.web import (
@@ -89,6 +89,15 @@ def _answer_language() -> str | None:
     return asked_language() if auth.is_api_request() else select_language()
 
 
+def _refusal(error: DomainError) -> Response | tuple[str, int, dict[str, str]]:
+    """A refusal outside a view: problem+json for the API, an error page for the web."""
+    if auth.is_api_request():
+        return domain_error_response(error)
+    page, status = _web_error(int(status_for(error)), message_for(error))
+    retry_after = error.extensions.get("retry_after")
+    return page, status, ({"Retry-After": str(retry_after)} if retry_after else {})
+
+
 def _install_errors(app: APIFlask) -> None:
     @app.error_processor
     def _http_error(error: HTTPError) -> Response | tuple[str, int]:
@@ -154,7 +163,7 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
-        PERMANENT_SESSION_LIFETIME=timedelta(days=30),
+        PERMANENT_SESSION_LIFETIME=timedelta(days=settings.session_lifetime_days),
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_TRANSLATION_DIRECTORIES="translations",
         BABEL_DEFAULT_LOCALE="es",
@@ -194,4 +203,5 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
     web_blueprints = (main, account, events, invite, routes, gear, ledger, agenda)
     for module in web_blueprints:
         app.register_blueprint(module.bp)
+    throttle.install(app, settings, _refusal)
     return app

@@ -11,15 +11,18 @@ from flask import current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from tripbot.events.client import EventsClient
-from tripbot.events.schemas import UserOut
+from tripbot.events.schemas import SessionStart, UserOut
 from tripbot.gateway.services import Services
 from tripbot.platform.errors import Message, NotAuthenticated
 from tripbot.platform.identity import ANONYMOUS, Principal
 from tripbot.platform.operations import Access, Operation
+from tripbot.platform.web import current_settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
-SESSION_USER = "user_id"
+SESSION_KEY = "web_session"
+"""The cookie's key for the web session's secret; the session itself is a row of the events
+service, so logging out ends it for every copy of the cookie."""
 
 
 def services() -> Services:
@@ -47,11 +50,12 @@ def _resolve_user() -> UserOut | None:
         if scheme.lower() != "bearer" or not token.strip():
             return None
         return services().events().resolve_token(token.strip())
-    user_id = session.get(SESSION_USER)
-    if not isinstance(user_id, int):
+    secret = session.get(SESSION_KEY)
+    if not isinstance(secret, str):
+        session.pop("user_id", None)  # a cookie from before server-side sessions: log in again
         return None
     try:
-        return services().events(Principal(user_id=user_id)).me()
+        return services().events().resolve_session(secret)
     except NotAuthenticated:
         session.clear()
         return None
@@ -104,14 +108,32 @@ def events() -> EventsClient:
 
 def log_in(user: UserOut) -> None:
     """Start a web session for a person (a fresh session, against fixation)."""
+    lifetime = SessionStart(lifetime_days=current_settings().session_lifetime_days)
+    started = services().events(Principal(user_id=user.id)).start_session(lifetime)
     session.clear()
-    session[SESSION_USER] = user.id
+    session[SESSION_KEY] = started.secret
     session.permanent = True
     g.user = user
 
 
+def session_secret() -> str | None:
+    """The secret of this browser's web session, if it has one."""
+    secret = session.get(SESSION_KEY)
+    return secret if isinstance(secret, str) else None
+
+
 def log_out() -> None:
-    """End the web session."""
+    """End this web session: the events service forgets it, so a copied cookie stops working."""
+    secret = session_secret()
+    if secret is not None:
+        services().events().end_session(secret)
+    session.clear()
+    g.user = None
+
+
+def log_out_everywhere() -> None:
+    """End every web session of the current person, this one included."""
+    events().end_sessions()
     session.clear()
     g.user = None
 

@@ -8,15 +8,31 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from tripbot.agenda.schemas import ActivityOut
-from tripbot.events.schemas import Credentials, DisplayName, EventOut, InvitationOut
+from tripbot.events.schemas import (
+    Credentials,
+    DisplayName,
+    EventOut,
+    Input,
+    InvitationOut,
+    Password,
+)
 from tripbot.ledger.schemas import Balances
 from tripbot.routes.schemas import RouteSummary
 
 
 class TokenRequest(Credentials):
-    """Email and password, and a name for the new personal API token."""
+    """Email and password, a name for the new personal API token, and optionally the days
+    until it expires (without them it lasts until revoked)."""
 
     name: DisplayName = "API"
+    expires_in_days: int | None = Field(None, ge=1, le=3650)
+
+
+class PasswordChangeRequest(Input):
+    """The current password and the new one; every web session of the account ends."""
+
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: Password
 
 
 class InvitationLink(InvitationOut):

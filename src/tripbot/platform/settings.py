@@ -8,7 +8,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from limits import parse_many
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa: S105
@@ -229,11 +230,33 @@ class Settings(BaseSettings):
         description="Seconds an internal service token stays valid (each is for one call: its "
         "service, method and path).",
     )
-    login_max_failures: int = Field(
-        5, gt=0, description="Wrong passwords in a row before login attempts are slowed down."
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where rate-limit counters live: memory:// (each gateway process its own) or "
+        "redis://host:6379/0 (shared by every gateway process and host: use it in production).",
     )
-    login_lockout_seconds: int = Field(
-        30, gt=0, description="First wait after too many wrong passwords; doubles each time."
+    auth_rate_limit: str = Field(
+        "20/minute;200/hour",
+        description="Logins, registrations, token requests and password changes allowed per "
+        "client address (Flask-Limiter notation); 429 with Retry-After beyond it.",
+    )
+    login_failure_limit: str = Field(
+        "5/minute;30/hour",
+        description="Wrong passwords allowed per account and client address; beyond it that "
+        "address waits (429), while the owner logs in as usual from any other address.",
+    )
+    forwarded_hops: int = Field(
+        0,
+        ge=0,
+        le=5,
+        description="Proxies in front of the gateway whose X-Forwarded-For it trusts (1 behind "
+        "the Caddy of deploy/), so that rate limits count each client, not the proxy.",
+    )
+    session_lifetime_days: int = Field(
+        14,
+        gt=0,
+        le=365,
+        description="Days a web session lasts from its login, however much it is used.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Lowest level of log records written."
@@ -282,6 +305,15 @@ class Settings(BaseSettings):
         description="If set, `/metrics` answers only to `Authorization: Bearer <token>`; unset, "
         "only to callers on the same host (loopback, through no proxy).",
     )
+
+    @field_validator("auth_rate_limit", "login_failure_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as error:
+            raise ValueError(f"not a rate limit such as 10/minute;100/hour: {value!r}") from error
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

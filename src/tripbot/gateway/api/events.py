@@ -15,6 +15,7 @@ from tripbot.events.schemas import (
     MemberOut,
     MemberRoleChange,
     MembershipOut,
+    PasswordChange,
     TokenCreate,
     TokenCreated,
     TokenOut,
@@ -24,7 +25,13 @@ from tripbot.events.schemas import (
     UserUpdate,
 )
 from tripbot.gateway import auth
-from tripbot.gateway.schemas import Health, InvitationLink, ServiceHealth, TokenRequest
+from tripbot.gateway.schemas import (
+    Health,
+    InvitationLink,
+    PasswordChangeRequest,
+    ServiceHealth,
+    TokenRequest,
+)
 from tripbot.platform.identity import Principal
 from tripbot.platform.web import current_settings, list_of
 
@@ -55,9 +62,20 @@ def create_token(data: TokenRequest) -> TokenCreated:
     # Only the credentials: the events service refuses fields it does not know, such as name.
     credentials = Credentials(email=data.email, password=data.password)
     user = auth.services().events().authenticate(credentials)
-    return (
-        auth.services().events(Principal(user_id=user.id)).create_token(TokenCreate(name=data.name))
-    )
+    token = TokenCreate(name=data.name, expires_in_days=data.expires_in_days)
+    return auth.services().events(Principal(user_id=user.id)).create_token(token)
+
+
+@bp.post("/me/password")
+@bp.input(PasswordChangeRequest, arg_name="data")
+@bp.output({}, status_code=204)
+@bp.doc(tags=["Account"])
+def change_password(data: PasswordChangeRequest) -> tuple[str, int]:
+    """Change your password (the current one required); every web session of yours ends.
+    API tokens go on: revoke them at DELETE /me/tokens/{token_id}."""
+    auth.require_user()
+    auth.events().change_password(PasswordChange(**data.model_dump()))
+    return NO_CONTENT
 
 
 @bp.get("/me")

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from tripbot.events.schemas import (
     Credentials,
     InvitationOut,
+    PasswordChange,
     TokenCreate,
     TokenCreated,
     UserOut,
@@ -23,14 +24,20 @@ from tripbot.gateway import auth, telegram
 from tripbot.gateway.i18n import LANGUAGE_COOKIE, select_language
 from tripbot.gateway.schemas import TelegramLinkStart
 from tripbot.gateway.web import forms
-from tripbot.gateway.web.forms import FORM, INVALID, FormErrors, message_for
+from tripbot.gateway.web.forms import (
+    FORM,
+    INVALID,
+    FormErrors,
+    invalid_input_errors,
+    message_for,
+)
 from tripbot.platform.errors import (
     Conflict,
     Gone,
+    InvalidInput,
     NotAuthenticated,
     NotFound,
     PermissionDenied,
-    TooManyAttempts,
     status_for,
 )
 from tripbot.platform.web import current_settings
@@ -94,8 +101,8 @@ def register() -> ResponseReturnValue:
         return _register_page(request.form, result, code), INVALID
     try:
         user = auth.events().register(result)
-    except Conflict as error:
-        return _register_page(request.form, {"email": message_for(error)}, code), INVALID
+    except (Conflict, InvalidInput) as error:  # a taken email, a weak password
+        return _register_page(request.form, invalid_input_errors(error), code), INVALID
     except (PermissionDenied, NotFound, Gone) as error:
         errors = {FORM: message_for(error)}
         return _register_page(request.form, errors, code), int(status_for(error))
@@ -131,10 +138,6 @@ def login() -> ResponseReturnValue:
         user = auth.events().authenticate(result)
     except NotAuthenticated:
         return _login_page(request.form, {FORM: _("Wrong email or password.")}), INVALID
-    except TooManyAttempts as error:
-        wait = int(error.extensions.get("retry_after") or 30)
-        message = _("Too many wrong passwords; try again in %(seconds)s seconds.", seconds=wait)
-        return _login_page(request.form, {FORM: message}), 429, {"Retry-After": str(wait)}
     auth.log_in(user)
     with force_locale(user.language):
         flash(_("Hello, %(name)s.", name=user.display_name), "success")
@@ -147,6 +150,41 @@ def logout() -> ResponseReturnValue:
     auth.log_out()
     flash(_("You have logged out."), "success")
     return redirect(url_for("main.index"))
+
+
+@bp.post("/logout/everywhere")
+@auth.login_required
+def logout_everywhere() -> ResponseReturnValue:
+    """End every web session of one's account, this one included."""
+    auth.log_out_everywhere()
+    flash(_("You have logged out on every browser."), "success")
+    return redirect(url_for("account.login"))
+
+
+def _security_page(errors: FormErrors) -> str:
+    return render_template("account/security.html", form={}, errors=errors)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@auth.login_required
+def change_password() -> ResponseReturnValue:
+    """Change one's password, the current one required; the other sessions end."""
+    if request.method == "GET":
+        return _security_page({})
+    data = {
+        "current_password": request.form.get("current_password", ""),
+        "new_password": request.form.get("new_password", ""),
+        "keep_session": auth.session_secret(),
+    }
+    result = forms.validate(PasswordChange, data)
+    if isinstance(result, dict):
+        return _security_page(result), INVALID
+    try:
+        auth.events().change_password(result)
+    except InvalidInput as error:  # the current password is wrong, or the new one weak
+        return _security_page(invalid_input_errors(error)), INVALID
+    flash(_("Your password was changed; your other sessions were logged out."), "success")
+    return redirect(url_for("account.change_password"))
 
 
 def _profile_page(
@@ -211,7 +249,9 @@ def tokens() -> ResponseReturnValue:
 @auth.login_required
 def create_token() -> ResponseReturnValue:
     """Make a personal API token and show its secret, this once (it is not kept in the session)."""
-    result = forms.validate(TokenCreate, {"name": request.form.get("name", "").strip()})
+    data = {"name": request.form.get("name", "").strip()}
+    data.update(forms.filled(request.form, "expires_in_days"))  # empty: never expires
+    result = forms.validate(TokenCreate, data)
     if isinstance(result, dict):
         return _tokens_page(result, request.form), INVALID
     created = auth.events().create_token(result)

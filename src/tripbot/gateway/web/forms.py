@@ -186,7 +186,7 @@ def validate(schema: type[ModelT], data: Mapping[str, object]) -> ModelT | FormE
         return field_errors(error)
 
 
-def invalid_input_errors(error: InvalidInput) -> FormErrors:
+def invalid_input_errors(error: DomainError) -> FormErrors:
     """The field errors a service gave back, in the UI language."""
     return {str(error.extensions.get("field") or FORM): message_for(error)}
 
