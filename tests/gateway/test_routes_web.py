@@ -134,6 +134,7 @@ def test_the_author_removes_a_route_a_plan_uses_and_both_pages_say_so(
     page = client.get(f"/routes/{route['id']}").text
     assert 'id="route-removed"' in page
     assert 'id="delete-route"' not in page
+    assert 'id="add-to-excursion"' not in page  # no plan may take it anew
     plan = client.get(f"/events/{event['id']}/plan").text
     assert "Ruta del Cares" in plan
     assert "Quitada del catálogo por quien la añadió" in plan
