@@ -1,0 +1,180 @@
+"""In real Chromium on a phone-sized screen: every page of the demo club fits the screen's
+width, and every link, button and field of it lies on the screen, where a thumb can reach it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import deque
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import TypedDict
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, ViewportSize, expect
+
+from tests.browser.conftest import LiveServer, Problems
+from tripbot.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
+from tripbot.gateway.services import Services
+from tripbot.gear.schemas import CheckOut, PackingEntryCreate
+from tripbot.platform.identity import Principal
+
+pytestmark = pytest.mark.browser
+
+PHONES: dict[str, ViewportSize] = {
+    "360x640": {"width": 360, "height": 640},
+    "390x844": {"width": 390, "height": 844},
+}
+START = ("/", "/events", "/gear", "/gear/mine", "/gear/desk", "/routes", "/account")
+"""Where the walk starts; every page these link to, and so on, is visited."""
+NOT_PAGES = re.compile(
+    r"^/(api|static|logout)\b|\.(csv|json|ics|gpx|kml|geojson|png|jpe?g|pdf)$"
+    r"|/photo$|/receipts/|/download\.|/delete$"
+)
+"""Files, the API and sign-out are no pages to lay out (deleting only asks, but is a dead end)."""
+SAME_KIND = 2
+"""Pages of one kind (the same path with its numbers taken out) visited at most this often."""
+
+MEASURE = """() => {
+  const width = window.innerWidth;
+  const outside = [];
+  for (const el of document.querySelectorAll("a[href], button, input, select, textarea, summary")) {
+    if (el.type === "hidden" || !el.checkVisibility({visibilityProperty: true})) continue;
+    // The closed phone menu waits off the left edge by design.
+    const menu = el.closest(".sidenav");
+    if (menu && menu.getBoundingClientRect().right <= 0) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width <= 1 || box.height <= 1) continue;
+    if (box.left < -1 || box.right > width + 1) {
+      const name = el.innerText || el.value || el.name || el.getAttribute("aria-label") || "";
+      const where = `${Math.round(box.left)}-${Math.round(box.right)}`;
+      outside.push(`${el.tagName.toLowerCase()} "${name.trim().slice(0, 30)}" at x ${where}`);
+    }
+  }
+  return {scrollWidth: document.scrollingElement.scrollWidth, width, outside};
+}"""
+OPEN_DETAILS = "() => document.querySelectorAll('details').forEach((d) => { d.open = true; })"
+LINKS = """() => Array.from(document.querySelectorAll("a[href]"), (a) => a.href)"""
+
+
+class Measure(TypedDict):
+    """How wide a page is on a screen this wide, and its controls lying outside the screen."""
+
+    scrollWidth: int  # as the page's JavaScript names it
+    width: int
+    outside: list[str]
+
+
+def _stock_the_demo(services: Services) -> str:
+    """The demo club, with gear out on loan (the desk's check-in forms) and a packing list;
+    the code of an invitation to its excursion."""
+    load_demo(services)
+    owner = Principal(user_id=1, instance_role="admin")
+    gear = services.gear(owner)
+    tent = next(item for item in gear.items() if item.tracking == "units")
+    # Back a week before the demo's outing, for which a tent is booked.
+    back = gear.reservations()[0].start_date - timedelta(days=7)
+    gear.check_out(CheckOut(item_id=tent.id, quantity=1, end_date=back))
+    cares = services.events(owner).events()[0]
+    packing = services.gear(replace(owner, event_id=cares.id, event_role="owner"))
+    packing.add_entry(
+        cares.id, PackingEntryCreate(name="Saco de dormir ultraligero", weight_grams=900)
+    )
+    packing.add_entry(cares.id, PackingEntryCreate(item_id=tent.id, provided_by="club"))
+    return services.events(owner).invitations(cares.id)[0].code
+
+
+def _kind(path: str) -> str:
+    return re.sub(r"\d+", "{n}", path)
+
+
+def _walk(page: Page, base: str, start: tuple[str, ...]) -> dict[str, Measure]:
+    """Visit every page reachable from the start pages; what each measured, by path."""
+    seen: set[str] = set()
+    kinds: dict[str, int] = {}
+    queue = deque(start)
+    measured: dict[str, Measure] = {}
+    while queue:
+        path = queue.popleft()
+        if path in seen:
+            continue
+        seen.add(path)
+        kind = _kind(path)
+        if kinds.get(kind, 0) >= SAME_KIND:
+            continue
+        kinds[kind] = kinds.get(kind, 0) + 1
+        response = page.goto(path)
+        assert response is not None
+        assert response.ok, f"{path}: HTTP {response.status}"
+        page.wait_for_load_state("load")
+        # Closed details (quick edits, more options) are opened: what they hold must fit too.
+        page.evaluate(OPEN_DETAILS)
+        measured[path] = page.evaluate(MEASURE)
+        for href in page.evaluate(LINKS):
+            url = urlsplit(urljoin(page.url, href))
+            if f"{url.scheme}://{url.netloc}" != base or NOT_PAGES.search(url.path):
+                continue
+            if url.path not in seen:
+                queue.append(url.path)
+    return measured
+
+
+def _too_wide(measured: dict[str, Measure]) -> list[str]:
+    return [
+        f"{path}: {m['scrollWidth']} px wide on a {m['width']} px screen; outside it: "
+        + "; ".join(m["outside"])
+        for path, m in measured.items()
+        if m["scrollWidth"] > m["width"] or m["outside"]
+    ]
+
+
+@pytest.mark.parametrize("screen", PHONES)
+def test_every_page_of_the_demo_club_fits_a_phone(
+    chromium: Browser, live_server: LiveServer, problems: Problems, screen: str
+) -> None:
+    code = _stock_the_demo(live_server.system.gateway.extensions["tripbot.services"])
+    context = problems.watch(
+        chromium.new_context(
+            base_url=live_server.url, locale="es-ES", viewport=PHONES[screen], is_mobile=True
+        )
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+
+    # Before signing in: the sign-in and sign-up pages, and an invitation.
+    anonymous: dict[str, Measure] = {}
+    for path in ("/login", "/register", f"/invite/{code}"):
+        page.goto(path)
+        anonymous[f"{path} (signed out)"] = page.evaluate(MEASURE)
+
+    # Ana administers the instance and organizes both outings: she sees every page there is.
+    page.goto("/login")
+    page.fill("#email", DEMO_PEOPLE[0][0])
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/events$"))
+    measured = anonymous | _walk(page, live_server.url, (*START, f"/invite/{code}"))
+    if report := os.environ.get("TRIPBOT_PHONE_WIDTHS"):  # the widths, to tell them
+        Path(report, f"{screen}.json").write_text(json.dumps(measured, indent=1))
+
+    kinds = {_kind(path) for path in measured}
+    for expected in (
+        "/events/{n}",
+        "/events/{n}/agenda",
+        "/events/{n}/money",
+        "/events/{n}/money/budget",
+        "/events/{n}/money/report",
+        "/events/{n}/money/entries/{n}",
+        "/events/{n}/plan",
+        "/events/{n}/packing-list",
+        "/gear/items/{n}",
+        "/gear/desk",
+        "/routes/{n}",
+        "/invite/{n}",
+    ):
+        assert any(re.fullmatch(expected.replace("{n}", r"[^/]+"), k) for k in kinds), expected
+    assert _too_wide(measured) == []
+    assert problems.messages == []
