@@ -131,36 +131,46 @@ def _too_wide(measured: dict[str, Measure]) -> list[str]:
     ]
 
 
+def _sign_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.fill("#email", email)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/events$"))
+
+
 @pytest.mark.parametrize("screen", PHONES)
 def test_every_page_of_the_demo_club_fits_a_phone(
     chromium: Browser, live_server: LiveServer, problems: Problems, screen: str
 ) -> None:
     code = _stock_the_demo(live_server.system.gateway.extensions["tripbot.services"])
-    context = problems.watch(
-        chromium.new_context(
+
+    def phone() -> Page:
+        context = chromium.new_context(
             base_url=live_server.url, locale="es-ES", viewport=PHONES[screen], is_mobile=True
         )
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+        context.set_default_timeout(10_000)
+        return problems.watch(context).new_page()
 
     # Before signing in: the sign-in and sign-up pages, and an invitation.
-    anonymous: dict[str, Measure] = {}
+    page = phone()
+    measured: dict[str, Measure] = {}
     for path in ("/login", "/register", f"/invite/{code}"):
         page.goto(path)
-        anonymous[f"{path} (signed out)"] = page.evaluate(MEASURE)
+        measured[f"{path} (signed out)"] = page.evaluate(MEASURE)
 
     # Ana administers the instance and organizes both outings: she sees every page there is.
-    page.goto("/login")
-    page.fill("#email", DEMO_PEOPLE[0][0])
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#login-form button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/events$"))
-    measured = anonymous | _walk(page, live_server.url, (*START, f"/invite/{code}"))
+    _sign_in(page, DEMO_PEOPLE[0][0])
+    admin = _walk(page, live_server.url, (*START, f"/invite/{code}"))
+    # Marta only takes part: the same pages show her what a participant sees (read-only forms).
+    marta = phone()
+    _sign_in(marta, DEMO_PEOPLE[2][0])
+    participant = _walk(marta, live_server.url, tuple(p for p in START if p != "/gear/desk"))
+    measured |= admin | {f"{path} (participant)": m for path, m in participant.items()}
     if report := os.environ.get("TRIPBOT_PHONE_WIDTHS"):  # the widths, to tell them
         Path(report, f"{screen}.json").write_text(json.dumps(measured, indent=1))
 
-    kinds = {_kind(path) for path in measured}
+    kinds = {_kind(path) for path in admin}
     for expected in (
         "/events/{n}",
         "/events/{n}/agenda",
@@ -172,9 +182,12 @@ def test_every_page_of_the_demo_club_fits_a_phone(
         "/events/{n}/packing-list",
         "/gear/items/{n}",
         "/gear/desk",
+        "/gear/mine",
         "/routes/{n}",
         "/invite/{n}",
+        "/account",
     ):
         assert any(re.fullmatch(expected.replace("{n}", r"[^/]+"), k) for k in kinds), expected
+    assert len(participant) > 10
     assert _too_wide(measured) == []
     assert problems.messages == []
