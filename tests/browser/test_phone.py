@@ -191,3 +191,52 @@ def test_every_page_of_the_demo_club_fits_a_phone(
     assert len(participant) > 10
     assert _too_wide(measured) == []
     assert problems.messages == []
+
+
+INSIDE = """(width) => Array.from(
+  document.querySelectorAll(".activity a, .activity button, .activity input, .activity select"),
+).filter((el) => el.checkVisibility()).every((el) => {
+  const box = el.getBoundingClientRect();
+  const row = el.closest(".activity").getBoundingClientRect();
+  return box.left >= Math.max(0, row.left) && box.right <= Math.min(width, row.right);
+})"""
+"""Whether every control of every activity lies within its activity's block and the screen."""
+
+
+def test_on_a_phone_the_agenda_is_a_day_list_an_organizer_edits_and_cancels_from(
+    chromium: Browser, live_server: LiveServer, problems: Problems
+) -> None:
+    load_demo(live_server.system.gateway.extensions["tripbot.services"])
+    context = chromium.new_context(
+        base_url=live_server.url, locale="es-ES", viewport=PHONES["360x640"], is_mobile=True
+    )
+    context.set_default_timeout(10_000)
+    page = problems.watch(context).new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    _sign_in(page, DEMO_PEOPLE[0][0])
+    page.click("text=Encuentro anual del club")
+    page.click(".event-sections a[href$='/agenda']")
+    expect(page.locator("#agenda-title")).to_be_visible()
+
+    # No timeline with hours printed over each other: each activity is a block of the day's
+    # list, its time above its title, and everything of it on the screen.
+    expect(page.locator(".timeline").first).to_be_hidden()
+    dinner = page.locator(".activity", has=page.locator(".activity-title", has_text="Cena"))
+    time = dinner.locator(".time").bounding_box()
+    title = dinner.locator(".activity-title").bounding_box()
+    assert time is not None
+    assert title is not None
+    assert time["y"] + time["height"] <= title["y"]
+    assert page.evaluate(INSIDE, 360)
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
+
+    # Ana moves dinner's title from her phone, then calls the walk off.
+    dinner.locator(".quick-edit summary").click()
+    assert page.evaluate(INSIDE, 360)
+    dinner.locator("input[name=title]").fill("Cena de gala")
+    dinner.locator(".quick-edit-form button[type=submit]").click()
+    expect(page.locator(".activity-title", has_text="Cena de gala")).to_be_visible()
+    walk = page.locator(".activity", has=page.locator(".activity-title", has_text="embalse"))
+    walk.locator(".cancel-form button").click()
+    expect(walk).to_have_attribute("data-status", "cancelled")
+    assert problems.messages == []
