@@ -62,7 +62,9 @@
       new Chart(budget, {
         type: "bar",
         data: {
-          labels: chart.categories.map((c) => c.label),
+          // On a narrow chart (a phone's) a "kind · category" label would be cut at its left
+          // edge: its two parts go on two lines there.
+          labels: chart.categories.map((c) => (budget.parentElement.clientWidth < 500 ? c.label.split(" · ") : c.label)),
           datasets: [
             { label: chart.labels.planned, data: chart.categories.map((c) => c.planned), backgroundColor: secondary },
             { label: chart.labels.actual, data: chart.categories.map((c) => c.actual), backgroundColor: primary },
