@@ -210,6 +210,17 @@ def test_unknown_routes_and_methods_are_problems_too(
     assert_problem(answer, status, slug)
 
 
+@pytest.mark.parametrize("path", ["/api/v1/events", "/login", "/events/new"])
+def test_a_method_a_page_does_not_take_is_405_saying_which_it_takes(
+    http: httpx.Client, path: str
+) -> None:
+    answer = http.request("TRACE", path)
+    assert answer.status_code == 405
+    allowed = {m.strip() for m in answer.headers["Allow"].split(",")}
+    assert "GET" in allowed
+    assert "TRACE" not in allowed
+
+
 def test_a_problem_carries_the_callers_request_id(http: httpx.Client) -> None:
     answer = http.get("/api/v1/me", headers={"X-Request-ID": "my-trace-0001"})
     problem = assert_problem(answer, 401, "not-authenticated")

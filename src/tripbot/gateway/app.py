@@ -10,6 +10,7 @@ from apiflask.exceptions import HTTPError
 from flask import Response, render_template, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from tripbot import __version__
@@ -100,10 +101,12 @@ def _refusal(error: DomainError) -> Response | tuple[str, int, dict[str, str]]:
 
 def _install_errors(app: APIFlask) -> None:
     @app.error_processor
-    def _http_error(error: HTTPError) -> Response | tuple[str, int]:
+    def _http_error(error: HTTPError) -> Response | tuple[str, int, dict[str, str]]:
         if auth.is_api_request():
             return http_error_response(error)
-        return _web_error(int(error.status_code), str(error.message))
+        page, status = _web_error(int(error.status_code), str(error.message))
+        # The page keeps what the error says in headers (a 405's Allow, RFC 9110).
+        return page, status, {name: str(value) for name, value in Headers(error.headers).items()}
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError) -> Response | tuple[str, int]:
