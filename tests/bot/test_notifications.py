@@ -11,7 +11,15 @@ import pytest
 from telegram.error import NetworkError
 
 from tests.bot.conftest import BotDriver, a_telegram_user, close_driver, link, make_driver
-from tests.builders import Person, a_person, a_route, an_activity, an_event, an_expense
+from tests.builders import (
+    Person,
+    a_member,
+    a_person,
+    a_route,
+    an_activity,
+    an_event,
+    an_expense,
+)
 from tripbot.bot import service as store
 from tripbot.bot.limits import TelegramLimits
 from tripbot.platform.db import Database
@@ -227,6 +235,43 @@ def test_a_route_its_author_removes_is_told_to_the_group_and_the_planner(
     assert "Quien añadió la ruta Ruta del Cares la ha quitado del catálogo" in told
     (private,) = bot.telegram.messages(telegram.id)
     assert "The route Ruta del Cares was removed from the catalogue" in private.text
+
+
+def test_the_member_charged_hears_of_it_and_a_dispute_goes_to_the_organizers_and_back(
+    bot: BotDriver, http: httpx.Client, system: System
+) -> None:
+    owner, event = a_bound_group(bot, http, system)
+    pedro, marta = a_member(http, event, owner), a_member(http, event, owner)
+    told_owner, told_marta = a_telegram_user("es"), a_telegram_user("es")
+    link(system, owner.id, told_owner)
+    link(system, marta.id, told_marta)
+    entry = an_expense(
+        http,
+        event,
+        pedro,
+        description="gasolina",
+        amount="80",
+        split={"among": [{"user_id": marta.id}]},
+    )
+    bot.notify()
+    (charged,) = bot.telegram.messages(told_marta.id)
+    assert "Nuevo gasto: gasolina, 80,00\xa0€" in charged.text
+    assert bot.telegram.messages(told_owner.id) == []  # not charged: told in the group only
+
+    url = f"/api/v1/events/{event['id']}/ledger/entries/{entry['id']}"
+    disputed = http.post(f"{url}/dispute", json={"reason": "No fui"}, headers=marta.headers)
+    assert disputed.status_code == 201, disputed.text
+    bot.notify()
+    (to_owner,) = bot.telegram.messages(told_owner.id)
+    assert "impugna gasolina (80,00\xa0€): «No fui»" in to_owner.text
+    assert not any("impugna" in text for text in group_texts(bot))  # the group is not told
+
+    reversed_ = http.post(f"{url}/reverse", json={"reason": "error"}, headers=owner.headers)
+    assert reversed_.status_code == 200, reversed_.text
+    bot.notify()
+    assert "Se ha anulado gasolina (80,00\xa0€), que habías impugnado." in (
+        bot.telegram.messages(told_marta.id)[-1].text
+    )
 
 
 def test_a_round_cut_half_way_resumes_without_telling_anyone_twice(

@@ -367,6 +367,12 @@ class World:
         entry: int = an_expense(self._http, event, self.person("organizer"))["id"]
         return entry
 
+    def open_dispute(self) -> None:
+        """The participant disputes the ledger entry (once open, it stays open)."""
+        url = f"/api/v1/events/{self.event_id}/ledger/entries/{self.ledger_entry_id}/dispute"
+        answer = self._http.post(url, json={"reason": "no"}, headers=self.headers("participant"))
+        assert answer.status_code in (201, 409), answer.text
+
     @cached_property
     def receipt_id(self) -> int:
         """The organizer's receipt of their expense."""

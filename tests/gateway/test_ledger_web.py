@@ -185,6 +185,35 @@ def test_an_entry_is_corrected_and_reversed_from_its_page(
     assert 'id="correct-entry"' not in page
 
 
+def test_the_member_charged_disputes_on_the_entry_page_and_an_organizer_lets_it_stand(
+    client: FlaskClient, http: httpx.Client, cast: Cast
+) -> None:
+    split = {"among": [{"user_id": cast.organizer.id}]}
+    entry = an_expense(http, cast.event, cast.participant, description="peaje", split=split)
+    url = _money(cast, f"/entries/{entry['id']}")
+    author = client.application.test_client()
+    log_in(author, cast.participant.email)
+    assert 'id="dispute-form"' not in author.get(url).text  # its author does not dispute it
+    log_in(client, cast.organizer.email)
+    assert 'id="dispute-form"' in client.get(url).text
+    empty = submit(client, f"{url}/dispute", {"reason": " "}, page=url)
+    assert "Di por qué, en pocas palabras." in client.get(empty.headers["Location"]).text
+    disputed = submit(client, f"{url}/dispute", {"reason": "No pasé por ese peaje"}, page=url)
+    page = client.get(disputed.headers["Location"]).text
+    assert "Se ha avisado a la organización de que impugnas este apunte." in page
+    assert 'id="disputed-chip"' in page
+    assert "No pasé por ese peaje" in page
+    assert 'id="dispute-form"' not in page  # once is enough
+    assert "impugnado" in client.get(_money(cast)).text
+    owner = client.application.test_client()
+    log_in(owner, cast.owner.email)
+    stands = submit(owner, f"{url}/confirm", {"reason": "Sí pasó"}, page=url)
+    page = owner.get(stands.headers["Location"]).text
+    assert "El apunte se mantiene; se avisa a quien lo impugnó." in page
+    assert 'id="disputed-chip"' not in page
+    assert "la organización lo mantiene" in page
+
+
 def test_receipts_are_attached_and_downloaded_from_the_entry_page(
     system: System, client: FlaskClient, http: httpx.Client, cast: Cast
 ) -> None:

@@ -147,6 +147,10 @@ def _with_ledger_entry(world: World, _actor: str) -> None:
     world.value("ledger_entry_id")
 
 
+def _with_open_dispute(world: World, _actor: str) -> None:
+    world.open_dispute()
+
+
 MATRIX: list[Row] = [
     # ---- accounts, administration, operations -------------------------------------------
     row("POST", "/auth/register", everyone(201), json=lambda _w: user_payload()),
@@ -287,6 +291,22 @@ MATRIX: list[Row] = [
         organizers(200),
         json=_body({"description": "gasoil"}),
         ids=LEDGER_ENTRY,
+    ),
+    # The organizer paid it and shared it among every member: the others it charges dispute it.
+    row(
+        "POST",
+        f"{LEDGER}/entries/<entry_id>/dispute",
+        (401, 404, 201, 403, 201, 404, 404),
+        json=_body({"reason": "no fui"}),
+        ids=LEDGER_ENTRY,
+    ),
+    row(
+        "POST",
+        f"{LEDGER}/entries/<entry_id>/confirm",
+        organizers(200),
+        json=_body({"reason": "sí fue"}),
+        ids=LEDGER_ENTRY,
+        given=_with_open_dispute,
     ),
     row(
         "POST",

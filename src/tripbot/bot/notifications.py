@@ -79,8 +79,47 @@ def _expense(p: dict[str, Any]) -> Notice:
             amount=formats.money(lang, p["amount"], p["currency"]),
             payers=", ".join(p.get("paid_by") or []) or "?",
             by=p.get("by_name", "?"),
-        )
+        ),
+        # A participant charged others: each is told, and may dispute it.
+        people=tuple(int(n) for n in p.get("charged") or ()),
     )
+
+
+def _disputed(p: dict[str, Any]) -> Notice:
+    return Notice(
+        lambda lang: t(
+            lang,
+            "⚖️ {who} disputes {description} ({amount}): «{reason}». Confirm it or reverse it "
+            "in the event's money.",
+            who=p.get("disputed_by", "?"),
+            description=p["description"],
+            amount=formats.money(lang, p["amount"], p["currency"]),
+            reason=p.get("reason", ""),
+        ),
+        people=tuple(int(n) for n in p.get("organizers") or ()),
+        groups=False,
+    )
+
+
+def _dispute_settled(p: dict[str, Any]) -> Notice:
+    def words(lang: str) -> str:
+        amount = formats.money(lang, p["amount"], p["currency"])
+        if p.get("outcome") == "reversed":
+            return t(
+                lang,
+                "⚖️ {description} ({amount}), which you disputed, was reversed.",
+                description=p["description"],
+                amount=amount,
+            )
+        return t(
+            lang,
+            "⚖️ The organizers let {description} ({amount}) stand, though you disputed it. {reason}",
+            description=p["description"],
+            amount=amount,
+            reason=p.get("reason", ""),
+        ).strip()
+
+    return Notice(words, people=tuple(int(n) for n in p.get("disputers") or ()), groups=False)
 
 
 def _entry(p: dict[str, Any]) -> Notice:
@@ -159,6 +198,8 @@ def _deleted(p: dict[str, Any]) -> Notice:
 
 NOTICES: dict[str, Callable[[dict[str, Any]], Notice]] = {
     "ledger:entry.recorded": _entry,
+    "ledger:entry.disputed": _disputed,
+    "ledger:entry.dispute_settled": _dispute_settled,
     "agenda:activity.moved": _moved,
     "agenda:activity.cancelled": _cancelled,
     "gear:reservation.affected": _affected,

@@ -22,6 +22,8 @@ class LedgerClient(ServiceClient):
     entry = ledger.entries.entry
     correct_entry = ledger.entries.correct_entry
     reverse_entry = ledger.entries.reverse_entry
+    dispute_entry = ledger.disputes.dispute_entry
+    confirm_entry = ledger.disputes.confirm_entry
     attach_receipt = ledger.receipts.attach_receipt
     receipt = ledger.receipts.receipt
     budget = ledger.budget.budget

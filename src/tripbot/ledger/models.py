@@ -81,6 +81,25 @@ class Entry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Dispute(Base):
+    """A member charged by someone else's entry says it is wrong; open until an organizer
+    confirms the entry or reverses it."""
+
+    __tablename__ = "disputes"
+    __table_args__ = (Index("ix_disputes_entry", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    raised_by: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    """``confirmed`` (the entry stands) or ``reversed``; None while open."""
+
+
 class Revision(Base):
     """One immutable version of an entry: what it said, who wrote it, when, and what changed."""
 

@@ -220,6 +220,18 @@ class Reversal(Input):
     reason: Reason = ""
 
 
+class DisputeIn(Input):
+    """Why a member says an entry that charges them is wrong."""
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Resolution(Input):
+    """Why an organizer lets a disputed entry stand."""
+
+    reason: Reason = ""
+
+
 class EntryQuery(Input):
     """Filters and paging of the entries list."""
 
@@ -318,6 +330,11 @@ class EntryOut(BaseModel):
     created_at: dt.datetime
     updated_by: int
     updated_at: dt.datetime
+    disputed: bool = Field(
+        False,
+        description="A member it charges says it is wrong; the organizers have not yet "
+        "confirmed or reversed it.",
+    )
 
 
 class RevisionOut(BaseModel):
@@ -332,11 +349,24 @@ class RevisionOut(BaseModel):
     changes: dict[str, list[str]] = Field(description="field: [before, after]")
 
 
+class DisputeOut(BaseModel):
+    """A member's dispute of an entry, and how the organizers settled it."""
+
+    raised_by: int
+    raised_by_name: str
+    reason: str
+    raised_at: dt.datetime
+    resolved_by: int | None
+    resolved_at: dt.datetime | None
+    outcome: Literal["confirmed", "reversed"] | None
+
+
 class EntryDetail(EntryOut):
     """An entry with its whole history and its current double entry."""
 
     revisions: list[RevisionOut]
     legs: list[LegOut]
+    disputes: list[DisputeOut] = Field(default_factory=list)
 
 
 class EntryPage(BaseModel):

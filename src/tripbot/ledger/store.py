@@ -24,6 +24,7 @@ from tripbot.ledger.models import (
     AuditRecord,
     Balance,
     Book,
+    Dispute,
     Entry,
     Leg,
     Person,
@@ -36,6 +37,7 @@ from tripbot.ledger.money import format_minor
 from tripbot.ledger.rules import LegLine, Plan, Share
 from tripbot.ledger.schemas import (
     TREASURY,
+    DisputeOut,
     EntryDetail,
     EntryOut,
     LegOut,
@@ -408,6 +410,7 @@ def _entry_out(
     *,
     names: dict[int, str],
     receipts: list[ReceiptOut],
+    disputed: bool,
 ) -> EntryOut:
     def parties(shares: Sequence[Share]) -> list[PartyShare]:
         return [
@@ -459,6 +462,7 @@ def _entry_out(
         created_at=entry.created_at,
         updated_by=revision.author_id,
         updated_at=revision.recorded_at,
+        disputed=disputed,
     )
 
 
@@ -475,6 +479,7 @@ def entries_out(
         s.party for plan in plans.values() for s in (*plan.paid, *plan.received, *plan.shares)
     }
     names = names_of(uow, rows[0][0].event_id, people)
+    disputed = open_disputes(uow, [entry.id for entry, _ in rows])
     return [
         _entry_out(
             entry,
@@ -483,9 +488,59 @@ def entries_out(
             book_currency,
             names=names,
             receipts=receipts[entry.id],
+            disputed=entry.id in disputed,
         )
         for entry, revision in rows
     ]
+
+
+def open_disputes(uow: UnitOfWork, entry_ids: Sequence[int]) -> set[int]:
+    """Which of the entries a member disputes and no organizer has settled."""
+    found: set[int] = set()
+    for chunk in chunks(entry_ids):
+        found.update(
+            uow.session.scalars(
+                select(Dispute.entry_id).where(
+                    Dispute.entry_id.in_(chunk), Dispute.outcome.is_(None)
+                )
+            )
+        )
+    return found
+
+
+def disputes_out(uow: UnitOfWork, event_id: int, entry_id: int) -> list[DisputeOut]:
+    """An entry's disputes, oldest first."""
+    rows = list(
+        uow.session.scalars(
+            select(Dispute).where(Dispute.entry_id == entry_id).order_by(Dispute.id)
+        )
+    )
+    names = names_of(uow, event_id, {d.raised_by for d in rows})
+    return [
+        DisputeOut(
+            raised_by=d.raised_by,
+            raised_by_name=name_of(names, d.raised_by),
+            reason=d.reason,
+            raised_at=d.raised_at,
+            resolved_by=d.resolved_by,
+            resolved_at=d.resolved_at,
+            outcome=d.outcome,
+        )
+        for d in rows
+    ]
+
+
+def settle_disputes(uow: UnitOfWork, entry_id: int, by: int, outcome: str) -> list[int]:
+    """Close an entry's open disputes with an outcome; who had raised them."""
+    open_ones = list(
+        uow.session.scalars(
+            select(Dispute).where(Dispute.entry_id == entry_id, Dispute.outcome.is_(None))
+        )
+    )
+    now = utcnow()
+    for dispute in open_ones:
+        dispute.resolved_by, dispute.resolved_at, dispute.outcome = by, now, outcome
+    return [d.raised_by for d in open_ones]
 
 
 def entry_row(
@@ -565,7 +620,12 @@ def details(
     revisions = _revisions_out(uow, rows[0][0].event_id, [e.id for e, _ in rows])
     legs = _legs_out(uow, book_currency, [r.id for _, r in rows])
     return [
-        EntryDetail(**out.model_dump(), revisions=revisions[entry.id], legs=legs[revision.id])
+        EntryDetail(
+            **out.model_dump(),
+            revisions=revisions[entry.id],
+            legs=legs[revision.id],
+            disputes=disputes_out(uow, entry.event_id, entry.id),
+        )
         for out, (entry, revision) in zip(entries, rows, strict=True)
     ]
 

@@ -5,7 +5,7 @@ the audit trail, CSV import with its line report, and the exports."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -28,6 +28,7 @@ from tripbot.ledger.schemas import (
     KINDS,
     TREASURY,
     BudgetUpdate,
+    DisputeIn,
     EntryCorrection,
     EntryCreate,
     EntryOut,
@@ -35,6 +36,7 @@ from tripbot.ledger.schemas import (
     ImportQuery,
     ImportReport,
     PageQuery,
+    Resolution,
     Reversal,
     SettingsUpdate,
     SettlementRecord,
@@ -76,6 +78,8 @@ ACTION_LABELS: dict[str, LazyString] = {
     "entry.recorded": _l("recorded an entry"),
     "entry.corrected": _l("corrected an entry"),
     "entry.reversed": _l("reversed an entry"),
+    "entry.disputed": _l("disputed an entry"),
+    "entry.dispute_confirmed": _l("let a disputed entry stand"),
     "receipt.attached": _l("attached a receipt"),
     "budget.changed": _l("changed the budget"),
     "settings.changed": _l("changed who reads the report"),
@@ -446,6 +450,10 @@ def entry(event_id: int, entry_id: int) -> ResponseReturnValue:
         leg_names=leg_names,
         editable=detail.state == "active" and (organizer or detail.created_by == me),
         organizer=organizer,
+        may_dispute=detail.state == "active"
+        and detail.created_by != me
+        and any(s.user_id == me for s in (detail.split.among if detail.split else []))
+        and not any(d.raised_by == me and d.outcome is None for d in detail.disputes),
     )
 
 
@@ -486,12 +494,52 @@ def edit_entry(event_id: int, entry_id: int) -> ResponseReturnValue:
 def reverse_entry(event_id: int, entry_id: int) -> ResponseReturnValue:
     """Reverse an entry (its history stays)."""
     reason = request.form.get("reason", "").strip()[:200]
+    return _then_back(
+        event_id,
+        entry_id,
+        lambda: _client(event_id).reverse_entry(event_id, entry_id, Reversal(reason=reason)),
+        _("The entry was reversed."),
+    )
+
+
+@bp.post("/events/<int:event_id>/money/entries/<int:entry_id>/dispute")
+@auth.login_required
+def dispute_entry(event_id: int, entry_id: int) -> ResponseReturnValue:
+    """Say an entry that charges you is wrong: the organizers are told."""
+    reason = request.form.get("reason", "").strip()[:200]
+    return _then_back(
+        event_id,
+        entry_id,
+        lambda: _client(event_id).dispute_entry(event_id, entry_id, DisputeIn(reason=reason)),
+        _("The organizers were told that you dispute this entry."),
+    )
+
+
+@bp.post("/events/<int:event_id>/money/entries/<int:entry_id>/confirm")
+@auth.login_required
+def confirm_entry(event_id: int, entry_id: int) -> ResponseReturnValue:
+    """Let a disputed entry stand (organizers)."""
+    reason = request.form.get("reason", "").strip()[:200]
+    return _then_back(
+        event_id,
+        entry_id,
+        lambda: _client(event_id).confirm_entry(event_id, entry_id, Resolution(reason=reason)),
+        _("The entry stands; who disputed it is told."),
+    )
+
+
+def _then_back(
+    event_id: int, entry_id: int, action: Callable[[], object], done: str
+) -> ResponseReturnValue:
+    """Do a one-button action on an entry, say how it went, and show the entry again."""
     try:
-        _client(event_id).reverse_entry(event_id, entry_id, Reversal(reason=reason))
+        action()
     except (Conflict, PermissionDenied) as error:
         flash(said(error), "error")
+    except ValidationError:
+        flash(_("Say why, in a few words."), "error")
     else:
-        flash(_("The entry was reversed."), "success")
+        flash(done, "success")
     return redirect(url_for("ledger.entry", event_id=event_id, entry_id=entry_id))
 
 

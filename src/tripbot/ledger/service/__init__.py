@@ -11,6 +11,7 @@ from tripbot.ledger.models import outbox
 from tripbot.ledger.service import (
     balances,
     budget,
+    disputes,
     entries,
     exports,
     positions,
@@ -24,6 +25,7 @@ feed = declare_feed(OPERATIONS, outbox)
 __all__ = [
     "balances",
     "budget",
+    "disputes",
     "entries",
     "exports",
     "feed",

@@ -28,11 +28,13 @@ from tripbot.ledger.schemas import (
 from tripbot.ledger.service.access import (
     editable,
     events_of,
+    is_organizer,
     member,
     require_involved,
     rules_context,
     sees_all,
 )
+from tripbot.ledger.service.disputes import settled
 from tripbot.platform.errors import (
     Conflict,
     Message,
@@ -74,6 +76,8 @@ def record_entry(
         summary = store.summary(plan, names)
         store.audit(uow, event_id, author, "entry.recorded", summary, entry_id=entry_id, revision=1)
         payload = store.change_payload(plan, entry_id, names, book, author)
+        if not is_organizer(principal):  # a participant charging others: they are told
+            payload["charged"] = sorted({s.party for s in plan.shares} - {author, None})
         store.changed(uow, "entry.recorded", event_id, payload)
         answer = store.entry_out(uow, book, entry_id)
         store.remember(uow, principal, event_id, "record", key=key, answer=answer)
@@ -278,6 +282,11 @@ def reverse_entry(
         )
         payload = store.change_payload(plan, entry_id, names, book, author)
         store.changed(uow, "entry.reversed", event_id, {**payload, "reason": data.reason})
+        disputers = store.settle_disputes(uow, entry_id, author, "reversed")
+        if disputers:
+            settled(
+                uow, event_id, payload, disputers=disputers, outcome="reversed", reason=data.reason
+            )
         answer = store.entry_out(uow, book, entry_id)
         store.remember(uow, principal, event_id, "reverse", key=key, answer=answer)
         uow.commit()
