@@ -129,4 +129,7 @@ def test_a_token_is_good_only_for_the_call_it_was_signed_for(elsewhere: Destinat
 
 def test_both_ends_name_a_call_alike_however_its_path_is_spelled() -> None:
     sent = Destination.of("events", "get", "/invitations/a%20b?x=1")
-    assert sent == Destination.of("events", "GET", "/invitations/a b")
+    assert sent == Destination.served("events", "GET", "/invitations/a b")
+    # An encoded "?" is part of the path, not the start of a query, at both ends.
+    odd = Destination.of("events", "GET", "/invitations/a%3Fb%3D1")
+    assert odd == Destination.served("events", "GET", "/invitations/a?b=1")

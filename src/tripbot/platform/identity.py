@@ -81,9 +81,14 @@ class Destination:
 
     @classmethod
     def of(cls, service: str, method: str, path: str) -> Destination:
-        """The destination of a request, its path decoded and without its query (both ends
-        must compare equal however each spelled it)."""
+        """Where a request is sent: its path as written in the URL (percent-encoded, perhaps
+        with a query), decoded and without the query, as the receiver will see it."""
         return cls(service, method.upper(), unquote(urlsplit(path).path))
+
+    @classmethod
+    def served(cls, service: str, method: str, path: str) -> Destination:
+        """The request being served: its path already decoded (a ``?`` in it is part of it)."""
+        return cls(service, method.upper(), path)
 
 
 class TokenSigner:

@@ -475,7 +475,7 @@ def create_service_app(
     def _authenticate() -> None:
         if request.path in PUBLIC_SERVICE_PATHS or request.path.startswith("/docs"):
             return
-        at = Destination.of(service, request.method, request.path)
+        at = Destination.served(service, request.method, request.path)
         g.principal = signer.verify_header(request.headers.get("Authorization"), at)
 
     def invoke(operation: Operation[Any, Any], arguments: dict[str, Any]) -> Any:
