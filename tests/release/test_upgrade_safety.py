@@ -60,7 +60,7 @@ def test_migrate_backs_up_what_it_is_about_to_change_and_only_then(tmp_path: Pat
     assert revisions == {  # the databases as they were, before this version touched them
         name: revision
         for name, revision in PREVIOUS_REVISIONS.items()
-        if name in ("events", "routes", "gear", "agenda")
+        if name in ("events", "routes", "gear", "ledger", "agenda")
     }
     assert manifest["services"]["events"]["tables"]["users"]["rows"] == 3
     assert "up to date" in first.stdout + first.stderr
