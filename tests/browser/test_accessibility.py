@@ -33,7 +33,8 @@ SCREENS: dict[str, ViewportSize] = {
 }
 GRAVE = """async () => (await axe.run(document, { resultTypes: ["violations"] })).violations
   .filter((v) => v.impact === "serious" || v.impact === "critical")
-  .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`)"""
+  .map((v) => `${v.id} (${v.impact}): ` +
+    v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", "))"""
 """The serious and critical violations on the page, each with a few of the elements."""
 
 
