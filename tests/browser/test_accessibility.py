@@ -85,8 +85,10 @@ def test_no_page_has_a_serious_or_critical_violation(
     )
     context.set_default_timeout(15_000)
     page = problems.watch(context).new_page()
-    found = {f"{path} (signed out)": _axe(page.goto(path) and page) for path in ("/login",)}
-    found[f"/invite/{code} (signed out)"] = _axe(page.goto(f"/invite/{code}") and page)
+    found: dict[str, list[str]] = {}
+    for path in ("/login", "/register", f"/invite/{code}"):
+        page.goto(path)
+        found[f"{path} (signed out)"] = _axe(page)
     _sign_in(page, DEMO_PEOPLE[0][0])  # Ana sees every page there is
     found |= _audit(page, live_server.url, (*START, f"/invite/{code}"))
     assert len(found) > 20
