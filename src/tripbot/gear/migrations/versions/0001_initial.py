@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 import tripbot.platform.db
+from tripbot.platform.migrations import create_shared_table, drop_shared_table
+from tripbot.platform.outbox import outbox_table
 
 # History is append-only: the database itself refuses to change a row once written.
 SQLITE_TRIGGER = """
@@ -72,18 +74,7 @@ def upgrade() -> None:
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.create_index("ix_items_event_id_category", ["event_id", "category"], unique=False)
 
-    op.create_table(
-        "outbox",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("topic", sa.String(length=80), nullable=False),
-        sa.Column("event_id", sa.Integer(), nullable=True),
-        sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("created_at", tripbot.platform.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
-        sqlite_autoincrement=True,
-    )
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_outbox_event_id"), ["event_id"], unique=False)
+    create_shared_table(outbox_table)
 
     op.create_table(
         "history",
@@ -299,10 +290,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_history_item_id_id")
 
     op.drop_table("history")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_outbox_event_id"))
-
-    op.drop_table("outbox")
+    drop_shared_table(outbox_table)
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.drop_index("ix_items_event_id_category")
 
