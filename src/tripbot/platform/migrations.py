@@ -46,7 +46,7 @@ def pending(database: Database, script_location: Path) -> bool:
 
 def create_shared_table(declare: Callable[[MetaData], Table]) -> None:
     """In a service's migration, create a table the platform declares (the outbox, the feed
-    cursors) as it declares it, with its indexes, named as the service's own."""
+    cursors, the idempotency keys) as declared, with its indexes, named as the service's own."""
     table = declare(new_metadata())
     op.invoke(CreateTableOp.from_table(table))
     for index in sorted(table.indexes, key=lambda index: str(index.name)):

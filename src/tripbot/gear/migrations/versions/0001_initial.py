@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import tripbot.platform.db
+from tripbot.platform.idempotency import idempotency_table
 from tripbot.platform.migrations import create_shared_table, drop_shared_table
 from tripbot.platform.outbox import outbox_table
 
@@ -36,17 +37,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Apply this revision."""
-    op.create_table(
-        "idempotency_keys",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("scope", sa.String(length=200), nullable=False),
-        sa.Column("key", sa.String(length=200), nullable=False),
-        sa.Column("fingerprint", sa.String(length=64), nullable=False),
-        sa.Column("response", sa.JSON(), nullable=True),
-        sa.Column("created_at", tripbot.platform.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_keys")),
-        sa.UniqueConstraint("scope", "key", name=op.f("uq_idempotency_keys_scope")),
-    )
+    create_shared_table(idempotency_table)
     op.create_table(
         "items",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -295,4 +286,4 @@ def downgrade() -> None:
         batch_op.drop_index("ix_items_event_id_category")
 
     op.drop_table("items")
-    op.drop_table("idempotency_keys")
+    drop_shared_table(idempotency_table)

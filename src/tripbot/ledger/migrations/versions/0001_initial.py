@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import tripbot.platform.db
+from tripbot.platform.idempotency import idempotency_table
 from tripbot.platform.migrations import create_shared_table, drop_shared_table
 from tripbot.platform.outbox import outbox_table
 
@@ -78,17 +79,7 @@ def upgrade() -> None:
     with op.batch_alter_table("entries", schema=None) as batch_op:
         batch_op.create_index("ix_entries_event_state", ["event_id", "state"], unique=False)
 
-    op.create_table(
-        "idempotency_keys",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("scope", sa.String(length=200), nullable=False),
-        sa.Column("key", sa.String(length=200), nullable=False),
-        sa.Column("fingerprint", sa.String(length=64), nullable=False),
-        sa.Column("response", sa.JSON(), nullable=True),
-        sa.Column("created_at", tripbot.platform.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_keys")),
-        sa.UniqueConstraint("scope", "key", name=op.f("uq_idempotency_keys_scope")),
-    )
+    create_shared_table(idempotency_table)
     create_shared_table(outbox_table)
 
     op.create_table(
@@ -207,7 +198,7 @@ def downgrade() -> None:
     op.drop_table("receipts")
     op.drop_table("people")
     drop_shared_table(outbox_table)
-    op.drop_table("idempotency_keys")
+    drop_shared_table(idempotency_table)
     with op.batch_alter_table("entries", schema=None) as batch_op:
         batch_op.drop_index("ix_entries_event_state")
 
