@@ -38,7 +38,7 @@ def _static_files() -> tuple[tuple[str, ...], str]:
     with changed files gets a new worker, which replaces the files it keeps."""
     digest = hashlib.sha256(__version__.encode())
     files = []
-    for path in sorted(p for p in STATIC.rglob("*") if p.is_file()):
+    for path in sorted(p for p in STATIC.rglob("*") if p.is_file() and not p.name.startswith(".")):
         relative = path.relative_to(STATIC).as_posix()
         digest.update(relative.encode())
         digest.update(path.read_bytes())
