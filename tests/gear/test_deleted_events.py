@@ -80,6 +80,8 @@ def test_deleting_an_event_cancels_its_reservations_once(
 
 def test_the_use_case_twice_cancels_nothing_more(system: System, http: httpx.Client) -> None:
     from tripbot.gear import service
+    from tripbot.gear.rules import GearPolicy
+    from tripbot.gear.service.access import POLICY
 
     owner = a_person(http)
     keeper = a_gear_keeper_in(system)
@@ -91,10 +93,11 @@ def test_the_use_case_twice_cancels_nothing_more(system: System, http: httpx.Cli
     )
     item_id = item.json()["id"]
     _reserve(http, owner, item_id, 2, event_id=event["id"])
-    policy = system.services["gear"].extensions["tripbot.gear_policy"]
+    policy = system.runtimes["gear"].extras[POLICY]
+    assert isinstance(policy, GearPolicy)
     database = system.databases["gear"]
-    assert service.forget_event(database.unit_of_work(), policy, event["id"]) == 1
-    assert service.forget_event(database.unit_of_work(), policy, event["id"]) == 0
+    assert service.reservations.forget_event(database.unit_of_work(), policy, event["id"]) == 1
+    assert service.reservations.forget_event(database.unit_of_work(), policy, event["id"]) == 0
     history = http.get(f"/api/v1/gear/items/{item_id}/history", headers=keeper.headers).json()
     assert [h["action"] for h in history].count("reservation.cancelled") == 1
 
