@@ -30,8 +30,15 @@ PHOTO_TYPES = {
     b"\x89PNG\r\n\x1a\n": "image/png",
     b"\xff\xd8\xff": "image/jpeg",
 }
-UNIT_OUT_OF_SERVICE = "the unit you reserved is out of service"
-NOT_ENOUGH_IN_SERVICE = "not enough of this item is in service for these days"
+UNIT_OUT_OF_SERVICE = "unit_out_of_service"
+"""Flag: the unit a reservation is for is out of service."""
+NOT_ENOUGH_IN_SERVICE = "not_enough_in_service"
+"""Flag: not enough of the item is in service on some day of a reservation."""
+EVENT_DELETED = "event_deleted"
+"""Flag: the event a reservation was for was deleted (and the reservation cancelled)."""
+FLAGS = (UNIT_OUT_OF_SERVICE, NOT_ENOUGH_IN_SERVICE, EVENT_DELETED)
+"""Why a reservation cannot be served as booked, stored as codes: the web and the bot word them
+in their reader's language."""
 
 
 @dataclass(frozen=True)

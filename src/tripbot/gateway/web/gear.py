@@ -20,6 +20,7 @@ from tripbot.gateway import auth
 from tripbot.gateway.web import forms
 from tripbot.gateway.web.forms import INVALID, FormErrors, _, message_for
 from tripbot.gear.client import Download, GearClient, Upload
+from tripbot.gear.rules import EVENT_DELETED, NOT_ENOUGH_IN_SERVICE, UNIT_OUT_OF_SERVICE
 from tripbot.gear.schemas import (
     CheckIn,
     CheckOut,
@@ -63,12 +64,16 @@ STATUS_LABELS: dict[str, LazyString] = {
     "cancelled": _l("cancelled"),
 }
 FLAG_LABELS: dict[str, LazyString] = {
+    UNIT_OUT_OF_SERVICE: _l("The unit you reserved is out of service."),
+    NOT_ENOUGH_IN_SERVICE: _l("Not enough of this item is in service for these days."),
+    EVENT_DELETED: _l("Its event was deleted."),
+    # History is never rewritten: its lines from before the codes keep the English words.
     "the unit you reserved is out of service": _l("The unit you reserved is out of service."),
     "not enough of this item is in service for these days": _l(
         "Not enough of this item is in service for these days."
     ),
-    "its event was deleted": _l("Its event was deleted."),
 }
+"""Why a reservation cannot be served, by the code the gear service stores."""
 ACTION_LABELS: dict[str, LazyString] = {
     "item.created": _l("added to the inventory"),
     "item.updated": _l("changed"),

@@ -263,7 +263,7 @@ def forget_event(uow: UnitOfWork, policy: rules.GearPolicy, event_id: int) -> in
             items[item.id] = item
             reservation.status = "cancelled"
             reservation.cancelled_at = utcnow()
-            reservation.flag = "its event was deleted"
+            reservation.flag = rules.EVENT_DELETED
             store.log_for(uow, reservation, "reservation.cancelled", None)
             store.changed(
                 uow,
