@@ -138,10 +138,14 @@ def _documented(
         }
     else:
         view = bp.output(answer, status_code=operation.status)(view)
+    if operation.responses:
+        responses = dict(responses or {})
+        for status, response in operation.responses.items():
+            responses[status] = response
     view = bp.doc(
         summary=operation.summary,
         description=operation.description or None,
-        tags=[operation.tag],
+        tags=list(operation.tags),
         responses=responses,
     )(view)
     if operation.upload_limit:

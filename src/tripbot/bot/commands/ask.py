@@ -164,7 +164,7 @@ async def gpx(turn: Turn) -> None:
     routes = turn.services.routes(turn.principal())
     route_id = int(turn.args[0])
     found = await turn.call(routes.route, route_id)
-    content = await turn.call(routes.gpx, route_id)
+    content = (await turn.call(routes.gpx, route_id)).content
     slug = re.sub(r"[^\w-]+", "-", found.name.casefold()).strip("-") or f"route-{route_id}"
     await turn.context.bot.send_document(
         turn.chat_id,

@@ -13,9 +13,10 @@ from tripbot.ledger.client import LedgerClient
 from tripbot.platform.client import ServiceClient
 from tripbot.platform.operations import Operation
 from tripbot.platform.routing import operations_blueprint
+from tripbot.routes.client import RoutesClient
 
 PUBLIC_URL_PREFIX = "/api/v1"
-DECLARED: tuple[type[ServiceClient], ...] = (LedgerClient,)
+DECLARED: tuple[type[ServiceClient], ...] = (LedgerClient, RoutesClient)
 """The services whose public routes come from their operations' declarations."""
 
 
