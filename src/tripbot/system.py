@@ -83,7 +83,7 @@ DEFINITIONS: dict[str, ServiceDefinition] = {
     "routes": ServiceDefinition("routes", routes.MIGRATIONS, ("events",)),
     "gear": ServiceDefinition("gear", gear.MIGRATIONS, ("events",), in_process=False),
     "ledger": ServiceDefinition("ledger", ledger.MIGRATIONS, ("events",)),
-    "agenda": ServiceDefinition("agenda", agenda.MIGRATIONS, ("events",), in_process=False),
+    "agenda": ServiceDefinition("agenda", agenda.MIGRATIONS, ("events",)),
 }
 assert tuple(DEFINITIONS) == SERVICES
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from apiflask import APIBlueprint
 
+from tripbot.agenda.client import AgendaClient
 from tripbot.gateway import auth
 from tripbot.gateway.api import agenda, events, gear, overview, routes, telegram
 from tripbot.ledger.client import LedgerClient
@@ -16,7 +17,7 @@ from tripbot.platform.routing import operations_blueprint
 from tripbot.routes.client import RoutesClient
 
 PUBLIC_URL_PREFIX = "/api/v1"
-DECLARED: tuple[type[ServiceClient], ...] = (LedgerClient, RoutesClient)
+DECLARED: tuple[type[ServiceClient], ...] = (LedgerClient, RoutesClient, AgendaClient)
 """The services whose public routes come from their operations' declarations."""
 
 
