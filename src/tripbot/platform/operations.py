@@ -152,11 +152,12 @@ class Operation(Generic[P, R]):
         upload_limit: str | None,
         remember: bool,
         status_of: Callable[[Any], int] | None,
-        tags: tuple[str, ...] = (),
-        responses: Mapping[int, Any] | None = None,
+        tag: str | None = None,
+        responses: Mapping[int | str, Any] | None = None,
     ) -> None:
         self.service = registry.service
-        self.tag = registry.tag
+        self.tag = tag or registry.tag
+        self.responses = dict(responses or {})
         self.use_case = use_case
         self.name = use_case.__name__
         self.method = method
@@ -168,8 +169,6 @@ class Operation(Generic[P, R]):
         self.upload_limit = upload_limit
         self.remember = remember
         self.status_of = status_of
-        self.tags = tags or (registry.tag,)
-        self.responses: Mapping[int, Any] = responses or {}
         self.__doc__ = use_case.__doc__
         self.__wrapped__ = use_case
 
@@ -288,8 +287,8 @@ class Operations:
         upload_limit: str | None = None,
         remember: bool | None = None,
         status_of: Callable[[Any], int] | None = None,
-        tags: tuple[str, ...] = (),
-        responses: Mapping[int, Any] | None = None,
+        tag: str | None = None,
+        responses: Mapping[int | str, Any] | None = None,
     ) -> Callable[[Callable[Concatenate[Call, P], R]], Operation[P, R]]:
         """Declare a use case as an operation.
 
@@ -298,9 +297,9 @@ class Operations:
         the content types a :class:`Download` answer may have. ``upload_limit``: the integer
         setting that bounds an uploaded file. ``remember``: whether its answer may be reused
         for the rest of the request (reads by default). ``status_of``: the status of an answer
-        when it depends on the answer (``status`` is then the one documented first). ``tags``:
-        where its documentation groups it, when not under the service's tag. ``responses``:
-        other answers it documents (status: description or OpenAPI response), besides its own.
+        when it depends on the answer (``status`` is then the one documented first). ``tag``: its
+        group in the API's documentation when not the service's; ``responses``: answers documented
+        beyond the generated ones (a download's description, a refusal worth explaining).
         """
 
         def declare(use_case: Callable[Concatenate[Call, P], R]) -> Operation[P, R]:
@@ -321,7 +320,7 @@ class Operations:
                 upload_limit=upload_limit,
                 remember=method == "GET" if remember is None else remember,
                 status_of=status_of,
-                tags=tags,
+                tag=tag,
                 responses=responses,
             )
             self._operations[operation.name] = operation

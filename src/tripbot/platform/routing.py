@@ -139,13 +139,11 @@ def _documented(
     else:
         view = bp.output(answer, status_code=operation.status)(view)
     if operation.responses:
-        responses = dict(responses or {})
-        for status, response in operation.responses.items():
-            responses[status] = response
+        responses = {**(responses or {}), **operation.responses}
     view = bp.doc(
         summary=operation.summary,
         description=operation.description or None,
-        tags=list(operation.tags),
+        tags=[operation.tag],
         responses=responses,
     )(view)
     if operation.upload_limit:

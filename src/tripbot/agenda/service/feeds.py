@@ -38,7 +38,7 @@ EVENT = "/events/<int:event_id>"
 FEED_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 """What a feed token looks like; anything else is unknown without asking the database."""
 SCHEDULE = "application/json"
-SCHEDULE_RESPONSES: dict[int, Any] = {
+SCHEDULE_RESPONSES: dict[int | str, Any] = {
     200: {
         "description": "The frab/c3voc schedule (https://c3voc.de/schedule/schema.json)",
         "content": {"application/json": {"schema": {"type": "object"}}},

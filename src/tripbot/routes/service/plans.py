@@ -16,7 +16,7 @@ from tripbot.routes.schemas import PlanOut, PlanRouteOut, PlanUpdate
 from tripbot.routes.service.catalogue import purge_removed
 from tripbot.routes.service.rows import changed, events_of, summary_of
 
-PLANS = ("Excursion plans",)
+PLANS = "Excursion plans"
 
 
 def _plan_out(uow: UnitOfWork, event_id: int, plan: Plan | None) -> PlanOut:
@@ -50,7 +50,7 @@ def _plan_out(uow: UnitOfWork, event_id: int, plan: Plan | None) -> PlanOut:
     )
 
 
-@OPERATIONS.get("/events/<int:event_id>/plan", access=Access.EVENT, tags=PLANS)
+@OPERATIONS.get("/events/<int:event_id>/plan", access=Access.EVENT, tag=PLANS)
 def get_plan(call: Call, event_id: int) -> PlanOut:
     """An excursion's plan: its routes in order, meeting point and time, capacity (members)."""
     call.principal.require_event_role(event_id, "participant", Message("see the plan"))
@@ -79,7 +79,7 @@ def _refuse_removed(uow: UnitOfWork, event_id: int, route_ids: list[int]) -> Non
 @OPERATIONS.put(
     "/events/<int:event_id>/plan",
     access=Access.EVENT,
-    tags=PLANS,
+    tag=PLANS,
     responses={409: "The event is not an excursion"},
 )
 def set_plan(call: Call, event_id: int, data: PlanUpdate) -> PlanOut:
