@@ -7,6 +7,7 @@ from typing import Any
 
 from apiflask import APIBlueprint
 
+from tripbot.agenda.client import AgendaClient
 from tripbot.gateway import auth
 from tripbot.gateway.api import agenda, events, overview, routes, telegram
 from tripbot.gear.client import GearClient
@@ -14,9 +15,10 @@ from tripbot.ledger.client import LedgerClient
 from tripbot.platform.client import ServiceClient
 from tripbot.platform.operations import Operation
 from tripbot.platform.routing import operations_blueprint
+from tripbot.routes.client import RoutesClient
 
 PUBLIC_URL_PREFIX = "/api/v1"
-DECLARED: tuple[type[ServiceClient], ...] = (GearClient, LedgerClient)
+DECLARED: tuple[type[ServiceClient], ...] = (GearClient, LedgerClient, RoutesClient, AgendaClient)
 """The services whose public routes come from their operations' declarations."""
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from tripbot.agenda.schemas import ActivityOut
+from tripbot.agenda.schemas import ActivityOut, NowQuery
 from tripbot.events.schemas import EventOut
 from tripbot.gateway import auth
 from tripbot.gear.schemas import PackingListOut, ReservationOut, ReservationQuery
@@ -80,7 +80,7 @@ def gather(event: EventOut) -> Glance:
     glance = Glance()
     with ThreadPoolExecutor(max_workers=CALLS, thread_name_prefix="glance") as pool:
         plan = _submit(pool, lambda: routes.plan(event.id)) if event.kind == "excursion" else None
-        now = _submit(pool, lambda: agenda.now(event.id, limit=2))
+        now = _submit(pool, lambda: agenda.now(event.id, NowQuery(limit=2)))
         balances = _submit(pool, lambda: ledger.balances(event.id))
         settlement = _submit(pool, lambda: ledger.settlement(event.id))
         reserved = _submit(
