@@ -16,6 +16,7 @@ from flask.json.provider import DefaultJSONProvider
 from tripbot.platform.errors import MalformedRequest, Message
 
 TOO_DEEP = Message("the request body's JSON is nested too deeply to be read")
+NOT_AN_OBJECT = Message("the request body must be a JSON object of named fields")
 
 
 class BoundedJSONProvider(DefaultJSONProvider):

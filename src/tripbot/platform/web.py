@@ -24,6 +24,7 @@ from tripbot.platform.errors import (
     PROBLEM_JSON,
     DomainError,
     FieldError,
+    MalformedRequest,
     Message,
     PayloadTooLarge,
     ServiceUnavailable,
@@ -34,7 +35,7 @@ from tripbot.platform.errors import (
     status_for,
 )
 from tripbot.platform.identity import Destination, Principal, TokenSigner
-from tripbot.platform.jsonbody import BoundedJSONProvider
+from tripbot.platform.jsonbody import NOT_AN_OBJECT, BoundedJSONProvider
 from tripbot.platform.language import LANGUAGES, current_language
 from tripbot.platform.logging import get_logger, log_destination
 from tripbot.platform.metrics import (
@@ -197,6 +198,17 @@ def install_request_context(
             request_id=g.request_id, service=service
         )
         g.memo = memo.start()
+
+    @app.before_request
+    def _body_is_an_object() -> None:
+        # Every JSON body is an object of named fields. JSON null, a list or a bare value must
+        # not be read as "no fields given": a PUT of null would reset a whole plan.
+        if request.method not in {"POST", "PUT", "PATCH"} or not request.is_json:
+            return
+        raw = request.get_data(cache=True).strip()
+        body = request.get_json(silent=True)  # None also for text that is no JSON: left to
+        if raw and not isinstance(body, dict) and (body is not None or raw == b"null"):
+            raise MalformedRequest(NOT_AN_OBJECT)  # the parser, which says what is wrong
 
     @app.after_request
     def _finish(response: Response) -> Response:
