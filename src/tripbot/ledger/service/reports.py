@@ -86,7 +86,13 @@ def _holders(
         select(Allocation.user_id, func.sum(_CASH_FLOW))
         .join(Revision, Revision.id == Allocation.revision_id)
         .join(Entry, store.is_active_current())
-        .where(Revision.event_id == event_id, Allocation.role != "share")
+        # The event's money only: who paid a cost shared among members advanced it for them
+        # (their balance says so), not for the event.
+        .where(
+            Revision.event_id == event_id,
+            Allocation.role != "share",
+            Revision.split_method.is_(None),
+        )
         .group_by(Allocation.user_id)
     ).all()
     names = store.names_of(uow, event_id, [user_id for user_id, _ in rows])
@@ -107,7 +113,12 @@ def _over_time(uow: UnitOfWork, event_id: int, money: Callable[[int], str]) -> l
     by_day = uow.session.execute(
         select(Revision.date, Revision.kind, func.sum(Revision.book_amount))
         .join(Entry, store.is_active_current())
-        .where(Revision.event_id == event_id, Revision.in_kind.is_(False))
+        # The event's own income and costs, as the net result counts them.
+        .where(
+            Revision.event_id == event_id,
+            Revision.in_kind.is_(False),
+            Revision.split_method.is_(None),
+        )
         .group_by(Revision.date, Revision.kind)
     )
     for day, kind, amount in by_day:
@@ -119,7 +130,11 @@ def _over_time(uow: UnitOfWork, event_id: int, money: Callable[[int], str]) -> l
         select(Revision.date, func.sum(_CASH_FLOW))
         .join(Revision, Revision.id == Allocation.revision_id)
         .join(Entry, store.is_active_current())
-        .where(Revision.event_id == event_id, Allocation.role != "share")
+        .where(
+            Revision.event_id == event_id,
+            Allocation.role != "share",
+            Revision.split_method.is_(None),
+        )
         .group_by(Revision.date)
     )
     for day, amount in cash_by_day:
@@ -139,28 +154,34 @@ def _grouped(
 ) -> tuple[dict[str, list[int]], dict[tuple[str, str], int], dict[str, int]]:
     """The active entries summed by the database: per kind (amount, count), per budget line,
     and per use (in-kind apart)."""
+    shared = Revision.split_method.is_not(None)
     grouped = uow.session.execute(
         select(
             Revision.kind,
             Revision.category,
             Revision.in_kind,
+            shared,
             func.sum(Revision.book_amount),
             func.count(),
         )
         .join(Entry, store.is_active_current())
         .where(Revision.event_id == event_id)
-        .group_by(Revision.kind, Revision.category, Revision.in_kind)
+        .group_by(Revision.kind, Revision.category, Revision.in_kind, shared)
     ).all()
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     actual: dict[tuple[str, str], int] = defaultdict(int)
     by_use: dict[str, int] = defaultdict(int)
-    for kind, category, in_kind, summed, count in grouped:
+    for kind, category, in_kind, is_shared, summed, count in grouped:
         amount = int(summed or 0)
         totals[kind][0] += amount
         totals[kind][1] += count
         if kind != "transfer":  # money moving inside the group is no budget line
             actual[(kind, category)] += amount
-        by_use["in_kind" if in_kind else kind] += amount
+        # A cost split among members is theirs, not the event's: it moves their balances and
+        # writes nothing on the event's result (rules.Plan.legs), so the net result leaves it out
+        # and matches the event's own balance.
+        use = "shared" if kind in rules.OUTFLOWS and is_shared else kind
+        by_use["in_kind" if in_kind else use] += amount
     return totals, actual, by_use
 
 
@@ -230,6 +251,7 @@ def report(call: Call, event_id: int) -> Report:
             income=money(income),
             costs=money(costs),
             net_result=money(income - costs),
+            shared_costs=money(by_use["shared"]),
             investments=money(by_use["investment"]),
             in_kind=money(by_use["in_kind"]),
             cash_total=money(cash_total),
