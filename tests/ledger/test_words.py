@@ -77,6 +77,12 @@ def test_the_report_tells_the_same_story_as_the_balances(club: Club) -> None:
     assert balances.event == "230.00" == report.cash_total
     assert report.over_time[-1].cash == "230.00"
     assert {h.party: h.cash for h in report.cash} == {"treasury": "230.00"}
+    # Settling up, members pay each other what the shared costs left owed; the event's cash
+    # is still all with the treasury.
+    club.call(L.settle_up, club.owner, SettlementRecord())
+    after = club.call(L.report, club.owner)
+    assert {h.party: h.cash for h in after.cash if h.cash != "0.00"} == {"treasury": "230.00"}
+    assert after.cash_total == club.call(L.balances, club.owner).event == "230.00"
 
 
 @pytest.mark.parametrize(

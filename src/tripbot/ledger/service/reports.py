@@ -6,7 +6,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from tripbot.ledger import OPERATIONS, rules, store
 from tripbot.ledger.models import (
@@ -34,6 +35,7 @@ from tripbot.ledger.service.access import (
     member,
     require_report,
 )
+from tripbot.ledger.words import SETTLE_UP
 from tripbot.platform.db import UnitOfWork
 from tripbot.platform.errors import (
     Message,
@@ -47,6 +49,18 @@ KIND_ORDER = ("sale", "donation", "sponsorship", "investment", "purchase", "expe
 def _kind_rank(kind: str) -> int:
     return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
 
+
+_TREASURY_SIDE = aliased(Allocation)
+_EVENT_MONEY = and_(
+    Revision.split_method.is_(None),
+    or_(
+        func.coalesce(Revision.code, "") != SETTLE_UP,
+        exists().where(_TREASURY_SIDE.revision_id == Revision.id, _TREASURY_SIDE.user_id.is_(None)),
+    ),
+)
+"""Revisions that move the event's own money. Not a cost shared among members (who paid it
+advanced it for them, as their balance says), nor a settle-up between two members (it settles
+what they owe each other: the event's money is settled through the treasury)."""
 
 _CASH_FLOW = case(
     (Allocation.role == "received", Allocation.book_amount), else_=-Allocation.book_amount
@@ -86,12 +100,11 @@ def _holders(
         select(Allocation.user_id, func.sum(_CASH_FLOW))
         .join(Revision, Revision.id == Allocation.revision_id)
         .join(Entry, store.is_active_current())
-        # The event's money only: who paid a cost shared among members advanced it for them
-        # (their balance says so), not for the event.
+        # The event's money only (_EVENT_MONEY).
         .where(
             Revision.event_id == event_id,
             Allocation.role != "share",
-            Revision.split_method.is_(None),
+            _EVENT_MONEY,
         )
         .group_by(Allocation.user_id)
     ).all()
@@ -133,7 +146,7 @@ def _over_time(uow: UnitOfWork, event_id: int, money: Callable[[int], str]) -> l
         .where(
             Revision.event_id == event_id,
             Allocation.role != "share",
-            Revision.split_method.is_(None),
+            _EVENT_MONEY,
         )
         .group_by(Revision.date)
     )
