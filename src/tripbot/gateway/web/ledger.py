@@ -613,7 +613,7 @@ def report(event_id: int) -> ResponseReturnValue:
         ],
         "days": [
             {
-                "date": p.date.isoformat(),
+                "date": ledger_words.day(p.date),
                 "cash": number(p.cash),
                 "income": number(p.income),
                 "costs": number(p.costs),

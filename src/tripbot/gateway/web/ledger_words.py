@@ -87,6 +87,11 @@ def _split(text: str, methods: Mapping[str, LazyString]) -> str:
     return f"{methods.get(method, method)}: {_people(people)}"
 
 
+def day(value: date) -> str:
+    """A day in the reader's way, short (7 dic 2026), as the entries list says it."""
+    return str(format_date(value, "medium"))
+
+
 def _money(amount: str | None, currency: str) -> str:
     """An amount in the UI language's way (1.234,50 €)."""
     if amount is None:
@@ -109,7 +114,7 @@ def install(bp: Blueprint, labels: Mapping[str, Mapping[str, LazyString]]) -> No
 
     bp.add_app_template_filter(_money, "ledger_money")
     bp.add_app_template_filter(_sign, "sign")
-    bp.add_app_template_filter(lambda day: str(format_date(day, "medium")), "ledger_day")
+    bp.add_app_template_filter(day, "ledger_day")
     for group, name in (
         ("kind", "kind_name"),
         ("split", "split_name"),
