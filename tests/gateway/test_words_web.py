@@ -55,7 +55,22 @@ def test_a_settle_up_and_the_treasury_are_said_in_the_readers_language(
     assert "1.234,50 €" in audit
     assert "treasury" not in re.sub(r"<[^>]+>", "", audit).replace("treasury-", "")
     assert "EUR" not in re.sub(r"<[^>]+>", "", audit)
+    # Corrected from its page with the words as shown, it stays a settle-up in every language.
+    entry_id = re.findall(r'/money/entries/(\d+)"', entries)[0]
+    url = _money(cast, f"/entries/{entry_id}")
+    form = {
+        "kind": "transfer",
+        "description": "Pago al saldar cuentas",
+        "amount": "1234,50",
+        "date": "2027-05-02",
+        "payer": str(cast.owner.id),
+        "receiver": "treasury",
+        "reason": "fue el día 2",
+    }
+    fixed = submit(client, f"{url}/edit", form, page=f"{url}/edit")
+    assert fixed.status_code == 302, fixed.text
     client.set_cookie("tripbot_lang", "en")
+    assert "Settle-up payment" in client.get(url).text
     assert "Settle-up payment" in client.get(_money(cast)).text
     english = client.get(_money(cast, "/audit")).text.replace("\xa0", " ")
     assert "Treasury" in english

@@ -446,6 +446,8 @@ def edit_entry(event_id: int, entry_id: int) -> ResponseReturnValue:
     body = _entry_body(request.form)
     for name in ("paid_by", "received_by", "split", "rate", "currency", "date"):
         body.setdefault(name, None)
+    if current.code is not None and body.get("description") == current.description:
+        del body["description"]  # left as shown, a settle-up stays one, said in each language
     body["reason"] = request.form.get("reason", "")
     try:
         data = EntryCorrection.model_validate(body)
