@@ -578,6 +578,9 @@ class ReportTotals(BaseModel):
     net_result: str = Field(
         description="income - costs (investments, in-kind and shared costs apart)"
     )
+    shared_costs: str = Field(
+        "0", description="Expenses and purchases split among members (not the event's)"
+    )
 
 
 class AuditOut(BaseModel):

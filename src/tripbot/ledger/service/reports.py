@@ -220,6 +220,7 @@ def report_totals(call: Call, event_id: int) -> ReportTotals:
             income=format_minor(income, currency),
             costs=format_minor(costs, currency),
             net_result=format_minor(income - costs, currency),
+            shared_costs=format_minor(by_use["shared"], currency),
         )
 
 
