@@ -44,7 +44,8 @@ def test_balance_of_an_organizer_adds_the_events_totals(
     answer = only(bot.say(linked(system, cast.organizer, "es"), "/saldo"))
     assert answer.text == (
         "En Ruta del Cares te deben 20,01\xa0€.\n"
-        "Gastos del evento hasta ahora: 30,01\xa0€ (ingresos 0,00\xa0€)."
+        "Gastos del evento hasta ahora: 0,00\xa0€ (ingresos 0,00\xa0€).\n"
+        "Repartido entre miembros: 30,01\xa0€."
     )
 
 
@@ -55,7 +56,10 @@ def test_balance_of_a_participant_has_the_totals_once_the_report_is_shared(
     a_fuel_bill(http, cast)
     share_the_report(http, cast)
     answer = only(bot.say(linked(system, cast.participant, "en"), "/balance"))
-    assert answer.text.splitlines()[1] == "The event's costs so far: €30.00 (income €0.00)."
+    assert answer.text.splitlines()[1:] == [
+        "The event's costs so far: €0.00 (income €0.00).",
+        "Shared among members: €30.00.",
+    ]
 
 
 def test_balance_with_no_entries_is_even(bot: BotDriver, system: System) -> None:

@@ -112,8 +112,8 @@ def test_a_keeper_stocks_tents_and_a_member_reserves_the_last_ones(
             ana.check(f"#entry-form input[name={flag}]", force=True)
         ana.click("#entry-form button[type=submit]")
         expect(ana.locator(".flash-success")).to_contain_text(name)
-    expect(ana.locator("#total-weight")).to_have_text("1.62 kg")
-    expect(ana.locator("#base-weight")).to_have_text("1.26 kg")
+    expect(ana.locator("#total-weight")).to_have_text("1,62 kg")
+    expect(ana.locator("#base-weight")).to_have_text("1,26 kg")
     ana.wait_for_function(CHART_DRAWN, arg="weight-chart", timeout=10_000)
     ana.screenshot(path=str(SCREENSHOTS[1]), full_page=True)
 

@@ -102,7 +102,11 @@ def test_an_organizer_records_the_trip_money_and_settles_everyone_up(
 
     # The report draws budget against actual, and the cash over time.
     page.click("#tab-report")
-    expect(page.locator("#net-result")).to_contain_text("-60,00")
+    # Its net result is the event's own money, as the balances said: the sponsorship; the bus
+    # was the members' cost, shown apart.
+    expect(page.locator("#net-result")).to_contain_text("60,00")
+    expect(page.locator("#net-result")).to_have_class("positive")
+    expect(page.locator("#shared-costs")).to_contain_text("120,00")
     page.wait_for_function(CHART_DRAWN, arg="budget-chart", timeout=10_000)
     page.wait_for_function(CHART_DRAWN, arg="cash-chart", timeout=10_000)
 

@@ -93,7 +93,7 @@ def test_bad_entries_come_back_with_inline_errors_in_spanish(
     cases = [
         (
             {"amount": "3.505", "share": str(cast.owner.id)},
-            "Los importes en EUR van como mucho 2 decimales; 3.505 tiene más.",
+            "Los importes en EUR van como mucho 2 decimales; 3,505 tiene más.",
         ),
         ({"amount": "0", "share": str(cast.owner.id)}, "No puede ser cero."),
         (

@@ -146,7 +146,8 @@ def test_a_member_sees_every_part_of_the_event(
     assert agenda["today_count"] == 1
     money = overview["money"]
     assert money["currency"] == "EUR"
-    assert money["spending"]["costs"] == "42.50"
+    # Shared among members: the members' costs, apart from the event's own.
+    assert (money["spending"]["costs"], money["spending"]["shared_costs"]) == ("0.00", "42.50")
     assert (money["balances"]["complete"], money["balances"]["total"]) == (True, "0.00")
     assert len(money["balances"]["members"]) == 3
     assert overview["gear"] == {"reservations": 1, "quantity": 3}
@@ -167,7 +168,12 @@ def test_participants_see_the_total_spent_only_when_the_organizers_share_the_rep
     )
     assert shared.status_code == 200, shared.text
     money = http.get(_url(cast), headers=cast.participant.headers).json()["money"]
-    assert money["spending"] == {"costs": "30.00", "income": "0.00", "net_result": "-30.00"}
+    assert money["spending"] == {
+        "costs": "0.00",
+        "income": "0.00",
+        "net_result": "0.00",
+        "shared_costs": "30.00",
+    }
     assert money["balances"]["complete"] is True
 
 

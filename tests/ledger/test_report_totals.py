@@ -37,7 +37,9 @@ def test_the_totals_are_the_reports_bottom_line(system: System, http: httpx.Clie
         report.costs,
         report.net_result,
     )
-    assert (totals.costs, totals.income, totals.net_result) == ("123.51", "40.00", "-83.51")
+    # The two shared expenses are the members' costs, not the event's: apart from its result.
+    assert (totals.costs, totals.income, totals.net_result) == ("0.00", "40.00", "40.00")
+    assert report.shared_costs == "123.51"
 
 
 def test_who_may_read_the_report_may_read_its_totals(system: System, http: httpx.Client) -> None:

@@ -68,7 +68,7 @@ def test_a_list_of_filled_messages_is_said_part_by_part() -> None:
 
     assert error.detail == "amount: must not be zero; rate: the rate must be between 0.5 and 2"
     assert error.told_in("es") == (
-        "amount: no puede ser cero; rate: el tipo de cambio debe estar entre 0.5 y 2"
+        "amount: no puede ser cero; rate: el tipo de cambio debe estar entre 0,5 y 2"
     )
 
 

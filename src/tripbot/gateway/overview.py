@@ -126,7 +126,12 @@ def _money(
     spending: Spending | Hidden = (
         Hidden(hidden=report.detail)
         if isinstance(report, PermissionDenied)
-        else Spending(costs=report.costs, income=report.income, net_result=report.net_result)
+        else Spending(
+            costs=report.costs,
+            income=report.income,
+            net_result=report.net_result,
+            shared_costs=report.shared_costs,
+        )
     )
     return MoneySummary(currency=balances.currency, balances=balances, spending=spending)
 

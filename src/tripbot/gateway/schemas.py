@@ -89,9 +89,10 @@ class AgendaSummary(BaseModel):
 class Spending(BaseModel):
     """The money of the event in short, from the ledger's report."""
 
-    costs: str = Field(description="total spent")
+    costs: str = Field(description="what the event itself spent (costs shared among members apart)")
     income: str
-    net_result: str
+    net_result: str = Field(description="income - costs: the event's own money, as its balance")
+    shared_costs: str = Field("0", description="what members spent and shared among themselves")
 
 
 class Hidden(BaseModel):

@@ -2,7 +2,8 @@
 
 People are written by name (``#12`` when a name is ambiguous), several of them as
 ``Ana=10.00; Bruno=13.50``; the treasury is ``treasury``. A file saved by a Spanish spreadsheet
-(``;`` separators, ``23,50`` amounts, ``01/05/2027`` dates, Spanish kind names) reads as well.
+(a byte order mark, ``;`` separators, ``23,50`` or ``1.234,50`` amounts, ``01/05/2027`` dates,
+Spanish kind names) reads as well, and an export can be written that way (``spreadsheet_dialect``).
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from babel.numbers import get_decimal_symbol
 from pydantic import ValidationError
 
 from tripbot.ledger.money import format_minor
 from tripbot.ledger.rules import Plan, Share
 from tripbot.ledger.schemas import KINDS, TREASURY, EntryCreate, FieldProblem
+from tripbot.ledger.words import described
 from tripbot.platform.errors import Message
 
 COLUMNS = (
@@ -123,8 +126,14 @@ def _decode(raw: bytes) -> str:
 
 
 def _amount_text(text: str) -> str:
-    text = text.strip().replace(" ", "").replace("\u00a0", "")
-    if "," in text and "." not in text and text.count(",") == 1:
+    """An amount as the API reads it, written either way: ``1234.50``, ``1234,50``,
+    ``1.234,50`` or ``1,234.50`` (the last mark is the decimal one when both appear)."""
+    text = text.strip().replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+    if "," in text and "." in text:
+        decimal = "," if text.rfind(",") > text.rfind(".") else "."
+        thousands = "." if decimal == "," else ","
+        return text.replace(thousands, "").replace(decimal, ".")
+    if "," in text and text.count(",") == 1:
         return text.replace(",", ".")
     return text
 
@@ -268,6 +277,8 @@ def _schema_problems(error: ValidationError) -> list[FieldProblem]:
 
 
 def _reader(text: str) -> csv.DictReader[str]:
+    # The header names the columns with no separator inside them, so the separator is the one
+    # it uses most: commas (programs), semicolons (a Spanish spreadsheet) or tabs.
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -329,12 +340,55 @@ def parse(raw: bytes, names: Mapping[int, str]) -> list[ParsedLine]:
     return lines
 
 
-def write(rows: Sequence[Mapping[str, str]]) -> str:
-    """Rows (export columns and values) as CSV text with a header line."""
+@dataclass(frozen=True)
+class Dialect:
+    """How an export is written: the cell separator, the decimal mark, a byte order mark."""
+
+    delimiter: str = ","
+    decimal: str = "."
+    bom: bool = False
+
+
+PLAIN = Dialect()
+"""The form programs read: commas, decimal points, no byte order mark."""
+
+
+def spreadsheet_dialect(language: str | None) -> Dialect:
+    """The form a spreadsheet in a language opens as columns: a byte order mark so it reads
+    UTF-8 (accents), and where the decimal mark is a comma (Spanish) ``;`` between cells."""
+    decimal = get_decimal_symbol(language or "en")
+    return Dialect(delimiter=";" if decimal == "," else ",", decimal=decimal, bom=True)
+
+
+_NUMERIC = ("amount", "rate", "book_amount")
+
+
+def _localised(row: Mapping[str, str], dialect: Dialect) -> dict[str, str]:
+    if dialect.decimal == ".":
+        return dict(row)
+    out = dict(row)
+    for name in _NUMERIC:
+        out[name] = out.get(name, "").replace(".", dialect.decimal)
+    # Amounts inside people's cells ("Ana=10.00; Bruno=13.50") take the same decimal mark.
+    for name in ("paid_by", "received_by", "split"):
+        out[name] = re.sub(
+            r"=(-?\d+)\.(\d+)", lambda m: f"={m[1]}{dialect.decimal}{m[2]}", out.get(name, "")
+        )
+    return out
+
+
+def write(rows: Sequence[Mapping[str, str]], dialect: Dialect = PLAIN) -> str:
+    """Rows (export columns and values) as CSV text with a header line, in a dialect."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=[*EXPORT_ONLY[:2], *COLUMNS, *EXPORT_ONLY[2:]])
+    if dialect.bom:
+        out.write("\ufeff")
+    writer = csv.DictWriter(
+        out,
+        fieldnames=[*EXPORT_ONLY[:2], *COLUMNS, *EXPORT_ONLY[2:]],
+        delimiter=dialect.delimiter,
+    )
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(_localised(row, dialect) for row in rows)
     return out.getvalue()
 
 
@@ -371,7 +425,8 @@ def row(
         "revision": str(revision),
         "date": plan.date.isoformat(),
         "kind": plan.kind,
-        "description": safe_cell(plan.description),
+        # What the ledger wrote itself (a settle-up) in the export's language, so it reads back.
+        "description": safe_cell(described(plan.description, plan.code)),
         "counterparty": safe_cell(plan.counterparty),
         "category": safe_cell(plan.category),
         "amount": format_minor(plan.amount, plan.currency),

@@ -122,6 +122,9 @@ class Revision(Base):
     kind: Mapped[str] = mapped_column(String(12))
     date: Mapped[dt.date] = mapped_column(Date)
     description: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    """What the ledger itself wrote the entry for (``settle-up``), its description then empty
+    and said in each reader's language; None for what people wrote."""
     counterparty: Mapped[str] = mapped_column(String(120), default="")
     category: Mapped[str] = mapped_column(String(60), default="")
     currency: Mapped[str] = mapped_column(String(3))

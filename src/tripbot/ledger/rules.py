@@ -102,6 +102,8 @@ class Plan:
     received: tuple[Share, ...]
     split_method: str | None
     shares: tuple[Share, ...]
+    code: str | None = None
+    """What the ledger wrote it for (``settle-up``), the description then empty."""
 
     def legs(self) -> list[LegLine]:
         """The double entry in the book's currency, one line per account; they sum to zero."""

@@ -245,6 +245,16 @@ class ImportQuery(Input):
     dry_run: bool = False
 
 
+class ExportQuery(Input):
+    """``spreadsheet``: the form a spreadsheet opens as columns in the caller's language."""
+
+    spreadsheet: bool = Field(
+        False,
+        description="UTF-8 with a byte order mark, and in Spanish `;` between cells and a "
+        "decimal comma, as Excel and LibreOffice open it; the import reads both forms.",
+    )
+
+
 class PartyShare(BaseModel):
     """Who paid or collected how much, in the entry's currency and the book's."""
 
@@ -300,6 +310,11 @@ class EntryOut(BaseModel):
     kind: Kind
     date: dt.date
     description: str
+    code: str | None = Field(
+        None,
+        description="What the ledger itself recorded it for (`settle-up`); the description is "
+        "then said in the caller's language.",
+    )
     counterparty: str
     category: str
     amount: str
@@ -520,8 +535,19 @@ class Report(BaseModel):
     totals: list[KindTotal]
     categories: list[CategoryLine]
     income: str
-    costs: str
-    net_result: str = Field(description="income - costs (investments and in-kind apart)")
+    costs: str = Field(
+        description="What the event itself bore: purchases without a split (shared expenses "
+        "are the members', in `shared_costs`)"
+    )
+    net_result: str = Field(
+        description="income - costs (investments, in-kind and shared costs apart); with "
+        "`investments` it is the event's own balance in the balances"
+    )
+    shared_costs: str = Field(
+        "0",
+        description="Expenses and purchases split among members: they move the members' "
+        "balances, not the event's result",
+    )
     investments: str
     in_kind: str
     cash_total: str
@@ -534,8 +560,13 @@ class ReportTotals(BaseModel):
 
     currency: str
     income: str
-    costs: str
-    net_result: str = Field(description="income - costs (investments and in-kind apart)")
+    costs: str = Field(description="What the event itself bore (shared costs apart)")
+    net_result: str = Field(
+        description="income - costs (investments, in-kind and shared costs apart)"
+    )
+    shared_costs: str = Field(
+        "0", description="Expenses and purchases split among members (not the event's)"
+    )
 
 
 class AuditOut(BaseModel):

@@ -47,6 +47,7 @@ from tripbot.ledger.schemas import (
     SplitOut,
     SplitShare,
 )
+from tripbot.ledger.words import described
 from tripbot.platform.db import UnitOfWork, utcnow
 from tripbot.platform.errors import Message, NotFound
 from tripbot.platform.idempotency import claim, complete
@@ -243,6 +244,7 @@ def write_revisions(
             "kind": plan.kind,
             "date": plan.date,
             "description": plan.description,
+            "code": plan.code,
             "counterparty": plan.counterparty,
             "category": plan.category,
             "currency": plan.currency,
@@ -379,6 +381,7 @@ def plan_of(revision: Revision, allocations: Sequence[Allocation]) -> Plan:
         received=tuple(by_role["received"]),
         split_method=revision.split_method,
         shares=tuple(by_role["share"]),
+        code=revision.code,
     )
 
 
@@ -445,7 +448,8 @@ def _entry_out(
         state=entry.state,
         kind=plan.kind,
         date=plan.date,
-        description=plan.description,
+        description=described(plan.description, plan.code),
+        code=plan.code,
         counterparty=plan.counterparty,
         category=plan.category,
         amount=format_minor(plan.amount, plan.currency),
@@ -638,6 +642,7 @@ def change_payload(
         "entry_id": entry_id,
         "kind": plan.kind,
         "description": plan.description,
+        "code": plan.code,
         "amount": format_minor(plan.amount, plan.currency),
         "currency": plan.currency,
         "book_amount": format_minor(plan.book_amount, book.currency),
@@ -705,7 +710,8 @@ def as_input(plan: Plan) -> dict[str, Any]:
         }
     return {
         "kind": plan.kind,
-        "description": plan.description,
+        # A coded entry has no words of its own; its code stands in so the request validates.
+        "description": plan.description or plan.code or "",
         "amount": format_minor(plan.amount, plan.currency),
         "date": plan.date.isoformat(),
         "counterparty": plan.counterparty,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
+
+from babel.numbers import format_decimal
 
 from tripbot.platform.language import translate
 
@@ -55,12 +59,25 @@ class _Joined(Message):
         return self.separator.join(part.said_in(language) for part in self.parts)
 
 
+_DECIMAL = re.compile(r"-?\d+\.\d+")
+"""How services write a decimal value (an amount, a weight): digits, a point, digits."""
+
+
+def said_value(value: Any, language: str | None) -> Any:
+    """One value of a message in a language: a message said in it, a decimal written its way
+    ("137.50" is "137,50" in Spanish, its decimals kept), anything else as it is."""
+    if isinstance(value, Message):
+        return value.said_in(language)
+    if isinstance(value, str) and language not in (None, "en") and _DECIMAL.fullmatch(value):
+        decimals = len(value) - value.index(".") - 1
+        pattern = "#,##0." + "0" * decimals
+        return format_decimal(Decimal(value), pattern, locale=language)
+    return value
+
+
 def said_values(values: Mapping[str, Any], language: str | None) -> dict[str, Any]:
-    """Values to fill a message with, those that are messages themselves said in a language."""
-    return {
-        name: value.said_in(language) if isinstance(value, Message) else value
-        for name, value in values.items()
-    }
+    """Values to fill a message with, said in a language (messages, decimals)."""
+    return {name: said_value(value, language) for name, value in values.items()}
 
 
 def message_record(message: str) -> dict[str, Any]:
@@ -83,7 +100,9 @@ def said_record(record: Mapping[str, Any], language: str | None) -> str | None:
     if not isinstance(message_id, str) or not isinstance(values, Mapping):
         return None
     said = {
-        name: (said_record(value, language) or "") if isinstance(value, Mapping) else value
+        name: (said_record(value, language) or "")
+        if isinstance(value, Mapping)
+        else said_value(value, language)
         for name, value in values.items()
     }
     return fill(translate(message_id, language), said)

@@ -82,6 +82,11 @@ async def balance(turn: Turn) -> None:
             costs=turn.money(report.costs, report.currency),
             income=turn.money(report.income, report.currency),
         )
+        if Decimal(report.shared_costs):  # the members' own costs, apart from the event's
+            text += "\n" + turn.tr(
+                "Shared among members: {shared}.",
+                shared=turn.money(report.shared_costs, report.currency),
+            )
     text = "\n".join([text, *_former_lines(turn, left)])
     await turn.offer(
         text, [(turn.tr("Who pays whom"), Again("settle", (), event.id))], cancel=False

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date
+from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from werkzeug.datastructures import FileStorage
@@ -105,7 +105,10 @@ def _label(labels: Mapping[str, LazyString], key: str | None) -> str:
 
 
 def _grams(grams: int) -> str:
-    return f"{grams / 1000:.2f} kg" if grams >= 1000 else f"{grams} g"
+    # In the reader's locale: "2,10 kg" in Spanish, "2.10 kg" in English.
+    if grams >= 1000:
+        return f"{format_decimal(grams / 1000, '#,##0.00')} kg"
+    return f"{format_decimal(grams, '#,##0')} g"
 
 
 for _name, _function in (

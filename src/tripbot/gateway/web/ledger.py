@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_currency, format_date
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from pydantic import ValidationError
@@ -21,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from tripbot.events.schemas import EventOut, MemberOut
 from tripbot.gateway import auth
-from tripbot.gateway.web import forms
+from tripbot.gateway.web import forms, ledger_words
 from tripbot.gateway.web.forms import FORM, INVALID, FormErrors, _
 from tripbot.ledger.client import Download, LedgerClient
 from tripbot.ledger.schemas import (
@@ -33,6 +32,7 @@ from tripbot.ledger.schemas import (
     EntryCreate,
     EntryOut,
     EntryQuery,
+    ExportQuery,
     ImportQuery,
     ImportReport,
     PageQuery,
@@ -132,34 +132,10 @@ def _client(event_id: int) -> LedgerClient:
     return auth.services().ledger(auth.event_principal(event_id))
 
 
-def _money(amount: str | None, currency: str) -> str:
-    """An amount in the UI language's way (1.234,50 €)."""
-    if amount is None:
-        return ""
-    return str(format_currency(Decimal(amount), currency))
-
-
-def _sign(amount: str | None) -> str:
-    """``positive``, ``negative`` or ``zero``: how an amount is coloured."""
-    value = Decimal(amount or 0)
-    return "positive" if value > 0 else "negative" if value < 0 else "zero"
-
-
-def _day(day: date) -> str:
-    return str(format_date(day, "medium"))
-
-
-def _install() -> None:
-    bp.add_app_template_filter(_money, "ledger_money")
-    bp.add_app_template_filter(_sign, "sign")
-    bp.add_app_template_filter(_day, "ledger_day")
-    bp.add_app_template_filter(lambda kind: str(KIND_LABELS.get(kind, kind)), "kind_name")
-    bp.add_app_template_filter(lambda method: str(SPLIT_LABELS.get(method, method)), "split_name")
-    bp.add_app_template_filter(lambda action: str(ACTION_LABELS.get(action, action)), "action_name")
-    bp.add_app_template_filter(lambda field: str(FIELD_LABELS.get(field, field)), "field_name")
-
-
-_install()
+ledger_words.install(
+    bp,
+    {"kind": KIND_LABELS, "split": SPLIT_LABELS, "action": ACTION_LABELS, "field": FIELD_LABELS},
+)
 
 
 def _decimal_input(text: str) -> str:
@@ -470,6 +446,8 @@ def edit_entry(event_id: int, entry_id: int) -> ResponseReturnValue:
     body = _entry_body(request.form)
     for name in ("paid_by", "received_by", "split", "rate", "currency", "date"):
         body.setdefault(name, None)
+    if current.code is not None and body.get("description") == current.description:
+        del body["description"]  # left as shown, a settle-up stays one, said in each language
     body["reason"] = request.form.get("reason", "")
     try:
         data = EntryCorrection.model_validate(body)
@@ -637,7 +615,7 @@ def report(event_id: int) -> ResponseReturnValue:
         ],
         "days": [
             {
-                "date": p.date.isoformat(),
+                "date": ledger_words.day(p.date),
                 "cash": number(p.cash),
                 "income": number(p.income),
                 "costs": number(p.costs),
@@ -724,6 +702,8 @@ def audit(event_id: int) -> ResponseReturnValue:
         "ledger/audit.html",
         event=event,
         trail=trail,
+        # The book's currency (the event's when its first entry was recorded, and then kept).
+        trail_currency=_client(event_id).settings(event_id).currency,
         current_page=number,
         pages=max(1, -(-trail.total // 50)),
     )
@@ -782,8 +762,10 @@ def import_entries(event_id: int) -> ResponseReturnValue:
 @bp.get("/events/<int:event_id>/money/export.csv")
 @auth.login_required
 def export_csv(event_id: int) -> ResponseReturnValue:
-    """The active entries as CSV."""
-    return _download(_client(event_id).export_csv(event_id))
+    """The active entries as CSV (``?spreadsheet=1``: as a spreadsheet in the UI language
+    opens it)."""
+    spreadsheet = ExportQuery(spreadsheet=request.args.get("spreadsheet") == "1")
+    return _download(_client(event_id).export_csv(event_id, spreadsheet))
 
 
 @bp.get("/events/<int:event_id>/money/export.json")

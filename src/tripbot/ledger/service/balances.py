@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy import select
 
@@ -30,6 +31,7 @@ from tripbot.ledger.service.access import (
     sees_all,
 )
 from tripbot.ledger.settle import Transfer, settle
+from tripbot.ledger.words import SETTLE_UP
 from tripbot.platform.db import UnitOfWork
 from tripbot.platform.errors import (
     Conflict,
@@ -202,17 +204,22 @@ def settle_up(
         # Settling up long after the event is still possible: the transfers are then dated
         # on the last day entries of this event may have.
         day = data.date or min(context.today, context.ends_on + rules.DATE_MARGIN)
+        # Stored as a code, not words: each reader sees it in their own language.
         plans = [
-            rules.plan(
-                EntryCreate(
-                    kind="transfer",
-                    description="Settle-up",
-                    amount=format_minor(t.amount, book.currency),
-                    date=day,
-                    paid_by=[PartyAmount(party=store.party_of(t.payer))],
-                    received_by=[PartyAmount(party=store.party_of(t.payee))],
+            replace(
+                rules.plan(
+                    EntryCreate(
+                        kind="transfer",
+                        description=SETTLE_UP,
+                        amount=format_minor(t.amount, book.currency),
+                        date=day,
+                        paid_by=[PartyAmount(party=store.party_of(t.payer))],
+                        received_by=[PartyAmount(party=store.party_of(t.payee))],
+                    ),
+                    context,
                 ),
-                context,
+                description="",
+                code=SETTLE_UP,
             )
             for t in transfers
         ]

@@ -63,6 +63,8 @@ def dispute_entry(call: Call, event_id: int, entry_id: int, data: DisputeIn) -> 
         )
         names = _names(uow, event_id, plan, who, entry.created_by)
         summary = {"reason": data.reason, **store.summary(plan, names)}
+        if plan.code is not None:  # the trail words a settle-up in its reader's language
+            summary["code"] = plan.code
         store.audit(
             uow,
             event_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -222,6 +223,9 @@ def correct_entry(
         also = {s.party: store.name_of(names, s.party) for s in already if s.party is not None}
         context = rules_context(event, book, members, principal, also)
         new = rules.plan(_merge(store.as_input(old), data), context)
+        if old.code is not None and "description" not in data.model_fields_set:
+            # A settle-up corrected keeps being one, still said in each reader's language.
+            new = replace(new, description="", code=old.code)
         old_words, new_words = store.summary(old, names), store.summary(new, names)
         changes = {k: [v, new_words[k]] for k, v in old_words.items() if v != new_words[k]}
         if not changes:
@@ -277,6 +281,8 @@ def reverse_entry(
         entry.revision, entry.state = number, "reversed"
         names = store.names_of(uow, event_id, [author])
         summary = {"reason": data.reason, **store.summary(plan, names)}
+        if plan.code is not None:  # the trail words a settle-up in its reader's language
+            summary["code"] = plan.code
         store.audit(
             uow, event_id, author, "entry.reversed", summary, entry_id=entry_id, revision=number
         )

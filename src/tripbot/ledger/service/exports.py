@@ -10,6 +10,7 @@ from tripbot.ledger import OPERATIONS, csvio, rules, store
 from tripbot.ledger.money import format_minor
 from tripbot.ledger.rules import Context, Plan
 from tripbot.ledger.schemas import (
+    ExportQuery,
     FieldProblem,
     ImportLine,
     ImportQuery,
@@ -30,6 +31,7 @@ from tripbot.platform.errors import (
     InvalidInput,
     Message,
 )
+from tripbot.platform.language import current_language
 from tripbot.platform.operations import QUERY, Access, Call, Download, IdempotencyKey, Upload
 
 
@@ -59,11 +61,21 @@ def export_json(call: Call, event_id: int) -> LedgerExport:
     )
 
 
+_PLAIN_EXPORT = ExportQuery()
+
+
 @OPERATIONS.get(
     "/events/<int:event_id>/ledger/export.csv", produces="text/csv", access=Access.EVENT
 )
-def export_csv(call: Call, event_id: int) -> Download:
-    """The active entries as CSV, in the columns the import reads."""
+def export_csv(
+    call: Call, event_id: int, query: Annotated[ExportQuery, QUERY] = _PLAIN_EXPORT
+) -> Download:
+    """The active entries as CSV, in the columns the import reads.
+
+    `spreadsheet=true`: the form a spreadsheet opens as columns in the caller's language (a byte
+    order mark; in Spanish `;` between cells and decimal commas). The import reads both.
+    """
+    dialect = csvio.spreadsheet_dialect(current_language()) if query.spreadsheet else csvio.PLAIN
     uow = call.unit_of_work()
     principal = call.principal
     member(principal, event_id, Message("export the ledger"))
@@ -71,7 +83,7 @@ def export_csv(call: Call, event_id: int) -> Download:
         book = store.find_book(uow, event_id)
         require_report(principal, book, "export")
         if book is None:
-            return _csv(csvio.write([]), event_id)
+            return _csv(csvio.write([], dialect), event_id)
         rows = [(e, r) for e, r in store.all_current(uow, event_id) if e.state == "active"]
         allocations = store.allocations_of(uow, [r.id for _, r in rows])
         names = store.names_of(uow, event_id)
@@ -85,7 +97,7 @@ def export_csv(call: Call, event_id: int) -> Download:
             )
             for entry, revision in rows
         ]
-        return _csv(csvio.write(lines), event_id)
+        return _csv(csvio.write(lines, dialect), event_id)
 
 
 def _csv(text: str, event_id: int) -> Download:

@@ -6,7 +6,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from tripbot.ledger import OPERATIONS, rules, store
 from tripbot.ledger.models import (
@@ -34,6 +35,7 @@ from tripbot.ledger.service.access import (
     member,
     require_report,
 )
+from tripbot.ledger.words import SETTLE_UP
 from tripbot.platform.db import UnitOfWork
 from tripbot.platform.errors import (
     Message,
@@ -47,6 +49,18 @@ KIND_ORDER = ("sale", "donation", "sponsorship", "investment", "purchase", "expe
 def _kind_rank(kind: str) -> int:
     return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
 
+
+_TREASURY_SIDE = aliased(Allocation)
+_EVENT_MONEY = and_(
+    Revision.split_method.is_(None),
+    or_(
+        func.coalesce(Revision.code, "") != SETTLE_UP,
+        exists().where(_TREASURY_SIDE.revision_id == Revision.id, _TREASURY_SIDE.user_id.is_(None)),
+    ),
+)
+"""Revisions that move the event's own money. Not a cost shared among members (who paid it
+advanced it for them, as their balance says), nor a settle-up between two members (it settles
+what they owe each other: the event's money is settled through the treasury)."""
 
 _CASH_FLOW = case(
     (Allocation.role == "received", Allocation.book_amount), else_=-Allocation.book_amount
@@ -86,7 +100,12 @@ def _holders(
         select(Allocation.user_id, func.sum(_CASH_FLOW))
         .join(Revision, Revision.id == Allocation.revision_id)
         .join(Entry, store.is_active_current())
-        .where(Revision.event_id == event_id, Allocation.role != "share")
+        # The event's money only (_EVENT_MONEY).
+        .where(
+            Revision.event_id == event_id,
+            Allocation.role != "share",
+            _EVENT_MONEY,
+        )
         .group_by(Allocation.user_id)
     ).all()
     names = store.names_of(uow, event_id, [user_id for user_id, _ in rows])
@@ -107,7 +126,12 @@ def _over_time(uow: UnitOfWork, event_id: int, money: Callable[[int], str]) -> l
     by_day = uow.session.execute(
         select(Revision.date, Revision.kind, func.sum(Revision.book_amount))
         .join(Entry, store.is_active_current())
-        .where(Revision.event_id == event_id, Revision.in_kind.is_(False))
+        # The event's own income and costs, as the net result counts them.
+        .where(
+            Revision.event_id == event_id,
+            Revision.in_kind.is_(False),
+            Revision.split_method.is_(None),
+        )
         .group_by(Revision.date, Revision.kind)
     )
     for day, kind, amount in by_day:
@@ -119,7 +143,11 @@ def _over_time(uow: UnitOfWork, event_id: int, money: Callable[[int], str]) -> l
         select(Revision.date, func.sum(_CASH_FLOW))
         .join(Revision, Revision.id == Allocation.revision_id)
         .join(Entry, store.is_active_current())
-        .where(Revision.event_id == event_id, Allocation.role != "share")
+        .where(
+            Revision.event_id == event_id,
+            Allocation.role != "share",
+            _EVENT_MONEY,
+        )
         .group_by(Revision.date)
     )
     for day, amount in cash_by_day:
@@ -139,28 +167,34 @@ def _grouped(
 ) -> tuple[dict[str, list[int]], dict[tuple[str, str], int], dict[str, int]]:
     """The active entries summed by the database: per kind (amount, count), per budget line,
     and per use (in-kind apart)."""
+    shared = Revision.split_method.is_not(None)
     grouped = uow.session.execute(
         select(
             Revision.kind,
             Revision.category,
             Revision.in_kind,
+            shared,
             func.sum(Revision.book_amount),
             func.count(),
         )
         .join(Entry, store.is_active_current())
         .where(Revision.event_id == event_id)
-        .group_by(Revision.kind, Revision.category, Revision.in_kind)
+        .group_by(Revision.kind, Revision.category, Revision.in_kind, shared)
     ).all()
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     actual: dict[tuple[str, str], int] = defaultdict(int)
     by_use: dict[str, int] = defaultdict(int)
-    for kind, category, in_kind, summed, count in grouped:
+    for kind, category, in_kind, is_shared, summed, count in grouped:
         amount = int(summed or 0)
         totals[kind][0] += amount
         totals[kind][1] += count
         if kind != "transfer":  # money moving inside the group is no budget line
             actual[(kind, category)] += amount
-        by_use["in_kind" if in_kind else kind] += amount
+        # A cost split among members is theirs, not the event's: it moves their balances and
+        # writes nothing on the event's result (rules.Plan.legs), so the net result leaves it out
+        # and matches the event's own balance.
+        use = "shared" if kind in rules.OUTFLOWS and is_shared else kind
+        by_use["in_kind" if in_kind else use] += amount
     return totals, actual, by_use
 
 
@@ -186,6 +220,7 @@ def report_totals(call: Call, event_id: int) -> ReportTotals:
             income=format_minor(income, currency),
             costs=format_minor(costs, currency),
             net_result=format_minor(income - costs, currency),
+            shared_costs=format_minor(by_use["shared"], currency),
         )
 
 
@@ -230,6 +265,7 @@ def report(call: Call, event_id: int) -> Report:
             income=money(income),
             costs=money(costs),
             net_result=money(income - costs),
+            shared_costs=money(by_use["shared"]),
             investments=money(by_use["investment"]),
             in_kind=money(by_use["in_kind"]),
             cash_total=money(cash_total),

@@ -31,6 +31,25 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   });
+  // A date (and time) field is drawn in the browser's own language (mm/dd/yyyy in an English browser even
+  // on a Spanish page): under each one the chosen day is said in the page's language too.
+  const language = document.documentElement.lang || undefined;
+  document.querySelectorAll('input[type="date"], input[type="datetime-local"]').forEach((input) => {
+    const withTime = input.type === "datetime-local";
+    const said = document.createElement("span");
+    said.className = "date-said";
+    said.setAttribute("aria-live", "polite");
+    const sayDay = () => {
+      const day = input.value ? new Date(withTime ? input.value : `${input.value}T12:00:00`) : null;
+      const style = withTime ? { dateStyle: "full", timeStyle: "short" } : { dateStyle: "full" };
+      said.textContent =
+        day && !Number.isNaN(day.getTime()) ? new Intl.DateTimeFormat(language, style).format(day) : "";
+    };
+    (input.closest(".input-field") || input).insertAdjacentElement("afterend", said);
+    input.addEventListener("change", sayDay);
+    input.addEventListener("input", sayDay);
+    sayDay();
+  });
   if (!window.M) return;
   M.Sidenav.init(document.querySelectorAll(".sidenav"), {
     onOpenStart: (menu) => { menu.inert = false; },

@@ -62,7 +62,12 @@ document.addEventListener("DOMContentLoaded", () => {
             callbacks: {
               label: (context) => {
                 const grams = context.parsed;
-                return `${context.label}: ${grams >= 1000 ? (grams / 1000).toFixed(2) + " kg" : grams + " g"}`;
+                // The page's language decides the decimal mark, as the table beside it does.
+                const kilos = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+                  minimumFractionDigits: 2,
+                  maximumFractionDigits: 2,
+                }).format(grams / 1000);
+                return `${context.label}: ${grams >= 1000 ? kilos + " kg" : grams + " g"}`;
               },
             },
           },
