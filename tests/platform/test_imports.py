@@ -51,3 +51,16 @@ def test_a_built_embedded_system_without_a_bot_token_has_not_loaded_telegram(
         f"build_embedded(Settings(env='test', data_dir=Path({str(tmp_path)!r}))).close()"
     )
     assert not _loaded_after(statement, "telegram")
+
+
+def test_a_start_on_up_to_date_databases_does_not_load_alembic(tmp_path: Path) -> None:
+    """Alembic (~10 MiB) loads only when a migration is pending: the second start finds every
+    database at its newest revision from the files and the version tables alone."""
+    build = (
+        "from pathlib import Path\n"
+        "from tripbot.platform.settings import Settings\n"
+        "from tripbot.system import build_embedded\n"
+        f"build_embedded(Settings(env='test', data_dir=Path({str(tmp_path)!r}))).close()"
+    )
+    assert _loaded_after(build, "alembic")  # the first start migrates
+    assert not _loaded_after(build, "alembic")
