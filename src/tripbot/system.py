@@ -108,6 +108,9 @@ class System:
 
     def close(self) -> None:
         """Release connections and pools."""
+        cache = self.gateway.extensions.get("tripbot.identity_cache")
+        if cache is not None:  # its feed watcher stops before the transports close
+            cache.close()
         self.clients.close()
         for database in self.databases.values():
             database.dispose()

@@ -87,6 +87,11 @@ class IdentityCache:
         """A person's membership of an event, asked at most every few seconds."""
         return self._remembered(("role", user_id, instance_role, event_id), resolve)
 
+    def close(self) -> None:
+        """Stop reading the feed and keeping answers (the gateway is closing)."""
+        self.feed, self.seconds = None, 0
+        self.forget()
+
     def forget(self) -> None:
         """Forget every answer (something that may change them has happened)."""
         with self._lock:
