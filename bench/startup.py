@@ -41,7 +41,7 @@ def _loaded(data: Path, env: dict[str, str]) -> list[str]:
     with Python's import log, which slows it: not timed)."""
     log = data / "run.log"
     log.write_bytes(b"")
-    _, _, process = _start(data, {**env, "PYTHONPROFILEIMPORTTIME": "1"})
+    *_, process = _start(data, {**env, "PYTHONPROFILEIMPORTTIME": "1"})
     process.stop()
     imported = {
         line.rsplit("|", 1)[1].strip()
@@ -51,33 +51,44 @@ def _loaded(data: Path, env: dict[str, str]) -> list[str]:
     return [name for name in HEAVY if name in imported]
 
 
-def _start(data: Path, env: dict[str, str]) -> tuple[float, float, Process]:
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time a live process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _start(data: Path, env: dict[str, str]) -> tuple[float, float, float, Process]:
+    """Seconds to ready, CPU seconds to ready (what a busy machine does not inflate) and MiB
+    after the first page."""
     process = Process("run", ["run", "--data-dir", str(data)], env, free_port(), data / "run.log")
     seconds = process.start(ready_path="/api/v1/health")
     assert process.popen is not None
+    cpu = _cpu_seconds(process.popen.pid)
     httpx.get(process.url + "/", timeout=10)
-    return seconds, rss_mib(process.popen.pid), process
+    return seconds, cpu, rss_mib(process.popen.pid), process
 
 
 def measure(runs: int) -> dict[str, Any]:
     """Median seconds and MiB of first and second starts, and the floor's start."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRIPBOT_")}
-    first, again, rss, floors = [], [], [], []
+    first, again, cpu, rss, floors = [], [], [], [], []
     loaded: list[str] = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
-            seconds, _, process = _start(Path(tmp), env)
+            seconds, _, _, process = _start(Path(tmp), env)
             process.stop()
             first.append(seconds)
-            seconds, memory, process = _start(Path(tmp), env)
+            seconds, cpu_seconds, memory, process = _start(Path(tmp), env)
             process.stop()
             loaded = _loaded(Path(tmp), env)
             again.append(seconds)
+            cpu.append(cpu_seconds)
             rss.append(memory)
         floors.append(floor_start(env))
     return {
         "first_start_s": round(statistics.median(first), 3),
         "start_s": round(statistics.median(again), 3),
+        "start_cpu_s": round(statistics.median(cpu), 3),
         "rss_after_start_mib": round(statistics.median(rss), 1),
         "floor_flask_waitress_start_s": round(statistics.median(floors), 3),
         "start_to_floor": round(statistics.median(again) / statistics.median(floors), 2),

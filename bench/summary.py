@@ -75,6 +75,7 @@ def _startup_rows(prefix: str) -> list[Row]:
             "bare Flask app on waitress",
             ("floor_flask_waitress_start_s",),
         ),
+        Row(f"{prefix}`tripbot run` CPU until healthy, up-to-date databases (s)", ("start_cpu_s",)),
         Row(f"{prefix}`tripbot run` memory after start (MiB)", ("rss_after_start_mib",)),
     ]
 
