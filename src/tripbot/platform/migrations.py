@@ -7,12 +7,13 @@ start on an up-to-date database sees that from the migration files and the versi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, Table, text
 
-from tripbot.platform.db import WRITE_LOCK, Database
+from tripbot.platform.db import WRITE_LOCK, Database, new_metadata
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -89,6 +90,28 @@ def pending(database: Database, script_location: Path) -> bool:
     with database.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
     return current != head
+
+
+def create_shared_table(declare: Callable[[MetaData], Table]) -> None:
+    """In a service's migration, create a table the platform declares (the outbox, the feed
+    cursors, the idempotency keys) as declared, with its indexes, named as the service's own."""
+    from alembic import op
+    from alembic.operations.ops import CreateIndexOp, CreateTableOp
+
+    table = declare(new_metadata())
+    op.invoke(CreateTableOp.from_table(table))
+    for index in sorted(table.indexes, key=lambda index: str(index.name)):
+        op.invoke(CreateIndexOp.from_index(index))
+
+
+def drop_shared_table(declare: Callable[[MetaData], Table]) -> None:
+    """In a service's migration, drop a table the platform declares, and its indexes."""
+    from alembic import op
+
+    table = declare(new_metadata())
+    for index in table.indexes:
+        op.drop_index(str(index.name), table_name=table.name)
+    op.drop_table(table.name)
 
 
 def run_env(metadata: MetaData) -> None:

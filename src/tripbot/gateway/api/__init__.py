@@ -8,14 +8,15 @@ from typing import Any
 from apiflask import APIBlueprint
 
 from tripbot.gateway import auth
-from tripbot.gateway.api import agenda, events, gear, overview, routes, telegram
+from tripbot.gateway.api import agenda, events, overview, routes, telegram
+from tripbot.gear.client import GearClient
 from tripbot.ledger.client import LedgerClient
 from tripbot.platform.client import ServiceClient
 from tripbot.platform.operations import Operation
 from tripbot.platform.routing import operations_blueprint
 
 PUBLIC_URL_PREFIX = "/api/v1"
-DECLARED: tuple[type[ServiceClient], ...] = (LedgerClient,)
+DECLARED: tuple[type[ServiceClient], ...] = (GearClient, LedgerClient)
 """The services whose public routes come from their operations' declarations."""
 
 
@@ -38,7 +39,6 @@ def _public(client: type[ServiceClient]) -> APIBlueprint:
 BLUEPRINTS: tuple[APIBlueprint, ...] = (
     events.bp,
     routes.bp,
-    gear.bp,
     *(_public(client) for client in DECLARED),
     agenda.bp,
     overview.bp,
