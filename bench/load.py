@@ -213,6 +213,8 @@ class Measured:
     statuses: Counter[int] = field(default_factory=Counter)
     failures: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    answered: int = 0
+    """Every answer, the warm-up's too: what the server's CPU time of the phase was spent on."""
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -269,6 +271,7 @@ async def _drive(calls: list[Call], concurrency: int, seconds: float, warmup: fl
                         measured.failures[type(error).__name__] += 1
                     continue
                 elapsed = time.perf_counter() - started
+                measured.answered += 1
                 if now >= recording_from:
                     measured.latencies[call.kind].append(elapsed)
                     measured.statuses[answer.status_code] += 1
@@ -278,13 +281,58 @@ async def _drive(calls: list[Call], concurrency: int, seconds: float, warmup: fl
     return measured
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time a live process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    """A process and every process it started (gunicorn's workers), still running."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            pending += [int(child) for child in task.read_text().split()]
+    return found
+
+
+def server_cpu(pids: list[int]) -> float:
+    """CPU seconds used so far by the server processes and their workers."""
+    total = 0.0
+    for pid in pids:
+        for member in _descendants(pid):
+            try:
+                total += _cpu_seconds(member)
+            except (FileNotFoundError, ProcessLookupError):  # a worker that just ended
+                continue
+    return total
+
+
 def load(
-    calls: list[Call], concurrency: int, seconds: float, warmup: float = 2.0
+    calls: list[Call],
+    concurrency: int,
+    seconds: float,
+    warmup: float = 2.0,
+    servers: list[int] | None = None,
 ) -> dict[str, Any]:
     """Keep ``concurrency`` requests in flight for ``seconds`` (after a warm-up), cycling through
-    the calls; the summary of what came back."""
+    the calls; the summary of what came back, and with ``servers`` (their process ids) the
+    servers' CPU time per request: the throughput alone measures the generator as much as them
+    when both share the machine's cores."""
+    cpu_before, client_before = server_cpu(servers or []), time.process_time()
     measured = asyncio.run(_drive(calls, concurrency, seconds, warmup))
-    return summary(measured)
+    result = summary(measured)
+    if servers:
+        per_request = 1000 / max(1, measured.answered)
+        result["server_cpu_ms_per_request"] = round(
+            (server_cpu(servers) - cpu_before) * per_request, 3
+        )
+        result["client_cpu_ms_per_request"] = round(
+            (time.process_time() - client_before) * per_request, 3
+        )
+    return result
 
 
 # ---- what is asked ------------------------------------------------------------------------
@@ -304,6 +352,11 @@ def mix(gateway: str, seeded: Seeded) -> list[Call]:
             Call("balances", f"{event}/ledger/balances", headers),
         ]
     return calls
+
+
+def me(gateway: str, seeded: Seeded) -> list[Call]:
+    """The cheapest authenticated call: who the token's owner is."""
+    return [Call("me", f"{gateway}/api/v1/me", {"Authorization": f"Bearer {seeded.token}"})]
 
 
 def floor(gateway: str) -> list[Call]:
@@ -440,7 +493,25 @@ def _with_floor(result: dict[str, Any]) -> dict[str, Any]:
         mixed["throughput_rps"] / trivial["throughput_rps"], 4
     )
     result["mix_p50_to_floor_p50"] = round(mixed["p50_ms"] / trivial["p50_ms"], 1)
+    result["mix_p99_to_floor_p99"] = round(mixed["p99_ms"] / trivial["p99_ms"], 2)
+    if "server_cpu_ms_per_request" in trivial:
+        floor_cpu = trivial["server_cpu_ms_per_request"]
+        result["mix_server_cpu_to_floor"] = round(mixed["server_cpu_ms_per_request"] / floor_cpu, 2)
+        result["me_server_cpu_to_floor"] = round(
+            result["me"]["server_cpu_ms_per_request"] / floor_cpu, 2
+        )
     return result
+
+
+def phases(
+    url: str, seeded: Seeded, concurrency: int, seconds: float, servers: list[int]
+) -> dict[str, Any]:
+    """The floor, the read mix and `/api/v1/me`, each with the servers' CPU per request."""
+    return {
+        "floor_healthz": load(floor(url), concurrency, seconds, servers=servers),
+        "mix": load(mix(url, seeded), concurrency, seconds, servers=servers),
+        "me": load(me(url, seeded), concurrency, seconds / 2, servers=servers),
+    }
 
 
 def embedded(concurrency: int, seconds: float) -> dict[str, Any]:
@@ -450,19 +521,16 @@ def embedded(concurrency: int, seconds: float) -> dict[str, Any]:
         settings = Settings(env="test", data_dir=data)
         seeded, seed_s = seed_in_process(settings, None)
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRIPBOT_")}
-        env.update(TRIPBOT_ENV="test", TRIPBOT_LOG_LEVEL="WARNING")
+        # INFO as in the distributed mode (production's default): both pay for an access log.
+        env.update(TRIPBOT_ENV="test", TRIPBOT_LOG_LEVEL="INFO")
         server = Process(
             "run", ["run", "--data-dir", str(data)], env, free_port(), Path(tmp) / "run.log"
         )
         server.start(ready_path="/api/v1/health")
         try:
-            return _with_floor(
-                {
-                    "seed_s": round(seed_s, 1),
-                    "floor_healthz": load(floor(server.url), concurrency, seconds),
-                    "mix": load(mix(server.url, seeded), concurrency, seconds),
-                }
-            )
+            assert server.popen is not None
+            measured = phases(server.url, seeded, concurrency, seconds, [server.popen.pid])
+            return _with_floor({"seed_s": round(seed_s, 1), **measured})
         finally:
             server.stop()
 
@@ -521,12 +589,11 @@ def distributed(concurrency: int, seconds: float) -> dict[str, Any] | str:
                 TRIPBOT_INTERNAL_TOKEN_TTL="600",  # noqa: S106 - the direct calls reuse a token a phase
             )
             env.update({f"LOAD_{n.upper()}_DATABASE_URL": u for n, u in database_urls.items()})
-            with distributed_system(env, Path(tmp)) as (gateway, urls):
-                result = {
-                    "seed_s": round(seed_s, 1),
-                    "floor_healthz": load(floor(gateway.url), concurrency, seconds),
-                    "mix": load(mix(gateway.url, seeded), concurrency, seconds),
-                }
+            processes: list[Process] = []
+            with distributed_system(env, Path(tmp), processes) as (gateway, urls):
+                pids = [p.popen.pid for p in processes if p.popen is not None]
+                measured = phases(gateway.url, seeded, concurrency, seconds, pids)
+                result: dict[str, Any] = {"seed_s": round(seed_s, 1), **measured}
                 result["fan_out"] = fan_out_comparison(
                     gateway.url,
                     urls,

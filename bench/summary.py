@@ -50,6 +50,36 @@ def _value(data: dict[str, Any], where: Path_ | Callable[[dict[str, Any]], Any] 
     return _at(data, where)
 
 
+def _cpu_rows(prefix: str) -> list[Row]:
+    """The servers' CPU per request of the read mix and of `/api/v1/me` against `/healthz`."""
+    rows = []
+    for mode, said in (("embedded_sqlite", "embedded"), ("distributed_postgresql", "distributed")):
+        for phase, what in (("mix", "read mix"), ("me", "`/api/v1/me`")):
+            rows.append(
+                Row(
+                    f"{prefix}Gateway {what}, {said}: server CPU per request (ms)",
+                    (mode, phase, "server_cpu_ms_per_request"),
+                    "floor: /healthz, same servers",
+                    (mode, "floor_healthz", "server_cpu_ms_per_request"),
+                )
+            )
+    return rows
+
+
+def _startup_rows(prefix: str) -> list[Row]:
+    """`tripbot run`'s start on up-to-date databases, and its memory then."""
+    return [
+        Row(
+            f"{prefix}`tripbot run` start on up-to-date databases to healthy gateway (s)",
+            ("start_s",),
+            "bare Flask app on waitress",
+            ("floor_flask_waitress_start_s",),
+        ),
+        Row(f"{prefix}`tripbot run` CPU until healthy, up-to-date databases (s)", ("start_cpu_s",)),
+        Row(f"{prefix}`tripbot run` memory after start (MiB)", ("rss_after_start_mib",)),
+    ]
+
+
 def _slowest_call_p99(section: str) -> Callable[[dict[str, Any]], Any]:
     def found(data: dict[str, Any]) -> Any:
         fan_out = data["distributed_postgresql"][section]
@@ -236,7 +266,11 @@ ROWS: dict[str, list[Row]] = {
                 "slowest_call_p99_ms",
             ),
         ),
+        *_cpu_rows(""),
     ],
+    "load-before.json": _cpu_rows("Before (issue 14): "),
+    "startup.json": _startup_rows(""),
+    "startup-before.json": _startup_rows("Before (issue 14): "),
     "release.json": [
         Row("Wheel size (bytes; built web assets and catalogues inside)", ("wheel_bytes",)),
         Row(

@@ -111,6 +111,8 @@ def system(
     if backend not in _systems:
         settings = make_settings(tmp_path.parent)
         _systems[backend] = build_embedded(settings, database_urls, run_migrations=False)
+    # Its databases were just emptied: who was who in the last test is no one now.
+    _systems[backend].gateway.extensions["tripbot.identity_cache"].forget()
     return _systems[backend]
 
 

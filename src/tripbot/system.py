@@ -10,12 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apiflask import APIFlask
 
 from tripbot import SERVICES, agenda, bot, events, gear, ledger, routes
-from tripbot.bot.conversation import BotRuntime
 from tripbot.clients import CLIENTS, Services
 from tripbot.platform.client import (
     HttpTransport,
@@ -30,6 +29,9 @@ from tripbot.platform.identity import SYSTEM, TokenSigner
 from tripbot.platform.operations import ServiceRuntime
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import NESTED_ACCESS_LOG
+
+if TYPE_CHECKING:  # the Telegram library loads only where a bot runs (~20 MiB, a second)
+    from tripbot.bot.conversation import BotRuntime
 
 PEER_TRANSPORTS = "tripbot.peer_transports"
 """Where a service still written as hand-made routes finds its peers' transports."""
@@ -106,6 +108,9 @@ class System:
 
     def close(self) -> None:
         """Release connections and pools."""
+        cache = self.gateway.extensions.get("tripbot.identity_cache")
+        if cache is not None:  # its feed watcher stops before the transports close
+            cache.close()
         self.clients.close()
         for database in self.databases.values():
             database.dispose()
@@ -298,6 +303,8 @@ def build_bot(
         services = Services(
             remote_transports(settings) if given else _built_on_first_call(settings, run_migrations)
         )
+    from tripbot.bot.conversation import BotRuntime
+
     database = Database(database_url or settings.database_url_for("bot"))
     if run_migrations:
         migrate("bot", database)

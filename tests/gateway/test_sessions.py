@@ -42,11 +42,13 @@ def _logged_in(client: FlaskClient) -> bool:
 
 
 def _expire(system: System, model: type[WebSession] | type[ApiToken]) -> None:
-    """As if the lifetime had passed."""
+    """As if the lifetime had passed (and the few seconds the gateway remembers who is asking:
+    an expiry, unlike a logout or a revocation, is no request that could tell it)."""
     with system.databases["events"].unit_of_work() as uow:
         past = datetime.now(UTC) - timedelta(seconds=1)
         uow.session.execute(update(model).values(expires_at=past))
         uow.commit()
+    system.gateway.extensions["tripbot.identity_cache"].forget()
 
 
 @pytest.fixture

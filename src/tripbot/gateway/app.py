@@ -14,7 +14,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from tripbot import __version__
-from tripbot.gateway import api, auth, throttle
+from tripbot.gateway import api, auth, identity_cache, throttle
 from tripbot.gateway.i18n import LANGUAGES, select_language
 from tripbot.gateway.services import Services
 from tripbot.gateway.web import (
@@ -180,6 +180,12 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
     app.extensions["tripbot.services"] = services
     app.extensions["tripbot.signer"] = TokenSigner(
         settings.internal_secret.get_secret_value(), settings.internal_token_ttl
+    )
+    identity_cache.install(
+        app,
+        identity_cache.IdentityCache(
+            settings.identity_cache_seconds, feed=lambda: services.system_client("events")
+        ),
     )
     Babel(app, locale_selector=select_language)
     app.before_request(uploads.raise_upload_limit)  # before CSRF protection reads any form

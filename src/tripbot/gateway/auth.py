@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from tripbot.events.client import EventsClient
 from tripbot.events.schemas import SessionStart, UserOut
+from tripbot.gateway import identity_cache
 from tripbot.gateway.services import Services
 from tripbot.platform.errors import Message, NotAuthenticated
 from tripbot.platform.identity import ANONYMOUS, Principal
@@ -49,13 +50,17 @@ def _resolve_user() -> UserOut | None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        return services().events().resolve_token(token.strip())
+        return identity_cache.person(
+            "token", token.strip(), lambda: services().events().resolve_token(token.strip())
+        )
     secret = session.get(SESSION_KEY)
     if not isinstance(secret, str):
         session.pop("user_id", None)  # a cookie from before server-side sessions: log in again
         return None
     try:
-        return services().events().resolve_session(secret)
+        return identity_cache.person(
+            "session", secret, lambda: services().events().resolve_session(secret)
+        )
     except NotAuthenticated:
         session.clear()
         return None
@@ -74,8 +79,11 @@ def event_principal(event_id: int) -> Principal:
 
     Non-members get NotFound from the events service, so other services never see them.
     """
-    membership = events().membership(event_id)
-    return replace(principal(), event_id=event_id, event_role=membership.role)
+    you = principal()
+    membership = identity_cache.role(
+        you.user_id, you.instance_role, event_id, lambda: events().membership(event_id)
+    )
+    return replace(you, event_id=event_id, event_role=membership.role)
 
 
 def principal_for(operation: Operation[Any, Any], arguments: Mapping[str, Any]) -> Principal:

@@ -1,22 +1,63 @@
-"""Each service's Alembic migrations, run programmatically against its own database."""
+"""Each service's Alembic migrations, run programmatically against its own database.
+
+Alembic (with Mako, ~10 MiB and most of a second) loads only when there is something to do: a
+start on an up-to-date database sees that from the migration files and the version table alone.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command, context, op
-from alembic.config import Config
-from alembic.operations.ops import CreateIndexOp, CreateTableOp
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, Table, text
 
 from tripbot.platform.db import WRITE_LOCK, Database, new_metadata
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+_REVISION = re.compile(r"^revision(?:\s*:\s*[\w| ]+)?\s*=\s*[\"'](\w+)[\"']\s*$", re.MULTILINE)
+_DOWN_REVISION = re.compile(
+    r"^down_revision(?:\s*:\s*[\w| ]+)?\s*=\s*(None|[\"'](\w+)[\"'])\s*$", re.MULTILINE
+)
+
+
+def _heads(script_location: Path) -> set[str] | None:
+    """The newest revisions of a migrations folder, read from its files (None: a file this
+    simple reading does not understand, such as a merge; Alembic is asked then)."""
+    revisions, parents = set(), set()
+    for script in (script_location / "versions").glob("*.py"):
+        if script.name == "__init__.py":
+            continue
+        source = script.read_text(encoding="utf-8")
+        revision, down = _REVISION.findall(source), _DOWN_REVISION.findall(source)
+        if len(revision) != 1 or len(down) != 1:
+            return None
+        revisions.add(revision[0])
+        if down[0][1]:
+            parents.add(down[0][1])
+    return revisions - parents if revisions else None
+
+
+def at_head(database: Database, script_location: Path) -> bool:
+    """Whether the database is surely at the newest migration (False when unsure)."""
+    heads = _heads(script_location)
+    if not heads:
+        return False
+    try:
+        with database.engine.connect() as connection:
+            current = set(connection.scalars(text("SELECT version_num FROM alembic_version")))
+    except Exception:  # no version table yet, or anything unexpected: let Alembic decide
+        return False
+    return current == heads
+
 
 def alembic_config(script_location: Path, database: Database | None = None) -> Config:
     """An Alembic configuration for one service's migrations folder."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(script_location))
     if database is not None:
@@ -26,6 +67,10 @@ def alembic_config(script_location: Path, database: Database | None = None) -> C
 
 def upgrade(database: Database, script_location: Path, revision: str = "head") -> None:
     """Apply a service's pending migrations in one transaction (safe to run twice)."""
+    if revision == "head" and at_head(database, script_location):
+        return
+    from alembic import command
+
     config = alembic_config(script_location, database)
     # Concurrent starts migrate one at a time (SQLite's write lock, a PostgreSQL advisory lock);
     # the others then find nothing to do.
@@ -38,6 +83,9 @@ def upgrade(database: Database, script_location: Path, revision: str = "head") -
 
 def pending(database: Database, script_location: Path) -> bool:
     """Whether the database is behind the service's newest migration."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config(script_location)).get_current_head()
     with database.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
@@ -47,6 +95,9 @@ def pending(database: Database, script_location: Path) -> bool:
 def create_shared_table(declare: Callable[[MetaData], Table]) -> None:
     """In a service's migration, create a table the platform declares (the outbox, the feed
     cursors, the idempotency keys) as declared, with its indexes, named as the service's own."""
+    from alembic import op
+    from alembic.operations.ops import CreateIndexOp, CreateTableOp
+
     table = declare(new_metadata())
     op.invoke(CreateTableOp.from_table(table))
     for index in sorted(table.indexes, key=lambda index: str(index.name)):
@@ -55,6 +106,8 @@ def create_shared_table(declare: Callable[[MetaData], Table]) -> None:
 
 def drop_shared_table(declare: Callable[[MetaData], Table]) -> None:
     """In a service's migration, drop a table the platform declares, and its indexes."""
+    from alembic import op
+
     table = declare(new_metadata())
     for index in table.indexes:
         op.drop_index(str(index.name), table_name=table.name)
@@ -63,6 +116,8 @@ def drop_shared_table(declare: Callable[[MetaData], Table]) -> None:
 
 def run_env(metadata: MetaData) -> None:
     """The body of every service's ``env.py``: migrate on the connection given, or the URL."""
+    from alembic import context
+
     config = context.config
     connection = config.attributes.get("connection")
     if connection is None:
@@ -75,6 +130,8 @@ def run_env(metadata: MetaData) -> None:
 
 
 def _run(connection: object, metadata: MetaData) -> None:
+    from alembic import context
+
     context.configure(
         connection=connection,  # type: ignore[arg-type]
         target_metadata=metadata,

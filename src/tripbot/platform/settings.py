@@ -200,6 +200,13 @@ class Settings(BaseSettings):
         description="Seconds between a service's reads of the feeds it follows "
         "(gear frees the gear of deleted events).",
     )
+    identity_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=60,
+        description="Seconds the gateway keeps who a token or session belongs to and their "
+        "role in an event (0: asks every time); a change made through the gateway is seen at once.",
+    )
     public_url: str = Field(
         "http://127.0.0.1:8000", description="Public URL of the gateway, used in invitation links."
     )
