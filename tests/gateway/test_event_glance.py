@@ -99,3 +99,30 @@ def test_a_service_that_is_down_leaves_only_its_part_out(
     if down != "ledger":
         assert "You owe nothing" not in _part(page, "money")
     assert 'class="member-name"' in page  # the event's own part is always there
+
+
+def test_the_agenda_shows_where_and_when_the_group_meets_on_its_day(
+    client: FlaskClient, http: httpx.Client
+) -> None:
+    owner = a_guest(client, http)
+    event = an_event(http, owner, kind="excursion")
+    plan = {"meeting_point": "Aparcamiento de Poncebos", "meeting_at": "2027-05-01T07:30:00+02:00"}
+    put = http.put(f"/api/v1/events/{event['id']}/plan", json=plan, headers=owner.headers)
+    assert put.status_code == 200, put.text
+    page = _in_english(client).get(f"/events/{event['id']}/agenda").text
+    day = re.search(r'id="day-2027-05-01".*?</section>', page, re.S)
+    assert day
+    meeting = re.search(r'id="agenda-meeting".*?</p>', day.group(0), re.S)
+    assert meeting
+    assert "7:30" in meeting.group(0)
+    assert "Aparcamiento de Poncebos" in meeting.group(0)
+
+
+def test_an_agenda_without_a_meeting_time_has_no_meeting_line(
+    client: FlaskClient, http: httpx.Client
+) -> None:
+    owner = a_guest(client, http)
+    event = an_event(http, owner, kind="excursion")
+    plan = {"meeting_point": "Poncebos"}  # where, but not yet when
+    assert http.put(f"/api/v1/events/{event['id']}/plan", json=plan, headers=owner.headers)
+    assert 'id="agenda-meeting"' not in client.get(f"/events/{event['id']}/agenda").text

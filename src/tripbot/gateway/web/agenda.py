@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,8 +31,9 @@ from tripbot.gateway import auth
 from tripbot.gateway.api.agenda import calendar_response
 from tripbot.gateway.web import forms
 from tripbot.gateway.web.forms import FORM, INVALID, FormErrors, _, message_for
-from tripbot.platform.errors import Conflict, InvalidInput, NotFound
+from tripbot.platform.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from tripbot.platform.web import current_settings
+from tripbot.routes.schemas import PlanOut
 
 bp = Blueprint("agenda", __name__)
 forms.install(bp)
@@ -135,6 +136,18 @@ def _feed_url(event_id: int, token: FeedTokenOut | None) -> str | None:
     return f"{base}/api/v1/events/{event_id}/agenda.ics?token={token.token}"
 
 
+def _meeting(event: EventOut) -> PlanOut | None:
+    """An excursion's plan when it says where and when the group meets (shown on its day)."""
+    if event.kind != "excursion":
+        return None
+    member = replace(auth.principal(), event_id=event.id, event_role=event.my_role)
+    try:
+        plan = auth.services().routes(member).plan(event.id)
+    except ServiceUnavailable:
+        return None  # the timetable still shows; only the meeting line is missing
+    return plan if plan.meeting_at is not None else None
+
+
 def _page(
     event_id: int,
     *,
@@ -158,6 +171,7 @@ def _page(
     except NotFound:
         token = None
     days = _days(event, activities)
+    meeting = _meeting(event)
     feed_url = _feed_url(event_id, token)
     places = client.places(event_id)
     members = auth.events().members(event_id) if organizer else []
@@ -173,6 +187,10 @@ def _page(
         conflicts=[(c, _conflict_text(c, titles, event)) for c in conflicts],
         conflicted=conflicted,
         now=client.now(event_id, NowQuery()),
+        meeting=meeting,
+        meeting_day=meeting.meeting_at.astimezone(ZoneInfo(event.timezone)).date()
+        if meeting and meeting.meeting_at
+        else None,
         timeline=_timeline(event, days, conflicted),
         feed_url=feed_url,
         webcal_url=feed_url.replace("https://", "webcal://").replace("http://", "webcal://")
