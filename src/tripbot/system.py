@@ -79,7 +79,7 @@ class ServiceDefinition:
 
 
 DEFINITIONS: dict[str, ServiceDefinition] = {
-    "events": ServiceDefinition("events", events.MIGRATIONS, in_process=False),
+    "events": ServiceDefinition("events", events.MIGRATIONS),
     "routes": ServiceDefinition("routes", routes.MIGRATIONS, ("events",), in_process=False),
     "gear": ServiceDefinition("gear", gear.MIGRATIONS, ("events",), in_process=False),
     "ledger": ServiceDefinition("ledger", ledger.MIGRATIONS, ("events",)),

@@ -152,9 +152,10 @@ class Operation(Generic[P, R]):
         upload_limit: str | None,
         remember: bool,
         status_of: Callable[[Any], int] | None,
+        tag: str | None = None,
     ) -> None:
         self.service = registry.service
-        self.tag = registry.tag
+        self.tag = tag or registry.tag
         self.use_case = use_case
         self.name = use_case.__name__
         self.method = method
@@ -284,6 +285,7 @@ class Operations:
         upload_limit: str | None = None,
         remember: bool | None = None,
         status_of: Callable[[Any], int] | None = None,
+        tag: str | None = None,
     ) -> Callable[[Callable[Concatenate[Call, P], R]], Operation[P, R]]:
         """Declare a use case as an operation.
 
@@ -292,7 +294,8 @@ class Operations:
         the content types a :class:`Download` answer may have. ``upload_limit``: the integer
         setting that bounds an uploaded file. ``remember``: whether its answer may be reused
         for the rest of the request (reads by default). ``status_of``: the status of an answer
-        when it depends on the answer (``status`` is then the one documented first).
+        when it depends on the answer (``status`` is then the one documented first). ``tag``:
+        the section of the API documentation it is listed in, when not the service's.
         """
 
         def declare(use_case: Callable[Concatenate[Call, P], R]) -> Operation[P, R]:
@@ -313,6 +316,7 @@ class Operations:
                 upload_limit=upload_limit,
                 remember=method == "GET" if remember is None else remember,
                 status_of=status_of,
+                tag=tag,
             )
             self._operations[operation.name] = operation
             return operation

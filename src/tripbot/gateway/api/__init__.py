@@ -7,6 +7,7 @@ from typing import Any
 
 from apiflask import APIBlueprint
 
+from tripbot.events.client import EventsClient
 from tripbot.gateway import auth
 from tripbot.gateway.api import agenda, events, gear, overview, routes, telegram
 from tripbot.ledger.client import LedgerClient
@@ -15,7 +16,7 @@ from tripbot.platform.operations import Operation
 from tripbot.platform.routing import operations_blueprint
 
 PUBLIC_URL_PREFIX = "/api/v1"
-DECLARED: tuple[type[ServiceClient], ...] = (LedgerClient,)
+DECLARED: tuple[type[ServiceClient], ...] = (LedgerClient, EventsClient)
 """The services whose public routes come from their operations' declarations."""
 
 
