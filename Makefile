@@ -20,7 +20,7 @@ COLLECTIONS_DIR := $(VENV)/share/ansible-collections
 
 .PHONY: lock run test setup lint typecheck contracts pytest chaos deploy-check bench assets translations extract-messages clean demo dist
 
-run: setup ## Set up, then start TripBot embedded on http://127.0.0.1:$(PORT)
+run: $(VENV)/.runtime assets translations ## Set up what running needs, then start TripBot embedded on http://127.0.0.1:$(PORT)
 	$(BIN)/tripbot run --port $(PORT) --data-dir var $(RUN_ARGS)
 
 demo: RUN_ARGS = --demo
@@ -38,6 +38,17 @@ $(VENV)/.installed: pyproject.toml requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@ $(VENV)/.runtime
+
+# What running needs and no more (no test, lint or deployment tools): the hash-locked
+# requirements/runtime.txt, as the image installs it. A set-up development venv has it all.
+$(VENV)/.runtime: pyproject.toml requirements/runtime.txt
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "TripBot needs Python 3.11 or newer"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -f $(VENV)/.installed && [ $(VENV)/.installed -nt requirements/runtime.txt ] || { \
+	  $(BIN)/python -m pip install --quiet --upgrade pip && \
+	  $(BIN)/python -m pip install --quiet --require-hashes -r requirements/runtime.txt && \
+	  $(BIN)/python -m pip install --quiet --no-deps -e . ; }
 	touch $@
 
 # The lock files: every dependency (and theirs) pinned with hashes, for every platform TripBot
@@ -72,7 +83,7 @@ $(STATIC)/.built: package.json package-lock.json
 	cp node_modules/chart.js/dist/chart.umd.min.js $(STATIC)/chartjs/
 	touch $@
 
-translations: $(VENV)/.installed ## Compile the Spanish and English catalogues (web, bot, problems)
+translations: $(VENV)/.runtime ## Compile the Spanish and English catalogues (web, bot, problems)
 	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS)
 	$(BIN)/pybabel compile --statistics -D bot -d $(BOT_TRANSLATIONS)
 	$(BIN)/pybabel compile --statistics -D problems -d $(PROBLEM_TRANSLATIONS)

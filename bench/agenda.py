@@ -30,7 +30,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import icalendar
-from flask import g
 from sqlalchemy import insert
 from werkzeug.serving import make_server
 
@@ -43,9 +42,11 @@ from tests.events.conftest import FAST_PASSWORDS  # noqa: E402
 
 from tripbot.agenda import ical, service  # noqa: E402
 from tripbot.agenda.models import Activity, ActivityPerson, Agenda, Place  # noqa: E402
+from tripbot.agenda.schemas import CalendarQuery  # noqa: E402
 from tripbot.events.service import AccountPolicy  # noqa: E402
 from tripbot.platform.identity import Principal  # noqa: E402
 from tripbot.platform.logging import configure_logging  # noqa: E402
+from tripbot.platform.operations import Call  # noqa: E402
 from tripbot.system import System, build_embedded  # noqa: E402
 
 ACTIVITIES = 2000
@@ -131,22 +132,19 @@ def fill(system: System) -> tuple[int, Principal]:
 
 
 def in_service(system: System, principal: Principal, run: Callable[[], Any]) -> Callable[[], Any]:
-    """A call made inside the agenda service, as its request handler would make it."""
+    """A call made inside the agenda service (its use case run directly, as in one process)."""
+    return run
 
-    def call() -> Any:
-        with system.services["agenda"].test_request_context():
-            g.principal = principal
-            return run()
 
-    return call
+def as_call(system: System, principal: Principal) -> Call:
+    """A call of the agenda's use cases for a principal."""
+    return Call(principal, system.runtimes["agenda"])
 
 
 def naive_icalendar(system: System, principal: Principal, event_id: int) -> bytes:
     """The floor: the same feed built with icalendar's components, one per activity."""
-    with system.services["agenda"].test_request_context():
-        g.principal = principal
-        with system.databases["agenda"].unit_of_work() as uow:
-            events = service._feed_events(uow, event_id)
+    with system.databases["agenda"].unit_of_work() as uow:
+        events = service.feeds._feed_events(uow, event_id)
     zone = ZoneInfo("Europe/Madrid")
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//TripBot//bench//EN")
@@ -180,21 +178,16 @@ def main() -> None:
         settings = make_settings(Path(tmp), log_level="WARNING")
         system = build_embedded(settings)
         event_id, principal = fill(system)
-        uow = system.databases["agenda"].unit_of_work
         token = in_service(
             system,
             principal,
-            lambda: service.issue_feed_token(
-                uow(),
-                principal,
-                system.services["agenda"].extensions["tripbot.agenda_policy"],
-                event_id,
-            ),
+            lambda: service.issue_feed_token(as_call(system, principal), event_id),
         )().token
 
         rows = _rows(system, event_id)
+        asked = as_call(system, principal)
         feed = in_service(
-            system, principal, lambda: service.calendar_feed(uow(), principal, event_id)
+            system, principal, lambda: service.calendar_feed(asked, event_id, CalendarQuery())
         )
         rendered = feed()
         assert rendered.body is not None
@@ -236,7 +229,7 @@ def main() -> None:
                         system,
                         principal,
                         lambda: service.calendar_feed(
-                            uow(), principal, event_id, if_none_match=etag
+                            as_call(system, principal), event_id, CalendarQuery(), etag
                         ),
                     ),
                     50,
@@ -262,7 +255,7 @@ def main() -> None:
 
 def _rows(system: System, event_id: int) -> list[ical.FeedEvent]:
     with system.databases["agenda"].unit_of_work() as uow:
-        return service._feed_events(uow, event_id)
+        return service.feeds._feed_events(uow, event_id)
 
 
 if __name__ == "__main__":

@@ -42,11 +42,14 @@ from tests.databases import (  # noqa: E402
 
 from tripbot.gear import service  # noqa: E402
 from tripbot.gear.models import Item, Reservation, Unit  # noqa: E402
+from tripbot.gear.rules import GearPolicy  # noqa: E402
 from tripbot.gear.schemas import ItemCreate, ItemQuery, ReservationCreate  # noqa: E402
-from tripbot.gear.service import Club, GearPolicy, Seat  # noqa: E402
+from tripbot.gear.service.access import POLICY as POLICY_KEY  # noqa: E402
 from tripbot.platform.db import Database  # noqa: E402
 from tripbot.platform.errors import Conflict, NotFound  # noqa: E402
 from tripbot.platform.identity import Principal  # noqa: E402
+from tripbot.platform.operations import Call, ServiceRuntime  # noqa: E402
+from tripbot.platform.settings import Settings  # noqa: E402
 from tripbot.system import migrate  # noqa: E402
 
 ITEMS = 2_000
@@ -62,28 +65,38 @@ KEEPER = Principal(user_id=1, instance_role="gear_keeper")
 POLICY = GearPolicy(max_reservation_days=90, clock=lambda: datetime(2030, 1, 7, 9, tzinfo=UTC))
 
 
-class BenchPeople:
+@dataclass(frozen=True)
+class Named:
+    """Someone's account, as far as the gear service reads it."""
+
+    display_name: str
+
+
+@dataclass(frozen=True)
+class BenchEvents:
     """The events service stand-in: everyone has a name, nobody belongs to an event."""
 
-    def __init__(self, user_id: int | None) -> None:
-        self.user_id = user_id
+    principal: Principal
 
-    def my_name(self) -> str:
-        """The caller's name."""
-        return f"Member {self.user_id}"
+    def me(self) -> Named:
+        """The caller's account."""
+        return Named(f"Member {self.principal.user_id}")
 
-    def name_of(self, user_id: int) -> str:
-        """Someone's name."""
-        return f"Member {user_id}"
+    def acting_for(self, principal: Principal) -> BenchEvents:
+        """The same service asked as someone else."""
+        return BenchEvents(principal)
 
-    def seat(self, event_id: int) -> Seat:
+    def event(self, event_id: int) -> None:
         """Nobody is in any event here."""
         raise NotFound(f"there is no event {event_id}")
 
 
-def club(principal: Principal) -> Club:
-    """What a use case needs for ``principal``."""
-    return Club(POLICY, BenchPeople(principal.user_id))
+def club(principal: Principal, database: Database) -> Call:
+    """A call of a gear use case for ``principal`` on ``database``."""
+    runtime = ServiceRuntime(
+        "gear", Settings(), database, {"events": BenchEvents}, {POLICY_KEY: POLICY}
+    )
+    return Call(principal, runtime)
 
 
 def fill(database: Database, rng: random.Random) -> None:
@@ -184,7 +197,7 @@ def availability(database: Database) -> dict[str, float | int]:
     )
 
     def use_case() -> list[Any]:
-        return service.list_items(database.unit_of_work(), KEEPER, club(KEEPER), query)
+        return service.items.items(club(KEEPER, database), query)
 
     with statements(database) as sent:
         answered = use_case()
@@ -227,10 +240,8 @@ def concurrency(url: str, rng: random.Random) -> dict[str, float | int]:
     """20 clients, each on its own connection, reserving the same few items at once."""
     setup = Database(url)
     hot = [
-        service.create_item(
-            setup.unit_of_work(),
-            KEEPER,
-            club(KEEPER),
+        service.items.create_item(
+            club(KEEPER, setup),
             ItemCreate(name=f"Hot {n}", category="Bench", quantity=HOT_CAPACITY),
         ).id
         for n in range(HOT_ITEMS)
@@ -257,7 +268,7 @@ def concurrency(url: str, rng: random.Random) -> dict[str, float | int]:
         start.wait()
         for data in plans[number]:
             try:
-                service.reserve(database.unit_of_work(), member, club(member), data)
+                service.reservations.reserve(club(member, database), data)
                 outcome = "made"
             except Conflict:
                 outcome = "refused"

@@ -34,11 +34,13 @@ import fitdecode  # noqa: E402
 import httpx  # noqa: E402
 from lxml import etree  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
+from tests.conftest import make_settings  # noqa: E402
 from tests.processes import Process, free_port  # noqa: E402
 from tests.routes.synthetic import Synthetic, noisy_track, to_fit  # noqa: E402
 
 from tripbot.platform.db import Database  # noqa: E402
 from tripbot.platform.identity import Principal  # noqa: E402
+from tripbot.platform.operations import Call, ServiceRuntime  # noqa: E402
 from tripbot.routes import service  # noqa: E402
 from tripbot.routes.analysis import analyse  # noqa: E402
 from tripbot.routes.models import Route  # noqa: E402
@@ -134,11 +136,12 @@ def search_p50(count: int = 10_000) -> float:
             RouteQuery(min_distance_km=20, max_ascent_m=800, sort="-distance", offset=40),
         ]
         principal = Principal(user_id=1)
+        call = Call(principal, ServiceRuntime("routes", make_settings(Path(tmp)), database))
         latencies = []
         for _ in range(25):
             for query in queries:
                 started = time.perf_counter()
-                service.search_routes(database.unit_of_work(), principal, query)
+                service.catalogue.search_routes(call, query)
                 latencies.append((time.perf_counter() - started) * 1000)
         database.dispose()
     return statistics.median(latencies)

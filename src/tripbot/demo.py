@@ -29,6 +29,7 @@ from tripbot.ledger.schemas import (
 )
 from tripbot.platform.errors import Conflict
 from tripbot.platform.identity import Principal
+from tripbot.platform.operations import Upload
 from tripbot.routes.schemas import PlanUpdate, RouteDetails
 
 DEMO_PASSWORD = "tripbot-demo-2026"  # noqa: S105 - printed to the person who asked for the demo
@@ -145,8 +146,7 @@ def _cares_story(
     ana, luis, marta = people
     organizer = replace(owner, event_id=event_id, event_role="owner")
     route = services.routes(owner).import_route(
-        "cares.gpx",
-        cares_gpx(),
+        Upload("cares.gpx", cares_gpx()),
         RouteDetails(
             description="Sendero clásico por la garganta del Cares, tallado en la roca.",
             region="Picos de Europa",

@@ -27,6 +27,7 @@ from tripbot.platform.errors import DomainError
 from tripbot.platform.identity import Principal
 from tripbot.platform.language import LANGUAGES, speaking
 from tripbot.platform.logging import configure_logging
+from tripbot.platform.operations import Upload
 from tripbot.routes.schemas import RouteDetails
 
 routes_app = typer.Typer(help="Manage the route catalogue.", no_args_is_help=True)
@@ -210,12 +211,13 @@ def import_routes(
             for path in files:
                 try:
                     content = read_regular(path, settings.routes_max_upload_bytes, spoken)
-                    route = client.import_route(path.name, content, RouteDetails())
+                    route = client.import_route(Upload(path.name, content), RouteDetails())
                     outcome.added += 1
                     if route.repairs:
                         outcome.repaired.append((str(path), [r.detail for r in route.repairs]))
                 except (DomainError, OSError, NotImported) as error:
-                    reason = getattr(error, "detail", None) or str(error)
+                    said = error.told_in(spoken) if isinstance(error, DomainError) else None
+                    reason = said or getattr(error, "detail", None) or str(error)
                     outcome.failures.append((str(path), reason))
                 progress.advance(task)
     finally:

@@ -80,10 +80,10 @@ class ServiceDefinition:
 
 DEFINITIONS: dict[str, ServiceDefinition] = {
     "events": ServiceDefinition("events", events.MIGRATIONS),
-    "routes": ServiceDefinition("routes", routes.MIGRATIONS, ("events",), in_process=False),
-    "gear": ServiceDefinition("gear", gear.MIGRATIONS, ("events",), in_process=False),
+    "routes": ServiceDefinition("routes", routes.MIGRATIONS, ("events",)),
+    "gear": ServiceDefinition("gear", gear.MIGRATIONS, ("events",)),
     "ledger": ServiceDefinition("ledger", ledger.MIGRATIONS, ("events",)),
-    "agenda": ServiceDefinition("agenda", agenda.MIGRATIONS, ("events",), in_process=False),
+    "agenda": ServiceDefinition("agenda", agenda.MIGRATIONS, ("events",)),
 }
 assert tuple(DEFINITIONS) == SERVICES
 

@@ -9,17 +9,17 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import pytest
 from apiflask import APIFlask
-from flask import g
 from sqlalchemy import func, select
 
 from tests.builders import a_member_of, a_user, an_event_of
 from tests.events.conftest import FAST_PASSWORDS
 from tripbot.agenda.models import outbox
-from tripbot.agenda.service import AgendaPolicy
+from tripbot.agenda.service.access import POLICY, AgendaPolicy
 from tripbot.events.schemas import EventOut, UserOut
 from tripbot.events.service import AccountPolicy
-from tripbot.platform.db import Database, UnitOfWork
+from tripbot.platform.db import Database
 from tripbot.platform.identity import Principal
+from tripbot.platform.operations import Call
 from tripbot.system import System
 
 P = ParamSpec("P")
@@ -64,15 +64,12 @@ class Club:
     def run(
         self,
         who: str,
-        use_case: Callable[Concatenate[UnitOfWork, Principal, P], T],
+        use_case: Callable[Concatenate[Call, P], T],
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> T:
-        """Call a use case as one of the people, inside the service as a request would."""
-        principal = self.principal(who)
-        with self.app.test_request_context():
-            g.principal = principal
-            return use_case(self.database.unit_of_work(), principal, *args, **kwargs)
+        """Call a use case as one of the people, in the service as its client would."""
+        return use_case(Call(self.principal(who), self.system.runtimes["agenda"]), *args, **kwargs)
 
     def count(self, table: Any) -> int:
         """How many rows a table of the agenda service holds."""
@@ -101,5 +98,6 @@ def club(system: System) -> Club:
         "participant": a_member_of(events, policy, event, owner),
         "outsider": a_user(events, policy),
     }
-    agenda_policy = system.services["agenda"].extensions["tripbot.agenda_policy"]
+    agenda_policy = system.runtimes["agenda"].extras[POLICY]
+    assert isinstance(agenda_policy, AgendaPolicy)
     return Club(system, event, people, agenda_policy)

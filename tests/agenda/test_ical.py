@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 from tests.agenda.conftest import Club
 from tests.agenda.test_service import a_place, an_activity, at, change
 from tripbot.agenda import ical, service
-from tripbot.agenda.schemas import ActivityCreate
+from tripbot.agenda.schemas import ActivityCreate, CalendarQuery
 
 MADRID = ZoneInfo("Europe/Madrid")
 
 
 def _feed(club: Club) -> icalendar.Calendar:
-    feed = club.run("participant", service.calendar_feed, club.event.id)
+    feed = club.run("participant", service.calendar_feed, club.event.id, CalendarQuery())
     assert feed.body is not None
     assert "\r\n" in feed.body
     assert "\n" not in feed.body.replace("\r\n", "")
@@ -104,8 +104,8 @@ def test_the_vtimezone_covers_every_year_of_the_activities(club: Club) -> None:
         starts_at=datetime(2027, 12, 31, 23, 0, tzinfo=MADRID),
         ends_at=datetime(2028, 1, 1, 1, 0, tzinfo=MADRID),
     )
-    club.run("organizer", service.add_activity, club.policy, club.event.id, data)
-    text = club.run("participant", service.calendar_feed, club.event.id).body or ""
+    club.run("organizer", service.add_activity, club.event.id, data)
+    text = club.run("participant", service.calendar_feed, club.event.id, CalendarQuery()).body or ""
     assert "COMMENT:This timezone only works from 2027-01-01 to 2029-01-01." in text
 
 

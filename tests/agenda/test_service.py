@@ -18,6 +18,7 @@ from tripbot.agenda.schemas import (
     ActivityOut,
     ActivityQuery,
     ActivityUpdate,
+    CalendarQuery,
     NowQuery,
     PlaceCreate,
     PlaceOut,
@@ -45,15 +46,13 @@ def an_activity(club: Club, start: str = "08:00", end: str = "09:00", **fields: 
     """An activity of the club's event, put there by its organizer."""
     fields.setdefault("title", "Desayuno")
     data = ActivityCreate(starts_at=at(start), ends_at=at(end), **fields)
-    return club.run("organizer", service.add_activity, club.policy, club.event.id, data)
+    return club.run("organizer", service.add_activity, club.event.id, data)
 
 
 def change(club: Club, activity: ActivityOut, **fields: Any) -> ActivityOut:
     """Change an activity as the organizer."""
     data = ActivityUpdate(**fields)
-    return club.run(
-        "organizer", service.change_activity, club.policy, club.event.id, activity.id, data=data
-    )
+    return club.run("organizer", service.change_activity, club.event.id, activity.id, data)
 
 
 # ---- building the timetable ---------------------------------------------------------------
@@ -116,7 +115,6 @@ def test_a_day_is_read_in_the_event_time_zone(club: Club) -> None:
     night = club.run(
         "organizer",
         service.add_activity,
-        club.policy,
         club.event.id,
         ActivityCreate(
             title="Noche", starts_at=at("00:30", "2027-05-02"), ends_at=at("01:30", "2027-05-02")
@@ -226,7 +224,7 @@ def test_an_absurd_duration_is_refused(club: Club) -> None:
         data = ActivityCreate(
             title="Semana", starts_at=at("08:00"), ends_at=at("08:01", "2027-05-04")
         )
-        return club.run("organizer", service.add_activity, club.policy, club.event.id, data)
+        return club.run("organizer", service.add_activity, club.event.id, data)
 
     _refused_store_nothing(
         club, week, InvalidInput, "at most 72 hours; this one would last 72.0167"
@@ -234,7 +232,7 @@ def test_an_absurd_duration_is_refused(club: Club) -> None:
     three_days = ActivityCreate(
         title="Tres días", starts_at=at("08:00"), ends_at=at("08:00", "2027-05-04")
     )
-    club.run("organizer", service.add_activity, club.policy, club.event.id, three_days)
+    club.run("organizer", service.add_activity, club.event.id, three_days)
     assert club.count(Activity) == 1
 
 
@@ -268,7 +266,7 @@ def test_places_and_activities_of_another_event_are_unknown_there(club: Club) ->
         club.run("owner", service.get_activity, other.id, made.id)
     data = ActivityCreate(title="X", starts_at=at("08:00"), ends_at=at("09:00"), place_id=hut.id)
     with pytest.raises(InvalidInput, match=f"no place {hut.id} in this event"):
-        club.run("owner", service.add_activity, club.policy, other.id, data)
+        club.run("owner", service.add_activity, other.id, data)
 
 
 def test_an_update_that_would_end_before_it_starts_is_refused(club: Club) -> None:
@@ -289,7 +287,7 @@ def test_an_update_that_would_end_before_it_starts_is_refused(club: Club) -> Non
 @pytest.mark.parametrize("who", ["owner", "organizer"])
 def test_owners_and_organizers_edit(club: Club, who: str) -> None:
     data = ActivityCreate(title="Cena", starts_at=at("20:00"), ends_at=at("21:00"))
-    made = club.run(who, service.add_activity, club.policy, club.event.id, data)
+    made = club.run(who, service.add_activity, club.event.id, data)
     assert made.created_at <= made.updated_at
 
 
@@ -297,7 +295,7 @@ def test_participants_read_but_do_not_edit(club: Club) -> None:
     made = an_activity(club)
     data = ActivityCreate(title="Cena", starts_at=at("20:00"), ends_at=at("21:00"))
     with pytest.raises(PermissionDenied, match="organizer or above may change the agenda"):
-        club.run("participant", service.add_activity, club.policy, club.event.id, data)
+        club.run("participant", service.add_activity, club.event.id, data)
     with pytest.raises(PermissionDenied):
         club.run("participant", service.cancel_activity, club.event.id, made.id)
     with pytest.raises(PermissionDenied):
@@ -312,8 +310,8 @@ def test_outsiders_see_nothing(club: Club) -> None:
         lambda: club.run("outsider", service.get_activity, club.event.id, made.id),
         lambda: club.run("outsider", service.list_places, club.event.id),
         lambda: club.run("outsider", service.find_conflicts, club.event.id),
-        lambda: club.run("outsider", service.issue_feed_token, club.policy, club.event.id),
-        lambda: club.run("outsider", service.calendar_feed, club.event.id),
+        lambda: club.run("outsider", service.issue_feed_token, club.event.id),
+        lambda: club.run("outsider", service.calendar_feed, club.event.id, CalendarQuery()),
     ):
         with pytest.raises(NotFound, match=f"no event {club.event.id}"):
             call()
@@ -402,10 +400,12 @@ def test_now_and_next_leave_out_what_is_cancelled(club: Club) -> None:
 def test_a_feed_token_opens_the_calendar_without_a_login(club: Club) -> None:
     an_activity(club)
     with pytest.raises(NotFound, match="no calendar feed link"):
-        club.run("participant", service.feed_token, club.policy, club.event.id)
-    issued = club.run("participant", service.issue_feed_token, club.policy, club.event.id)
-    assert club.run("participant", service.feed_token, club.policy, club.event.id) == issued
-    feed = club.run("outsider", service.calendar_feed, club.event.id, token=issued.token)
+        club.run("participant", service.feed_token, club.event.id)
+    issued = club.run("participant", service.issue_feed_token, club.event.id)
+    assert club.run("participant", service.feed_token, club.event.id) == issued
+    feed = club.run(
+        "outsider", service.calendar_feed, club.event.id, CalendarQuery(token=issued.token)
+    )
     assert feed.body is not None
     assert "SUMMARY:Desayuno" in feed.body
     with club.database.unit_of_work() as uow:
@@ -414,47 +414,65 @@ def test_a_feed_token_opens_the_calendar_without_a_login(club: Club) -> None:
 
 
 def test_a_regenerated_or_revoked_token_stops_working(club: Club) -> None:
-    first = club.run("participant", service.issue_feed_token, club.policy, club.event.id)
-    second = club.run("participant", service.issue_feed_token, club.policy, club.event.id)
+    first = club.run("participant", service.issue_feed_token, club.event.id)
+    second = club.run("participant", service.issue_feed_token, club.event.id)
     assert first.token != second.token
     for token in (first.token, "not-a-token", "A" * 32):
         with pytest.raises(NotFound, match="no such calendar feed"):
-            club.run("outsider", service.calendar_feed, club.event.id, token=token)
+            club.run("outsider", service.calendar_feed, club.event.id, CalendarQuery(token=token))
     club.run("participant", service.revoke_feed_token, club.event.id)
     with pytest.raises(NotFound, match="no such calendar feed"):
-        club.run("outsider", service.calendar_feed, club.event.id, token=second.token)
+        club.run(
+            "outsider", service.calendar_feed, club.event.id, CalendarQuery(token=second.token)
+        )
     assert club.count(FeedToken) == 0
 
 
 def test_a_token_opens_only_its_own_event_and_only_while_its_holder_is_a_member(club: Club) -> None:
-    issued = club.run("participant", service.issue_feed_token, club.policy, club.event.id)
+    issued = club.run("participant", service.issue_feed_token, club.event.id)
     with pytest.raises(NotFound):
-        club.run("outsider", service.calendar_feed, club.event.id + 1, token=issued.token)
+        club.run(
+            "outsider", service.calendar_feed, club.event.id + 1, CalendarQuery(token=issued.token)
+        )
     events = club.system.databases["events"]
     participant = club.people["participant"]
     events_service.members.remove_member(
         events_call(events, as_principal(participant)), club.event.id, participant.id
     )
     with pytest.raises(NotFound, match="no such calendar feed"):
-        club.run("outsider", service.calendar_feed, club.event.id, token=issued.token)
+        club.run(
+            "outsider", service.calendar_feed, club.event.id, CalendarQuery(token=issued.token)
+        )
 
 
 def test_the_etag_changes_with_the_agenda_and_the_event_and_answers_polls(club: Club) -> None:
     made = an_activity(club)
-    first = club.run("participant", service.calendar_feed, club.event.id)
-    assert club.run("participant", service.calendar_feed, club.event.id) == first
+    first = club.run("participant", service.calendar_feed, club.event.id, CalendarQuery())
+    assert club.run("participant", service.calendar_feed, club.event.id, CalendarQuery()) == first
     unchanged = club.run(
-        "participant", service.calendar_feed, club.event.id, if_none_match=f'"{first.etag}"'
+        "participant",
+        service.calendar_feed,
+        club.event.id,
+        CalendarQuery(),
+        if_none_match=f'"{first.etag}"',
     )
     assert (unchanged.etag, unchanged.body) == (first.etag, None)
     weak = club.run(
-        "participant", service.calendar_feed, club.event.id, if_none_match=f'"x", W/"{first.etag}"'
+        "participant",
+        service.calendar_feed,
+        club.event.id,
+        CalendarQuery(),
+        if_none_match=f'"x", W/"{first.etag}"',
     )
     assert weak.body is None
 
     change(club, made, title="Desayuno largo")
     second = club.run(
-        "participant", service.calendar_feed, club.event.id, if_none_match=f'"{first.etag}"'
+        "participant",
+        service.calendar_feed,
+        club.event.id,
+        CalendarQuery(),
+        if_none_match=f'"{first.etag}"',
     )
     assert second.etag != first.etag
     assert second.body is not None
@@ -465,7 +483,7 @@ def test_the_etag_changes_with_the_agenda_and_the_event_and_answers_polls(club: 
         club.event.id,
         EventUpdate(name="Ruta renombrada"),
     )
-    third = club.run("participant", service.calendar_feed, club.event.id)
+    third = club.run("participant", service.calendar_feed, club.event.id, CalendarQuery())
     assert third.etag != second.etag
     assert third.body is not None
     assert "X-WR-CALNAME:Ruta renombrada" in third.body

@@ -11,6 +11,7 @@ from tests.problems import assert_problem
 from tripbot.bot import service as store
 from tripbot.bot.api import create_app
 from tripbot.bot.client import BotClient
+from tripbot.bot.schemas import BindingQuery
 from tripbot.platform.client import HttpTransport
 from tripbot.platform.db import Database
 from tripbot.platform.errors import PermissionDenied
@@ -37,7 +38,9 @@ def test_bindings_and_status(
     store.bind_chat(bot_database.unit_of_work(), -6, 13, "Otro", 1)
     store.advance_feed(bot_database.unit_of_work(), "ledger", 40)
     store.claim_update(bot_database.unit_of_work(), 777)
-    assert [(b.chat_id, b.chat_title) for b in client.bindings(12)] == [(-5, "Club")]
+    assert [(b.chat_id, b.chat_title) for b in client.bindings(BindingQuery(event_id=12))] == [
+        (-5, "Club")
+    ]
     status = client.status()
     assert (status.bindings, status.cursors, status.remembered_updates) == (2, {"ledger": 40}, 1)
     assert client.ready()
@@ -49,7 +52,7 @@ def test_only_tripbot_may_read_them(bot_http: tuple[FlaskClient, BotClient]) -> 
     with pytest.raises(PermissionDenied):
         person.status()
     with pytest.raises(PermissionDenied):
-        person.bindings(1)
+        person.bindings(BindingQuery(event_id=1))
     assert_problem(http.get("/status"), 401, "not-authenticated")
 
 

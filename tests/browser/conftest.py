@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,8 @@ class LiveServer:
 
     url: str
     system: System
+    stop: Callable[[], None] = lambda: None
+    """Stop answering (as a phone on a mountain finds it): connections are refused."""
 
 
 @dataclass
@@ -143,12 +145,17 @@ def live_server(tmp_path: Path, map_settings: dict[str, object]) -> Iterator[Liv
     server.app = system.gateway
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
+
+    def stop() -> None:
+        if thread.is_alive():
+            server.shutdown()
+            thread.join(timeout=10)
+            server.server_close()
+
     try:
-        yield LiveServer(url, system)
+        yield LiveServer(url, system, stop)
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+        stop()
         system.close()
 
 

@@ -56,6 +56,8 @@ class TileServer:
 
     url: str
     requests: list[TileRequest] = field(default_factory=list)
+    unreachable: threading.Event = field(default_factory=threading.Event)
+    """Set, the server drops every connection unanswered, as when there is no signal."""
 
     def template(self, layer: str) -> str:
         """The tile URL template of one of its layers (map or topo)."""
@@ -71,9 +73,13 @@ def serve_tiles() -> Iterator[TileServer]:
     """Serve tiles on a free port in a background thread for the duration of the block."""
     tiles = {layer: png(colour) for layer, colour in COLOURS.items()}
     record: list[TileRequest] = []
+    unreachable = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            if unreachable.is_set():
+                self.close_connection = True
+                return
             found = TILE.match(self.path)
             if not found:
                 self.send_error(404)
@@ -102,7 +108,7 @@ def serve_tiles() -> Iterator[TileServer]:
     thread = threading.Thread(target=server.serve_forever, name="tile-server", daemon=True)
     thread.start()
     try:
-        yield TileServer(f"http://127.0.0.1:{server.server_port}", record)
+        yield TileServer(f"http://127.0.0.1:{server.server_port}", record, unreachable)
     finally:
         server.shutdown()
         thread.join(timeout=10)

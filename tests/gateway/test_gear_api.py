@@ -546,7 +546,7 @@ def test_check_out_check_in_and_the_reservation_flagged_by_a_broken_unit(
         "not-found",
     )
     flagged = http.get(f"/api/v1/gear/reservations/{later['id']}", headers=member.headers).json()
-    assert flagged["flag"] == "not enough of this item is in service for these days"
+    assert flagged["flag"] == "not_enough_in_service"
     history = http.get(
         f"/api/v1/gear/items/{tent['id']}/history",
         params={"unit_id": loan["unit_id"]},

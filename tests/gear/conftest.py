@@ -4,17 +4,23 @@ a small stand-in for the events service (who is called what, who is in which eve
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 
 import pytest
 
 from tests.databases import create_postgres_database, drop_postgres_database, worker_id
+from tests.standins import Town
+from tripbot.gear.client import GearClient
 from tripbot.gear.models import metadata
-from tripbot.gear.service import Club, GearPolicy, Seat
+from tripbot.gear.rules import GearPolicy
+from tripbot.gear.service.access import POLICY
+from tripbot.platform.client import LocalTransport
 from tripbot.platform.db import Database
-from tripbot.platform.errors import NotFound
 from tripbot.platform.identity import Principal
+from tripbot.platform.operations import Call, ServiceRuntime
+from tripbot.platform.settings import Settings
 from tripbot.system import migrate
 
 GEAR_ONLY = f"tripbot_test_{worker_id()}_gearonly"
@@ -29,70 +35,34 @@ def day(offset: int) -> date:
 
 
 @dataclass
-class Town:
-    """What the events service would say: names, events and roles."""
-
-    names: dict[int, str] = field(default_factory=dict)
-    events: dict[int, str] = field(default_factory=dict)
-    roles: dict[tuple[int, int], str] = field(default_factory=dict)
-
-    def person(self, user_id: int, name: str, instance_role: str = "member") -> Principal:
-        """Someone who exists, as the principal of their calls."""
-        self.names[user_id] = name
-        return Principal(user_id=user_id, instance_role=instance_role)
-
-    def event(self, event_id: int, name: str, **members: Principal) -> None:
-        """An event and its members by role name (``organizer=..., participant=...``)."""
-        self.events[event_id] = name
-        for role, principal in members.items():
-            assert principal.user_id is not None
-            self.roles[(event_id, principal.user_id)] = role.rstrip("_0123456789")
-
-
-@dataclass
-class TownPeople:
-    """The events service as seen by one caller."""
-
-    town: Town
-    user_id: int | None
-
-    def my_name(self) -> str:
-        """The caller's name."""
-        assert self.user_id is not None
-        return self.town.names[self.user_id]
-
-    def name_of(self, user_id: int) -> str:
-        """Someone's name."""
-        if user_id not in self.town.names:
-            raise NotFound(f"there is no user {user_id}", field="user_id")
-        return self.town.names[user_id]
-
-    def seat(self, event_id: int) -> Seat:
-        """The caller's place in an event."""
-        role = self.town.roles.get((event_id, self.user_id or 0))
-        if role is None:
-            raise NotFound(f"there is no event {event_id}")
-        return Seat(event_id, self.town.events[event_id], role)
-
-
-@dataclass
 class Clubhouse:
-    """The gear service's database, its rules on a fixed day, and the people around it."""
+    """The gear service's database, its rules on a fixed day, and the people around it (the
+    events service stood in for at its client boundary)."""
 
     database: Database
     town: Town
     policy: GearPolicy
+    settings: Settings
 
-    def club(self, principal: Principal) -> Club:
-        """What a use case needs for a call made by ``principal``."""
-        return Club(self.policy, TownPeople(self.town, principal.user_id))
+    @cached_property
+    def runtime(self) -> ServiceRuntime:
+        """The gear service's runtime: its database, its rules, the town as the events service."""
+        peers = {"events": self.town.seen_by}
+        return ServiceRuntime("gear", self.settings, self.database, peers, {POLICY: self.policy})
+
+    def club(self, principal: Principal) -> Call:
+        """A call of a use case made by ``principal``."""
+        return Call(principal, self.runtime)
+
+    def gear(self, principal: Principal) -> GearClient:
+        """The gear service's client acting for ``principal``, calling its use cases in process."""
+        return GearClient(LocalTransport(self.runtime), principal)
 
     def on(self, today: date) -> Clubhouse:
         """The same club on another day."""
         moment = datetime.combine(today, NOW.timetz())
-        return Clubhouse(
-            self.database, self.town, GearPolicy(max_reservation_days=30, clock=lambda: moment)
-        )
+        policy = GearPolicy(max_reservation_days=30, clock=lambda: moment)
+        return Clubhouse(self.database, self.town, policy, self.settings)
 
 
 @pytest.fixture(scope="session")
@@ -130,7 +100,7 @@ def database(
 
 
 @pytest.fixture
-def house(database: Database) -> Clubhouse:
+def house(database: Database, settings: Settings) -> Clubhouse:
     """The club on TODAY, reservations of at most 30 days."""
     policy = GearPolicy(max_reservation_days=30, clock=lambda: NOW)
-    return Clubhouse(database, Town(), policy)
+    return Clubhouse(database, Town(), policy, settings)

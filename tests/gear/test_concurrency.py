@@ -13,18 +13,20 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import select
 
 from tests.gear.conftest import Clubhouse, day
-from tripbot.gear import service
+from tripbot.gear import service, store
 from tripbot.gear.models import Reservation
 from tripbot.gear.schemas import ItemCreate, ItemOut, ReservationCreate, UnitCreate
 from tripbot.platform.db import Database, UnitOfWork
 from tripbot.platform.errors import Conflict
 from tripbot.platform.identity import Principal
+from tripbot.platform.operations import Call
 
 T = TypeVar("T")
 RACERS = 20
@@ -74,7 +76,8 @@ def _race(calls: list[Callable[[], object]]) -> list[object]:
 def _reserve(
     house: Clubhouse, who: Principal, database: Database, data: ReservationCreate
 ) -> Callable[[], object]:
-    return lambda: service.reserve(database.unit_of_work(), who, house.club(who), data)
+    call = Call(who, replace(house.runtime, database=database))  # each racer its own connection
+    return lambda: service.reservations.reserve(call, data)
 
 
 def _held_by_day(house: Clubhouse, item_id: int, first: int, last: int) -> list[int]:
@@ -92,12 +95,13 @@ def _held_by_day(house: Clubhouse, item_id: int, first: int, last: int) -> list[
 
 
 def _seam(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(service, "_short_of", _after(threading.Barrier(RACERS), service._short_of))
+    seam = _after(threading.Barrier(RACERS), service.reservations.short_of)
+    monkeypatch.setattr(service.reservations, "short_of", seam)
 
 
 def _carabiners(house: Clubhouse, keeper: Principal, quantity: int) -> ItemOut:
     data = ItemCreate(name="Carabiner", category="Climbing", quantity=quantity)
-    return service.create_item(house.database.unit_of_work(), keeper, house.club(keeper), data)
+    return service.items.create_item(house.club(keeper), data)
 
 
 def test_twenty_racing_for_the_last_five_units_five_win(
@@ -107,9 +111,7 @@ def test_twenty_racing_for_the_last_five_units_five_win(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     rope = _carabiners(house, keeper, 12)
-    service.reserve(
-        house.database.unit_of_work(),
-        keeper,
+    service.reservations.reserve(
         house.club(keeper),
         ReservationCreate(item_id=rope.id, quantity=7, start_date=day(1), end_date=day(4)),
     )
@@ -161,12 +163,12 @@ def test_one_specific_unit_goes_to_one_racer(
         tracking="units",
         units=[UnitCreate(label="T1"), UnitCreate(label="T2")],
     )
-    tent = service.create_item(house.database.unit_of_work(), keeper, house.club(keeper), data)
-    (t1, _t2) = service.list_units(
-        house.database.unit_of_work(), keeper, house.club(keeper), tent.id
-    )
+    tent = service.items.create_item(house.club(keeper), data)
+    (t1, _t2) = service.units.units(house.club(keeper), tent.id)
     monkeypatch.setattr(
-        service, "_unit_is_free", _after(threading.Barrier(RACERS), service._unit_is_free)
+        service.reservations,
+        "unit_is_free",
+        _after(threading.Barrier(RACERS), service.reservations.unit_is_free),
     )
     wanted = ReservationCreate(item_id=tent.id, unit_id=t1.id, start_date=day(1), end_date=day(1))
     results = _race([_reserve(house, who, database, wanted) for who, database in racers])
@@ -183,11 +185,11 @@ def test_without_the_lock_the_race_goes_wrong(
     """Proof that the races above are real: take the lock away and they no longer end well
     (PostgreSQL overbooks; SQLite fails the writers that read before the first one wrote)."""
     rope = _carabiners(house, keeper, 5)
-    real_item = service._item
+    real_item = store.find_item
     monkeypatch.setattr(UnitOfWork, "lock_for_write", lambda self: None)
     monkeypatch.setattr(
-        service,
-        "_item",
+        store,
+        "find_item",
         lambda session, item_id, **kw: real_item(
             session, item_id, retired=kw.get("retired", False)
         ),

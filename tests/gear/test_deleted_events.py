@@ -70,7 +70,7 @@ def test_deleting_an_event_cancels_its_reservations_once(
     assert http.delete(f"/api/v1/events/{event['id']}", headers=owner.headers).status_code == 204
     assert follower.run_once() == 1
     cancelled = http.get(f"/api/v1/gear/reservations/{for_event}", headers=keeper.headers).json()
-    assert (cancelled["status"], cancelled["flag"]) == ("cancelled", "its event was deleted")
+    assert (cancelled["status"], cancelled["flag"]) == ("cancelled", "event_deleted")
     mine = http.get(f"/api/v1/gear/reservations/{personal}", headers=member.headers).json()
     assert mine["status"] == "reserved"
     assert _free(http, keeper, item_id) == 3
@@ -80,6 +80,8 @@ def test_deleting_an_event_cancels_its_reservations_once(
 
 def test_the_use_case_twice_cancels_nothing_more(system: System, http: httpx.Client) -> None:
     from tripbot.gear import service
+    from tripbot.gear.rules import GearPolicy
+    from tripbot.gear.service.access import POLICY
 
     owner = a_person(http)
     keeper = a_gear_keeper_in(system)
@@ -91,10 +93,11 @@ def test_the_use_case_twice_cancels_nothing_more(system: System, http: httpx.Cli
     )
     item_id = item.json()["id"]
     _reserve(http, owner, item_id, 2, event_id=event["id"])
-    policy = system.services["gear"].extensions["tripbot.gear_policy"]
+    policy = system.runtimes["gear"].extras[POLICY]
+    assert isinstance(policy, GearPolicy)
     database = system.databases["gear"]
-    assert service.forget_event(database.unit_of_work(), policy, event["id"]) == 1
-    assert service.forget_event(database.unit_of_work(), policy, event["id"]) == 0
+    assert service.reservations.forget_event(database.unit_of_work(), policy, event["id"]) == 1
+    assert service.reservations.forget_event(database.unit_of_work(), policy, event["id"]) == 0
     history = http.get(f"/api/v1/gear/items/{item_id}/history", headers=keeper.headers).json()
     assert [h["action"] for h in history].count("reservation.cancelled") == 1
 
@@ -119,3 +122,13 @@ def test_my_reservations_page_shows_the_note_and_why_it_was_cancelled(
     page = client.get("/gear/mine", headers={"Accept-Language": "es"}).get_data(as_text=True)
     assert "para el rápel &lt;b&gt;" in page
     assert "Su evento se ha borrado." in page
+    assert "event_deleted" not in page  # the stored code is never shown
+    with system.gateway.test_request_context(headers={"Accept-Language": "en"}):
+        from flask_babel import force_locale
+
+        from tripbot.gateway.web.gear import FLAG_LABELS
+
+        with force_locale("en"):
+            assert str(FLAG_LABELS["event_deleted"]) == "Its event was deleted."
+        with force_locale("es"):
+            assert str(FLAG_LABELS["event_deleted"]) == "Su evento se ha borrado."

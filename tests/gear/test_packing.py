@@ -10,11 +10,13 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.gear.conftest import Clubhouse
-from tripbot.gear import packing, service
+from tripbot.gear import rules, service
 from tripbot.gear.models import PackingEntry, outbox
 from tripbot.gear.schemas import ItemCreate, PackingEntryCreate, PackingEntryUpdate, Weights
+from tripbot.gear.service import packing
 from tripbot.platform.errors import InvalidInput, NotFound, PermissionDenied
 from tripbot.platform.identity import Principal
+from tripbot.platform.operations import Upload
 
 EVENT = 10
 ORGANIZER = Principal(user_id=4, event_id=EVENT, event_role="organizer")
@@ -29,12 +31,13 @@ LIGHTERPACK = (
 )
 
 
-def _uow(house: Clubhouse) -> Any:
-    return house.database.unit_of_work()
+def csv_file(data: bytes) -> Upload:
+    """A LighterPack CSV file as someone sends it."""
+    return Upload("packing.csv", data, "text/csv")
 
 
 def add(house: Clubhouse, **fields: Any) -> Any:
-    return packing.add_entry(_uow(house), ORGANIZER, EVENT, PackingEntryCreate(**fields))
+    return packing.add_entry(house.club(ORGANIZER), EVENT, PackingEntryCreate(**fields))
 
 
 def lines(house: Clubhouse) -> int:
@@ -47,7 +50,7 @@ def test_lighterpack_weights_count_a_worn_line_once(house: Clubhouse) -> None:
     add(house, name="Socks", category="Clothing", quantity=3, weight_grams=60, worn=True)
     add(house, name="Bars", category="Food", quantity=4, weight_grams=50, consumable=True)
     add(house, name="Rope", category="Climbing", weight_grams=3000, provided_by="club")
-    listed = packing.packing_list(_uow(house), PARTICIPANT, EVENT)
+    listed = packing.packing_list(house.club(PARTICIPANT), EVENT)
     # Total counts every piece; worn counts one pair of socks; the spares are base weight.
     assert listed.totals == Weights(total=4580, worn=60, consumable=200, base=4320)
     assert listed.club == Weights(total=3000, worn=0, consumable=0, base=3000)
@@ -65,7 +68,7 @@ def test_a_line_both_worn_and_consumable_counts_as_consumable() -> None:
     entry = PackingEntryCreate(
         name="Water", quantity=2, weight_grams=500, worn=True, consumable=True
     )
-    as_line = packing.weights([_as_entry(entry)])
+    as_line = rules.weights([_as_entry(entry)])
     assert as_line == Weights(total=1000, worn=0, consumable=1000, base=0)
 
 
@@ -76,22 +79,22 @@ def _as_entry(data: PackingEntryCreate) -> PackingEntry:
 def test_organizers_edit_participants_read_outsiders_see_nothing(house: Clubhouse) -> None:
     entry = add(house, name="Headlamp", weight_grams=80)
     with pytest.raises(PermissionDenied, match="only an event organizer or above"):
-        packing.add_entry(_uow(house), PARTICIPANT, EVENT, PackingEntryCreate(name="Map"))
+        packing.add_entry(house.club(PARTICIPANT), EVENT, PackingEntryCreate(name="Map"))
     with pytest.raises(PermissionDenied):
         packing.update_entry(
-            _uow(house), PARTICIPANT, EVENT, entry.id, PackingEntryUpdate(quantity=2)
+            house.club(PARTICIPANT), EVENT, entry.id, PackingEntryUpdate(quantity=2)
         )
     with pytest.raises(PermissionDenied):
-        packing.remove_entry(_uow(house), PARTICIPANT, EVENT, entry.id)
+        packing.remove_entry(house.club(PARTICIPANT), EVENT, entry.id)
     with pytest.raises(PermissionDenied):
-        packing.import_csv(_uow(house), PARTICIPANT, EVENT, LIGHTERPACK.encode())
+        packing.import_packing_list(house.club(PARTICIPANT), EVENT, csv_file(LIGHTERPACK.encode()))
     for call in (
-        lambda: packing.packing_list(_uow(house), OUTSIDER, EVENT),
-        lambda: packing.export_csv(_uow(house), OUTSIDER, EVENT),
+        lambda: packing.packing_list(house.club(OUTSIDER), EVENT),
+        lambda: packing.export_packing_list(house.club(OUTSIDER), EVENT),
     ):
         with pytest.raises(NotFound):
             call()
-    assert [e.name for e in packing.packing_list(_uow(house), PARTICIPANT, EVENT).entries] == [
+    assert [e.name for e in packing.packing_list(house.club(PARTICIPANT), EVENT).entries] == [
         "Headlamp"
     ]
 
@@ -99,15 +102,15 @@ def test_organizers_edit_participants_read_outsiders_see_nothing(house: Clubhous
 def test_changing_and_removing_lines(house: Clubhouse) -> None:
     entry = add(house, name="Headlamp", weight_grams=80, price=Decimal("19.90"))
     changed = packing.update_entry(
-        _uow(house), ORGANIZER, EVENT, entry.id, PackingEntryUpdate(quantity=2, price=None)
+        house.club(ORGANIZER), EVENT, entry.id, PackingEntryUpdate(quantity=2, price=None)
     )
     assert (changed.quantity, changed.total_grams, changed.price) == (2, 160, None)
     with pytest.raises(InvalidInput, match="name cannot be empty"):
-        packing.update_entry(_uow(house), ORGANIZER, EVENT, entry.id, PackingEntryUpdate(name=None))
+        packing.update_entry(house.club(ORGANIZER), EVENT, entry.id, PackingEntryUpdate(name=None))
     other_event = Principal(user_id=4, event_id=11, event_role="organizer")
     with pytest.raises(NotFound, match="has no line"):
-        packing.remove_entry(_uow(house), other_event, 11, entry.id)
-    packing.remove_entry(_uow(house), ORGANIZER, EVENT, entry.id)
+        packing.remove_entry(house.club(other_event), 11, entry.id)
+    packing.remove_entry(house.club(ORGANIZER), EVENT, entry.id)
     assert lines(house) == 0
     with house.database.unit_of_work() as uow:
         actions = [p["action"] for p in uow.session.scalars(select(outbox.c.payload))]
@@ -116,9 +119,7 @@ def test_changing_and_removing_lines(house: Clubhouse) -> None:
 
 def test_the_club_lends_one_of_its_items(house: Clubhouse) -> None:
     keeper = house.town.person(1, "Kim", "gear_keeper")
-    stove = service.create_item(
-        _uow(house),
-        keeper,
+    stove = service.items.create_item(
         house.club(keeper),
         ItemCreate(name="Stove", category="Kitchen", weight_grams=340, quantity=3),
     )
@@ -136,20 +137,25 @@ def test_the_club_lends_one_of_its_items(house: Clubhouse) -> None:
 
 
 def test_the_list_goes_out_and_comes_in_as_lighterpack_csv(house: Clubhouse) -> None:
-    assert packing.import_csv(_uow(house), ORGANIZER, EVENT, LIGHTERPACK.encode()).created == 4
-    listed = packing.packing_list(_uow(house), PARTICIPANT, EVENT)
+    assert (
+        packing.import_packing_list(
+            house.club(ORGANIZER), EVENT, csv_file(LIGHTERPACK.encode())
+        ).created
+        == 4
+    )
+    listed = packing.packing_list(house.club(PARTICIPANT), EVENT)
     grams = {e.name: e.weight_grams for e in listed.entries}
     assert grams == {"Tent": 1200, "Socks": 57, "Boots": 454, "Dinner": 150}
     assert listed.totals == Weights(total=2218, worn=511, consumable=450, base=1257)
-    exported = packing.export_csv(_uow(house), PARTICIPANT, EVENT)
+    exported = packing.export_packing_list(house.club(PARTICIPANT), EVENT).content.decode()
     assert exported.splitlines()[0] == LIGHTERPACK.splitlines()[0]
     assert (
         'Tent,Shelter,"Two people, light",1,1200,gram,https://example.com/tent,250.00,,' in exported
     )
     assert "Socks,Clothing,,2,57,gram,,,Worn," in exported
     other = Principal(user_id=4, event_id=11, event_role="organizer")
-    packing.import_csv(_uow(house), other, 11, exported.encode())
-    again = packing.packing_list(_uow(house), other, 11)
+    packing.import_packing_list(house.club(other), 11, csv_file(exported.encode()))
+    again = packing.packing_list(house.club(other), 11)
     assert again.totals == listed.totals
 
 
@@ -173,7 +179,7 @@ def test_a_bad_lighterpack_line_is_named_and_nothing_is_stored(
 ) -> None:
     content = LIGHTERPACK + line + "\n"
     with pytest.raises(InvalidInput, match=message) as raised:
-        packing.import_csv(_uow(house), ORGANIZER, EVENT, content.encode())
+        packing.import_packing_list(house.club(ORGANIZER), EVENT, csv_file(content.encode()))
     assert (raised.value.extensions["line"], raised.value.extensions["column"]) == (6, column)
     assert raised.value.detail.startswith("line 6")
     assert lines(house) == 0
@@ -189,7 +195,9 @@ def test_a_bad_lighterpack_line_is_named_and_nothing_is_stored(
 )
 def test_a_file_with_other_columns_is_refused(house: Clubhouse, header: str) -> None:
     with pytest.raises(InvalidInput, match="line 1: the columns must be Item Name,Category"):
-        packing.import_csv(_uow(house), ORGANIZER, EVENT, (header + "\nMap\n").encode())
+        packing.import_packing_list(
+            house.club(ORGANIZER), EVENT, csv_file((header + "\nMap\n").encode())
+        )
     with pytest.raises(InvalidInput, match="the file is empty"):
-        packing.import_csv(_uow(house), ORGANIZER, EVENT, b"")
+        packing.import_packing_list(house.club(ORGANIZER), EVENT, csv_file(b""))
     assert lines(house) == 0

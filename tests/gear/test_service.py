@@ -11,11 +11,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from tests.gear.conftest import TODAY, Clubhouse, day
-from tripbot.gear import service
+from tripbot.gear import rules, service
 from tripbot.gear.models import HistoryEntry, Item, Reservation, Unit, outbox
 from tripbot.gear.schemas import (
     CheckIn,
     CheckOut,
+    HistoryQuery,
     ItemCreate,
     ItemOut,
     ItemQuery,
@@ -24,6 +25,7 @@ from tripbot.gear.schemas import (
     ReservationCreate,
     ReservationOut,
     ReservationQuery,
+    ScopeQuery,
     UnitCreate,
     UnitUpdate,
     WindowQuery,
@@ -37,6 +39,7 @@ from tripbot.platform.errors import (
     PermissionDenied,
 )
 from tripbot.platform.identity import ANONYMOUS, SYSTEM, Principal
+from tripbot.platform.operations import Upload
 
 EVENT = 10
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -68,8 +71,14 @@ def cast(house: Clubhouse) -> Cast:
     return people
 
 
-def _uow(house: Clubhouse) -> Any:
-    return house.database.unit_of_work()
+def photo_file(data: bytes) -> Upload:
+    """A photo as someone sends it."""
+    return Upload("photo", data, "image/png")
+
+
+def csv_file(data: bytes) -> Upload:
+    """A CSV file as someone sends it."""
+    return Upload("inventory.csv", data, "text/csv")
 
 
 def tents(house: Clubhouse, by: Principal, count: int = 3, **overrides: Any) -> ItemOut:
@@ -80,13 +89,13 @@ def tents(house: Clubhouse, by: Principal, count: int = 3, **overrides: Any) -> 
         | {"units": units}
         | overrides
     )
-    return service.create_item(_uow(house), by, house.club(by), data)
+    return service.items.create_item(house.club(by), data)
 
 
 def carabiners(house: Clubhouse, by: Principal, quantity: int = 40) -> ItemOut:
     """Carabiners tracked by quantity."""
     data = ItemCreate(name="Carabiner", category="Climbing", weight_grams=50, quantity=quantity)
-    return service.create_item(_uow(house), by, house.club(by), data)
+    return service.items.create_item(house.club(by), data)
 
 
 def reserve(
@@ -102,7 +111,7 @@ def reserve(
     data = ReservationCreate(
         item_id=item.id, quantity=quantity, start_date=day(first), end_date=day(last), **more
     )
-    return service.reserve(_uow(house), by, house.club(by), data)
+    return service.reservations.reserve(house.club(by), data)
 
 
 def count(house: Clubhouse, model: type[object]) -> int:
@@ -123,7 +132,7 @@ def payloads(house: Clubhouse, topic: str) -> list[dict[str, Any]]:
 
 def free(house: Clubhouse, who: Principal, item: ItemOut, first: int, last: int) -> list[int]:
     window = WindowQuery(available_from=day(first), available_to=day(last))
-    found = service.item_availability(_uow(house), who, house.club(who), item.id, window)
+    found = service.items.availability(house.club(who), item.id, window)
     return found.by_day
 
 
@@ -135,13 +144,13 @@ def test_keepers_stock_units_and_quantities(house: Clubhouse, cast: Cast) -> Non
     rope = carabiners(house, cast.keeper, 40)
     assert (tent.tracking, tent.quantity, tent.in_service, tent.on_loan) == ("units", 3, 3, 0)
     assert (rope.tracking, rope.quantity, rope.in_service) == ("quantity", 40, 40)
-    units = service.list_units(_uow(house), cast.ana, house.club(cast.ana), tent.id)
+    units = service.units.units(house.club(cast.ana), tent.id)
     assert [(u.label, u.condition, u.on_loan) for u in units] == [
         ("T1", "good", False),
         ("T2", "good", False),
         ("T3", "good", False),
     ]
-    listed = service.list_items(_uow(house), cast.ana, house.club(cast.ana), ItemQuery())
+    listed = service.items.items(house.club(cast.ana), ItemQuery())
     assert [(i.name, i.can_manage) for i in listed] == [("Carabiner", False), ("Tent", False)]
     assert topics(house) == ["item.created", "item.created"]
 
@@ -160,21 +169,19 @@ def test_event_gear_is_managed_by_its_organizers_and_seen_by_its_members(
     house: Clubhouse, cast: Cast
 ) -> None:
     stove = ItemCreate(name="Stove", category="Kitchen", quantity=2, event_id=EVENT)
-    made = service.create_item(_uow(house), cast.olga, house.club(cast.olga), stove)
+    made = service.items.create_item(house.club(cast.olga), stove)
     assert made.event_id == EVENT
     for who, error in ((cast.pablo, PermissionDenied), (cast.ana, NotFound)):
         with pytest.raises(error):
-            service.create_item(_uow(house), who, house.club(who), stove)
+            service.items.create_item(house.club(who), stove)
     # A keeper is no organizer of the event: it is not theirs to manage.
     with pytest.raises(NotFound):
-        service.create_item(_uow(house), cast.keeper, house.club(cast.keeper), stove)
-    seen = service.list_items(
-        _uow(house), cast.pablo, house.club(cast.pablo), ItemQuery(event_id=EVENT)
-    )
+        service.items.create_item(house.club(cast.keeper), stove)
+    seen = service.items.items(house.club(cast.pablo), ItemQuery(event_id=EVENT))
     assert [(i.name, i.can_manage) for i in seen] == [("Stove", False)]
     with pytest.raises(NotFound):
-        service.get_item(_uow(house), cast.ana, house.club(cast.ana), made.id)
-    assert service.list_items(_uow(house), cast.ana, house.club(cast.ana), ItemQuery()) == []
+        service.items.item(house.club(cast.ana), made.id)
+    assert service.items.items(house.club(cast.ana), ItemQuery()) == []
 
 
 def test_items_are_found_by_words_and_category(house: Clubhouse, cast: Cast) -> None:
@@ -183,7 +190,7 @@ def test_items_are_found_by_words_and_category(house: Clubhouse, cast: Cast) -> 
 
     def names(**query: Any) -> list[str]:
         club = house.club(cast.ana)
-        return [i.name for i in service.list_items(_uow(house), cast.ana, club, ItemQuery(**query))]
+        return [i.name for i in service.items.items(club.acting_for(cast.ana), ItemQuery(**query))]
 
     assert names(q="tent") == ["Tent"]
     assert names(q="100%") == ["Tent"]
@@ -195,36 +202,36 @@ def test_items_are_found_by_words_and_category(house: Clubhouse, cast: Cast) -> 
 def test_changing_an_item_and_its_units(house: Clubhouse, cast: Cast) -> None:
     rope = carabiners(house, cast.keeper, 40)
     club = house.club(cast.keeper)
-    changed = service.update_item(
-        _uow(house), cast.keeper, club, rope.id, ItemUpdate(quantity=30, out_of_service=2)
+    changed = service.items.update_item(
+        club.acting_for(cast.keeper), rope.id, ItemUpdate(quantity=30, out_of_service=2)
     )
     assert (changed.quantity, changed.in_service, changed.out_of_service) == (30, 28, 2)
     with pytest.raises(InvalidInput, match="more than the 30") as raised:
-        service.update_item(_uow(house), cast.keeper, club, rope.id, ItemUpdate(out_of_service=31))
+        service.items.update_item(
+            club.acting_for(cast.keeper), rope.id, ItemUpdate(out_of_service=31)
+        )
     assert raised.value.extensions["field"] == "out_of_service"
     tent = tents(house, cast.keeper, 1)
     with pytest.raises(InvalidInput, match="through its units"):
-        service.update_item(_uow(house), cast.keeper, club, tent.id, ItemUpdate(quantity=3))
+        service.items.update_item(club.acting_for(cast.keeper), tent.id, ItemUpdate(quantity=3))
     with pytest.raises(Conflict, match="already has a unit labelled 't1'"):
-        service.add_unit(_uow(house), cast.keeper, club, tent.id, UnitCreate(label="t1"))
+        service.units.add_unit(club.acting_for(cast.keeper), tent.id, UnitCreate(label="t1"))
     with pytest.raises(InvalidInput, match="tracked by quantity"):
-        service.add_unit(_uow(house), cast.keeper, club, rope.id, UnitCreate(label="X"))
-    two = service.add_unit(_uow(house), cast.keeper, club, tent.id, UnitCreate(label="T2"))
-    worn = service.update_unit(
-        _uow(house),
-        cast.keeper,
-        club,
+        service.units.add_unit(club.acting_for(cast.keeper), rope.id, UnitCreate(label="X"))
+    two = service.units.add_unit(club.acting_for(cast.keeper), tent.id, UnitCreate(label="T2"))
+    worn = service.units.update_unit(
+        club.acting_for(cast.keeper),
+        tent.id,
+        two.id,
         UnitUpdate(condition="worn", notes="zip sticks"),
-        item_id=tent.id,
-        unit_id=two.id,
     )
     assert (worn.condition, worn.notes) == ("worn", "zip sticks")
     with pytest.raises(NotFound):
-        service.update_unit(
-            _uow(house), cast.keeper, club, UnitUpdate(notes="x"), item_id=rope.id, unit_id=two.id
+        service.units.update_unit(
+            club.acting_for(cast.keeper), rope.id, two.id, UnitUpdate(notes="x")
         )
-    service.retire_unit(_uow(house), cast.keeper, club, item_id=tent.id, unit_id=two.id)
-    assert service.get_item(_uow(house), cast.keeper, club, tent.id).quantity == 1
+    service.units.retire_unit(club.acting_for(cast.keeper), item_id=tent.id, unit_id=two.id)
+    assert service.items.item(club.acting_for(cast.keeper), tent.id).quantity == 1
 
 
 def test_a_retired_item_is_gone_but_not_while_reserved(house: Clubhouse, cast: Cast) -> None:
@@ -232,14 +239,14 @@ def test_a_retired_item_is_gone_but_not_while_reserved(house: Clubhouse, cast: C
     club = house.club(cast.keeper)
     booked = reserve(house, cast.ana, tent, 1, 1, 2)
     with pytest.raises(Conflict, match="1 reservation"):
-        service.retire_item(_uow(house), cast.keeper, club, tent.id)
-    service.cancel_reservation(_uow(house), cast.ana, house.club(cast.ana), booked.id)
-    service.retire_item(_uow(house), cast.keeper, club, tent.id)
+        service.items.retire_item(club.acting_for(cast.keeper), tent.id)
+    service.reservations.cancel(house.club(cast.ana), booked.id)
+    service.items.retire_item(club.acting_for(cast.keeper), tent.id)
     with pytest.raises(NotFound):
-        service.get_item(_uow(house), cast.keeper, club, tent.id)
+        service.items.item(club.acting_for(cast.keeper), tent.id)
     with pytest.raises(NotFound):
         reserve(house, cast.ana, tent, 1, 1, 2)
-    history = service.item_history(_uow(house), cast.keeper, club, tent.id, None)
+    history = service.units.history(club.acting_for(cast.keeper), tent.id)
     assert history[0].action == "item.retired"
 
 
@@ -247,21 +254,23 @@ def test_photos_are_sniffed_and_limited(house: Clubhouse, cast: Cast) -> None:
     tent = tents(house, cast.keeper, 1)
     club = house.club(cast.keeper)
     with pytest.raises(InvalidInput, match="PNG, JPEG or WebP"):
-        service.set_photo(_uow(house), cast.keeper, club, tent.id, b"GIF89a" + b"\x00" * 10)
+        service.items.set_photo(
+            club.acting_for(cast.keeper), tent.id, photo_file(b"GIF89a" + b"\x00" * 10)
+        )
     with pytest.raises(PayloadTooLarge):
-        service.set_photo(_uow(house), cast.keeper, club, tent.id, PNG + b"\x00" * 2_000_000)
+        service.items.set_photo(
+            club.acting_for(cast.keeper), tent.id, photo_file(PNG + b"\x00" * 2_000_000)
+        )
     with pytest.raises(PermissionDenied):
-        service.set_photo(_uow(house), cast.ana, house.club(cast.ana), tent.id, PNG)
-    assert service.set_photo(_uow(house), cast.keeper, club, tent.id, PNG).has_photo
+        service.items.set_photo(house.club(cast.ana), tent.id, photo_file(PNG))
+    assert service.items.set_photo(club.acting_for(cast.keeper), tent.id, photo_file(PNG)).has_photo
     webp = b"RIFF\x00\x00\x00\x00WEBPVP8 " + b"\x00" * 8
-    service.set_photo(_uow(house), cast.keeper, club, tent.id, webp)
-    assert service.get_photo(_uow(house), cast.ana, house.club(cast.ana), tent.id) == (
-        "image/webp",
-        webp,
-    )
-    service.delete_photo(_uow(house), cast.keeper, club, tent.id)
+    service.items.set_photo(club.acting_for(cast.keeper), tent.id, photo_file(webp))
+    found = service.items.photo(house.club(cast.ana), tent.id)
+    assert (found.content_type, found.content) == ("image/webp", webp)
+    service.items.delete_photo(club.acting_for(cast.keeper), tent.id)
     with pytest.raises(NotFound, match="no photo"):
-        service.get_photo(_uow(house), cast.ana, house.club(cast.ana), tent.id)
+        service.items.photo(house.club(cast.ana), tent.id)
 
 
 # ---- reservations ------------------------------------------------------------------------------
@@ -341,17 +350,12 @@ def test_a_specific_unit_is_reserved_once_and_never_out_of_service(
 ) -> None:
     tent = tents(house, cast.keeper, 2)
     club = house.club(cast.keeper)
-    one, two = service.list_units(_uow(house), cast.keeper, club, tent.id)
+    one, two = service.units.units(club.acting_for(cast.keeper), tent.id)
     reserve(house, cast.ana, tent, 1, 1, 3, unit_id=one.id)
     with pytest.raises(Conflict, match="'T1' of Tent is already reserved"):
         reserve(house, cast.bruno, tent, 1, 3, 4, unit_id=one.id)
-    service.update_unit(
-        _uow(house),
-        cast.keeper,
-        club,
-        UnitUpdate(condition="out_of_service"),
-        item_id=tent.id,
-        unit_id=two.id,
+    service.units.update_unit(
+        club.acting_for(cast.keeper), tent.id, two.id, UnitUpdate(condition="out_of_service")
     )
     with pytest.raises(Conflict, match="'T2' of Tent is out of service"):
         reserve(house, cast.bruno, tent, 1, 5, 6, unit_id=two.id)
@@ -375,9 +379,7 @@ def test_organizers_reserve_for_their_event_and_members_only_for_themselves(
         reserve(house, cast.pablo, rope, 1, 1, 2, event_id=EVENT)
     with pytest.raises(NotFound):
         reserve(house, cast.ana, rope, 1, 1, 2, event_id=EVENT)
-    seen = service.list_reservations(
-        _uow(house),
-        cast.pablo,
+    seen = service.reservations.reservations(
         house.club(cast.pablo),
         ReservationQuery(scope="event", event_id=EVENT),
     )
@@ -386,9 +388,7 @@ def test_organizers_reserve_for_their_event_and_members_only_for_themselves(
 
 
 def test_event_gear_is_reserved_by_the_events_members_only(house: Clubhouse, cast: Cast) -> None:
-    stove = service.create_item(
-        _uow(house),
-        cast.olga,
+    stove = service.items.create_item(
         house.club(cast.olga),
         ItemCreate(name="Stove", category="Kitchen", quantity=2, event_id=EVENT),
     )
@@ -402,22 +402,20 @@ def test_who_sees_and_cancels_a_reservation(house: Clubhouse, cast: Cast) -> Non
     mine = reserve(house, cast.ana, tent, 1, 1, 2)
     for who in (cast.bruno, cast.pablo):
         with pytest.raises(NotFound):
-            service.get_reservation(_uow(house), who, house.club(who), mine.id)
+            service.reservations.reservation(house.club(who), mine.id)
         with pytest.raises(NotFound):
-            service.cancel_reservation(_uow(house), who, house.club(who), mine.id)
-    assert service.get_reservation(_uow(house), cast.keeper, house.club(cast.keeper), mine.id)
-    cancelled = service.cancel_reservation(_uow(house), cast.ana, house.club(cast.ana), mine.id)
+            service.reservations.cancel(house.club(who), mine.id)
+    assert service.reservations.reservation(house.club(cast.keeper), mine.id)
+    cancelled = service.reservations.cancel(house.club(cast.ana), mine.id)
     assert (cancelled.status, cancelled.cancelled_at is not None) == ("cancelled", True)
     with pytest.raises(Conflict, match="is cancelled"):
-        service.cancel_reservation(_uow(house), cast.ana, house.club(cast.ana), mine.id)
+        service.reservations.cancel(house.club(cast.ana), mine.id)
     assert free(house, cast.ana, tent, 1, 2) == [2, 2]
     by_keeper = reserve(house, cast.bruno, tent, 1, 1, 2)
-    service.cancel_reservation(_uow(house), cast.keeper, house.club(cast.keeper), by_keeper.id)
+    service.reservations.cancel(house.club(cast.keeper), by_keeper.id)
     event_booking = reserve(house, cast.olga, tent, 1, 1, 2, event_id=EVENT)
     with pytest.raises(PermissionDenied, match="only an organizer of event 10"):
-        service.cancel_reservation(
-            _uow(house), cast.pablo, house.club(cast.pablo), event_booking.id
-        )
+        service.reservations.cancel(house.club(cast.pablo), event_booking.id)
     assert topics(house).count("reservation.cancelled") == 2
 
 
@@ -426,12 +424,10 @@ def test_lists_of_reservations_by_scope_and_status(house: Clubhouse, cast: Cast)
     first = reserve(house, cast.ana, rope, 1, 1, 2)
     second = reserve(house, cast.ana, rope, 1, 0, 0)
     reserve(house, cast.bruno, rope, 1, 1, 1)
-    service.cancel_reservation(_uow(house), cast.ana, house.club(cast.ana), first.id)
+    service.reservations.cancel(house.club(cast.ana), first.id)
 
     def ids(who: Principal, **query: Any) -> list[int]:
-        found = service.list_reservations(
-            _uow(house), who, house.club(who), ReservationQuery(**query)
-        )
+        found = service.reservations.reservations(house.club(who), ReservationQuery(**query))
         return [r.id for r in found]
 
     assert ids(cast.ana) == [second.id]
@@ -448,13 +444,13 @@ def test_a_retried_reservation_is_made_once(house: Clubhouse, cast: Cast) -> Non
     rope = carabiners(house, cast.keeper)
     data = ReservationCreate(item_id=rope.id, quantity=2, start_date=day(1), end_date=day(1))
     club = house.club(cast.ana)
-    once = service.reserve(_uow(house), cast.ana, club, data, "retry-1")
-    again = service.reserve(_uow(house), cast.ana, club, data, "retry-1")
+    once = service.reservations.reserve(club.acting_for(cast.ana), data, "retry-1")
+    again = service.reservations.reserve(club.acting_for(cast.ana), data, "retry-1")
     assert once == again
     assert count(house, Reservation) == 1
     other = data.model_copy(update={"quantity": 3})
     with pytest.raises(InvalidInput, match="already used for a different request"):
-        service.reserve(_uow(house), cast.ana, club, other, "retry-1")
+        service.reservations.reserve(club.acting_for(cast.ana), other, "retry-1")
 
 
 # ---- availability -------------------------------------------------------------------------------
@@ -467,19 +463,17 @@ def test_free_counts_over_a_window_for_every_item(house: Clubhouse, cast: Cast) 
     reserve(house, cast.ana, rope, 1, 0, 9)
     club = house.club(cast.bruno)
     window = {"available_from": day(0), "available_to": day(4)}
-    listed = service.list_items(_uow(house), cast.bruno, club, ItemQuery(**window))
+    listed = service.items.items(club.acting_for(cast.bruno), ItemQuery(**window))
     found = {i.name: i.availability for i in listed}
     assert found["Tent"] is not None
     assert found["Carabiner"] is not None
     assert (found["Tent"].free, found["Tent"].by_day) == (0, [2, 2, 0, 0, 2])
     assert (found["Carabiner"].free, found["Carabiner"].capacity) == (4, 5)
-    only = service.list_items(_uow(house), cast.bruno, club, ItemQuery(**window, min_free=1))
+    only = service.items.items(club.acting_for(cast.bruno), ItemQuery(**window, min_free=1))
     assert [i.name for i in only] == ["Carabiner"]
     with pytest.raises(InvalidInput, match="at most 30 days"):
-        service.list_items(
-            _uow(house),
-            cast.bruno,
-            club,
+        service.items.items(
+            club.acting_for(cast.bruno),
             ItemQuery(available_from=day(0), available_to=day(30)),
         )
 
@@ -492,29 +486,21 @@ def test_a_reservation_goes_out_on_its_days_and_comes_back(house: Clubhouse, cas
     club = house.club(cast.keeper)
     later = reserve(house, cast.ana, tent, 2, 1, 3)
     with pytest.raises(Conflict, match="starts on 2027-03-02"):
-        service.check_out(_uow(house), cast.keeper, club, CheckOut(reservation_id=later.id))
+        service.loans.check_out(club.acting_for(cast.keeper), CheckOut(reservation_id=later.id))
     with pytest.raises(PermissionDenied):
-        service.check_out(
-            _uow(house), cast.ana, house.club(cast.ana), CheckOut(reservation_id=later.id)
-        )
+        service.loans.check_out(house.club(cast.ana), CheckOut(reservation_id=later.id))
     tomorrow = house.on(day(1))
-    loans = service.check_out(
-        _uow(tomorrow), cast.keeper, tomorrow.club(cast.keeper), CheckOut(reservation_id=later.id)
-    )
+    loans = service.loans.check_out(tomorrow.club(cast.keeper), CheckOut(reservation_id=later.id))
     assert [(loan.unit_label, loan.user_name, loan.due_date) for loan in loans] == [
         ("T1", "Ana", day(3)),
         ("T2", "Ana", day(3)),
     ]
     with pytest.raises(Conflict, match="is out, not waiting"):
-        service.check_out(
-            _uow(tomorrow),
-            cast.keeper,
+        service.loans.check_out(
             tomorrow.club(cast.keeper),
             CheckOut(reservation_id=later.id),
         )
-    back = service.check_in(
-        _uow(tomorrow),
-        cast.keeper,
+    back = service.loans.check_in(
         tomorrow.club(cast.keeper),
         loans[0].id,
         CheckIn(condition="worn", note="muddy"),
@@ -525,28 +511,22 @@ def test_a_reservation_goes_out_on_its_days_and_comes_back(house: Clubhouse, cas
         True,
     )
     with pytest.raises(Conflict, match=f"loan {loans[0].id} is not out"):
-        service.check_in(
-            _uow(tomorrow),
-            cast.keeper,
+        service.loans.check_in(
             tomorrow.club(cast.keeper),
             loans[0].id,
             CheckIn(condition="good"),
         )
     with pytest.raises(InvalidInput, match="in what condition") as raised:
-        service.check_in(
-            _uow(tomorrow), cast.keeper, tomorrow.club(cast.keeper), loans[1].id, CheckIn()
-        )
+        service.loans.check_in(tomorrow.club(cast.keeper), loans[1].id, CheckIn())
     assert raised.value.extensions == {"field": "condition"}
-    service.check_in(
-        _uow(tomorrow),
-        cast.keeper,
+    service.loans.check_in(
         tomorrow.club(cast.keeper),
         loans[1].id,
         CheckIn(condition="good"),
     )
-    done = service.get_reservation(_uow(house), cast.ana, house.club(cast.ana), later.id)
+    done = service.reservations.reservation(house.club(cast.ana), later.id)
     assert done.status == "returned"
-    units = {u.label: u.condition for u in service.list_units(_uow(house), cast.ana, club, tent.id)}
+    units = {u.label: u.condition for u in service.units.units(club.acting_for(cast.ana), tent.id)}
     assert units == {"T1": "worn", "T2": "good", "T3": "good"}
     assert topics(house).count("loan.checked_out") == 1
     assert topics(house).count("loan.checked_in") == 2
@@ -560,13 +540,13 @@ def test_the_best_free_units_go_out_and_chosen_ones_must_be_free(
     tent = tents(house, cast.keeper, 0)
     club = house.club(cast.keeper)
     for label, condition in (("A", "worn"), ("B", "new"), ("C", "good"), ("D", "good")):
-        service.add_unit(
-            _uow(house), cast.keeper, club, tent.id, UnitCreate(label=label, condition=condition)
+        service.units.add_unit(
+            club.acting_for(cast.keeper), tent.id, UnitCreate(label=label, condition=condition)
         )
-    units = {u.label: u.id for u in service.list_units(_uow(house), cast.keeper, club, tent.id)}
+    units = {u.label: u.id for u in service.units.units(club.acting_for(cast.keeper), tent.id)}
     promised = reserve(house, cast.bruno, tent, 1, 0, 1, unit_id=units["B"])
     first = reserve(house, cast.ana, tent, 2, 0, 1)
-    loans = service.check_out(_uow(house), cast.keeper, club, CheckOut(reservation_id=first.id))
+    loans = service.loans.check_out(club.acting_for(cast.keeper), CheckOut(reservation_id=first.id))
     assert [loan.unit_label for loan in loans] == ["C", "D"]  # B is promised to Bruno
     third = reserve(house, cast.pablo, tent, 1, 0, 0)
 
@@ -574,7 +554,7 @@ def test_the_best_free_units_go_out_and_chosen_ones_must_be_free(
         data = CheckOut(reservation_id=reservation.id, unit_ids=[units[label] for label in labels])
         return [
             loan.unit_label or ""
-            for loan in service.check_out(_uow(house), cast.keeper, club, data)
+            for loan in service.loans.check_out(club.acting_for(cast.keeper), data)
         ]
 
     with pytest.raises(Conflict, match="'C' is already out on loan"):
@@ -594,29 +574,23 @@ def test_free_gear_goes_out_on_the_spot_unless_it_is_reserved(house: Clubhouse, 
     club = house.club(cast.keeper)
     reserve(house, cast.ana, rope, 8, 0, 2)
     with pytest.raises(Conflict, match="only 2 of 'Carabiner' free"):
-        service.check_out(
-            _uow(house),
-            cast.keeper,
-            club,
+        service.loans.check_out(
+            club.acting_for(cast.keeper),
             CheckOut(item_id=rope.id, quantity=3, end_date=day(1), user_id=3),
         )
-    loans = service.check_out(
-        _uow(house),
-        cast.keeper,
-        club,
+    loans = service.loans.check_out(
+        club.acting_for(cast.keeper),
         CheckOut(item_id=rope.id, quantity=2, end_date=day(1), user_id=3),
     )
     assert [(loan.quantity, loan.user_name, loan.unit_label) for loan in loans] == [
         (2, "Bruno", None)
     ]
     with pytest.raises(NotFound, match="no user 77"):
-        service.check_out(
-            _uow(house),
-            cast.keeper,
-            club,
+        service.loans.check_out(
+            club.acting_for(cast.keeper),
             CheckOut(item_id=rope.id, quantity=1, end_date=day(9), user_id=77),
         )
-    mine = service.list_loans(_uow(house), cast.bruno, house.club(cast.bruno), LoanQuery())
+    mine = service.loans.loans(house.club(cast.bruno), LoanQuery())
     assert [loan.quantity for loan in mine] == [2]
 
 
@@ -628,32 +602,29 @@ def test_quantity_back_broken_leaves_availability_and_flags_later_reservations(
     out = reserve(house, cast.ana, rope, 4, 0, 0)
     early = reserve(house, cast.bruno, rope, 5, 2, 3)
     late = reserve(house, cast.pablo, rope, 4, 3, 4)
-    (loan,) = service.check_out(_uow(house), cast.keeper, club, CheckOut(reservation_id=out.id))
+    (loan,) = service.loans.check_out(club.acting_for(cast.keeper), CheckOut(reservation_id=out.id))
     with pytest.raises(InvalidInput, match="more than the 4 lent"):
-        service.check_in(_uow(house), cast.keeper, club, loan.id, CheckIn(out_of_service=5))
-    service.check_in(
-        _uow(house), cast.keeper, club, loan.id, CheckIn(out_of_service=3, note="bent")
+        service.loans.check_in(club.acting_for(cast.keeper), loan.id, CheckIn(out_of_service=5))
+    service.loans.check_in(
+        club.acting_for(cast.keeper), loan.id, CheckIn(out_of_service=3, note="bent")
     )
-    assert service.get_item(_uow(house), cast.ana, club, rope.id).in_service == 7
+    assert service.items.item(club.acting_for(cast.ana), rope.id).in_service == 7
     flags = {
         r.id: r.flag
-        for r in service.list_reservations(
-            _uow(house), cast.keeper, club, ReservationQuery(scope="all")
+        for r in service.reservations.reservations(
+            club.acting_for(cast.keeper), ReservationQuery(scope="all")
         )
     }
-    assert flags == {early.id: None, late.id: service.NOT_ENOUGH_IN_SERVICE}
+    assert flags == {early.id: None, late.id: rules.NOT_ENOUGH_IN_SERVICE}
     affected = payloads(house, "reservation.affected")
     assert [(p["reservation_id"], p["user_id"], p["flag"]) for p in affected] == [
-        (late.id, 5, service.NOT_ENOUGH_IN_SERVICE)
+        (late.id, 5, rules.NOT_ENOUGH_IN_SERVICE)
     ]
     # Mended: the flag goes, and the owner is told again.
-    service.update_item(_uow(house), cast.keeper, club, rope.id, ItemUpdate(out_of_service=0))
-    assert (
-        service.get_reservation(_uow(house), cast.pablo, house.club(cast.pablo), late.id).flag
-        is None
-    )
+    service.items.update_item(club.acting_for(cast.keeper), rope.id, ItemUpdate(out_of_service=0))
+    assert service.reservations.reservation(house.club(cast.pablo), late.id).flag is None
     assert [p["flag"] for p in payloads(house, "reservation.affected")] == [
-        service.NOT_ENOUGH_IN_SERVICE,
+        rules.NOT_ENOUGH_IN_SERVICE,
         None,
     ]
 
@@ -663,25 +634,27 @@ def test_a_unit_back_out_of_service_flags_the_reservations_it_served(
 ) -> None:
     tent = tents(house, cast.keeper, 2)
     club = house.club(cast.keeper)
-    t1, t2 = service.list_units(_uow(house), cast.keeper, club, tent.id)
+    t1, t2 = service.units.units(club.acting_for(cast.keeper), tent.id)
     now = reserve(house, cast.ana, tent, 1, 0, 0, unit_id=t1.id)
     mine = reserve(house, cast.bruno, tent, 1, 2, 3, unit_id=t1.id)
     other = reserve(house, cast.pablo, tent, 1, 2, 3)
-    (loan,) = service.check_out(_uow(house), cast.keeper, club, CheckOut(reservation_id=now.id))
-    service.check_in(_uow(house), cast.keeper, club, loan.id, CheckIn(condition="out_of_service"))
+    (loan,) = service.loans.check_out(club.acting_for(cast.keeper), CheckOut(reservation_id=now.id))
+    service.loans.check_in(
+        club.acting_for(cast.keeper), loan.id, CheckIn(condition="out_of_service")
+    )
     assert free(house, cast.ana, tent, 1, 3) == [1, 0, 0]
     flags = {
         r.id: r.flag
-        for r in service.list_reservations(
-            _uow(house), cast.keeper, club, ReservationQuery(scope="all")
+        for r in service.reservations.reservations(
+            club.acting_for(cast.keeper), ReservationQuery(scope="all")
         )
     }
-    assert flags == {mine.id: service.UNIT_OUT_OF_SERVICE, other.id: None}
+    assert flags == {mine.id: rules.UNIT_OUT_OF_SERVICE, other.id: None}
     (told,) = payloads(house, "reservation.affected")
     assert (told["reservation_id"], told["user_name"], told["flag"]) == (
         mine.id,
         "Bruno",
-        service.UNIT_OUT_OF_SERVICE,
+        rules.UNIT_OUT_OF_SERVICE,
     )
     with pytest.raises(Conflict, match="out of service"):
         reserve(house, cast.ana, tent, 1, 5, 5, unit_id=t1.id)
@@ -692,26 +665,22 @@ def test_overdue_loans_hold_their_gear_and_are_listed(house: Clubhouse, cast: Ca
     tent = tents(house, cast.keeper, 1)
     club = house.club(cast.keeper)
     booked = reserve(house, cast.ana, tent, 1, 0, 1)
-    (loan,) = service.check_out(_uow(house), cast.keeper, club, CheckOut(reservation_id=booked.id))
-    assert service.overdue_loans(_uow(house), SYSTEM, house.club(SYSTEM)) == []
+    (loan,) = service.loans.check_out(
+        club.acting_for(cast.keeper), CheckOut(reservation_id=booked.id)
+    )
+    assert service.loans.overdue(house.club(SYSTEM)) == []
     later = house.on(day(4))
-    (overdue,) = service.overdue_loans(_uow(later), SYSTEM, later.club(SYSTEM))
+    (overdue,) = service.loans.overdue(later.club(SYSTEM))
     assert (overdue.id, overdue.overdue, overdue.days_overdue, overdue.user_name) == (
         loan.id,
         True,
         3,
         "Ana",
     )
-    assert [
-        x.id for x in service.overdue_loans(_uow(later), cast.keeper, later.club(cast.keeper))
-    ] == [loan.id]
-    assert [x.id for x in service.overdue_loans(_uow(later), cast.ana, later.club(cast.ana))] == [
-        loan.id
-    ]
-    assert service.overdue_loans(_uow(later), cast.bruno, later.club(cast.bruno)) == []
-    listed = service.list_loans(
-        _uow(later), cast.keeper, later.club(cast.keeper), LoanQuery(scope="all", state="overdue")
-    )
+    assert [x.id for x in service.loans.overdue(later.club(cast.keeper))] == [loan.id]
+    assert [x.id for x in service.loans.overdue(later.club(cast.ana))] == [loan.id]
+    assert service.loans.overdue(later.club(cast.bruno)) == []
+    listed = service.loans.loans(later.club(cast.keeper), LoanQuery(scope="all", state="overdue"))
     assert [x.id for x in listed] == [loan.id]
     # Not back yet: not free today, though its reservation ended.
     assert free(later, cast.bruno, tent, 4, 5) == [0, 1]
@@ -725,15 +694,15 @@ def test_overdue_loans_hold_their_gear_and_are_listed(house: Clubhouse, cast: Ca
 def test_each_unit_has_its_whole_history(house: Clubhouse, cast: Cast) -> None:
     tent = tents(house, cast.keeper, 2)
     club = house.club(cast.keeper)
-    t1, _t2 = service.list_units(_uow(house), cast.keeper, club, tent.id)
+    t1, _t2 = service.units.units(club.acting_for(cast.keeper), tent.id)
     booked = reserve(house, cast.ana, tent, 1, 0, 0, unit_id=t1.id)
-    (loan,) = service.check_out(
-        _uow(house), cast.keeper, club, CheckOut(reservation_id=booked.id, note="ok")
+    (loan,) = service.loans.check_out(
+        club.acting_for(cast.keeper), CheckOut(reservation_id=booked.id, note="ok")
     )
-    service.check_in(
-        _uow(house), cast.keeper, club, loan.id, CheckIn(condition="worn", note="torn fly")
+    service.loans.check_in(
+        club.acting_for(cast.keeper), loan.id, CheckIn(condition="worn", note="torn fly")
     )
-    history = service.item_history(_uow(house), cast.bruno, house.club(cast.bruno), tent.id, t1.id)
+    history = service.units.history(house.club(cast.bruno), tent.id, HistoryQuery(unit_id=t1.id))
     assert [(h.action, h.user_name, h.condition, h.note) for h in reversed(history)] == [
         ("unit.added", "", "good", "T1"),
         ("reservation.made", "Ana", None, "2027-03-01..2027-03-01"),
@@ -741,7 +710,7 @@ def test_each_unit_has_its_whole_history(house: Clubhouse, cast: Cast) -> None:
         ("loan.checked_in", "Ana", "worn", "torn fly"),
     ]
     assert {h.unit_label for h in history} == {"T1"}
-    whole = service.item_history(_uow(house), cast.bruno, house.club(cast.bruno), tent.id, None)
+    whole = service.units.history(house.club(cast.bruno), tent.id)
     assert len(whole) == len(history) + 2  # the item's creation and the other unit
 
 
@@ -767,21 +736,21 @@ INVENTORY = (
 
 def test_the_inventory_goes_out_and_comes_in_as_csv(house: Clubhouse, cast: Cast) -> None:
     club = house.club(cast.keeper)
-    result = service.import_inventory(_uow(house), cast.keeper, club, None, INVENTORY.encode())
+    result = service.items.import_items(club.acting_for(cast.keeper), csv_file(INVENTORY.encode()))
     assert result.created == 3
-    items = {i.name: i for i in service.list_items(_uow(house), cast.keeper, club, ItemQuery())}
+    items = {i.name: i for i in service.items.items(club.acting_for(cast.keeper), ItemQuery())}
     assert (items["Tent"].quantity, items["Carabiner"].quantity, items["Helmet"].quantity) == (
         2,
         40,
         0,
     )
-    exported = service.export_inventory(_uow(house), cast.ana, house.club(cast.ana), None)
+    exported = service.items.export_items(house.club(cast.ana)).content.decode()
     assert exported.splitlines()[0] == INVENTORY.splitlines()[0]
     assert sorted(exported.splitlines()) == sorted(INVENTORY.splitlines())
     with pytest.raises(
         InvalidInput, match="line 2, column name: 'Carabiner' in 'Climbing' is already"
     ):
-        service.import_inventory(_uow(house), cast.keeper, club, None, exported.encode())
+        service.items.import_items(club.acting_for(cast.keeper), csv_file(exported.encode()))
     assert topics(house) == ["inventory.imported"]
 
 
@@ -854,7 +823,7 @@ def test_a_bad_inventory_file_names_its_line_and_stores_nothing(
 ) -> None:
     data = content.encode("latin-1" if line is None else "utf-8")
     with pytest.raises(InvalidInput, match=message) as raised:
-        service.import_inventory(_uow(house), cast.keeper, house.club(cast.keeper), None, data)
+        service.items.import_items(house.club(cast.keeper), csv_file(data))
     assert raised.value.extensions.get("line") == line
     assert raised.value.extensions.get("column") == column
     assert count(house, Item) == 0
@@ -864,12 +833,14 @@ def test_a_bad_inventory_file_names_its_line_and_stores_nothing(
 
 def test_spreadsheet_formulas_are_defused_in_exports(house: Clubhouse, cast: Cast) -> None:
     club = house.club(cast.keeper)
-    service.create_item(
-        _uow(house), cast.keeper, club, ItemCreate(name="=HYPERLINK(1)", category="X", quantity=1)
+    service.items.create_item(
+        club.acting_for(cast.keeper), ItemCreate(name="=HYPERLINK(1)", category="X", quantity=1)
     )
-    exported = service.export_inventory(_uow(house), cast.keeper, club, None)
+    exported = service.items.export_items(club.acting_for(cast.keeper)).content.decode()
     assert "'=HYPERLINK(1)" in exported
     event = house.club(cast.olga)
-    service.import_inventory(_uow(house), cast.olga, event, EVENT, exported.encode())
-    (item,) = service.list_items(_uow(house), cast.olga, event, ItemQuery(event_id=EVENT))
+    service.items.import_items(
+        event.acting_for(cast.olga), csv_file(exported.encode()), ScopeQuery(event_id=EVENT)
+    )
+    (item,) = service.items.items(event.acting_for(cast.olga), ItemQuery(event_id=EVENT))
     assert item.name == "=HYPERLINK(1)"

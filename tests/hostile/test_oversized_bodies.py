@@ -23,7 +23,7 @@ LIMITS = {
     "ledger_max_receipt_bytes": 40_000,
 }
 UPLOADS = {
-    "api_routes.create_route": "routes_max_upload_bytes",
+    "api_route_files.create_route": "routes_max_upload_bytes",
     "api_gear.set_photo": "gear_max_photo_bytes",
     "routes.create": "routes_max_upload_bytes",
     "gear.upload_photo": "gear_max_photo_bytes",

@@ -13,6 +13,7 @@ from tripbot.events.schemas import EventOut, UserOut
 from tripbot.events.service import AccountPolicy
 from tripbot.platform.db import Database
 from tripbot.platform.identity import Principal
+from tripbot.platform.operations import Call
 from tripbot.platform.passwords import Passwords
 from tripbot.system import System
 
@@ -54,6 +55,10 @@ class World:
         if event is None:
             return principal
         return replace(principal, event_id=event.id, event_role=role)
+
+    def call(self, principal: Principal) -> Call:
+        """A call of a routes use case for a principal, in the embedded system's routes service."""
+        return Call(principal, self.system.runtimes["routes"])
 
     def events(self, user: UserOut) -> EventsClient:
         """The events service acting for someone, as the routes service reaches it."""

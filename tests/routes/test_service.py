@@ -20,6 +20,7 @@ from tripbot.platform.errors import (
     PermissionDenied,
 )
 from tripbot.platform.identity import ANONYMOUS
+from tripbot.platform.operations import Upload
 from tripbot.routes import service
 from tripbot.routes.models import Plan, PlanRoute, Route, RouteTrack, outbox
 from tripbot.routes.schemas import (
@@ -46,19 +47,18 @@ def _topics(world: World) -> list[tuple[str, int | None]]:
 
 
 def _add(world: World, user: UserOut, content: bytes | None = None, **details: Any) -> RouteOut:
-    return service.import_route(
-        world.routes.unit_of_work(),
-        world.principal(user),
-        content or small_gpx(str(details.get("name") or "Ruta"), description=str(id(details))),
-        "ruta.gpx",
+    return service.catalogue.import_route(
+        world.call(world.principal(user)),
+        Upload(
+            "ruta.gpx",
+            content or small_gpx(str(details.get("name") or "Ruta"), description=str(id(details))),
+        ),
         RouteDetails(**details),
     )
 
 
 def _search(world: World, user: UserOut, **query: Any) -> list[str]:
-    page = service.search_routes(
-        world.routes.unit_of_work(), world.principal(user), RouteQuery(**query)
-    )
+    page = service.catalogue.search_routes(world.call(world.principal(user)), RouteQuery(**query))
     return [item.name for item in page.items]
 
 
@@ -82,8 +82,8 @@ def test_importing_a_route_stores_its_statistics_track_and_a_change(world: World
     assert route.created_by == ana.id
     assert 2 <= sum(len(s) for s in route.geometry) <= 500
     assert route.method.hysteresis_m == 4.0
-    gpx = service.route_gpx(world.routes.unit_of_work(), world.principal(ana), route.id)
-    again = read_track(gpx)
+    gpx = service.tracks.route_gpx(world.call(world.principal(ana)), route.id)
+    again = read_track(gpx.content)
     assert again.point_count == 4000
     assert _topics(world) == [("route.created", None)]
 
@@ -110,9 +110,9 @@ def test_a_bad_file_stores_nothing(world: World, content: bytes) -> None:
 
 def test_only_logged_in_people_add_or_search_routes(world: World) -> None:
     with pytest.raises(NotAuthenticated):
-        service.import_route(world.routes.unit_of_work(), ANONYMOUS, small_gpx(), "x.gpx", DETAILS)
+        service.catalogue.import_route(world.call(ANONYMOUS), Upload("x.gpx", small_gpx()), DETAILS)
     with pytest.raises(NotAuthenticated):
-        service.search_routes(world.routes.unit_of_work(), ANONYMOUS, RouteQuery())
+        service.catalogue.search_routes(world.call(ANONYMOUS), RouteQuery())
 
 
 def test_the_name_comes_from_the_form_then_the_file_then_the_file_name(world: World) -> None:
@@ -122,8 +122,8 @@ def test_the_name_comes_from_the_form_then_the_file_then_the_file_name(world: Wo
     )
     assert _add(world, ana, small_gpx("En el fichero", description="2")).name == "En el fichero"
     unnamed = small_gpx("", description="3")
-    route = service.import_route(
-        world.routes.unit_of_work(), world.principal(ana), unnamed, "dir/mi_ruta.gpx", DETAILS
+    route = service.catalogue.import_route(
+        world.call(world.principal(ana)), Upload("dir/mi_ruta.gpx", unnamed), DETAILS
     )
     assert route.name == "mi ruta"
 
@@ -196,19 +196,20 @@ def test_a_bounding_box_finds_routes_whose_extent_touches_it(
 
 
 def test_pages_carry_the_total(world: World, catalogue: UserOut) -> None:
-    unit = world.routes.unit_of_work
-    page = service.search_routes(
-        unit(), world.principal(catalogue), RouteQuery(limit=3, sort="name")
+    page = service.catalogue.search_routes(
+        world.call(world.principal(catalogue)), RouteQuery(limit=3, sort="name")
     )
     assert ([r.name for r in page.items], page.total) == (
         ["Camino de Ronda", "Cañón del Río Lobos", "Ruta del Cares"],
         4,
     )
-    last = service.search_routes(
-        unit(), world.principal(catalogue), RouteQuery(limit=3, offset=3, sort="name")
+    last = service.catalogue.search_routes(
+        world.call(world.principal(catalogue)), RouteQuery(limit=3, offset=3, sort="name")
     )
     assert ([r.name for r in last.items], last.total) == (["Senda del Oso"], 4)
-    beyond = service.search_routes(unit(), world.principal(catalogue), RouteQuery(offset=10))
+    beyond = service.catalogue.search_routes(
+        world.call(world.principal(catalogue)), RouteQuery(offset=10)
+    )
     assert (beyond.items, beyond.total) == ([], 4)
 
 
@@ -216,19 +217,14 @@ def test_pages_carry_the_total(world: World, catalogue: UserOut) -> None:
 
 
 def _update(world: World, user: UserOut, route_id: int, **changes: Any) -> RouteOut:
-    return service.update_route(
-        world.routes.unit_of_work(),
-        world.principal(user),
-        route_id,
-        RouteUpdate(**changes),
+    return service.catalogue.update_route(
+        world.call(world.principal(user)), route_id, RouteUpdate(**changes)
     )
 
 
 def _plan(world: World, organizer: UserOut, event: EventOut, *route_ids: int, **fields: Any) -> Any:
-    return service.set_plan(
-        world.routes.unit_of_work(),
-        world.principal(organizer, event, "organizer"),
-        world.events(organizer),
+    return service.plans.set_plan(
+        world.call(world.principal(organizer, event, "organizer")),
         event.id,
         PlanUpdate(route_ids=list(route_ids), **fields),
     )
@@ -258,7 +254,7 @@ def test_who_may_change_and_delete_a_route(world: World) -> None:
     with pytest.raises(PermissionDenied, match="only the person who added route"):
         _update(world, bea, route.id, name="Mine now")
     with pytest.raises(PermissionDenied):
-        service.delete_route(world.routes.unit_of_work(), world.principal(bea), route.id)
+        service.catalogue.delete_route(world.call(world.principal(bea)), route.id)
 
     # Bea puts Ana's route in her own excursion: that gives her and her organizers no right.
     excursion = world.event(bea)
@@ -269,11 +265,11 @@ def test_who_may_change_and_delete_a_route(world: World) -> None:
         with pytest.raises(PermissionDenied, match="or an administrator, may change it"):
             _update(world, someone, route.id, name="DEFACED")
         with pytest.raises(PermissionDenied, match="or an administrator, may delete it"):
-            service.delete_route(world.routes.unit_of_work(), world.principal(someone), route.id)
+            service.catalogue.delete_route(world.call(world.principal(someone)), route.id)
     assert _update(world, ana, route.id, region="León").region == "León"
     assert world.admin is not None
     assert _update(world, world.admin, route.id, region="Asturias").region == "Asturias"
-    seen = service.get_route(world.routes.unit_of_work(), world.principal(organizer), route.id)
+    seen = service.catalogue.get_route(world.call(world.principal(organizer)), route.id)
     assert (seen.name, seen.may_edit, seen.plan_count) == ("Ruta", False, 1)
     assert _topics(world).count(("plan.route_updated", excursion.id)) == 2
 
@@ -281,11 +277,10 @@ def test_who_may_change_and_delete_a_route(world: World) -> None:
 def test_a_route_no_plan_uses_is_deleted(world: World) -> None:
     ana = world.person()
     route = _add(world, ana)
-    unit = world.routes.unit_of_work
-    service.delete_route(unit(), world.principal(ana), route.id)
+    service.catalogue.delete_route(world.call(world.principal(ana)), route.id)
     assert (_count(world, Route), _count(world, RouteTrack)) == (0, 0)
     with pytest.raises(NotFound, match=f"there is no route {route.id}"):
-        service.get_route(unit(), world.principal(ana), route.id)
+        service.catalogue.get_route(world.call(world.principal(ana)), route.id)
 
 
 @pytest.mark.parametrize("remover", ["creator", "admin"])
@@ -297,18 +292,19 @@ def test_a_route_in_plans_leaves_the_catalogue_and_stays_in_them(
     excursion = world.event(bea)
     other = world.event(bea)
     _plan(world, bea, excursion, route.id)
-    unit = world.routes.unit_of_work
     who = ana if remover == "creator" else world.admin
     assert who is not None
-    service.delete_route(unit(), world.principal(who), route.id)
+    service.catalogue.delete_route(world.call(world.principal(who)), route.id)
 
-    plan = service.get_plan(unit(), world.principal(bea, excursion, "owner"), excursion.id)
+    plan = service.plans.get_plan(
+        world.call(world.principal(bea, excursion, "owner")), excursion.id
+    )
     kept = plan.routes[0]
     assert (kept.route.name, kept.route.removed_at is not None) == ("Ruta del Cares", True)
     assert kept.geometry
     assert plan.total_distance_m > 0
     assert _search(world, ana) == []
-    shown = service.get_route(unit(), world.principal(ana), route.id)
+    shown = service.catalogue.get_route(world.call(world.principal(ana)), route.id)
     assert (shown.removed_at is not None, shown.may_edit, shown.plan_count) == (True, False, 1)
     with pytest.raises(Conflict, match="was removed from the catalogue"):
         _update(world, ana, route.id, name="Back")
@@ -333,7 +329,7 @@ def test_a_route_in_plans_leaves_the_catalogue_and_stays_in_them(
     # Once no plan uses it, it is gone.
     _plan(world, bea, excursion)
     with pytest.raises(NotFound):
-        service.get_route(unit(), world.principal(ana), route.id)
+        service.catalogue.get_route(world.call(world.principal(ana)), route.id)
     assert _count(world, Route) == 1
 
 
@@ -342,9 +338,9 @@ def test_a_removed_route_goes_when_its_excursion_is_deleted(world: World) -> Non
     route = _add(world, ana)
     excursion = world.event(ana)
     _plan(world, ana, excursion, route.id)
-    service.delete_route(world.routes.unit_of_work(), world.principal(ana), route.id)
+    service.catalogue.delete_route(world.call(world.principal(ana)), route.id)
     assert _count(world, Route) == 1
-    assert service.forget_event(world.routes.unit_of_work(), excursion.id)
+    assert service.plans.forget_event(world.routes.unit_of_work(), excursion.id)
     assert (_count(world, Route), _count(world, RouteTrack)) == (0, 0)
 
 
@@ -373,10 +369,8 @@ def test_an_organizer_plans_an_excursion_and_members_read_it(world: World) -> No
     assert (plan.capacity, plan.meeting_at, plan.updated_by) == (12, meeting, ana.id)
     assert plan.total_distance_m == pytest.approx(first.stats.distance_m * 2, abs=0.2)
     participant = world.member(excursion, ana)
-    read = service.get_plan(
-        world.routes.unit_of_work(),
-        world.principal(participant, excursion, "participant"),
-        excursion.id,
+    read = service.plans.get_plan(
+        world.call(world.principal(participant, excursion, "participant")), excursion.id
     )
     assert read == plan
     assert ("plan.updated", excursion.id) in _topics(world)
@@ -390,8 +384,8 @@ def test_an_organizer_plans_an_excursion_and_members_read_it(world: World) -> No
 def test_a_plan_not_yet_made_is_empty(world: World) -> None:
     ana = world.person()
     excursion = world.event(ana)
-    plan = service.get_plan(
-        world.routes.unit_of_work(), world.principal(ana, excursion, "owner"), excursion.id
+    plan = service.plans.get_plan(
+        world.call(world.principal(ana, excursion, "owner")), excursion.id
     )
     assert (plan.routes, plan.capacity, plan.updated_at) == ([], None, None)
 
@@ -401,21 +395,16 @@ def test_who_may_plan(world: World) -> None:
     excursion = world.event(ana)
     participant = world.member(excursion, ana)
     outsider = world.person()
-    unit = world.routes.unit_of_work
     with pytest.raises(PermissionDenied, match="only an event organizer or above may plan"):
-        service.set_plan(
-            unit(),
-            world.principal(participant, excursion, "participant"),
-            world.events(participant),
+        service.plans.set_plan(
+            world.call(world.principal(participant, excursion, "participant")),
             excursion.id,
             PlanUpdate(),
         )
     with pytest.raises(NotFound):
-        service.set_plan(
-            unit(), world.principal(outsider), world.events(outsider), excursion.id, PlanUpdate()
-        )
+        service.plans.set_plan(world.call(world.principal(outsider)), excursion.id, PlanUpdate())
     with pytest.raises(NotFound):
-        service.get_plan(unit(), world.principal(outsider), excursion.id)
+        service.plans.get_plan(world.call(world.principal(outsider)), excursion.id)
     assert _count(world, Plan) == 0
 
 

@@ -8,12 +8,12 @@ from typing import Annotated, Literal
 from pydantic import (
     AwareDatetime,
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
-    field_validator,
     model_validator,
 )
+
+from tripbot.platform.schemas import Input
 
 ActivityStatus = Literal["scheduled", "moved", "cancelled"]
 ConflictKind = Literal[
@@ -26,20 +26,6 @@ PlaceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 Track = Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)]
 Capacity = Annotated[int, Field(ge=1, le=1_000_000)]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
-
-
-class Input(BaseModel):
-    """Base of every request body: unknown fields are an error, not silently dropped."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul_characters(cls, value: object) -> object:
-        # PostgreSQL cannot store U+0000 in text; refuse it here rather than fail there.
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("text must not contain NUL characters")
-        return value
 
 
 class PlaceCreate(Input):

@@ -1,41 +1,19 @@
-"""HTTP interface of the bot: health, readiness and metrics for operators, its bindings for
-TripBot's components. Telegram's updates do not come here (long polling, or PTB's webhook)."""
+"""HTTP interface of the bot: health, readiness and metrics for operators, a route for each of
+its operations for TripBot's components. Telegram's updates do not come here (long polling, or
+PTB's webhook)."""
 
 from __future__ import annotations
 
-from apiflask import APIBlueprint, APIFlask
+from apiflask import APIFlask
 
 from tripbot.bot import OPERATIONS, service
 from tripbot.bot.link import TelegramLink
-from tripbot.bot.schemas import BindingOut, BindingQuery, BotStatus
 from tripbot.platform.db import Database
+from tripbot.platform.operations import ServiceRuntime
 from tripbot.platform.settings import Settings
-from tripbot.platform.web import (
-    NotReady,
-    create_legacy_service_app,
-    current_database,
-    current_principal,
-    list_of,
-)
+from tripbot.platform.web import NotReady, create_service_app
 
-bp = APIBlueprint("bot", __name__, tag="Bot")
-
-
-@bp.get("/bindings")
-@bp.input(BindingQuery, location="query", arg_name="query")
-@bp.output(list_of(BindingOut))
-def bindings(query: BindingQuery) -> list[BindingOut]:
-    """The chats that follow an event."""
-    return service.bindings_of(
-        current_database().unit_of_work(), current_principal(), query.event_id
-    )
-
-
-@bp.get("/status")
-@bp.output(BotStatus)
-def status() -> BotStatus:
-    """Bindings, feed cursors and remembered updates."""
-    return service.status(current_database().unit_of_work(), current_principal())
+assert service.status  # the use cases' module is imported, so every operation is declared
 
 
 def create_app(
@@ -49,6 +27,5 @@ def create_app(
         if link is not None and not link.connected:
             raise NotReady(f"the bot cannot reach Telegram ({link.problem})")
 
-    return create_legacy_service_app(
-        "bot", settings, database, [bp], operations=OPERATIONS, ready_check=ready
-    )
+    runtime = ServiceRuntime("bot", settings, database)
+    return create_service_app(runtime, OPERATIONS, ready_check=ready)

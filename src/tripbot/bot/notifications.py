@@ -164,20 +164,31 @@ def _cancelled(p: dict[str, Any]) -> Notice:
 
 def _affected(p: dict[str, Any]) -> Notice:
     holder = p.get("user_id")
-    return Notice(
-        lambda lang: t(
+    flag = p.get("flag")
+
+    def told(lang: str) -> str:
+        values = {
+            "quantity": p["quantity"],
+            "item": p["item_name"],
+            "start": _day(p["start_date"], lang),
+            "end": _day(p["end_date"], lang),
+        }
+        if not flag:  # the stock serves it again: good news, not a warning
+            return t(
+                lang,
+                "✅ Your reservation of {quantity} x {item} ({start} to {end}) can be served "
+                "as booked again.",
+                **values,
+            )
+        return t(
             lang,
-            "⚠️ Your reservation of {quantity} x {item} ({start} to {end}) is affected: "
-            "a unit is out of service ({reason}). Talk to the gear keeper.",
-            quantity=p["quantity"],
-            item=p["item_name"],
-            start=_day(p["start_date"], lang),
-            end=_day(p["end_date"], lang),
-            reason=flag_text(lang, p["flag"]) if p.get("flag") else "?",
-        ),
-        people=(int(holder),) if holder else (),
-        groups=not holder,
-    )
+            "⚠️ Your reservation of {quantity} x {item} ({start} to {end}) cannot be served as "
+            "booked: {reason}. Talk to the gear keeper.",
+            reason=flag_text(lang, flag),
+            **values,
+        )
+
+    return Notice(told, people=(int(holder),) if holder else (), groups=not holder)
 
 
 def _route_removed(p: dict[str, Any]) -> Notice:

@@ -13,6 +13,7 @@ from typing import Any
 
 from tripbot.bot import formats
 from tripbot.bot.texts import marked, t, word
+from tripbot.gear import rules
 from tripbot.platform.errors import (
     DomainError,
     NotAuthenticated,
@@ -72,16 +73,12 @@ BY_KIND: tuple[tuple[type[DomainError], str], ...] = (
 """Refusals told the same way whatever the service said, by their kind."""
 
 FLAGS: dict[str, str] = {
-    "the unit you reserved is out of service": marked("the unit you reserved is out of service"),
-    "not enough of this item is in service for these days": marked(
-        "not enough of this item is in service for these days"
-    ),
-    "its event was deleted": marked("its event was deleted"),
+    rules.UNIT_OUT_OF_SERVICE: marked("the unit you reserved is out of service"),
+    rules.NOT_ENOUGH_IN_SERVICE: marked("not enough of this item is in service for these days"),
+    rules.EVENT_DELETED: marked("its event was deleted"),
 }
-"""Why a reservation cannot be served, as the gear service stores it → the bot's words.
-
-The gear service stores these reasons as English sentences today; when it stores codes, only
-the keys here change (``flag_text`` is the one place that reads them)."""
+"""Why a reservation cannot be served, by the code the gear service stores → the bot's words.
+(A change told before the codes carries the English words, which are these messages' ids.)"""
 
 
 def message_id(error: DomainError) -> str | None:
@@ -122,4 +119,4 @@ def problem_text(language: str, error: DomainError) -> str:
 
 def flag_text(language: str, flag: str) -> str:
     """Why a reservation cannot be served as booked, in a language."""
-    return t(language, FLAGS[flag]) if flag in FLAGS else flag
+    return t(language, FLAGS.get(flag, flag))

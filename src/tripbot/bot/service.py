@@ -1,4 +1,5 @@
-"""Use cases of the bot's own data: bindings, processed updates, feed cursors, languages.
+"""Use cases of the bot's own data: bindings, processed updates, feed cursors, languages; the
+two that TripBot's components may ask over HTTP are declared as the bot's operations.
 
 Every use case that writes takes the write lock first (``lock_for_write``): the bot writes from
 many coroutines at once (one per chat being told), and SQLite would otherwise refuse a
@@ -13,6 +14,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from tripbot.bot import OPERATIONS
 from tripbot.bot.models import (
     ChatBinding,
     ChatLanguage,
@@ -21,9 +23,9 @@ from tripbot.bot.models import (
     ProcessedUpdate,
     SentReminder,
 )
-from tripbot.bot.schemas import BindingOut, BotStatus
+from tripbot.bot.schemas import BindingOut, BindingQuery, BotStatus
 from tripbot.platform.db import UnitOfWork, utcnow
-from tripbot.platform.identity import Principal
+from tripbot.platform.operations import Access, Call
 
 LANGUAGES = ("es", "en")
 UPDATE_MEMORY = timedelta(days=7)
@@ -191,13 +193,14 @@ def claim_reminder(uow: UnitOfWork, kind: str, subject_id: int, moment: datetime
     return True
 
 
-def bindings_of(uow: UnitOfWork, principal: Principal, event_id: int) -> list[BindingOut]:
-    """The chats following an event (TripBot's components only)."""
-    principal.require_system()
-    with uow:
+@OPERATIONS.get("/bindings", access=Access.SYSTEM)
+def bindings(call: Call, query: BindingQuery) -> list[BindingOut]:
+    """The chats that follow an event."""
+    call.principal.require_system()
+    with call.unit_of_work() as uow:
         rows = uow.session.scalars(
             select(ChatBinding)
-            .where(ChatBinding.event_id == event_id)
+            .where(ChatBinding.event_id == query.event_id)
             .order_by(ChatBinding.chat_id)
         )
         return [
@@ -211,10 +214,11 @@ def bindings_of(uow: UnitOfWork, principal: Principal, event_id: int) -> list[Bi
         ]
 
 
-def status(uow: UnitOfWork, principal: Principal) -> BotStatus:
-    """How many chats follow events, where each feed cursor is, how many updates are remembered."""
-    principal.require_system()
-    with uow:
+@OPERATIONS.get("/status", access=Access.SYSTEM)
+def status(call: Call) -> BotStatus:
+    """Bindings, feed cursors and remembered updates."""
+    call.principal.require_system()
+    with call.unit_of_work() as uow:
         return BotStatus(
             bindings=uow.session.scalar(select(func.count()).select_from(ChatBinding)) or 0,
             cursors={

@@ -12,18 +12,17 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
-    ConfigDict,
     EmailStr,
     Field,
     PrivateAttr,
     StringConstraints,
-    field_validator,
     model_validator,
 )
 
 from tripbot.platform.db import MAX_ID
 from tripbot.platform.errors import FieldError, InvalidInput, Message
 from tripbot.platform.identity import EVENT_ROLE_RANK
+from tripbot.platform.schemas import Input
 
 InstanceRole = Literal["admin", "gear_keeper", "member"]
 EventRole = Literal["owner", "organizer", "participant"]
@@ -66,20 +65,6 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 CurrencyCode = Annotated[
     str, StringConstraints(min_length=3, max_length=3), AfterValidator(_known_currency)
 ]
-
-
-class Input(BaseModel):
-    """Base of every request body: unknown fields are an error, not silently dropped."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul_characters(cls, value: object) -> object:
-        # PostgreSQL cannot store U+0000 in text; refuse it here rather than fail there.
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("text must not contain NUL characters")
-        return value
 
 
 class UserRegister(Input):

@@ -26,6 +26,7 @@ from tripbot.gateway.web import (
     ledger,
     main,
     maps,
+    offline,
     routes,
 )
 from tripbot.gateway.web.forms import message_for
@@ -203,7 +204,7 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
     for api_blueprint in api.BLUEPRINTS:
         app.register_blueprint(api_blueprint)
         csrf.exempt(api_blueprint)  # the API takes bearer tokens only, never the session cookie
-    web_blueprints = (main, account, events, invite, routes, gear, ledger, agenda)
+    web_blueprints = (main, offline, account, events, invite, routes, gear, ledger, agenda)
     for module in web_blueprints:
         app.register_blueprint(module.bp)
     throttle.install(app, settings, _refusal)

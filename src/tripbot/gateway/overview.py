@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from tripbot.agenda.schemas import ActivityOut, NowNextOut
+from tripbot.agenda.schemas import ActivityOut, ActivityQuery, NowNextOut, NowQuery
 from tripbot.gateway.schemas import (
     AgendaSummary,
     EventOverview,
@@ -66,8 +66,8 @@ def gather(services: Services, principal: Principal, event_id: int) -> EventOver
     today = datetime.now(ZoneInfo(event.timezone)).date()
     with ThreadPoolExecutor(max_workers=CALLS, thread_name_prefix="overview") as pool:
         plan = _submit(pool, lambda: routes.plan(event_id))
-        now = _submit(pool, lambda: agenda.now(event_id))
-        todays = _submit(pool, lambda: agenda.activities(event_id, day=today))
+        now = _submit(pool, lambda: agenda.now(event_id, NowQuery()))
+        todays = _submit(pool, lambda: agenda.activities(event_id, ActivityQuery(day=today)))
         balances = _submit(pool, lambda: ledger.balances(event_id))
         report = _submit(pool, lambda: ledger.report_totals(event_id))
         reserved = _submit(

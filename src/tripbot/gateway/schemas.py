@@ -12,11 +12,11 @@ from tripbot.events.schemas import (
     Credentials,
     DisplayName,
     EventOut,
-    Input,
     InvitationOut,
     Password,
 )
 from tripbot.ledger.schemas import Balances
+from tripbot.platform.schemas import Input
 from tripbot.routes.schemas import RouteSummary
 
 

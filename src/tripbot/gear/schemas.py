@@ -8,12 +8,12 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
-    field_validator,
     model_validator,
 )
+
+from tripbot.platform.schemas import Input
 
 Condition = Literal["new", "good", "worn", "out_of_service"]
 Tracking = Literal["units", "quantity"]
@@ -35,20 +35,6 @@ Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 Grams = Annotated[int, Field(ge=0, le=MAX_WEIGHT_GRAMS)]
 Count = Annotated[int, Field(ge=1, le=MAX_QUANTITY)]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
-
-
-class Input(BaseModel):
-    """Base of every request body: unknown fields are an error, not silently dropped."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul_characters(cls, value: object) -> object:
-        # PostgreSQL cannot store U+0000 in text; refuse it here rather than fail there.
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("text must not contain NUL characters")
-        return value
 
 
 # ---- inventory ---------------------------------------------------------------------------

@@ -18,13 +18,13 @@ from pydantic import (
     PlainValidator,
     StringConstraints,
     WithJsonSchema,
-    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from tripbot.events.schemas import CurrencyCode
 from tripbot.platform.errors import message_record
 from tripbot.platform.idempotency import MAX_KEY_LENGTH
+from tripbot.platform.schemas import Input
 from tripbot.platform.settings import Settings
 
 Kind = Literal["purchase", "sale", "investment", "donation", "sponsorship", "expense", "transfer"]
@@ -98,20 +98,6 @@ Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length
 Counterparty = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
 Category = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-
-
-class Input(BaseModel):
-    """Base of every request body: unknown fields are an error, not silently dropped."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul_characters(cls, value: object) -> object:
-        # PostgreSQL cannot store U+0000 in text; refuse it here rather than fail there.
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("text must not contain NUL characters")
-        return value
 
 
 MULTIPART_SLACK = 64 * 1024

@@ -30,7 +30,10 @@ PAGE = 200
 
 
 def feed_cursor_table(metadata: MetaData) -> Table:
-    """Where a service keeps how far it has followed other services' feeds."""
+    """Where a service keeps how far it has followed other services' feeds.
+
+    The services' migrations create it from this declaration (see ``outbox_table``).
+    """
     return Table(
         "feed_cursors",
         metadata,

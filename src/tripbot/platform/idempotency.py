@@ -31,7 +31,10 @@ MAX_KEY_LENGTH = 200
 
 
 def idempotency_table(metadata: MetaData) -> Table:
-    """The idempotency keys table of a service, on that service's own metadata."""
+    """The idempotency keys table of a service, on that service's own metadata.
+
+    The services' migrations create it from this declaration (see ``outbox.outbox_table``).
+    """
     return Table(
         "idempotency_keys",
         metadata,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from alembic import command, context
+from alembic import command, context, op
 from alembic.config import Config
+from alembic.operations.ops import CreateIndexOp, CreateTableOp
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, Table, text
 
-from tripbot.platform.db import WRITE_LOCK, Database
+from tripbot.platform.db import WRITE_LOCK, Database, new_metadata
 
 
 def alembic_config(script_location: Path, database: Database | None = None) -> Config:
@@ -40,6 +42,23 @@ def pending(database: Database, script_location: Path) -> bool:
     with database.engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
     return current != head
+
+
+def create_shared_table(declare: Callable[[MetaData], Table]) -> None:
+    """In a service's migration, create a table the platform declares (the outbox, the feed
+    cursors, the idempotency keys) as declared, with its indexes, named as the service's own."""
+    table = declare(new_metadata())
+    op.invoke(CreateTableOp.from_table(table))
+    for index in sorted(table.indexes, key=lambda index: str(index.name)):
+        op.invoke(CreateIndexOp.from_index(index))
+
+
+def drop_shared_table(declare: Callable[[MetaData], Table]) -> None:
+    """In a service's migration, drop a table the platform declares, and its indexes."""
+    table = declare(new_metadata())
+    for index in table.indexes:
+        op.drop_index(str(index.name), table_name=table.name)
+    op.drop_table(table.name)
 
 
 def run_env(metadata: MetaData) -> None:

@@ -153,9 +153,11 @@ class Operation(Generic[P, R]):
         remember: bool,
         status_of: Callable[[Any], int] | None,
         tag: str | None = None,
+        responses: Mapping[int | str, Any] | None = None,
     ) -> None:
         self.service = registry.service
         self.tag = tag or registry.tag
+        self.responses = dict(responses or {})
         self.use_case = use_case
         self.name = use_case.__name__
         self.method = method
@@ -286,6 +288,7 @@ class Operations:
         remember: bool | None = None,
         status_of: Callable[[Any], int] | None = None,
         tag: str | None = None,
+        responses: Mapping[int | str, Any] | None = None,
     ) -> Callable[[Callable[Concatenate[Call, P], R]], Operation[P, R]]:
         """Declare a use case as an operation.
 
@@ -294,8 +297,9 @@ class Operations:
         the content types a :class:`Download` answer may have. ``upload_limit``: the integer
         setting that bounds an uploaded file. ``remember``: whether its answer may be reused
         for the rest of the request (reads by default). ``status_of``: the status of an answer
-        when it depends on the answer (``status`` is then the one documented first). ``tag``:
-        the section of the API documentation it is listed in, when not the service's.
+        when it depends on the answer (``status`` is then the one documented first). ``tag``: its
+        group in the API's documentation when not the service's; ``responses``: answers documented
+        beyond the generated ones (a download's description, a refusal worth explaining).
         """
 
         def declare(use_case: Callable[Concatenate[Call, P], R]) -> Operation[P, R]:
@@ -317,6 +321,7 @@ class Operations:
                 remember=method == "GET" if remember is None else remember,
                 status_of=status_of,
                 tag=tag,
+                responses=responses,
             )
             self._operations[operation.name] = operation
             return operation

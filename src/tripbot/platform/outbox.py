@@ -19,7 +19,11 @@ FEED_PAGE_MAX = 500
 
 
 def outbox_table(metadata: MetaData) -> Table:
-    """The outbox table of a service, on that service's own metadata."""
+    """The outbox table of a service, on that service's own metadata.
+
+    The services' migrations create it from this declaration: a change to it needs a migration
+    in every service that has one, and a first migration that creates it as it was.
+    """
     return Table(
         "outbox",
         metadata,

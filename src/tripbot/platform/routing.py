@@ -138,6 +138,8 @@ def _documented(
         }
     else:
         view = bp.output(answer, status_code=operation.status)(view)
+    if operation.responses:
+        responses = {**(responses or {}), **operation.responses}
     view = bp.doc(
         summary=operation.summary,
         description=operation.description or None,

@@ -416,6 +416,13 @@ def document_problems(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
             responses.setdefault("4XX", {"description": "The request was refused"})
             responses.setdefault("5XX", {"description": "TripBot could not answer; try again"})
             responses["4XX"]["content"] = responses["5XX"]["content"] = problem
+    # A service's declared operations and the gateway's own routes of it share its tag: the
+    # document names each tag once (OpenAPI requires tag names to be unique).
+    named: dict[str, Any] = {}
+    for tag in spec.get("tags", []):
+        named.setdefault(tag["name"], tag)
+    if "tags" in spec:
+        spec["tags"] = list(named.values())
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     for apiflask_error in ("HTTPError", "ValidationError"):
         schemas.pop(apiflask_error, None)

@@ -18,6 +18,8 @@ from pydantic import (
     model_validator,
 )
 
+from tripbot.platform.schemas import Input
+
 Shape = Literal["circular", "out-and-back", "one-way"]
 FedmeType = Literal["SL", "PR", "GR"]
 Sort = Literal["name", "distance", "-distance", "ascent", "-ascent", "time", "newest", "nearest"]
@@ -44,20 +46,6 @@ Description = Annotated[str, StringConstraints(max_length=5000)]
 Signage = Annotated[str, StringConstraints(max_length=20), AfterValidator(_signage)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
-
-
-class Input(BaseModel):
-    """Base of every request body: unknown fields are an error, not silently dropped."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul_characters(cls, value: object) -> object:
-        # PostgreSQL cannot store U+0000 in text; refuse it here rather than fail there.
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("text must not contain NUL characters")
-        return value
 
 
 class RouteDetails(Input):

@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from tripbot.agenda.schemas import ActivityQuery, NowQuery
 from tripbot.bot import formats
 from tripbot.bot import service as store
 from tripbot.bot.commands.days import club_today, typed_days, usable_days
@@ -164,7 +165,7 @@ async def gpx(turn: Turn) -> None:
     routes = turn.services.routes(turn.principal())
     route_id = int(turn.args[0])
     found = await turn.call(routes.route, route_id)
-    content = await turn.call(routes.gpx, route_id)
+    content = (await turn.call(routes.gpx, route_id)).content
     slug = re.sub(r"[^\w-]+", "-", found.name.casefold()).strip("-") or f"route-{route_id}"
     await turn.context.bot.send_document(
         turn.chat_id,
@@ -229,7 +230,9 @@ async def today(turn: Turn) -> None:
     event = await turn.current_event()
     principal = await turn.event_principal(event.id)
     day = datetime.now(ZoneInfo(event.timezone)).date()
-    activities = await turn.call(turn.services.agenda(principal).activities, event.id, day=day)
+    activities = await turn.call(
+        turn.services.agenda(principal).activities, event.id, ActivityQuery(day=day)
+    )
     when = formats.long_day(turn.language, day)
     if not activities:
         await turn.reply(
@@ -262,7 +265,7 @@ async def now(turn: Turn) -> None:
     """What is on right now at the current event, and what comes right after."""
     event = await turn.current_event()
     principal = await turn.event_principal(event.id)
-    agenda = await turn.call(turn.services.agenda(principal).now, event.id, limit=1)
+    agenda = await turn.call(turn.services.agenda(principal).now, event.id, NowQuery(limit=1))
     zone = agenda.timezone
     if agenda.now:
         lines = [turn.tr("Now at {event}:", event=event.name)]
@@ -293,7 +296,7 @@ async def next_(turn: Turn) -> None:
     """The next activities of the current event."""
     event = await turn.current_event()
     principal = await turn.event_principal(event.id)
-    agenda = await turn.call(turn.services.agenda(principal).now, event.id, limit=3)
+    agenda = await turn.call(turn.services.agenda(principal).now, event.id, NowQuery(limit=3))
     if not agenda.next:
         await turn.reply(turn.tr("Nothing more on the timetable of {event}.", event=event.name))
         return

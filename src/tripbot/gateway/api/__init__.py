@@ -7,16 +7,25 @@ from typing import Any
 
 from apiflask import APIBlueprint
 
+from tripbot.agenda.client import AgendaClient
 from tripbot.events.client import EventsClient
 from tripbot.gateway import auth
-from tripbot.gateway.api import agenda, events, gear, overview, routes, telegram
+from tripbot.gateway.api import agenda, events, overview, routes, telegram
+from tripbot.gear.client import GearClient
 from tripbot.ledger.client import LedgerClient
 from tripbot.platform.client import ServiceClient
 from tripbot.platform.operations import Operation
 from tripbot.platform.routing import operations_blueprint
+from tripbot.routes.client import RoutesClient
 
 PUBLIC_URL_PREFIX = "/api/v1"
-DECLARED: tuple[type[ServiceClient], ...] = (LedgerClient, EventsClient)
+DECLARED: tuple[type[ServiceClient], ...] = (
+    GearClient,
+    LedgerClient,
+    RoutesClient,
+    AgendaClient,
+    EventsClient,
+)
 """The services whose public routes come from their operations' declarations."""
 
 
@@ -39,7 +48,6 @@ def _public(client: type[ServiceClient]) -> APIBlueprint:
 BLUEPRINTS: tuple[APIBlueprint, ...] = (
     events.bp,
     routes.bp,
-    gear.bp,
     *(_public(client) for client in DECLARED),
     agenda.bp,
     overview.bp,

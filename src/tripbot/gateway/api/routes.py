@@ -1,4 +1,6 @@
-"""The public REST API of routes and excursion plans."""
+"""The public REST API's routes of routes that add to the routes service's operations: a new
+route also as a JSON body of GeoJSON, and downloads named after the route. The others come from
+the operations' declarations (``tripbot.routes.service``)."""
 
 from __future__ import annotations
 
@@ -14,22 +16,12 @@ from apiflask.schema_adapters.pydantic import PydanticAdapter
 from flask import Response, request
 
 from tripbot.gateway import auth
+from tripbot.platform.operations import Upload
 from tripbot.platform.uploads import allows_upload
 from tripbot.routes.client import RoutesClient
-from tripbot.routes.schemas import (
-    GeoJSON,
-    PlanOut,
-    PlanUpdate,
-    ProfileOut,
-    RouteOut,
-    RoutePage,
-    RouteQuery,
-    RouteSubmission,
-    RouteUpdate,
-)
+from tripbot.routes.schemas import GeoJSON, RouteOut, RouteSubmission
 
-bp = APIBlueprint("api_routes", __name__, url_prefix="/api/v1", tag="Routes")
-NO_CONTENT = ("", 204)
+bp = APIBlueprint("api_route_files", __name__, url_prefix="/api/v1", tag="Routes")
 GPX = "application/gpx+xml"
 GEOJSON = "application/geo+json"
 
@@ -75,43 +67,7 @@ def create_route(data: RouteSubmission) -> RouteOut:
         data.file.close()  # a large upload is spooled to a temporary file
     else:
         content, filename = json.dumps(data.geojson).encode(), "route.geojson"
-    return _routes().import_route(filename, content, data.details())
-
-
-@bp.get("/routes")
-@bp.input(RouteQuery, location="query", arg_name="query")
-@bp.output(RoutePage)
-def routes(query: RouteQuery) -> RoutePage:
-    """Search the catalogue: words, distance, ascent, MIDE effort, near a point, in a box."""
-    auth.require_user()
-    return _routes().search(query)
-
-
-@bp.get("/routes/<int:route_id>")
-@bp.output(RouteOut)
-def route(route_id: int) -> RouteOut:
-    """A route with its statistics, map line, points of interest and the method used."""
-    auth.require_user()
-    return _routes().route(route_id)
-
-
-@bp.patch("/routes/<int:route_id>")
-@bp.input(RouteUpdate, arg_name="data")
-@bp.output(RouteOut)
-def update_route(route_id: int, data: RouteUpdate) -> RouteOut:
-    """Change a route (its creator or an administrator)."""
-    auth.require_user()
-    return _routes().update_route(route_id, data)
-
-
-@bp.delete("/routes/<int:route_id>")
-@bp.output({}, status_code=204)
-@bp.doc(responses={409: "An excursion plan uses the route"})
-def delete_route(route_id: int) -> tuple[str, int]:
-    """Remove a route (its creator or an administrator); plans that use it keep it."""
-    auth.require_user()
-    _routes().delete_route(route_id)
-    return NO_CONTENT
+    return _routes().import_route(Upload(filename, content), data.details())
 
 
 @bp.get("/routes/<int:route_id>/gpx")
@@ -120,7 +76,7 @@ def route_gpx(route_id: int) -> Response:
     """Download the whole track as GPX."""
     auth.require_user()
     client = _routes()
-    return attachment(client.gpx(route_id), GPX, client.route(route_id).name, "gpx")
+    return attachment(client.gpx(route_id).content, GPX, client.route(route_id).name, "gpx")
 
 
 @bp.get("/routes/<int:route_id>/geojson")
@@ -129,32 +85,5 @@ def route_geojson(route_id: int) -> Response:
     """Download the whole track as GeoJSON."""
     auth.require_user()
     client = _routes()
-    content = json.dumps(client.geojson(route_id)).encode()
+    content = json.dumps(client.geojson(route_id).model_dump(mode="json")).encode()
     return attachment(content, GEOJSON, client.route(route_id).name, "geojson")
-
-
-@bp.get("/routes/<int:route_id>/profile")
-@bp.output(ProfileOut)
-def route_profile(route_id: int) -> ProfileOut:
-    """The elevation profile: [km, m, lat, lon] points along the track."""
-    auth.require_user()
-    return _routes().profile(route_id)
-
-
-@bp.get("/events/<int:event_id>/plan")
-@bp.output(PlanOut)
-@bp.doc(tags=["Excursion plans"])
-def plan(event_id: int) -> PlanOut:
-    """An excursion's plan: its routes in order, meeting point and time, capacity (members)."""
-    auth.require_user()
-    return auth.services().routes(auth.event_principal(event_id)).plan(event_id)
-
-
-@bp.put("/events/<int:event_id>/plan")
-@bp.input(PlanUpdate, arg_name="data")
-@bp.output(PlanOut)
-@bp.doc(tags=["Excursion plans"], responses={409: "The event is not an excursion"})
-def set_plan(event_id: int, data: PlanUpdate) -> PlanOut:
-    """Set an excursion's plan as a whole (owners and organizers)."""
-    auth.require_user()
-    return auth.services().routes(auth.event_principal(event_id)).set_plan(event_id, data)

@@ -149,7 +149,7 @@ def logout() -> ResponseReturnValue:
     """End the web session."""
     auth.log_out()
     flash(_("You have logged out."), "success")
-    return redirect(url_for("main.index"))
+    return _forget_this_browser(redirect(url_for("main.index")))
 
 
 @bp.post("/logout/everywhere")
@@ -158,7 +158,14 @@ def logout_everywhere() -> ResponseReturnValue:
     """End every web session of one's account, this one included."""
     auth.log_out_everywhere()
     flash(_("You have logged out on every browser."), "success")
-    return redirect(url_for("account.login"))
+    return _forget_this_browser(redirect(url_for("account.login")))
+
+
+def _forget_this_browser(response: Response) -> Response:
+    # The pages kept for use without signal are the person's own: on a shared phone the next
+    # one must not find them. The browser drops its caches, storage and service worker.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 def _security_page(errors: FormErrors) -> str:

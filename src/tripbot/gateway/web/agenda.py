@@ -18,9 +18,12 @@ from tripbot.agenda.client import AgendaClient
 from tripbot.agenda.schemas import (
     ActivityCreate,
     ActivityOut,
+    ActivityQuery,
     ActivityUpdate,
+    CalendarQuery,
     ConflictOut,
     FeedTokenOut,
+    NowQuery,
     PlaceCreate,
 )
 from tripbot.events.schemas import MAX_EVENT_DAYS, EventOut
@@ -145,7 +148,7 @@ def _page(
 ) -> str:
     event = auth.events().event(event_id)
     client = _client(event_id)
-    activities = client.activities(event_id)
+    activities = client.activities(event_id, ActivityQuery())
     conflicts = client.conflicts(event_id)
     titles = {a.id: a.title for a in activities}
     conflicted = {n for c in conflicts for n in c.activity_ids}
@@ -169,7 +172,7 @@ def _page(
         chosen_people=request.form.getlist("people") if request.method == "POST" else [],
         conflicts=[(c, _conflict_text(c, titles, event)) for c in conflicts],
         conflicted=conflicted,
-        now=client.now(event_id),
+        now=client.now(event_id, NowQuery()),
         timeline=_timeline(event, days, conflicted),
         feed_url=feed_url,
         webcal_url=feed_url.replace("https://", "webcal://").replace("http://", "webcal://")
@@ -370,7 +373,7 @@ def revoke_feed(event_id: int) -> ResponseReturnValue:
 @auth.login_required
 def export_ics(event_id: int) -> Response:
     """The agenda as an iCalendar file, to import once."""
-    response = calendar_response(event_id, _client(event_id).calendar(event_id))
+    response = calendar_response(event_id, _client(event_id).calendar(event_id, CalendarQuery()))
     response.headers["Content-Disposition"] = f'attachment; filename="agenda-{event_id}.ics"'
     return response
 
@@ -380,7 +383,8 @@ def export_ics(event_id: int) -> Response:
 def export_json(event_id: int) -> Response:
     """The agenda as a frab/c3voc schedule JSON file, for conference apps."""
     response = Response(
-        _json(_client(event_id).schedule(event_id)), content_type="application/json"
+        _json(json.loads(_client(event_id).schedule(event_id).content)),
+        content_type="application/json",
     )
     response.headers["Content-Disposition"] = f'attachment; filename="schedule-{event_id}.json"'
     return response

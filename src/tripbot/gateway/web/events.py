@@ -16,7 +16,7 @@ from tripbot.events.schemas import (
     MemberRoleChange,
 )
 from tripbot.gateway import auth
-from tripbot.gateway.web import forms
+from tripbot.gateway.web import forms, glance, maps
 from tripbot.gateway.web.forms import INVALID, FormErrors, ModelT, message_for, role_label
 from tripbot.ledger.schemas import EntryQuery
 from tripbot.platform.errors import (
@@ -26,6 +26,7 @@ from tripbot.platform.errors import (
     PermissionDenied,
     ServiceUnavailable,
 )
+from tripbot.platform.web import current_settings
 
 bp = Blueprint("events", __name__)
 forms.install(bp)
@@ -86,6 +87,8 @@ def _event_page(
     return render_template(
         "events/show.html",
         event=event,
+        glance=glance.gather(event),
+        map_layers=maps.layers_for_page(current_settings()),
         members=client.members(event_id),
         invitations=client.invitations(event_id) if organizer else [],
         me=auth.require_user(),

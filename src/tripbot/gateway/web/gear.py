@@ -14,15 +14,17 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from werkzeug.datastructures import FileStorage
 
 from tripbot.gateway import auth
-from tripbot.gateway.api.gear import csv_response
 from tripbot.gateway.web import forms
 from tripbot.gateway.web.forms import INVALID, FormErrors, _, message_for
-from tripbot.gear.client import GearClient
+from tripbot.gear.client import Download, GearClient, Upload
+from tripbot.gear.rules import EVENT_DELETED, NOT_ENOUGH_IN_SERVICE, UNIT_OUT_OF_SERVICE
 from tripbot.gear.schemas import (
     CheckIn,
     CheckOut,
+    HistoryQuery,
     ItemCreate,
     ItemQuery,
     ItemUpdate,
@@ -62,12 +64,16 @@ STATUS_LABELS: dict[str, LazyString] = {
     "cancelled": _l("cancelled"),
 }
 FLAG_LABELS: dict[str, LazyString] = {
+    UNIT_OUT_OF_SERVICE: _l("The unit you reserved is out of service."),
+    NOT_ENOUGH_IN_SERVICE: _l("Not enough of this item is in service for these days."),
+    EVENT_DELETED: _l("Its event was deleted."),
+    # History is never rewritten: its lines from before the codes keep the English words.
     "the unit you reserved is out of service": _l("The unit you reserved is out of service."),
     "not enough of this item is in service for these days": _l(
         "Not enough of this item is in service for these days."
     ),
-    "its event was deleted": _l("Its event was deleted."),
 }
+"""Why a reservation cannot be served, by the code the gear service stores."""
 ACTION_LABELS: dict[str, LazyString] = {
     "item.created": _l("added to the inventory"),
     "item.updated": _l("changed"),
@@ -113,6 +119,22 @@ for _name, _function in (
     ("long_day", lambda value: format_date(value, "long")),
 ):
     bp.add_app_template_filter(_function, f"gear_{_name}")
+
+
+def csv_response(answer: Download) -> Response:
+    """A CSV download, named as the gear service named it."""
+    return Response(
+        answer.content,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{answer.filename}"'},
+    )
+
+
+def _uploaded(upload: FileStorage) -> Upload:
+    """A file sent with a form, as the gear service takes it."""
+    return Upload(
+        upload.filename or "", upload.read(), upload.mimetype or "application/octet-stream"
+    )
 
 
 def _gear() -> GearClient:
@@ -239,7 +261,7 @@ def _item_page(
         "gear/item.html",
         item=item,
         units=units,
-        history=client.history(item_id, unit_id),
+        history=client.history(item_id, HistoryQuery(unit_id=unit_id)),
         unit_id=unit_id,
         chart=chart,
         event_options=event_options,
@@ -387,8 +409,12 @@ def retire_unit(item_id: int, unit_id: int) -> ResponseReturnValue:
 @auth.login_required
 def photo(item_id: int) -> ResponseReturnValue:
     """An item's photo."""
-    content_type, data = _gear().photo(item_id)
-    return Response(data, mimetype=content_type, headers={"Cache-Control": "private, max-age=60"})
+    found = _gear().photo(item_id)
+    return Response(
+        found.content,
+        mimetype=found.content_type,
+        headers={"Cache-Control": found.cache_control or "private, max-age=60"},
+    )
 
 
 @bp.post("/gear/items/<int:item_id>/photo")
@@ -401,7 +427,7 @@ def upload_photo(item_id: int) -> ResponseReturnValue:
         flash(_("Choose a photo first."), "error")
         return redirect(url_for("gear.item", item_id=item_id))
     try:
-        _gear().set_photo(item_id, upload.read(), upload.mimetype or "application/octet-stream")
+        _gear().set_photo(item_id, _uploaded(upload))
     except (InvalidInput, PayloadTooLarge):
         flash(
             _(
@@ -422,7 +448,7 @@ def upload_photo(item_id: int) -> ResponseReturnValue:
 @auth.login_required
 def export_csv() -> ResponseReturnValue:
     """The inventory as a CSV file."""
-    return csv_response(_gear().export_items(), "inventory.csv")
+    return csv_response(_gear().export_items())
 
 
 @bp.post("/gear/inventory.csv")
@@ -434,7 +460,7 @@ def import_csv() -> ResponseReturnValue:
         flash(_("Choose a CSV file first."), "error")
         return redirect(url_for("gear.index"))
     try:
-        result = _gear().import_items(upload.read())
+        result = _gear().import_items(_uploaded(upload))
     except InvalidInput as error:
         flash(_("Nothing was imported. %(reason)s", reason=_failure(error)), "error")
         return redirect(url_for("gear.index"))
@@ -618,8 +644,8 @@ def remove_entry(event_id: int, entry_id: int) -> ResponseReturnValue:
 @auth.login_required
 def export_packing_list(event_id: int) -> ResponseReturnValue:
     """An event's packing list as a LighterPack CSV file."""
-    text = auth.services().gear(auth.event_principal(event_id)).export_packing_list(event_id)
-    return csv_response(text, f"packing-list-{event_id}.csv")
+    answer = auth.services().gear(auth.event_principal(event_id)).export_packing_list(event_id)
+    return csv_response(answer)
 
 
 @bp.post("/events/<int:event_id>/packing-list.csv")
@@ -632,7 +658,7 @@ def import_packing_list(event_id: int) -> ResponseReturnValue:
         return redirect(url_for("gear.packing_list", event_id=event_id))
     client = auth.services().gear(auth.event_principal(event_id))
     try:
-        result = client.import_packing_list(event_id, upload.read())
+        result = client.import_packing_list(event_id, _uploaded(upload))
     except InvalidInput as error:
         flash(_("Nothing was imported. %(reason)s", reason=_failure(error)), "error")
         return redirect(url_for("gear.packing_list", event_id=event_id))

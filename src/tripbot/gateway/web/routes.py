@@ -19,6 +19,7 @@ from tripbot.gateway.api.routes import attachment
 from tripbot.gateway.web import forms, maps
 from tripbot.gateway.web.forms import INVALID, FormErrors, _
 from tripbot.platform.errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied
+from tripbot.platform.operations import Upload
 from tripbot.platform.uploads import allows_upload
 from tripbot.platform.web import current_settings
 from tripbot.routes.client import RoutesClient
@@ -151,9 +152,10 @@ def create() -> ResponseReturnValue:
     content = upload.read()
     upload.close()  # a large upload is spooled to a temporary file
     try:
-        route = _routes().import_route(upload.filename or "route", content, details)
+        route = _routes().import_route(Upload(upload.filename or "route", content), details)
     except InvalidInput as error:
-        message = _("The file could not be used: %(reason)s", reason=error.detail)
+        reason = error.told_in(forms.get_locale_language())
+        message = _("The file could not be used: %(reason)s", reason=reason)
         errors = {str(error.extensions.get("field") or "file"): message}
         return render_template("routes/new.html", form=request.form, errors=errors), INVALID
     except Conflict as error:
@@ -261,9 +263,10 @@ def download(route_id: int, kind: str) -> ResponseReturnValue:
     """The whole track as a GPX or GeoJSON file."""
     client = _routes()
     if kind == "gpx":
-        content, mimetype = client.gpx(route_id), "application/gpx+xml"
+        content, mimetype = client.gpx(route_id).content, "application/gpx+xml"
     elif kind == "geojson":
-        content, mimetype = json.dumps(client.geojson(route_id)).encode(), "application/geo+json"
+        geojson = client.geojson(route_id).model_dump(mode="json")
+        content, mimetype = json.dumps(geojson).encode(), "application/geo+json"
     else:
         raise NotFound(Message("no download as {kind}"), kind=kind)
     return attachment(content, mimetype, client.route(route_id).name, kind)

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 import tripbot.platform.db
+from tripbot.platform.migrations import create_shared_table, drop_shared_table
+from tripbot.platform.outbox import outbox_table
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -27,18 +29,7 @@ def upgrade() -> None:
         sa.Column("updated_at", tripbot.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_agendas")),
     )
-    op.create_table(
-        "outbox",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("topic", sa.String(length=80), nullable=False),
-        sa.Column("event_id", sa.Integer(), nullable=True),
-        sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("created_at", tripbot.platform.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
-        sqlite_autoincrement=True,
-    )
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_outbox_event_id"), ["event_id"], unique=False)
+    create_shared_table(outbox_table)
 
     op.create_table(
         "feed_tokens",
@@ -149,8 +140,5 @@ def downgrade() -> None:
     op.drop_table("activities")
     op.drop_table("places")
     op.drop_table("feed_tokens")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_outbox_event_id"))
-
-    op.drop_table("outbox")
+    drop_shared_table(outbox_table)
     op.drop_table("agendas")

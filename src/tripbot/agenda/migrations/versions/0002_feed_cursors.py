@@ -7,8 +7,8 @@ Create Date: 2026-11-22 01:38:43.601273
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
+from tripbot.platform.follow import feed_cursor_table
+from tripbot.platform.migrations import create_shared_table, drop_shared_table
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -18,14 +18,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Apply this revision."""
-    op.create_table(
-        "feed_cursors",
-        sa.Column("source", sa.String(length=40), nullable=False),
-        sa.Column("position", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("source", name=op.f("pk_feed_cursors")),
-    )
+    create_shared_table(feed_cursor_table)
 
 
 def downgrade() -> None:
     """Revert this revision."""
-    op.drop_table("feed_cursors")
+    drop_shared_table(feed_cursor_table)

@@ -50,6 +50,7 @@
         lanes[lane] = activity.end;
         const bar = el("a", `tl-bar status-${activity.status}${activity.conflict ? " conflict" : ""}`);
         bar.href = `#activity-${activity.id}`;
+        bar.tabIndex = -1; // a picture of the list below, which the keyboard and readers use
         bar.dataset.activityId = activity.id;
         bar.dataset.lane = lane;
         bar.title = `${activity.time} ${activity.title}`;

@@ -32,6 +32,9 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
   if (!window.M) return;
-  M.Sidenav.init(document.querySelectorAll(".sidenav"));
+  M.Sidenav.init(document.querySelectorAll(".sidenav"), {
+    onOpenStart: (menu) => { menu.inert = false; },
+    onCloseEnd: (menu) => { menu.inert = true; },
+  });
   M.FormSelect.init(document.querySelectorAll("select:not(.browser-default)"));
 });

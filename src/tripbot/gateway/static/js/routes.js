@@ -87,6 +87,91 @@
     return marker.addTo(map);
   };
 
+
+  // Where am I: the phone's position against the tracks (segments of [lat, lon]), worked out
+  // here and never sent; it works without signal, as the track and the GPS need none.
+  const EARTH = 6371008.8;
+  const rad = (degrees) => (degrees * Math.PI) / 180;
+
+  // Metres on a plane tangent at the position: exact enough over a route's few kilometres.
+  const along = (tracks, lat, lon) => {
+    const k = Math.cos(rad(lat));
+    const xy = ([plat, plon]) => [rad(plon - lon) * k * EARTH, rad(plat - lat) * EARTH];
+    let best = { distance: Infinity, at: 0 };
+    let walked = 0;
+    tracks.forEach((segment) => {
+      for (let i = 1; i < segment.length; i += 1) {
+        const [ax, ay] = xy(segment[i - 1]);
+        const [bx, by] = xy(segment[i]);
+        const dx = bx - ax;
+        const dy = by - ay;
+        const length = Math.hypot(dx, dy);
+        const t = length ? Math.max(0, Math.min(1, -(ax * dx + ay * dy) / (length * length))) : 0;
+        const distance = Math.hypot(ax + t * dx, ay + t * dy);
+        if (distance < best.distance) best = { distance, at: walked + t * length };
+        walked += length;
+      }
+    });
+    return { ...best, total: walked };
+  };
+
+  const locate = (map, element, tracks) => {
+    const texts = document.getElementById("locate-texts");
+    if (!texts || !navigator.geolocation || !tracks.length) return;
+    const t = texts.dataset;
+    const say = (template, values) => template.replace(/\{(\w+)\}/g, (_m, name) => values[name] ?? "");
+    const number = (value, digits) => new Intl.NumberFormat(document.documentElement.lang || undefined,
+      { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(value);
+    const status = document.createElement("p");
+    status.className = "locate-status";
+    status.id = `${element.id}-where`;
+    status.setAttribute("aria-live", "polite");
+    element.after(status);
+    let marker = null;
+    let circle = null;
+    let watching = false;
+    const Control = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: () => {
+        const box = L.DomUtil.create("div", "leaflet-bar leaflet-control locate-control");
+        const button = L.DomUtil.create("a", "", box);
+        button.href = "#";
+        button.setAttribute("role", "button");
+        button.title = t.button;
+        button.setAttribute("aria-label", t.button);
+        button.textContent = "◎";
+        L.DomEvent.on(button, "click", (event) => {
+          L.DomEvent.preventDefault(event);
+          L.DomEvent.stopPropagation(event);
+          if (watching) return;
+          watching = true;
+          status.textContent = t.waiting;
+          navigator.geolocation.watchPosition((position) => {
+            const { latitude: lat, longitude: lon, accuracy } = position.coords;
+            const here = along(tracks, lat, lon);
+            const distance = here.distance < 1000 ? `${number(here.distance, 0)} m` : `${number(here.distance / 1000, 1)} km`;
+            status.textContent = `${say(t.near, { distance, km: number(here.at / 1000, 1), total: number(here.total / 1000, 1) })} ${t.private}`;
+            element.dataset.where = String(Math.round(here.distance));
+            if (!marker) {
+              circle = L.circle([lat, lon], { radius: accuracy, weight: 1, color: "#1565c0", fillOpacity: 0.1 }).addTo(map);
+              marker = L.circleMarker([lat, lon], { radius: 7, color: "#fff", weight: 2, fillColor: "#1565c0", fillOpacity: 1 }).addTo(map);
+              map.panTo([lat, lon]);
+            } else {
+              marker.setLatLng([lat, lon]);
+              circle.setLatLng([lat, lon]).setRadius(accuracy);
+            }
+          }, (error) => {
+            watching = false;
+            const reason = error.code === error.PERMISSION_DENIED ? t.denied : error.message;
+            status.textContent = say(t.failed, { reason });
+          }, { enableHighAccuracy: true, maximumAge: 10000 });
+        });
+        return box;
+      },
+    });
+    new Control().addTo(map);
+  };
+
   const routeMap = (element) => {
     const data = readJson(element.dataset.map);
     if (!data) return null;
@@ -97,6 +182,7 @@
     point(map, data.end, "#b3261e", element.dataset.endLabel);
     point(map, data.start, "#1e6b2e", element.dataset.startLabel);
     map.fitBounds(line.getBounds(), { padding: [20, 20] });
+    locate(map, element, latLngs(data.geometry));
     element.dataset.ready = "true";
     return map;
   };
@@ -142,7 +228,9 @@
     if (!data) return;
     const map = baseMap(element);
     const bounds = L.latLngBounds([]);
+    const tracks = [];
     data.routes.forEach((route, i) => {
+      tracks.push(...latLngs(route.geometry));
       const line = L.polyline(latLngs(route.geometry), { color: COLORS[i % COLORS.length], weight: 4 }).addTo(map);
       textTooltip(line, `${route.position}. ${route.name}`);
       bounds.extend(line.getBounds());
@@ -151,6 +239,7 @@
     if (data.meeting) bounds.extend(data.meeting);
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 });
     else map.setView([40.4, -3.7], 5);
+    locate(map, element, tracks);
     if (element.dataset.pick) {
       map.on("click", (event) => {
         const lat = document.getElementById("meeting_lat");

@@ -11,6 +11,9 @@ import sqlalchemy as sa
 from alembic import op
 
 import tripbot.platform.db
+from tripbot.platform.idempotency import idempotency_table
+from tripbot.platform.migrations import create_shared_table, drop_shared_table
+from tripbot.platform.outbox import outbox_table
 
 # History is append-only: the database itself refuses to change a row once written.
 SQLITE_TRIGGER = """
@@ -34,17 +37,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Apply this revision."""
-    op.create_table(
-        "idempotency_keys",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("scope", sa.String(length=200), nullable=False),
-        sa.Column("key", sa.String(length=200), nullable=False),
-        sa.Column("fingerprint", sa.String(length=64), nullable=False),
-        sa.Column("response", sa.JSON(), nullable=True),
-        sa.Column("created_at", tripbot.platform.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_keys")),
-        sa.UniqueConstraint("scope", "key", name=op.f("uq_idempotency_keys_scope")),
-    )
+    create_shared_table(idempotency_table)
     op.create_table(
         "items",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -72,18 +65,7 @@ def upgrade() -> None:
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.create_index("ix_items_event_id_category", ["event_id", "category"], unique=False)
 
-    op.create_table(
-        "outbox",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("topic", sa.String(length=80), nullable=False),
-        sa.Column("event_id", sa.Integer(), nullable=True),
-        sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("created_at", tripbot.platform.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
-        sqlite_autoincrement=True,
-    )
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_outbox_event_id"), ["event_id"], unique=False)
+    create_shared_table(outbox_table)
 
     op.create_table(
         "history",
@@ -299,12 +281,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_history_item_id_id")
 
     op.drop_table("history")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_outbox_event_id"))
-
-    op.drop_table("outbox")
+    drop_shared_table(outbox_table)
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.drop_index("ix_items_event_id_category")
 
     op.drop_table("items")
-    op.drop_table("idempotency_keys")
+    drop_shared_table(idempotency_table)

@@ -1,4 +1,4 @@
-"""Use cases of an event's packing list: what each participant brings and what the club lends,
+"""An event's packing list: what each participant brings and what the club lends,
 with LighterPack's weights, and its CSV import and export in LighterPack's columns.
 
 The gateway says the caller's role in the event: participants read, organizers edit.
@@ -6,13 +6,12 @@ The gateway says the caller's role in the event: participants read, organizers e
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from tripbot.gear import csvfiles
+from tripbot.gear import OPERATIONS, csvfiles, rules
 from tripbot.gear.models import Item, PackingEntry, outbox
 from tripbot.gear.schemas import (
     CategoryWeights,
@@ -21,29 +20,21 @@ from tripbot.gear.schemas import (
     PackingEntryOut,
     PackingEntryUpdate,
     PackingListOut,
-    Weights,
 )
+from tripbot.gear.service.items import CSV, CSV_RESPONSE
 from tripbot.platform.db import UnitOfWork
 from tripbot.platform.errors import InvalidInput, Message, NotFound
-from tripbot.platform.identity import Principal
+from tripbot.platform.operations import Access, Call, Download, Upload
 from tripbot.platform.outbox import record_change
 
 MAX_ENTRIES = 2000
 """The most lines one packing list may have."""
-
-
-def weights(entries: Iterable[PackingEntry | PackingEntryOut]) -> Weights:
-    """LighterPack's weights: total counts every piece; a worn line counts once whatever its
-    quantity (the spares travel in the pack); consumables count in full and are never worn."""
-    total = worn = consumable = 0
-    for entry in entries:
-        line = entry.weight_grams * entry.quantity
-        total += line
-        if entry.consumable:
-            consumable += line
-        elif entry.worn:
-            worn += entry.weight_grams
-    return Weights(total=total, base=total - worn - consumable, worn=worn, consumable=consumable)
+LIST = "/events/<int:event_id>/packing-list"
+LINE = f"{LIST}/<int:entry_id>"
+LIST_CSV = f"{LIST}.csv"
+PACKING: dict[str, Any] = {"access": Access.EVENT, "tag": "Packing lists"}
+"""How every packing list operation is reached: by members of its event (at the same path on
+the public API, not under /gear), grouped apart in the API's documentation."""
 
 
 def _entry_out(entry: PackingEntry) -> PackingEntryOut:
@@ -82,11 +73,11 @@ def _list_out(event_id: int, entries: list[PackingEntry]) -> PackingListOut:
     return PackingListOut(
         event_id=event_id,
         entries=[_entry_out(entry) for entry in entries],
-        totals=weights(entries),
-        participant=weights(e for e in entries if e.provided_by == "participant"),
-        club=weights(e for e in entries if e.provided_by == "club"),
+        totals=rules.weights(entries),
+        participant=rules.weights(e for e in entries if e.provided_by == "participant"),
+        club=rules.weights(e for e in entries if e.provided_by == "club"),
         categories=[
-            CategoryWeights(category=name, **weights(lines).model_dump())
+            CategoryWeights(category=name, **rules.weights(lines).model_dump())
             for name, lines in categories.items()
         ],
     )
@@ -102,8 +93,10 @@ def _changed(uow: UnitOfWork, event_id: int, action: str, by: int, **payload: An
     )
 
 
-def packing_list(uow: UnitOfWork, principal: Principal, event_id: int) -> PackingListOut:
-    """An event's packing list with its weights (its members)."""
+@OPERATIONS.get(LIST, public=LIST, **PACKING)
+def packing_list(call: Call, event_id: int) -> PackingListOut:
+    """An event's packing list with LighterPack's weights (members)."""
+    uow, principal = call.unit_of_work(), call.principal
     principal.require_event_role(event_id, "participant", Message("see the packing list"))
     with uow:
         return _list_out(event_id, _entries(uow, event_id))
@@ -132,10 +125,10 @@ def _lent_item(uow: UnitOfWork, event_id: int, item_id: int) -> Item:
     return item
 
 
-def add_entry(
-    uow: UnitOfWork, principal: Principal, event_id: int, data: PackingEntryCreate
-) -> PackingEntryOut:
-    """Add a line to an event's packing list (organizers)."""
+@OPERATIONS.post(LIST, public=LIST, status=201, **PACKING)
+def add_entry(call: Call, event_id: int, data: PackingEntryCreate) -> PackingEntryOut:
+    """Add a line: what each participant brings, or what the club lends (organizers)."""
+    uow, principal = call.unit_of_work(), call.principal
     principal.require_event_role(event_id, "organizer", Message("change the packing list"))
     actor = principal.require_user()
     with uow:
@@ -167,14 +160,15 @@ def _entry(uow: UnitOfWork, event_id: int, entry_id: int) -> PackingEntry:
     return entry
 
 
+@OPERATIONS.patch(LINE, public=LINE, **PACKING)
 def update_entry(
-    uow: UnitOfWork,
-    principal: Principal,
+    call: Call,
     event_id: int,
     entry_id: int,
     data: PackingEntryUpdate,
 ) -> PackingEntryOut:
-    """Change a line of an event's packing list (organizers)."""
+    """Change a line of the packing list (organizers)."""
+    uow, principal = call.unit_of_work(), call.principal
     principal.require_event_role(event_id, "organizer", Message("change the packing list"))
     actor = principal.require_user()
     changes = data.model_dump(exclude_unset=True)
@@ -192,8 +186,10 @@ def update_entry(
         return _entry_out(entry)
 
 
-def remove_entry(uow: UnitOfWork, principal: Principal, event_id: int, entry_id: int) -> None:
-    """Remove a line from an event's packing list (organizers)."""
+@OPERATIONS.delete(LINE, public=LINE, status=204, **PACKING)
+def remove_entry(call: Call, event_id: int, entry_id: int) -> None:
+    """Remove a line from the packing list (organizers)."""
+    uow, principal = call.unit_of_work(), call.principal
     principal.require_event_role(event_id, "organizer", Message("change the packing list"))
     actor = principal.require_user()
     with uow:
@@ -208,8 +204,16 @@ def _price(value: Decimal | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
-def export_csv(uow: UnitOfWork, principal: Principal, event_id: int) -> str:
-    """An event's packing list in LighterPack's CSV columns, weights in grams."""
+@OPERATIONS.get(
+    LIST_CSV,
+    public=LIST_CSV,
+    produces="text/csv",
+    responses=CSV_RESPONSE,
+    **PACKING,
+)
+def export_packing_list(call: Call, event_id: int) -> Download:
+    """The packing list as a LighterPack CSV (weights in grams)."""
+    uow, principal = call.unit_of_work(), call.principal
     principal.require_event_role(event_id, "participant", Message("see the packing list"))
     with uow:
         rows = [
@@ -227,7 +231,8 @@ def export_csv(uow: UnitOfWork, principal: Principal, event_id: int) -> str:
             )
             for entry in _entries(uow, event_id)
         ]
-    return csvfiles.write_csv(csvfiles.LIGHTERPACK_COLUMNS, rows)
+    text = csvfiles.write_csv(csvfiles.LIGHTERPACK_COLUMNS, rows)
+    return Download(text.encode(), CSV, f"packing-list-{event_id}.csv")
 
 
 LIGHTERPACK_FIELDS = {
@@ -271,12 +276,17 @@ def _read_lighterpack(data: bytes) -> list[PackingEntryCreate]:
     return entries
 
 
-def import_csv(uow: UnitOfWork, principal: Principal, event_id: int, data: bytes) -> ImportResult:
-    """Add the lines of a LighterPack CSV to an event's packing list (organizers), all or none:
-    the first bad line is reported by number and column, and nothing is stored."""
+@OPERATIONS.post(LIST_CSV, public=LIST_CSV, status=201, **PACKING)
+def import_packing_list(call: Call, event_id: int, file: Upload) -> ImportResult:
+    """Import a LighterPack CSV into the packing list, all or none (organizers).
+
+    Columns: Item Name, Category, desc, qty, weight, unit, url, price, worn, consumable. A bad
+    line answers 422 with its `line` and `column`, and nothing is stored.
+    """
+    uow, principal = call.unit_of_work(), call.principal
     principal.require_event_role(event_id, "organizer", Message("change the packing list"))
     actor = principal.require_user()
-    entries = _read_lighterpack(data)
+    entries = _read_lighterpack(file.content)
     with uow:
         uow.lock_for_write()
         position = _room_for(uow, event_id, len(entries))
