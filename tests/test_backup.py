@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from typer.testing import CliRunner
 
+from tests.builders import events_call
 from tests.conftest import make_settings
 from tests.databases import (
     create_postgres_database,
@@ -142,18 +143,16 @@ def fill_events(url: str) -> None:
     probe_table(MetaData()).create(database.engine)
     policy = events.AccountPolicy(passwords=Passwords("fast"))
     people = [
-        events.register(
-            database.unit_of_work(),
-            policy,
+        events.accounts.register(
+            events_call(database, policy=policy),
             UserRegister(
                 email=f"p{n}@club.example", password="a long password", display_name=f"P{n}"
             ),
         )
         for n in range(4)
     ]
-    events.create_event(
-        database.unit_of_work(),
-        Principal(user_id=people[0].id),
+    events.events.create_event(
+        events_call(database, Principal(user_id=people[0].id)),
         EventCreate(
             name="Picos",
             kind="excursion",
@@ -257,9 +256,8 @@ def test_a_round_trip_loses_nothing_and_never_reuses_an_id(
     assert json.loads((tmp_path / "backup" / MANIFEST).read_text()) == manifest
 
     database = Database(target)
-    newcomer = events.register(
-        database.unit_of_work(),
-        events.AccountPolicy(passwords=Passwords("fast")),
+    newcomer = events.accounts.register(
+        events_call(database, policy=events.AccountPolicy(passwords=Passwords("fast"))),
         UserRegister(email="new@club.example", password="a long password", display_name="New"),
     )
     database.dispose()
@@ -281,9 +279,8 @@ def test_restore_refuses_a_database_with_data_unless_forced(
         restore(events_settings(tmp_path, source), tmp_path / "backup", ["events"])
 
     database = Database(source)
-    events.register(
-        database.unit_of_work(),
-        events.AccountPolicy(passwords=Passwords("fast")),
+    events.accounts.register(
+        events_call(database, policy=events.AccountPolicy(passwords=Passwords("fast"))),
         UserRegister(email="late@club.example", password="a long password", display_name="Late"),
     )
     database.dispose()

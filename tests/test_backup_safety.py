@@ -19,7 +19,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from tests.builders import a_cast, a_person, an_activity, an_expense
+from tests.builders import a_cast, a_person, an_activity, an_expense, events_call
 from tests.conftest import make_settings
 from tests.e2e.scenario import run_club_scenario
 from tests.test_backup import (
@@ -51,9 +51,8 @@ RELEASE_EVENTS = Path(__file__).parent / "release/fixtures/v0.1.0/sqlite/events.
 def register(url: str, email: str) -> None:
     """A new account, through the events service's own use case."""
     database = Database(url)
-    events.register(
-        database.unit_of_work(),
-        events.AccountPolicy(passwords=Passwords("fast")),
+    events.accounts.register(
+        events_call(database, policy=events.AccountPolicy(passwords=Passwords("fast"))),
         UserRegister(email=email, password="a long password", display_name="Late"),
     )
     database.dispose()
@@ -322,7 +321,7 @@ def test_changes_recorded_after_restoring_an_older_backup_reach_a_reader_that_wa
     owner = Principal(user_id=1)
 
     def rename(name: str) -> None:
-        events.update_event(database.unit_of_work(), owner, 1, EventUpdate(name=name))
+        events.events.update_event(events_call(database, owner), 1, EventUpdate(name=name))
 
     def changes_after(position: int) -> list[str]:
         with database.unit_of_work() as uow:
@@ -358,8 +357,8 @@ def test_a_restore_into_a_fresh_database_keeps_ids_above_what_the_kept_bot_has_r
 
     def rename(url: str, name: str) -> None:
         database = Database(url)
-        events.update_event(
-            database.unit_of_work(), Principal(user_id=1), 1, EventUpdate(name=name)
+        events.events.update_event(
+            events_call(database, Principal(user_id=1)), 1, EventUpdate(name=name)
         )
         database.dispose()
 

@@ -95,7 +95,10 @@ def console_command(
     # Starting makes many long-lived objects (schemas, SQL metadata, handlers); the collector
     # walking them again and again while they are made cost a third of the console's start.
     gc.disable()
+    from pydantic import ValidationError
+
     from tripbot.bot.console import chat
+    from tripbot.events.schemas import UserLookup
     from tripbot.platform.identity import SYSTEM
     from tripbot.system import MissingServiceUrl, build_bot
 
@@ -107,7 +110,10 @@ def console_command(
         console.print(f"[red]Cannot chat:[/red] {missing}")
         raise typer.Exit(2) from missing
     try:
-        account = runtime.services.events(SYSTEM).user_by_email(email)
+        account = runtime.services.events(SYSTEM).user_by_email(UserLookup(email=email))
+    except ValidationError as error:
+        console.print(f"[red]Cannot chat as {email}:[/red] not an email address")
+        raise typer.Exit(2) from error
     except DomainError as error:
         console.print(f"[red]Cannot chat as {email}:[/red] {error.detail}")
         raise typer.Exit(2) from error

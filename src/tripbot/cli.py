@@ -77,17 +77,16 @@ def run(
     start_followers(system.runtimes, system.clients.transports["events"])
     if demo:
         from tripbot.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
-        from tripbot.events import service as events
         from tripbot.events.schemas import UserOut, UserRegister
-        from tripbot.platform.passwords import Passwords
+        from tripbot.events.service import accounts
 
         # The operator asked for the demo: its people get accounts even when registration is
         # by invitation only, as with `tripbot user create`.
-        policy = events.AccountPolicy(passwords=Passwords(settings.password_hash_profile))
+        operator = accounts.operator_call(system.runtimes["events"])
 
         def open_account(data: UserRegister) -> UserOut:
             """A demo person's account, opened in the events database as the operator."""
-            return events.register(system.databases["events"].unit_of_work(), policy, data)
+            return accounts.register(operator, data)
 
         if load_demo(system.gateway.extensions["tripbot.services"], open_account):
             console.print(
@@ -313,11 +312,10 @@ def create_user(
     """
     from pydantic import ValidationError
 
-    from tripbot.events import service
     from tripbot.events.schemas import UserRegister
+    from tripbot.events.service import accounts
     from tripbot.platform.db import Database
-    from tripbot.platform.passwords import Passwords
-    from tripbot.system import migrate
+    from tripbot.system import migrate, runtime_of
 
     settings = load_settings(data_dir)
     if role not in ("admin", "gear_keeper", "member"):
@@ -334,10 +332,10 @@ def create_user(
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     database = Database(settings.database_url_for("events"))
     migrate("events", database)
-    policy = service.AccountPolicy(passwords=Passwords(settings.password_hash_profile))
+    operator = accounts.operator_call(runtime_of("events", settings, database, {}))
     try:
-        user = service.register(database.unit_of_work(), policy, data)
-        user = service.assign_role(database.unit_of_work(), user.id, role)
+        user = accounts.register(operator, data)
+        user = accounts.assign_role(database.unit_of_work(), user.id, role)
     except DomainError as error:
         console.print(f"[red]Not created:[/red] {error.detail}")
         raise typer.Exit(1) from error

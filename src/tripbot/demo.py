@@ -10,7 +10,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tripbot.agenda.schemas import ActivityCreate, PlaceCreate
-from tripbot.events.schemas import EventCreate, InvitationCreate, UserOut, UserRegister
+from tripbot.events.schemas import (
+    EventCreate,
+    InvitationCreate,
+    MemberRoleChange,
+    UserOut,
+    UserRegister,
+)
 from tripbot.gateway.services import Services
 from tripbot.gear.schemas import ItemCreate, ReservationCreate, UnitCreate
 from tripbot.ledger.schemas import (
@@ -85,7 +91,7 @@ def load_demo(
         code = ana.create_invitation(event.id, InvitationCreate(max_uses=10)).code
         luis.accept_invitation(code)
         marta.accept_invitation(code)
-    ana.change_member_role(fiesta.id, people[1].id, "organizer")
+    ana.change_member_role(fiesta.id, people[1].id, MemberRoleChange(role="organizer"))
     owner = Principal(user_id=people[0].id, instance_role="admin")
     _cares_story(services, owner, [p.id for p in people], cares.id, soon)
     _fiesta_agenda(services, owner, [p.id for p in people], fiesta.id, soon + timedelta(days=30))

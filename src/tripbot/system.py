@@ -81,7 +81,7 @@ class ServiceDefinition:
 
 
 DEFINITIONS: dict[str, ServiceDefinition] = {
-    "events": ServiceDefinition("events", events.MIGRATIONS, in_process=False),
+    "events": ServiceDefinition("events", events.MIGRATIONS),
     "routes": ServiceDefinition("routes", routes.MIGRATIONS, ("events",)),
     "gear": ServiceDefinition("gear", gear.MIGRATIONS, ("events",)),
     "ledger": ServiceDefinition("ledger", ledger.MIGRATIONS, ("events",)),

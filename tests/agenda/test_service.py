@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.agenda.conftest import Club
-from tests.builders import as_principal
+from tests.builders import as_principal, events_call
 from tripbot.agenda import service
 from tripbot.agenda.models import Activity, ActivityPerson, FeedToken, Place, outbox
 from tripbot.agenda.schemas import (
@@ -254,9 +254,8 @@ def test_an_unknown_place_or_person_is_refused_naming_it(club: Club) -> None:
 
 def test_places_and_activities_of_another_event_are_unknown_there(club: Club) -> None:
     events = club.system.databases["events"]
-    other = events_service.create_event(
-        events.unit_of_work(),
-        as_principal(club.people["organizer"]),
+    other = events_service.events.create_event(
+        events_call(events, as_principal(club.people["organizer"])),
         EventCreate(name="Otra", starts_at=at("08:00"), ends_at=at("18:00")),
     )
     hut = a_place(club)
@@ -437,8 +436,8 @@ def test_a_token_opens_only_its_own_event_and_only_while_its_holder_is_a_member(
         )
     events = club.system.databases["events"]
     participant = club.people["participant"]
-    events_service.remove_member(
-        events.unit_of_work(), as_principal(participant), club.event.id, participant.id
+    events_service.members.remove_member(
+        events_call(events, as_principal(participant)), club.event.id, participant.id
     )
     with pytest.raises(NotFound, match="no such calendar feed"):
         club.run(
@@ -479,9 +478,8 @@ def test_the_etag_changes_with_the_agenda_and_the_event_and_answers_polls(club: 
     assert second.body is not None
 
     events = club.system.databases["events"]
-    events_service.update_event(
-        events.unit_of_work(),
-        as_principal(club.people["owner"]),
+    events_service.events.update_event(
+        events_call(events, as_principal(club.people["owner"])),
         club.event.id,
         EventUpdate(name="Ruta renombrada"),
     )

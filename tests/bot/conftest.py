@@ -18,6 +18,7 @@ from tripbot.bot.conversation import BotRuntime
 from tripbot.bot.notifications import Notifier
 from tripbot.bot.transport import FakeTelegram, Sent, TelegramUser, Updates
 from tripbot.clients import Services
+from tripbot.events.schemas import TelegramLinkCreate
 from tripbot.platform.db import Database
 from tripbot.system import System
 
@@ -89,7 +90,9 @@ def link(system: System, user_id: int, telegram: TelegramUser) -> None:
 
     services: Services = system.gateway.extensions["tripbot.services"]
     code = services.events(Principal(user_id=user_id)).create_telegram_link_code()
-    services.events(SYSTEM).link_telegram(code.code, telegram.id)
+    services.events(SYSTEM).link_telegram(
+        TelegramLinkCreate(code=code.code, telegram_user_id=telegram.id)
+    )
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import httpx
 from tests.bot.act_world import a_trip, entries, linked, names_of
 from tripbot.bot.console import chat
 from tripbot.bot.conversation import BotRuntime
-from tripbot.events.schemas import UserOut
+from tripbot.events.schemas import UserLookup, UserOut
 from tripbot.platform.db import Database
 from tripbot.platform.identity import SYSTEM
 from tripbot.system import System
@@ -24,7 +24,7 @@ def test_ticking_people_on_an_expense_shows_the_message_changing(
     event = a_trip(http, owner)
     name = names_of(http, event, owner)[owner.id]
     services = system.gateway.extensions["tripbot.services"]
-    account: UserOut = services.events(SYSTEM).user_by_email(owner.email)
+    account: UserOut = services.events(SYSTEM).user_by_email(UserLookup(email=owner.email))
     runtime = BotRuntime(system.settings, services, bot_database)
     lines = iter(["/gasto 12,40 pan", name, name, name, "Listo"])
     out = io.StringIO()
@@ -53,7 +53,7 @@ def test_a_button_with_an_amount_is_pressed_by_typing_it_with_plain_spaces(
     owner, _ = linked(http, system, "es")
     event = a_trip(http, owner)
     services = system.gateway.extensions["tripbot.services"]
-    account: UserOut = services.events(SYSTEM).user_by_email(owner.email)
+    account: UserOut = services.events(SYSTEM).user_by_email(UserLookup(email=owner.email))
     runtime = BotRuntime(system.settings, services, bot_database)
     lines = iter(["/gasto 1.000 alquiler", "1,00 €", "Todos"])
     out = io.StringIO()

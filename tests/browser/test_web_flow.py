@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import BOT_USERNAME, LiveServer, Problems, press_copy
 from tests.builders import PASSWORD, a_member, a_person, an_event
+from tripbot.events.schemas import TelegramLinkCreate
 from tripbot.platform.identity import SYSTEM
 
 pytestmark = pytest.mark.browser
@@ -162,7 +163,7 @@ def test_the_owner_promotes_a_member_who_reads_the_event_in_english(
     code = deep_link.rsplit("=", 1)[1]
     press_copy(bruno, "button[data-copy=telegram-start]", f"/start {code}")
     live_server.system.gateway.extensions["tripbot.services"].events(SYSTEM).link_telegram(
-        code, 424242
+        TelegramLinkCreate(code=code, telegram_user_id=424242)
     )
     bruno.goto("/account")
     expect(bruno.locator("#telegram-linked")).to_contain_text("Vinculado desde")

@@ -24,10 +24,17 @@ from tests.builders import (
     an_event_of,
     an_invitation_to,
     as_principal,
+    events_call,
 )
-from tripbot.events import service
+from tripbot.events import service, store
 from tripbot.events.models import Membership, User
-from tripbot.events.schemas import TokenCreate, UserRegister
+from tripbot.events.schemas import (
+    MemberRoleChange,
+    TokenCreate,
+    TokenResolve,
+    UserRegister,
+    UserRoleChange,
+)
 from tripbot.platform.db import Database
 from tripbot.platform.errors import (
     Conflict,
@@ -99,11 +106,11 @@ def test_only_one_person_gets_the_last_use_of_an_invitation(
     invitation = an_invitation_to(database, event, owner, max_uses=1)
     guests = [a_user(database, policy) for _ in range(4)]
     barrier = threading.Barrier(len(guests))
-    monkeypatch.setattr(service, "_usable_invitation", _after(barrier, service._usable_invitation))
+    monkeypatch.setattr(store, "usable_invitation", _after(barrier, store.usable_invitation))
     results = _race(
         [
-            lambda g=g: service.accept_invitation(  # type: ignore[misc]
-                database.unit_of_work(), as_principal(g), invitation.code
+            lambda g=g: service.invitations.accept_invitation(  # type: ignore[misc]
+                events_call(database, as_principal(g)), invitation.code
             )
             for g in guests
         ]
@@ -114,7 +121,7 @@ def test_only_one_person_gets_the_last_use_of_an_invitation(
     with database.unit_of_work() as uow:
         members = uow.session.scalars(select(Membership.user_id)).all()
     assert len(members) == 2
-    assert service.preview_invitation(database.unit_of_work(), invitation.code).uses == 1
+    assert service.invitations.preview_invitation(events_call(database), invitation.code).uses == 1
 
 
 def test_accepting_twice_at_once_joins_once(
@@ -125,14 +132,14 @@ def test_accepting_twice_at_once_joins_once(
     invitation = an_invitation_to(database, event, owner, max_uses=5)
     guest = a_user(database, policy)
     barrier = threading.Barrier(2)
-    monkeypatch.setattr(service, "_find_invitation", _after(barrier, service._find_invitation))
-    accept = lambda: service.accept_invitation(  # noqa: E731
-        database.unit_of_work(), as_principal(guest), invitation.code
+    monkeypatch.setattr(store, "find_invitation", _after(barrier, store.find_invitation))
+    accept = lambda: service.invitations.accept_invitation(  # noqa: E731
+        events_call(database, as_principal(guest)), invitation.code
     )
     results = _race([accept, accept])
     assert _unexpected(results) == []
     assert [getattr(r, "role", r) for r in results] == ["participant", "participant"]
-    assert service.preview_invitation(database.unit_of_work(), invitation.code).uses == 1
+    assert service.invitations.preview_invitation(events_call(database), invitation.code).uses == 1
 
 
 def test_only_one_newcomer_registers_with_the_last_use_of_an_invitation(
@@ -141,7 +148,7 @@ def test_only_one_newcomer_registers_with_the_last_use_of_an_invitation(
     owner = a_user(database, policy)
     invitation = an_invitation_to(database, an_event_of(database, owner), owner, max_uses=1)
     barrier = threading.Barrier(3)
-    monkeypatch.setattr(service, "_usable_invitation", _after(barrier, service._usable_invitation))
+    monkeypatch.setattr(store, "usable_invitation", _after(barrier, store.usable_invitation))
     results = _race(
         [
             lambda: a_user(database, policy, invitation_code=invitation.code),
@@ -162,20 +169,26 @@ def test_two_owners_demoting_each_other_leave_one_owner(
     event = an_event_of(database, ana)
     luis = a_member_of(database, policy, event, ana, "owner")
     barrier = threading.Barrier(2)
-    monkeypatch.setattr(service, "_owner_count", _after(barrier, service._owner_count))
+    monkeypatch.setattr(store, "owner_count", _after(barrier, store.owner_count))
     results = _race(
         [
-            lambda: service.change_member_role(
-                database.unit_of_work(), as_principal(ana), event.id, luis.id, "organizer"
+            lambda: service.members.change_member_role(
+                events_call(database, as_principal(ana)),
+                event.id,
+                luis.id,
+                MemberRoleChange(role="organizer"),
             ),
-            lambda: service.change_member_role(
-                database.unit_of_work(), as_principal(luis), event.id, ana.id, "organizer"
+            lambda: service.members.change_member_role(
+                events_call(database, as_principal(luis)),
+                event.id,
+                ana.id,
+                MemberRoleChange(role="organizer"),
             ),
         ]
     )
     assert _unexpected(results) == []
     assert _one_succeeded_and_one_was_refused(results)
-    members = service.list_members(database.unit_of_work(), as_principal(ana), event.id)
+    members = service.members.members(events_call(database, as_principal(ana)), event.id)
     assert sorted(m.role for m in members) == ["organizer", "owner"]
 
 
@@ -186,14 +199,14 @@ def test_two_owners_leaving_at_once_leave_one_owner(
     event = an_event_of(database, ana)
     luis = a_member_of(database, policy, event, ana, "owner")
     barrier = threading.Barrier(2)
-    monkeypatch.setattr(service, "_owner_count", _after(barrier, service._owner_count))
+    monkeypatch.setattr(store, "owner_count", _after(barrier, store.owner_count))
     results = _race(
         [
-            lambda: service.remove_member(
-                database.unit_of_work(), as_principal(ana), event.id, ana.id
+            lambda: service.members.remove_member(
+                events_call(database, as_principal(ana)), event.id, ana.id
             ),
-            lambda: service.remove_member(
-                database.unit_of_work(), as_principal(luis), event.id, luis.id
+            lambda: service.members.remove_member(
+                events_call(database, as_principal(luis)), event.id, luis.id
             ),
         ]
     )
@@ -208,16 +221,18 @@ def test_two_admins_demoting_each_other_leave_one_admin(
 ) -> None:
     ana = a_user(database, policy)
     luis = a_user(database, policy)
-    service.change_user_role(database.unit_of_work(), as_principal(ana), luis.id, "admin")
+    service.accounts.change_user_role(
+        events_call(database, as_principal(ana)), luis.id, UserRoleChange(role="admin")
+    )
     barrier = threading.Barrier(2)
-    monkeypatch.setattr(service, "_admin_count", _after(barrier, service._admin_count))
+    monkeypatch.setattr(store, "admin_count", _after(barrier, store.admin_count))
     results = _race(
         [
-            lambda: service.change_user_role(
-                database.unit_of_work(), as_principal(ana), luis.id, "member"
+            lambda: service.accounts.change_user_role(
+                events_call(database, as_principal(ana)), luis.id, UserRoleChange(role="member")
             ),
-            lambda: service.change_user_role(
-                database.unit_of_work(), as_principal(luis), ana.id, "member"
+            lambda: service.accounts.change_user_role(
+                events_call(database, as_principal(luis)), ana.id, UserRoleChange(role="member")
             ),
         ]
     )
@@ -231,10 +246,17 @@ def test_one_token_used_by_parallel_requests_works_for_all(
     database: Database, policy: service.AccountPolicy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user = a_user(database, policy)
-    token = service.create_token(database.unit_of_work(), as_principal(user), TokenCreate())
+    token = service.tokens.create_token(events_call(database, as_principal(user)), TokenCreate())
     barrier = threading.Barrier(3)
-    monkeypatch.setattr(service, "_user", _before(barrier, service._user))
-    results = _race([lambda: service.resolve_token(database.unit_of_work(), token.token)] * 3)
+    monkeypatch.setattr(store, "user", _before(barrier, store.user))
+    results = _race(
+        [
+            lambda: service.tokens.resolve_token(
+                events_call(database), TokenResolve(token=token.token)
+            )
+        ]
+        * 3
+    )
     assert results == [user, user, user]
 
 
@@ -242,12 +264,11 @@ def test_two_first_registrations_at_once_make_one_admin(
     database: Database, policy: service.AccountPolicy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     barrier = threading.Barrier(2)
-    monkeypatch.setattr(service, "_is_first_account", _after(barrier, service._is_first_account))
+    monkeypatch.setattr(store, "is_first_account", _after(barrier, store.is_first_account))
     results = _race(
         [
-            lambda n=n: service.register(  # type: ignore[misc]
-                database.unit_of_work(),
-                policy,
+            lambda n=n: service.accounts.register(  # type: ignore[misc]
+                events_call(database, policy=policy),
                 UserRegister(email=f"first{n}@club.example", password=PASSWORD, display_name="F"),
             )
             for n in range(2)

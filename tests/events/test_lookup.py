@@ -7,6 +7,7 @@ import pytest
 from tests.events.test_telegram import _as
 from tests.problems import assert_problem
 from tripbot.events.client import EventsClient
+from tripbot.events.schemas import UserLookup
 from tripbot.platform.errors import NotFound, PermissionDenied
 from tripbot.platform.identity import SYSTEM, Principal
 from tripbot.system import System
@@ -21,13 +22,13 @@ def test_the_system_finds_an_account_by_its_email_in_any_case(system: System) ->
     from tests.builders import a_person_in
 
     person = a_person_in(system)
-    found = _events(system, SYSTEM).user_by_email(person.email.upper())
+    found = _events(system, SYSTEM).user_by_email(UserLookup(email=person.email.upper()))
     assert (found.id, found.email) == (person.id, person.email)
 
 
 def test_an_unknown_email_is_not_found(system: System) -> None:
     with pytest.raises(NotFound, match=r"no account with the email nobody@club\.example"):
-        _events(system, SYSTEM).user_by_email("nobody@club.example")
+        _events(system, SYSTEM).user_by_email(UserLookup(email="nobody@club.example"))
 
 
 def test_people_may_not_look_accounts_up(system: System) -> None:
@@ -35,7 +36,7 @@ def test_people_may_not_look_accounts_up(system: System) -> None:
 
     person = a_person_in(system)
     with pytest.raises(PermissionDenied):
-        _events(system, Principal(user_id=person.id)).user_by_email(person.email)
+        _events(system, Principal(user_id=person.id)).user_by_email(UserLookup(email=person.email))
     response = (
         system.services["events"]
         .test_client()

@@ -19,21 +19,27 @@ from tests.builders import (
     an_event_of,
     an_invitation_to,
     as_principal,
+    events_call,
     user_payload,
 )
 from tests.events.conftest import FAST_PASSWORDS
 from tripbot.events import service
+from tripbot.events.client import EventsClient
 from tripbot.events.models import ApiToken, Event, Invitation, Membership, User
 from tripbot.events.schemas import (
     Credentials,
     EventOut,
     EventUpdate,
+    MemberRoleChange,
     TokenCreate,
+    TokenResolve,
     UserOut,
     UserRegister,
+    UserRoleChange,
     UserUpdate,
 )
-from tripbot.platform.db import Database, UnitOfWork
+from tripbot.platform.client import LocalTransport
+from tripbot.platform.db import Database
 from tripbot.platform.errors import (
     Conflict,
     Gone,
@@ -43,6 +49,7 @@ from tripbot.platform.errors import (
     PermissionDenied,
 )
 from tripbot.platform.identity import ANONYMOUS, Principal
+from tripbot.platform.operations import Call
 from tripbot.platform.passwords import Passwords
 
 Policy = service.AccountPolicy
@@ -54,14 +61,14 @@ def _count(database: Database, model: type[object]) -> int:
 
 
 def _register(database: Database, policy: Policy, **overrides: object) -> UserOut:
-    return service.register(
-        database.unit_of_work(), policy, UserRegister(**user_payload(**overrides))
+    return service.accounts.register(
+        events_call(database, policy=policy), UserRegister(**user_payload(**overrides))
     )
 
 
 def _login(database: Database, policy: Policy, email: str, password: str = PASSWORD) -> UserOut:
     credentials = Credentials(email=email, password=password)
-    return service.authenticate(database.unit_of_work(), policy, credentials)
+    return service.accounts.authenticate(events_call(database, policy=policy), credentials)
 
 
 def _set(database: Database, model: type[object], values: dict[str, object]) -> None:
@@ -116,12 +123,12 @@ def test_registering_with_an_invitation_joins_its_event(database: Database, poli
     invitation = an_invitation_to(database, event, owner, role="organizer")
     closed = Policy(registration="invitation", passwords=FAST_PASSWORDS)
     newcomer = _register(database, closed, invitation_code=invitation.code)
-    members = service.list_members(database.unit_of_work(), as_principal(owner), event.id)
+    members = service.members.members(events_call(database, as_principal(owner)), event.id)
     assert {(m.user_id, m.role) for m in members} == {
         (owner.id, "owner"),
         (newcomer.id, "organizer"),
     }
-    assert service.preview_invitation(database.unit_of_work(), invitation.code).uses == 1
+    assert service.invitations.preview_invitation(events_call(database), invitation.code).uses == 1
 
 
 def _used(database: Database, invitation_code: str) -> None:
@@ -172,7 +179,7 @@ def test_a_refused_registration_does_not_use_up_the_invitation(
     invitation = an_invitation_to(database, an_event_of(database, owner), owner)
     with pytest.raises(Conflict):
         _register(database, policy, email="owner@club.example", invitation_code=invitation.code)
-    assert service.preview_invitation(database.unit_of_work(), invitation.code).uses == 0
+    assert service.invitations.preview_invitation(events_call(database), invitation.code).uses == 0
     assert _count(database, Membership) == 1
 
 
@@ -222,11 +229,11 @@ def test_old_hashes_are_upgraded_at_login(
 def test_people_change_their_name_and_language(database: Database, policy: Policy) -> None:
     user = a_user(database, policy)
     me = as_principal(user)
-    changed = service.update_me(
-        database.unit_of_work(), me, UserUpdate(display_name="Ana", language="en")
+    changed = service.accounts.update_me(
+        events_call(database, me), UserUpdate(display_name="Ana", language="en")
     )
     assert (changed.display_name, changed.language) == ("Ana", "en")
-    assert service.get_me(database.unit_of_work(), me) == changed
+    assert service.accounts.me(events_call(database, me)) == changed
 
 
 @pytest.mark.parametrize("field", ["display_name", "language"])
@@ -235,8 +242,10 @@ def test_a_name_or_language_cannot_be_emptied(
 ) -> None:
     user = a_user(database, policy)
     with pytest.raises(InvalidInput, match=f"{field} cannot be empty"):
-        service.update_me(database.unit_of_work(), as_principal(user), UserUpdate(**{field: None}))
-    assert service.get_me(database.unit_of_work(), as_principal(user)) == user
+        service.accounts.update_me(
+            events_call(database, as_principal(user)), UserUpdate(**{field: None})
+        )
+    assert service.accounts.me(events_call(database, as_principal(user))) == user
 
 
 @pytest.mark.parametrize(
@@ -248,40 +257,51 @@ def test_only_existing_accounts_have_a_me(
     database: Database, principal: Principal, error: str
 ) -> None:
     with pytest.raises(NotAuthenticated, match=error):
-        service.get_me(database.unit_of_work(), principal)
+        service.accounts.me(events_call(database, principal))
 
 
 def test_only_admins_list_accounts(database: Database, policy: Policy) -> None:
     admin = a_user(database, policy)
     member = a_user(database, policy)
-    listed = service.list_users(database.unit_of_work(), as_principal(admin))
+    listed = service.accounts.users(events_call(database, as_principal(admin)))
     assert [u.id for u in listed] == [admin.id, member.id]
     with pytest.raises(PermissionDenied, match="only an administrator"):
-        service.list_users(database.unit_of_work(), as_principal(member))
+        service.accounts.users(events_call(database, as_principal(member)))
 
 
 def test_admins_give_instance_roles(database: Database, policy: Policy) -> None:
     admin = a_user(database, policy)
     member = a_user(database, policy)
-    uow = database.unit_of_work
-    assert service.change_user_role(uow(), as_principal(admin), member.id, "gear_keeper").role == (
-        "gear_keeper"
-    )
+    assert service.accounts.change_user_role(
+        events_call(database, as_principal(admin)), member.id, UserRoleChange(role="gear_keeper")
+    ).role == ("gear_keeper")
     with pytest.raises(PermissionDenied):
-        service.change_user_role(uow(), as_principal(member), admin.id, "member")
+        service.accounts.change_user_role(
+            events_call(database, as_principal(member)), admin.id, UserRoleChange(role="member")
+        )
     with pytest.raises(NotFound, match="no user 999"):
-        service.change_user_role(uow(), as_principal(admin), 999, "member")
+        service.accounts.change_user_role(
+            events_call(database, as_principal(admin)), 999, UserRoleChange(role="member")
+        )
 
 
 def test_the_instance_keeps_an_admin(database: Database, policy: Policy) -> None:
     admin = a_user(database, policy)
     other = a_user(database, policy)
-    uow = database.unit_of_work
     with pytest.raises(Conflict, match="at least one administrator"):
-        service.change_user_role(uow(), as_principal(admin), admin.id, "member")
-    assert service.get_me(uow(), as_principal(admin)).role == "admin"
-    service.change_user_role(uow(), as_principal(admin), other.id, "admin")
-    assert service.change_user_role(uow(), as_principal(other), admin.id, "member").role == "member"
+        service.accounts.change_user_role(
+            events_call(database, as_principal(admin)), admin.id, UserRoleChange(role="member")
+        )
+    assert service.accounts.me(events_call(database, as_principal(admin))).role == "admin"
+    service.accounts.change_user_role(
+        events_call(database, as_principal(admin)), other.id, UserRoleChange(role="admin")
+    )
+    assert (
+        service.accounts.change_user_role(
+            events_call(database, as_principal(other)), admin.id, UserRoleChange(role="member")
+        ).role
+        == "member"
+    )
 
 
 # ---- personal API tokens ------------------------------------------------------------------
@@ -289,8 +309,8 @@ def test_the_instance_keeps_an_admin(database: Database, policy: Policy) -> None
 
 def test_a_token_is_shown_once_and_stored_only_hashed(database: Database, policy: Policy) -> None:
     user = a_user(database, policy)
-    created = service.create_token(
-        database.unit_of_work(), as_principal(user), TokenCreate(name="CLI")
+    created = service.tokens.create_token(
+        events_call(database, as_principal(user)), TokenCreate(name="CLI")
     )
     assert created.token.startswith("tb_")
     assert created.prefix == created.token[:10]
@@ -298,7 +318,7 @@ def test_a_token_is_shown_once_and_stored_only_hashed(database: Database, policy
         stored = uow.session.scalars(select(ApiToken)).one()
         assert stored.token_hash == hashlib.sha256(created.token.encode()).hexdigest()
         assert created.token not in (stored.token_hash, stored.prefix, stored.name)
-    listed = service.list_tokens(database.unit_of_work(), as_principal(user))
+    listed = service.tokens.tokens(events_call(database, as_principal(user)))
     assert [(t.id, t.name, t.prefix) for t in listed] == [(created.id, "CLI", created.prefix)]
     assert "token" not in listed[0].model_dump()
 
@@ -306,31 +326,39 @@ def test_a_token_is_shown_once_and_stored_only_hashed(database: Database, policy
 def test_a_token_resolves_to_its_owner_until_revoked(database: Database, policy: Policy) -> None:
     user = a_user(database, policy)
     me = as_principal(user)
-    created = service.create_token(database.unit_of_work(), me, TokenCreate())
-    assert service.resolve_token(database.unit_of_work(), created.token) == user
-    assert service.list_tokens(database.unit_of_work(), me)[0].last_used_at is not None
-    service.revoke_token(database.unit_of_work(), me, created.id)
+    created = service.tokens.create_token(events_call(database, me), TokenCreate())
+    assert (
+        service.tokens.resolve_token(events_call(database), TokenResolve(token=created.token))
+        == user
+    )
+    assert service.tokens.tokens(events_call(database, me))[0].last_used_at is not None
+    service.tokens.revoke_token(events_call(database, me), created.id)
     with pytest.raises(NotAuthenticated, match="unknown or revoked"):
-        service.resolve_token(database.unit_of_work(), created.token)
-    assert service.list_tokens(database.unit_of_work(), me) == []
+        service.tokens.resolve_token(events_call(database), TokenResolve(token=created.token))
+    assert service.tokens.tokens(events_call(database, me)) == []
     with pytest.raises(NotFound):
-        service.revoke_token(database.unit_of_work(), me, created.id)
+        service.tokens.revoke_token(events_call(database, me), created.id)
 
 
 @pytest.mark.parametrize("token", ["tb_unknown", "x", "tb_" + "a" * 5000, "tb_\x00"])
 def test_unknown_tokens_do_not_resolve(database: Database, token: str) -> None:
+    # Through the client, as the gateway asks with whatever a header held.
+    events = EventsClient(LocalTransport(events_call(database).runtime))
     with pytest.raises(NotAuthenticated, match="unknown or revoked"):
-        service.resolve_token(database.unit_of_work(), token)
+        events.resolve_token(token)
 
 
 def test_nobody_revokes_or_sees_the_tokens_of_others(database: Database, policy: Policy) -> None:
     owner = a_user(database, policy)
     other = a_user(database, policy)
-    created = service.create_token(database.unit_of_work(), as_principal(owner), TokenCreate())
+    created = service.tokens.create_token(events_call(database, as_principal(owner)), TokenCreate())
     with pytest.raises(NotFound, match=f"no token {created.id}"):
-        service.revoke_token(database.unit_of_work(), as_principal(other), created.id)
-    assert service.list_tokens(database.unit_of_work(), as_principal(other)) == []
-    assert service.resolve_token(database.unit_of_work(), created.token).id == owner.id
+        service.tokens.revoke_token(events_call(database, as_principal(other)), created.id)
+    assert service.tokens.tokens(events_call(database, as_principal(other))) == []
+    assert (
+        service.tokens.resolve_token(events_call(database), TokenResolve(token=created.token)).id
+        == owner.id
+    )
 
 
 # ---- events ---------------------------------------------------------------------------------
@@ -374,7 +402,7 @@ def test_an_event_is_created_with_its_creator_as_owner_and_times_in_utc(
     assert (event.my_role, event.member_count) == ("owner", 1)
     assert event.starts_at == datetime(2027, 5, 1, 6, tzinfo=UTC)
     assert event.starts_at.utcoffset() == timedelta(0)
-    assert service.get_event(database.unit_of_work(), as_principal(owner), event.id) == event
+    assert service.events.event(events_call(database, as_principal(owner)), event.id) == event
 
 
 def test_people_list_only_their_events_soonest_first(database: Database, policy: Policy) -> None:
@@ -385,26 +413,26 @@ def test_people_list_only_their_events_soonest_first(database: Database, policy:
     sooner = an_event_of(database, ana, starts_at="2027-05-01T08:00:00Z")
     an_event_of(database, luis)
     a_member_of(database, policy, later, ana)
-    listed = service.list_events(database.unit_of_work(), as_principal(ana))
+    listed = service.events.events(events_call(database, as_principal(ana)))
     assert [(e.id, e.member_count) for e in listed] == [(sooner.id, 1), (later.id, 2)]
 
 
 @pytest.mark.parametrize("kind", ["owner", "organizer", "participant"])
 def test_members_see_the_event_with_their_role(database: Database, cast: Cast, kind: str) -> None:
-    event = service.get_event(database.unit_of_work(), cast.of(kind), cast.event.id)
+    event = service.events.event(events_call(database, cast.of(kind)), cast.event.id)
     assert (event.my_role, event.member_count) == (kind, 3)
 
 
 @pytest.mark.parametrize(
-    "use_case", [service.get_event, service.list_members, service.get_membership]
+    "use_case", [service.events.event, service.members.members, service.members.membership]
 )
 def test_events_of_others_do_not_exist_for_outsiders(
-    database: Database, cast: Cast, use_case: Callable[[UnitOfWork, Principal, int], object]
+    database: Database, cast: Cast, use_case: Callable[[Call, int], object]
 ) -> None:
     with pytest.raises(NotFound, match=rf"^there is no event {cast.event.id}$"):
-        use_case(database.unit_of_work(), cast.of("outsider"), cast.event.id)
+        use_case(events_call(database, cast.of("outsider")), cast.event.id)
     with pytest.raises(NotFound, match=r"^there is no event 999$"):
-        use_case(database.unit_of_work(), cast.of("owner"), 999)
+        use_case(events_call(database, cast.of("owner")), 999)
 
 
 @pytest.mark.parametrize(
@@ -415,11 +443,13 @@ def test_owners_and_organizers_change_the_event(
 ) -> None:
     change = EventUpdate(name="Picos de Europa", currency="usd")
     if allowed:
-        event = service.update_event(database.unit_of_work(), cast.of(kind), cast.event.id, change)
+        event = service.events.update_event(
+            events_call(database, cast.of(kind)), cast.event.id, change
+        )
         assert (event.name, event.currency) == ("Picos de Europa", "USD")
     else:
         with pytest.raises(PermissionDenied, match="only an event organizer or above"):
-            service.update_event(database.unit_of_work(), cast.of(kind), cast.event.id, change)
+            service.events.update_event(events_call(database, cast.of(kind)), cast.event.id, change)
 
 
 @pytest.mark.parametrize(
@@ -434,10 +464,10 @@ def test_owners_and_organizers_change_the_event(
 def test_a_refused_change_leaves_the_event_as_it_was(
     database: Database, cast: Cast, change: EventUpdate, error: str
 ) -> None:
-    before = service.get_event(database.unit_of_work(), cast.of("owner"), cast.event.id)
+    before = service.events.event(events_call(database, cast.of("owner")), cast.event.id)
     with pytest.raises(InvalidInput, match=error):
-        service.update_event(database.unit_of_work(), cast.of("owner"), cast.event.id, change)
-    assert service.get_event(database.unit_of_work(), cast.of("owner"), cast.event.id) == before
+        service.events.update_event(events_call(database, cast.of("owner")), cast.event.id, change)
+    assert service.events.event(events_call(database, cast.of("owner")), cast.event.id) == before
 
 
 def test_only_owners_delete_an_event_and_everything_in_it_goes(
@@ -446,10 +476,10 @@ def test_only_owners_delete_an_event_and_everything_in_it_goes(
     an_invitation_to(database, cast.event, cast.owner)
     for kind in ("organizer", "participant"):
         with pytest.raises(PermissionDenied, match="only an event owner"):
-            service.delete_event(database.unit_of_work(), cast.of(kind), cast.event.id)
+            service.events.delete_event(events_call(database, cast.of(kind)), cast.event.id)
     with pytest.raises(NotFound):
-        service.delete_event(database.unit_of_work(), cast.of("outsider"), cast.event.id)
-    service.delete_event(database.unit_of_work(), cast.of("owner"), cast.event.id)
+        service.events.delete_event(events_call(database, cast.of("outsider")), cast.event.id)
+    service.events.delete_event(events_call(database, cast.of("owner")), cast.event.id)
     assert (
         _count(database, Event),
         _count(database, Membership),
@@ -465,7 +495,7 @@ def test_only_owners_delete_an_event_and_everything_in_it_goes(
 
 
 def test_members_are_listed_owners_first(database: Database, cast: Cast) -> None:
-    members = service.list_members(database.unit_of_work(), cast.of("participant"), cast.event.id)
+    members = service.members.members(events_call(database, cast.of("participant")), cast.event.id)
     assert [(m.user_id, m.role) for m in members] == [
         (cast.owner.id, "owner"),
         (cast.organizer.id, "organizer"),
@@ -501,33 +531,64 @@ def test_who_may_change_which_roles(
     error: type[Exception] | None,
 ) -> None:
     target_id = getattr(cast, target).id
-    before = service.list_members(database.unit_of_work(), cast.of("owner"), cast.event.id)
+    before = service.members.members(events_call(database, cast.of("owner")), cast.event.id)
     if error is None:
-        changed = service.change_member_role(
-            database.unit_of_work(), cast.of(actor), cast.event.id, target_id, role
+        changed = service.members.change_member_role(
+            events_call(database, cast.of(actor)),
+            cast.event.id,
+            target_id,
+            MemberRoleChange(role=role),
         )
         assert (changed.user_id, changed.role) == (target_id, role)
     else:
         with pytest.raises(error):
-            service.change_member_role(
-                database.unit_of_work(), cast.of(actor), cast.event.id, target_id, role
+            service.members.change_member_role(
+                events_call(database, cast.of(actor)),
+                cast.event.id,
+                target_id,
+                MemberRoleChange(role=role),
             )
-        after = service.list_members(database.unit_of_work(), cast.of("owner"), cast.event.id)
+        after = service.members.members(events_call(database, cast.of("owner")), cast.event.id)
         assert after == before
 
 
 def test_an_event_always_keeps_an_owner(database: Database, cast: Cast) -> None:
-    uow, event_id = database.unit_of_work, cast.event.id
+    event_id = cast.event.id
     with pytest.raises(Conflict, match="at least one owner"):
-        service.change_member_role(uow(), cast.of("owner"), event_id, cast.owner.id, "organizer")
+        service.members.change_member_role(
+            events_call(database, cast.of("owner")),
+            event_id,
+            cast.owner.id,
+            MemberRoleChange(role="organizer"),
+        )
     with pytest.raises(Conflict, match="at least one owner"):
-        service.remove_member(uow(), cast.of("owner"), event_id, cast.owner.id)
-    assert service.get_membership(uow(), cast.of("owner"), event_id).role == "owner"
-    service.change_member_role(uow(), cast.of("owner"), event_id, cast.organizer.id, "owner")
-    service.change_member_role(uow(), cast.of("organizer"), event_id, cast.owner.id, "participant")
+        service.members.remove_member(
+            events_call(database, cast.of("owner")), event_id, cast.owner.id
+        )
+    assert (
+        service.members.membership(events_call(database, cast.of("owner")), event_id).role
+        == "owner"
+    )
+    service.members.change_member_role(
+        events_call(database, cast.of("owner")),
+        event_id,
+        cast.organizer.id,
+        MemberRoleChange(role="owner"),
+    )
+    service.members.change_member_role(
+        events_call(database, cast.of("organizer")),
+        event_id,
+        cast.owner.id,
+        MemberRoleChange(role="participant"),
+    )
     with pytest.raises(Conflict):
-        service.remove_member(uow(), cast.of("organizer"), event_id, cast.organizer.id)
-    assert service.get_membership(uow(), cast.of("owner"), event_id).role == "participant"
+        service.members.remove_member(
+            events_call(database, cast.of("organizer")), event_id, cast.organizer.id
+        )
+    assert (
+        service.members.membership(events_call(database, cast.of("owner")), event_id).role
+        == "participant"
+    )
 
 
 REMOVALS = [
@@ -548,14 +609,14 @@ def test_who_may_remove_whom(
     database: Database, cast: Cast, actor: str, target: str, error: type[Exception] | None
 ) -> None:
     target_user: UserOut = getattr(cast, target)
-    call = (database.unit_of_work(), cast.of(actor), cast.event.id, target_user.id)
+    call = (events_call(database, cast.of(actor)), cast.event.id, target_user.id)
     if error is None:
-        service.remove_member(*call)
+        service.members.remove_member(*call)
         with pytest.raises(NotFound):
-            service.get_event(database.unit_of_work(), as_principal(target_user), cast.event.id)
+            service.events.event(events_call(database, as_principal(target_user)), cast.event.id)
     else:
         with pytest.raises(error):
-            service.remove_member(*call)
+            service.members.remove_member(*call)
         assert _count(database, Membership) == 3
 
 
@@ -583,21 +644,23 @@ def test_owners_and_organizers_invite(
         assert (
             timedelta(hours=167) < invitation.expires_at - datetime.now(UTC) <= timedelta(hours=168)
         )
-        listed = service.list_invitations(database.unit_of_work(), cast.of(kind), cast.event.id)
+        listed = service.invitations.invitations(
+            events_call(database, cast.of(kind)), cast.event.id
+        )
         assert listed[0].code == invitation.code
         assert len(listed) == 3  # with the two the cast was built with
     else:
         with pytest.raises(error):
             an_invitation_to(database, cast.event, by)
         with pytest.raises(error):
-            service.list_invitations(database.unit_of_work(), cast.of(kind), cast.event.id)
+            service.invitations.invitations(events_call(database, cast.of(kind)), cast.event.id)
         assert _count(database, Invitation) == 2  # the two the cast was built with
 
 
 def test_invitations_are_listed_newest_first(database: Database, cast: Cast) -> None:
     first = an_invitation_to(database, cast.event, cast.owner)
     second = an_invitation_to(database, cast.event, cast.owner)
-    listed = service.list_invitations(database.unit_of_work(), cast.of("owner"), cast.event.id)
+    listed = service.invitations.invitations(events_call(database, cast.of("owner")), cast.event.id)
     assert [i.code for i in listed[:2]] == [second.code, first.code]
 
 
@@ -607,22 +670,24 @@ def test_an_invitation_is_accepted_once_and_again_changes_nothing(
     invitation = an_invitation_to(database, cast.event, cast.owner, max_uses=2)
     guest = a_user(database, policy)
     for _ in range(2):
-        joined = service.accept_invitation(
-            database.unit_of_work(), as_principal(guest), invitation.code
+        joined = service.invitations.accept_invitation(
+            events_call(database, as_principal(guest)), invitation.code
         )
         assert (joined.event_id, joined.user_id, joined.role) == (
             cast.event.id,
             guest.id,
             "participant",
         )
-    assert service.preview_invitation(database.unit_of_work(), invitation.code).uses == 1
+    assert service.invitations.preview_invitation(events_call(database), invitation.code).uses == 1
 
 
 def test_a_member_accepting_keeps_their_role(database: Database, cast: Cast) -> None:
     invitation = an_invitation_to(database, cast.event, cast.owner)
-    joined = service.accept_invitation(database.unit_of_work(), cast.of("owner"), invitation.code)
+    joined = service.invitations.accept_invitation(
+        events_call(database, cast.of("owner")), invitation.code
+    )
     assert joined.role == "owner"
-    assert service.preview_invitation(database.unit_of_work(), invitation.code).uses == 0
+    assert service.invitations.preview_invitation(events_call(database), invitation.code).uses == 0
 
 
 def test_a_multi_use_invitation_lets_in_as_many_as_it_says(
@@ -630,13 +695,15 @@ def test_a_multi_use_invitation_lets_in_as_many_as_it_says(
 ) -> None:
     invitation = an_invitation_to(database, cast.event, cast.owner, max_uses=2)
     for _ in range(2):
-        service.accept_invitation(
-            database.unit_of_work(), as_principal(a_user(database, policy)), invitation.code
+        service.invitations.accept_invitation(
+            events_call(database, as_principal(a_user(database, policy))), invitation.code
         )
     late = a_user(database, policy)
     with pytest.raises(Gone, match="already been used"):
-        service.accept_invitation(database.unit_of_work(), as_principal(late), invitation.code)
-    preview = service.preview_invitation(database.unit_of_work(), invitation.code)
+        service.invitations.accept_invitation(
+            events_call(database, as_principal(late)), invitation.code
+        )
+    preview = service.invitations.preview_invitation(events_call(database), invitation.code)
     assert (preview.uses, preview.usable) == (2, False)
 
 
@@ -654,8 +721,13 @@ def test_an_unusable_invitation_is_gone(
     spoil(database, invitation.code)
     guest = a_user(database, policy)
     with pytest.raises(Gone, match=reason):
-        service.accept_invitation(database.unit_of_work(), as_principal(guest), invitation.code)
-    assert service.preview_invitation(database.unit_of_work(), invitation.code).usable is False
+        service.invitations.accept_invitation(
+            events_call(database, as_principal(guest)), invitation.code
+        )
+    assert (
+        service.invitations.preview_invitation(events_call(database), invitation.code).usable
+        is False
+    )
     assert _count(database, Membership) == 3
 
 
@@ -663,19 +735,19 @@ def test_revoking_stops_an_invitation(database: Database, policy: Policy, cast: 
     invitation = an_invitation_to(database, cast.event, cast.owner)
     for kind, error in (("participant", PermissionDenied), ("outsider", NotFound)):
         with pytest.raises(error):
-            service.revoke_invitation(
-                database.unit_of_work(), cast.of(kind), cast.event.id, invitation.code
+            service.invitations.revoke_invitation(
+                events_call(database, cast.of(kind)), cast.event.id, invitation.code
             )
-    assert service.preview_invitation(database.unit_of_work(), invitation.code).usable
-    service.revoke_invitation(
-        database.unit_of_work(), cast.of("organizer"), cast.event.id, invitation.code
+    assert service.invitations.preview_invitation(events_call(database), invitation.code).usable
+    service.invitations.revoke_invitation(
+        events_call(database, cast.of("organizer")), cast.event.id, invitation.code
     )
-    service.revoke_invitation(
-        database.unit_of_work(), cast.of("owner"), cast.event.id, invitation.code
+    service.invitations.revoke_invitation(
+        events_call(database, cast.of("owner")), cast.event.id, invitation.code
     )
     with pytest.raises(Gone, match="revoked"):
-        service.accept_invitation(
-            database.unit_of_work(), as_principal(a_user(database, policy)), invitation.code
+        service.invitations.accept_invitation(
+            events_call(database, as_principal(a_user(database, policy))), invitation.code
         )
 
 
@@ -685,24 +757,25 @@ def test_an_invitation_is_revoked_only_through_its_own_event(
     invitation = an_invitation_to(database, cast.event, cast.owner)
     own_event = an_event_of(database, cast.outsider)
     with pytest.raises(NotFound, match="no such invitation"):
-        service.revoke_invitation(
-            database.unit_of_work(), cast.of("outsider"), own_event.id, invitation.code
+        service.invitations.revoke_invitation(
+            events_call(database, cast.of("outsider")), own_event.id, invitation.code
         )
-    assert service.preview_invitation(database.unit_of_work(), invitation.code).usable
+    assert service.invitations.preview_invitation(events_call(database), invitation.code).usable
 
 
 @pytest.mark.parametrize("code", ["no-such-code", "", "\x00", "x" * 500, "a b/c?d"])
 def test_unknown_invitation_codes_are_not_found(database: Database, cast: Cast, code: str) -> None:
-    uow = database.unit_of_work
     with pytest.raises(NotFound, match="no such invitation"):
-        service.preview_invitation(uow(), code)
+        service.invitations.preview_invitation(events_call(database), code)
     with pytest.raises(NotFound, match="no such invitation"):
-        service.accept_invitation(uow(), cast.of("outsider"), code)
+        service.invitations.accept_invitation(events_call(database, cast.of("outsider")), code)
     with pytest.raises(NotFound, match="no such invitation"):
-        service.revoke_invitation(uow(), cast.of("owner"), cast.event.id, code)
+        service.invitations.revoke_invitation(
+            events_call(database, cast.of("owner")), cast.event.id, code
+        )
 
 
 def test_accepting_needs_an_account(database: Database, cast: Cast) -> None:
     invitation = an_invitation_to(database, cast.event, cast.owner)
     with pytest.raises(NotAuthenticated):
-        service.accept_invitation(database.unit_of_work(), ANONYMOUS, invitation.code)
+        service.invitations.accept_invitation(events_call(database, ANONYMOUS), invitation.code)

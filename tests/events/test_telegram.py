@@ -14,19 +14,26 @@ from typing import Any
 import pytest
 from apiflask import APIFlask
 from flask.testing import FlaskClient
+from pydantic import ValidationError
 from sqlalchemy import delete, func, select, update
 
-from tests.builders import a_member_of, a_user, an_event_of, as_principal
+from tests.builders import a_member_of, a_user, an_event_of, as_principal, events_call
 from tests.events.test_concurrency import _after, _race, _unexpected
 from tests.problems import assert_problem, invalid_fields
-from tripbot.events import service
+from tripbot.events import service, store
 from tripbot.events.client import EventsClient
 from tripbot.events.models import Membership, TelegramCode, TelegramLink, User, outbox
-from tripbot.events.schemas import TelegramLinkCreate
+from tripbot.events.schemas import (
+    EventJoin,
+    MemberAdded,
+    TelegramLinkCreate,
+    TelegramLinkQuery,
+    UpcomingQuery,
+    UserOut,
+)
 from tripbot.platform.db import Database
 from tripbot.platform.errors import (
     Gone,
-    InvalidInput,
     NotAuthenticated,
     NotFound,
     PermissionDenied,
@@ -40,12 +47,18 @@ TELEGRAM_ID = 7_000_000_123
 
 
 def _code(database: Database, user: Any) -> str:
-    return service.create_telegram_link_code(database.unit_of_work(), as_principal(user)).code
+    return service.telegram.create_telegram_link_code(
+        events_call(database, as_principal(user))
+    ).code
 
 
 def _link(database: Database, code: str, telegram_user_id: int = TELEGRAM_ID) -> Any:
     data = TelegramLinkCreate(code=code, telegram_user_id=telegram_user_id)
-    return service.link_telegram(database.unit_of_work(), SYSTEM, data)
+    return service.telegram.link_telegram(events_call(database, SYSTEM), data)
+
+
+def _join(user: UserOut) -> EventJoin:
+    return EventJoin(user_id=user.id)
 
 
 def _rows(database: Database, model: type[object]) -> int:
@@ -66,7 +79,7 @@ def test_a_link_code_links_the_telegram_account_that_sends_it(
 ) -> None:
     ana = a_user(database, policy)
     before = datetime.now(UTC)
-    created = service.create_telegram_link_code(database.unit_of_work(), as_principal(ana))
+    created = service.telegram.create_telegram_link_code(events_call(database, as_principal(ana)))
     assert len(created.code) >= 20
     assert set(created.code) <= set(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
@@ -77,7 +90,7 @@ def test_a_link_code_links_the_telegram_account_that_sends_it(
         stored = uow.session.scalars(select(TelegramCode.code_hash)).all()
     assert stored == [hashlib.sha256(created.code.encode()).hexdigest()]  # never the code itself
 
-    status = service.telegram_status(database.unit_of_work(), as_principal(ana))
+    status = service.telegram.telegram_status(events_call(database, as_principal(ana)))
     assert (status.linked, status.linked_at) == (False, None)
 
     linked = _link(database, created.code)
@@ -86,11 +99,11 @@ def test_a_link_code_links_the_telegram_account_that_sends_it(
         ana.email,
         TELEGRAM_ID,
     )
-    status = service.telegram_status(database.unit_of_work(), as_principal(ana))
+    status = service.telegram.telegram_status(events_call(database, as_principal(ana)))
     assert status.linked
     assert status.linked_at == linked.linked_at
     assert status.telegram_user_id == TELEGRAM_ID
-    found = service.telegram_user(database.unit_of_work(), SYSTEM, TELEGRAM_ID)
+    found = service.telegram.telegram_user(events_call(database, SYSTEM), str(TELEGRAM_ID))
     assert found == linked
 
 
@@ -100,9 +113,12 @@ def test_a_code_works_once(database: Database, policy: Policy) -> None:
     _link(database, code)
     with pytest.raises(Gone, match="already used; press Link Telegram again"):
         _link(database, code, TELEGRAM_ID + 1)
-    assert service.telegram_user(database.unit_of_work(), SYSTEM, TELEGRAM_ID).user.id == ana.id
+    assert (
+        service.telegram.telegram_user(events_call(database, SYSTEM), str(TELEGRAM_ID)).user.id
+        == ana.id
+    )
     with pytest.raises(NotFound):
-        service.telegram_user(database.unit_of_work(), SYSTEM, TELEGRAM_ID + 1)
+        service.telegram.telegram_user(events_call(database, SYSTEM), str(TELEGRAM_ID + 1))
 
 
 def test_an_expired_code_is_refused_with_what_to_do(database: Database, policy: Policy) -> None:
@@ -153,8 +169,11 @@ def test_a_telegram_account_moves_to_whoever_proves_it_last(
     _link(database, _code(database, ana))
     moved = _link(database, _code(database, luis))
     assert moved.user.id == luis.id
-    assert not service.telegram_status(database.unit_of_work(), as_principal(ana)).linked
-    assert service.telegram_user(database.unit_of_work(), SYSTEM, TELEGRAM_ID).user.id == luis.id
+    assert not service.telegram.telegram_status(events_call(database, as_principal(ana))).linked
+    assert (
+        service.telegram.telegram_user(events_call(database, SYSTEM), str(TELEGRAM_ID)).user.id
+        == luis.id
+    )
     assert _rows(database, TelegramLink) == 1
 
 
@@ -164,11 +183,11 @@ def test_linking_a_second_telegram_account_replaces_the_first(
     ana = a_user(database, policy)
     _link(database, _code(database, ana))
     _link(database, _code(database, ana), TELEGRAM_ID + 1)
-    assert service.telegram_status(database.unit_of_work(), as_principal(ana)).telegram_user_id == (
-        TELEGRAM_ID + 1
-    )
+    assert service.telegram.telegram_status(
+        events_call(database, as_principal(ana))
+    ).telegram_user_id == (TELEGRAM_ID + 1)
     with pytest.raises(NotFound, match="not linked"):
-        service.telegram_user(database.unit_of_work(), SYSTEM, TELEGRAM_ID)
+        service.telegram.telegram_user(events_call(database, SYSTEM), str(TELEGRAM_ID))
 
 
 def test_unlinking_is_idempotent(database: Database, policy: Policy) -> None:
@@ -176,10 +195,10 @@ def test_unlinking_is_idempotent(database: Database, policy: Policy) -> None:
     luis = a_user(database, policy)
     _link(database, _code(database, ana))
     _link(database, _code(database, luis), TELEGRAM_ID + 1)
-    service.unlink_telegram(database.unit_of_work(), as_principal(ana))
-    service.unlink_telegram(database.unit_of_work(), as_principal(ana))
-    assert not service.telegram_status(database.unit_of_work(), as_principal(ana)).linked
-    assert service.telegram_status(database.unit_of_work(), as_principal(luis)).linked
+    service.telegram.unlink_telegram(events_call(database, as_principal(ana)))
+    service.telegram.unlink_telegram(events_call(database, as_principal(ana)))
+    assert not service.telegram.telegram_status(events_call(database, as_principal(ana))).linked
+    assert service.telegram.telegram_status(events_call(database, as_principal(luis))).linked
 
 
 def test_only_the_system_links_and_looks_up_telegram_users(
@@ -190,21 +209,23 @@ def test_only_the_system_links_and_looks_up_telegram_users(
     data = TelegramLinkCreate(code=code, telegram_user_id=TELEGRAM_ID)
     for principal in (as_principal(ana), ANONYMOUS):
         with pytest.raises(PermissionDenied):
-            service.link_telegram(database.unit_of_work(), principal, data)
+            service.telegram.link_telegram(events_call(database, principal), data)
         with pytest.raises(PermissionDenied):
-            service.telegram_user(database.unit_of_work(), principal, TELEGRAM_ID)
+            service.telegram.telegram_user(events_call(database, principal), str(TELEGRAM_ID))
         with pytest.raises(PermissionDenied):
-            service.telegram_links(database.unit_of_work(), principal, 1)
+            service.telegram.telegram_links(
+                events_call(database, principal), TelegramLinkQuery(event_id=1)
+            )
     assert _link(database, code).user.id == ana.id  # the refused attempts did not spend it
 
 
 def test_an_anonymous_visitor_has_no_link_to_ask_about(database: Database) -> None:
     with pytest.raises(NotAuthenticated):
-        service.create_telegram_link_code(database.unit_of_work(), ANONYMOUS)
+        service.telegram.create_telegram_link_code(events_call(database, ANONYMOUS))
     with pytest.raises(NotAuthenticated):
-        service.telegram_status(database.unit_of_work(), ANONYMOUS)
+        service.telegram.telegram_status(events_call(database, ANONYMOUS))
     with pytest.raises(NotAuthenticated):
-        service.unlink_telegram(database.unit_of_work(), ANONYMOUS)
+        service.telegram.unlink_telegram(events_call(database, ANONYMOUS))
 
 
 def test_deleting_an_account_removes_its_link_and_codes(database: Database, policy: Policy) -> None:
@@ -222,7 +243,7 @@ def test_deleting_an_account_removes_its_link_and_codes(database: Database, poli
 @pytest.mark.parametrize("telegram_user_id", [0, -5, 2**53, 2**63])
 def test_telegram_ids_out_of_range_are_not_found(database: Database, telegram_user_id: int) -> None:
     with pytest.raises(NotFound):
-        service.telegram_user(database.unit_of_work(), SYSTEM, telegram_user_id)
+        service.telegram.telegram_user(events_call(database, SYSTEM), str(telegram_user_id))
 
 
 def test_two_racing_starts_with_one_code_link_once(
@@ -232,7 +253,9 @@ def test_two_racing_starts_with_one_code_link_once(
     code = _code(database, ana)
     barrier = threading.Barrier(2)
     # Both have hashed the code before either spends it.
-    monkeypatch.setattr(service, "_code_hash", _after(barrier, service._code_hash))
+    monkeypatch.setattr(
+        service.telegram, "_code_hash", _after(barrier, service.telegram._code_hash)
+    )
     results = _race([lambda: _link(database, code, TELEGRAM_ID), lambda: _link(database, code, 9)])
     assert _unexpected(results) == []
     assert sum(isinstance(r, Gone) for r in results) == 1
@@ -245,7 +268,9 @@ def test_two_people_racing_to_link_one_telegram_account_leave_one_link(
     ana, luis = a_user(database, policy), a_user(database, policy)
     codes = [_code(database, ana), _code(database, luis)]
     barrier = threading.Barrier(2)
-    monkeypatch.setattr(service, "_spend_code", _after(barrier, service._spend_code))
+    monkeypatch.setattr(
+        service.telegram, "_spend_code", _after(barrier, service.telegram._spend_code)
+    )
     results = _race([lambda c=c: _link(database, c) for c in codes])  # type: ignore[misc]
     assert _unexpected(results) == []
     assert not any(isinstance(r, Exception) for r in results)
@@ -260,14 +285,14 @@ def test_the_system_adds_a_participant_once_and_records_it(
 ) -> None:
     ana, luis = a_user(database, policy), a_user(database, policy)
     event = an_event_of(database, ana)
-    joined, added = service.add_member(database.unit_of_work(), SYSTEM, event.id, luis.id)
-    assert added
+    joined = service.members.add_member(events_call(database, SYSTEM), event.id, _join(luis))
+    assert joined.added
     assert (joined.event_id, joined.user_id, joined.role) == (event.id, luis.id, "participant")
     assert _topics(database) == ["member.joined"]
-    again, added = service.add_member(database.unit_of_work(), SYSTEM, event.id, luis.id)
-    assert (again.role, added) == ("participant", False)
-    owner, added = service.add_member(database.unit_of_work(), SYSTEM, event.id, ana.id)
-    assert (owner.role, added) == ("owner", False)  # /join never demotes anyone
+    again = service.members.add_member(events_call(database, SYSTEM), event.id, _join(luis))
+    assert (again.role, again.added) == ("participant", False)
+    owner = service.members.add_member(events_call(database, SYSTEM), event.id, _join(ana))
+    assert (owner.role, owner.added) == ("owner", False)  # /join never demotes anyone
     assert _topics(database) == ["member.joined"]
     with database.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count()).select_from(Membership)) == 2
@@ -277,11 +302,13 @@ def test_adding_a_member_refuses_people_and_unknowns(database: Database, policy:
     ana, luis = a_user(database, policy), a_user(database, policy)
     event = an_event_of(database, ana)
     with pytest.raises(PermissionDenied):
-        service.add_member(database.unit_of_work(), as_principal(ana), event.id, luis.id)
+        service.members.add_member(events_call(database, as_principal(ana)), event.id, _join(luis))
     with pytest.raises(NotFound, match="no event"):
-        service.add_member(database.unit_of_work(), SYSTEM, event.id + 1000, luis.id)
+        service.members.add_member(events_call(database, SYSTEM), event.id + 1000, _join(luis))
     with pytest.raises(NotFound, match="no user"):
-        service.add_member(database.unit_of_work(), SYSTEM, event.id, luis.id + 1000)
+        service.members.add_member(
+            events_call(database, SYSTEM), event.id, EventJoin(user_id=luis.id + 1000)
+        )
     assert _topics(database) == []
 
 
@@ -293,11 +320,11 @@ def test_two_joins_at_once_add_one_membership(
     barrier = threading.Barrier(2)
     # The first waits after inserting: without the event's row lock the second would check,
     # find nobody, and collide with the first's insert.
-    monkeypatch.setattr(service, "_changed", _after(barrier, service._changed))
-    join = lambda: service.add_member(database.unit_of_work(), SYSTEM, event.id, luis.id)  # noqa: E731
+    monkeypatch.setattr(store, "changed", _after(barrier, store.changed))
+    join = lambda: service.members.add_member(events_call(database, SYSTEM), event.id, _join(luis))  # noqa: E731
     results = _race([join, join])
     assert _unexpected(results) == []
-    assert sorted(result[1] for result in results if isinstance(result, tuple)) == [False, True]
+    assert sorted(r.added for r in results if isinstance(r, MemberAdded)) == [False, True]
     assert _topics(database) == ["member.joined"]
 
 
@@ -305,17 +332,17 @@ def test_the_system_sees_any_event_and_its_members(database: Database, policy: P
     ana = a_user(database, policy)
     event = an_event_of(database, ana)
     a_member_of(database, policy, event, ana)
-    seen = service.get_event(database.unit_of_work(), SYSTEM, event.id)
+    seen = service.events.event(events_call(database, SYSTEM), event.id)
     assert (seen.id, seen.my_role, seen.member_count) == (event.id, "system", 2)
-    members = service.list_members(database.unit_of_work(), SYSTEM, event.id)
+    members = service.members.members(events_call(database, SYSTEM), event.id)
     assert [m.role for m in members] == ["owner", "participant"]
     with pytest.raises(NotFound):
-        service.get_event(database.unit_of_work(), SYSTEM, event.id + 1000)
+        service.events.event(events_call(database, SYSTEM), event.id + 1000)
     with pytest.raises(NotFound):
-        service.list_members(database.unit_of_work(), SYSTEM, event.id + 1000)
+        service.members.members(events_call(database, SYSTEM), event.id + 1000)
     outsider = a_user(database, policy)
     with pytest.raises(NotFound):  # people still see only their own events
-        service.get_event(database.unit_of_work(), as_principal(outsider), event.id)
+        service.events.event(events_call(database, as_principal(outsider)), event.id)
 
 
 def test_upcoming_events_are_those_starting_in_the_window(
@@ -330,14 +357,16 @@ def test_upcoming_events_are_those_starting_in_the_window(
     an_event_of(database, ana, name="Just after", starts_at=edge.isoformat(), ends_at=edge)
     earlier = start - timedelta(hours=1)
     first = an_event_of(database, ana, name="Before", starts_at=earlier, ends_at=earlier)
-    window = (start - timedelta(hours=2), start + timedelta(days=1))
-    found = service.upcoming_events(database.unit_of_work(), SYSTEM, *window)
+    window = UpcomingQuery(
+        starts_after=start - timedelta(hours=2), starts_before=start + timedelta(days=1)
+    )
+    found = service.events.upcoming_events(events_call(database, SYSTEM), window)
     assert [e.id for e in found] == [first.id, inside.id]
     assert found[1].name == "Cares"
     assert found[1].starts_at == start
     assert found[1].currency == "EUR"
     with pytest.raises(PermissionDenied):
-        service.upcoming_events(database.unit_of_work(), as_principal(ana), *window)
+        service.events.upcoming_events(events_call(database, as_principal(ana)), window)
 
 
 def test_telegram_links_of_an_event_are_its_linked_members(
@@ -350,13 +379,17 @@ def test_telegram_links_of_an_event_are_its_linked_members(
     _link(database, _code(database, ana), 11)
     _link(database, _code(database, luis), 22)
     _link(database, _code(database, outsider), 33)
-    links = service.telegram_links(database.unit_of_work(), SYSTEM, event.id)
+    links = service.telegram.telegram_links(
+        events_call(database, SYSTEM), TelegramLinkQuery(event_id=event.id)
+    )
     assert [(link.user.id, link.telegram_user_id) for link in links] == [
         (ana.id, 11),
         (luis.id, 22),
     ]
     with pytest.raises(NotFound):
-        service.telegram_links(database.unit_of_work(), SYSTEM, event.id + 1000)
+        service.telegram.telegram_links(
+            events_call(database, SYSTEM), TelegramLinkQuery(event_id=event.id + 1000)
+        )
 
 
 # ---- over HTTP, through the client the bot uses --------------------------------------------
@@ -388,18 +421,20 @@ def test_the_client_links_and_the_bot_finds_the_person(system: System, policy: P
     bot = _client(system, SYSTEM)
     assert mine.telegram_status().linked is False
     code = mine.create_telegram_link_code()
-    linked = bot.link_telegram(code.code, TELEGRAM_ID)
+    linked = bot.link_telegram(TelegramLinkCreate(code=code.code, telegram_user_id=TELEGRAM_ID))
     assert (linked.user.id, linked.telegram_user_id) == (ana.id, TELEGRAM_ID)
-    assert bot.telegram_user(TELEGRAM_ID) == linked
-    assert [link.user.id for link in bot.telegram_links(event.id)] == [ana.id]
+    assert bot.telegram_user(str(TELEGRAM_ID)) == linked
+    assert [link.user.id for link in bot.telegram_links(TelegramLinkQuery(event_id=event.id))] == [
+        ana.id
+    ]
     assert mine.telegram_status().linked_at == linked.linked_at
     with pytest.raises(Gone, match="already used"):
-        bot.link_telegram(code.code, TELEGRAM_ID)
+        bot.link_telegram(TelegramLinkCreate(code=code.code, telegram_user_id=TELEGRAM_ID))
     mine.unlink_telegram()
     mine.unlink_telegram()
     assert mine.telegram_status().linked is False
     with pytest.raises(NotFound, match="not linked"):
-        bot.telegram_user(TELEGRAM_ID)
+        bot.telegram_user(str(TELEGRAM_ID))
 
 
 def test_the_client_adds_members_and_lists_upcoming_events(system: System, policy: Policy) -> None:
@@ -407,16 +442,18 @@ def test_the_client_adds_members_and_lists_upcoming_events(system: System, polic
     ana, luis = a_user(database, policy), a_user(database, policy)
     event = an_event_of(database, ana)
     bot = _client(system, SYSTEM)
-    assert bot.add_member(event.id, luis.id).role == "participant"
-    assert bot.add_member(event.id, ana.id).role == "owner"
+    assert bot.add_member(event.id, _join(luis)).role == "participant"
+    assert bot.add_member(event.id, _join(ana)).role == "owner"
     assert bot.event(event.id).my_role == "system"
     assert {m.user_id for m in bot.members(event.id)} == {ana.id, luis.id}
-    found = bot.upcoming_events(event.starts_at - timedelta(days=1), event.starts_at + timedelta(1))
-    assert [e.id for e in found] == [event.id]
+    window = UpcomingQuery(
+        starts_after=event.starts_at - timedelta(days=1),
+        starts_before=event.starts_at + timedelta(1),
+    )
+    assert [e.id for e in bot.upcoming_events(window)] == [event.id]
+    day = UpcomingQuery(starts_after=event.starts_at, starts_before=event.starts_at + timedelta(1))
     with pytest.raises(PermissionDenied):
-        _client(system, as_principal(luis)).upcoming_events(
-            event.starts_at, event.starts_at + timedelta(days=1)
-        )
+        _client(system, as_principal(luis)).upcoming_events(day)
 
 
 def test_joining_answers_201_then_200(system: System, policy: Policy) -> None:
@@ -538,14 +575,19 @@ def test_people_cannot_use_the_system_calls_over_http(system: System, policy: Po
     ana = a_user(database, policy)
     person = _client(system, as_principal(ana))
     with pytest.raises(PermissionDenied):
-        person.link_telegram(person.create_telegram_link_code().code, TELEGRAM_ID)
+        person.link_telegram(
+            TelegramLinkCreate(
+                code=person.create_telegram_link_code().code, telegram_user_id=TELEGRAM_ID
+            )
+        )
     with pytest.raises(PermissionDenied):
-        person.telegram_user(TELEGRAM_ID)
+        person.telegram_user(str(TELEGRAM_ID))
     with pytest.raises(PermissionDenied):
-        person.telegram_links(1)
+        person.telegram_links(TelegramLinkQuery(event_id=1))
     with pytest.raises(NotAuthenticated):
         _client(system, ANONYMOUS).create_telegram_link_code()
-    with pytest.raises(InvalidInput):
-        _client(system, SYSTEM).upcoming_events(
-            datetime(2027, 1, 1, tzinfo=UTC), datetime(2027, 3, 1, tzinfo=UTC)
+    with pytest.raises(ValidationError, match="at most 31 days"):
+        UpcomingQuery(
+            starts_after=datetime(2027, 1, 1, tzinfo=UTC),
+            starts_before=datetime(2027, 3, 1, tzinfo=UTC),
         )

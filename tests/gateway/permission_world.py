@@ -18,6 +18,7 @@ from tests.builders import (
     an_activity,
     an_expense,
     event_payload,
+    events_call,
     user_payload,
 )
 from tests.routes.synthetic import small_gpx
@@ -81,12 +82,12 @@ class World:
         # The first account becomes the administrator: make it first, on purpose.
         for kind in ("admin", "owner", "organizer", "participant", "non_member", "gear_keeper"):
             self.people[kind] = self._person()
-        service.assign_role(
+        service.accounts.assign_role(
             self._events.unit_of_work(), self.people["gear_keeper"].id, "gear_keeper"
         )
         owner = Principal(user_id=self.people["owner"].id)
-        event = service.create_event(
-            self._events.unit_of_work(), owner, EventCreate(**event_payload())
+        event = service.events.create_event(
+            events_call(self._events, owner), EventCreate(**event_payload())
         )
         self.event_id = event.id
         for kind in ("organizer", "participant"):
@@ -96,20 +97,22 @@ class World:
 
     def _person(self) -> Account:
         body = user_payload()
-        user = service.register(self._events.unit_of_work(), _POLICY, UserRegister(**body))
-        token = service.create_token(
-            self._events.unit_of_work(), Principal(user_id=user.id), TokenCreate()
+        user = service.accounts.register(
+            events_call(self._events, policy=_POLICY), UserRegister(**body)
+        )
+        token = service.tokens.create_token(
+            events_call(self._events, Principal(user_id=user.id)), TokenCreate()
         )
         return Account(user.id, user.email, token.id, {"Authorization": f"Bearer {token.token}"})
 
     def _join(self, kind: str, role: str) -> None:
         owner = Principal(user_id=self.people["owner"].id)
         data = InvitationCreate(role=role)
-        code = service.create_invitation(
-            self._events.unit_of_work(), owner, self.event_id, data
+        code = service.invitations.create_invitation(
+            events_call(self._events, owner), self.event_id, data
         ).code
         joiner = Principal(user_id=self.people[kind].id)
-        service.accept_invitation(self._events.unit_of_work(), joiner, code)
+        service.invitations.accept_invitation(events_call(self._events, joiner), code)
 
     def headers(self, actor: str) -> dict[str, str]:
         """The Authorization header of an actor (none for the anonymous one)."""
@@ -154,8 +157,8 @@ class World:
         """An open invitation to the event."""
         owner = Principal(user_id=self.people["owner"].id)
         data = InvitationCreate(role="participant", max_uses=10)
-        return service.create_invitation(
-            self._events.unit_of_work(), owner, self.event_id, data
+        return service.invitations.create_invitation(
+            events_call(self._events, owner), self.event_id, data
         ).code
 
     # ---- routes --------------------------------------------------------------------------

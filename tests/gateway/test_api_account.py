@@ -19,6 +19,7 @@ from tests.builders import (
     a_person_in,
     an_event,
     an_invitation,
+    events_call,
     user_payload,
 )
 from tests.conftest import make_settings
@@ -182,7 +183,9 @@ def test_a_refused_registration_leaves_the_invitation_unused(
 def test_an_invitation_only_instance_needs_an_invitation(own_system: System) -> None:
     db = _events_db(own_system)
     policy = service.AccountPolicy(passwords=Passwords("fast"))
-    admin = service.register(db.unit_of_work(), policy, UserRegister(**user_payload()))
+    admin = service.accounts.register(
+        events_call(db, policy=policy), UserRegister(**user_payload())
+    )
     assert admin.role == "admin"
     with _client(own_system) as http:
         refused = http.post("/api/v1/auth/register", json=user_payload())

@@ -14,6 +14,7 @@ from tests.builders import a_person
 from tests.gateway.test_web_pages import a_guest, submit
 from tests.problems import assert_problem
 from tripbot.events.client import EventsClient
+from tripbot.events.schemas import TelegramLinkCreate
 from tripbot.platform.errors import Gone
 from tripbot.platform.identity import SYSTEM
 from tripbot.system import System
@@ -63,7 +64,9 @@ def test_a_link_code_from_the_api_links_through_the_bot(
     expires = datetime.fromisoformat(created["expires_at"])
     assert timedelta(minutes=9) < expires - datetime.now(UTC) <= timedelta(minutes=10)
 
-    linked = _bot(system).link_telegram(created["code"], 123456789)
+    linked = _bot(system).link_telegram(
+        TelegramLinkCreate(code=created["code"], telegram_user_id=123456789)
+    )
     assert linked.user.id == ana.id
     status = http.get("/api/v1/me/telegram", headers=ana.headers).json()
     assert status["linked"] is True
@@ -89,8 +92,11 @@ def test_a_new_code_from_the_api_retires_the_previous_one(
     first = _link_code(http, ana.headers)["code"]
     second = _link_code(http, ana.headers)["code"]
     with pytest.raises(Gone, match="expired"):
-        _bot(system).link_telegram(first, 1)
-    assert _bot(system).link_telegram(second, 1).user.id == ana.id
+        _bot(system).link_telegram(TelegramLinkCreate(code=first, telegram_user_id=1))
+    assert (
+        _bot(system).link_telegram(TelegramLinkCreate(code=second, telegram_user_id=1)).user.id
+        == ana.id
+    )
 
 
 @pytest.mark.parametrize(
@@ -138,7 +144,7 @@ def test_the_account_page_links_telegram_in_spanish(
     assert "El código sirve una sola vez, durante 10 minutos" in shown.text
     assert code not in client.get("/account").text  # shown once, kept nowhere
 
-    _bot(system).link_telegram(code, 555)
+    _bot(system).link_telegram(TelegramLinkCreate(code=code, telegram_user_id=555))
     linked = client.get("/account").text
     assert 'data-linked="true"' in linked
     assert "Vinculado desde el" in linked
@@ -182,7 +188,9 @@ def test_linking_from_the_web_needs_the_csrf_token_and_a_session(
     forged = client.post("/account/telegram/link", data={"csrf_token": "forged"})
     assert forged.status_code == 400
     assert CODE.search(forged.text) is None
-    _bot(system).link_telegram(_link_code(http, person.headers)["code"], 77)
+    _bot(system).link_telegram(
+        TelegramLinkCreate(code=_link_code(http, person.headers)["code"], telegram_user_id=77)
+    )
     assert client.post("/account/telegram/unlink").status_code == 400
     assert http.get("/api/v1/me/telegram", headers=person.headers).json()["linked"] is True
 

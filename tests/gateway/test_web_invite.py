@@ -11,12 +11,11 @@ import httpx
 import pytest
 from flask.testing import FlaskClient
 
-from tests.builders import PASSWORD, Person, a_person, an_event
+from tests.builders import PASSWORD, Person, a_person, an_event, events_call
 from tests.conftest import make_settings
 from tests.gateway.test_web_pages import csrf_token, log_in, member_roles, submit
 from tripbot.events import service
 from tripbot.events.schemas import UserRegister
-from tripbot.platform.passwords import Passwords
 from tripbot.system import System, build_embedded
 
 
@@ -177,8 +176,7 @@ class TestRegistrationByInvitationOnly:
     @staticmethod
     def _operator_account(system: System, http: httpx.Client) -> Person:
         data = UserRegister(email="olga@club.example", password=PASSWORD, display_name="Olga")
-        uow = system.databases["events"].unit_of_work()
-        user = service.register(uow, service.AccountPolicy(passwords=Passwords("fast")), data)
+        user = service.accounts.register(events_call(system.databases["events"]), data)
         token = http.post("/api/v1/auth/token", json={"email": user.email, "password": PASSWORD})
         return Person(user.id, user.email, {"Authorization": f"Bearer {token.json()['token']}"})
 

@@ -80,7 +80,9 @@ class BotRuntime:
         if telegram_user_id in self.linked_accounts:
             return self.linked_accounts[telegram_user_id]
         try:
-            link = await self.call(self.services.events(SYSTEM).telegram_user, telegram_user_id)
+            link = await self.call(
+                self.services.events(SYSTEM).telegram_user, str(telegram_user_id)
+            )
         except NotFound:
             return None
         return link.user

@@ -24,6 +24,7 @@ from tripbot.bot import service as store
 from tripbot.bot.conversation import BotRuntime
 from tripbot.bot.refusals import flag_text
 from tripbot.bot.texts import DEFAULT_LANGUAGE, t, word
+from tripbot.events.schemas import TelegramLinkQuery, UpcomingQuery
 from tripbot.platform import metrics
 from tripbot.platform.client import ServiceClient
 from tripbot.platform.errors import DomainError
@@ -412,7 +413,8 @@ class Notifier:
         """The private chats of the linked people among ``people``, in their accounts'
         languages."""
         links = await self.runtime.call(
-            self.runtime.services.events(SYSTEM).telegram_links, event_id
+            self.runtime.services.events(SYSTEM).telegram_links,
+            TelegramLinkQuery(event_id=event_id),
         )
         wanted = set(people)
         return {
@@ -446,8 +448,9 @@ class Notifier:
 
     async def remind(self, bot: Bot, now: datetime) -> int:
         """Send the reminders due: 24 h and 1 h before each event a chat follows."""
+        window = UpcomingQuery(starts_after=now, starts_before=now + timedelta(hours=24))
         events = await self.runtime.call(
-            self.runtime.services.events(SYSTEM).upcoming_events, now, now + timedelta(hours=24)
+            self.runtime.services.events(SYSTEM).upcoming_events, window
         )
         sent = 0
         for event in events:

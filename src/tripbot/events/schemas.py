@@ -14,6 +14,7 @@ from pydantic import (
     BaseModel,
     EmailStr,
     Field,
+    PrivateAttr,
     StringConstraints,
     model_validator,
 )
@@ -262,6 +263,25 @@ class MembershipOut(BaseModel):
     event_id: int
     user_id: int
     role: EventRole
+
+
+class MemberAdded(MembershipOut):
+    """Someone's role in an event they were added to, and whether they were new to it (told
+    by the status, 201 or 200, not in the body)."""
+
+    _added: bool = PrivateAttr(default=False)
+
+    @classmethod
+    def of(cls, event_id: int, user_id: int, role: str, *, added: bool) -> MemberAdded:
+        """The answer of an addition."""
+        answer = cls.model_validate({"event_id": event_id, "user_id": user_id, "role": role})
+        answer._added = added
+        return answer
+
+    @property
+    def added(self) -> bool:
+        """Whether they were not in the event before."""
+        return self._added
 
 
 class InvitationCreate(Input):

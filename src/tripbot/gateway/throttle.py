@@ -27,7 +27,7 @@ WAYS_IN = (
     "account.login",
     "account.register",
     "account.change_password",
-    "api.register",
+    "api_events.register",
     "api.create_token",
     "api.change_password",
 )

@@ -439,6 +439,11 @@ def document_problems(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
     for apiflask_error in ("HTTPError", "ValidationError"):
         schemas.pop(apiflask_error, None)
     schemas["Problem"] = PROBLEM_SCHEMA
+    # A tag is listed once even when blueprints share it (a service's declared operations and
+    # the gateway's own routes beside them).
+    names = {tag["name"]: tag for tag in spec.get("tags", [])}
+    if len(names) < len(spec.get("tags", [])):
+        spec["tags"] = list(names.values())
     return spec
 
 

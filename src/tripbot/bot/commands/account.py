@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
 from tripbot.bot import formats
 from tripbot.bot import service as store
 from tripbot.bot.conversation import Turn, account_page, button, command, link_buttons
 from tripbot.bot.refusals import Told
 from tripbot.bot.texts import LANGUAGES, marked, t, word
-from tripbot.events.schemas import EventOut
+from tripbot.events.schemas import EventOut, TelegramLinkCreate
 from tripbot.platform.errors import Gone, InvalidInput, NotFound
 from tripbot.platform.identity import EVENT_ROLE_RANK, SYSTEM
 
@@ -50,10 +52,9 @@ async def start(turn: Turn) -> None:
         await turn.reply(turn.tr("Link your account in a private chat with me, not in a group."))
         return
     try:
-        link = await turn.call(
-            turn.services.events(SYSTEM).link_telegram, turn.args[0], turn.telegram_user_id
-        )
-    except (NotFound, Gone, InvalidInput):
+        code = TelegramLinkCreate(code=turn.args[0], telegram_user_id=turn.telegram_user_id)
+        link = await turn.call(turn.services.events(SYSTEM).link_telegram, code)
+    except (NotFound, Gone, InvalidInput, ValidationError):
         await turn.reply(
             turn.tr(
                 "That link code is unknown, used or expired (they last 10 minutes). On the web, "

@@ -8,7 +8,7 @@ from decimal import Decimal
 from tripbot.bot import service as store
 from tripbot.bot.conversation import Again, Turn, button, command
 from tripbot.bot.texts import word
-from tripbot.events.schemas import EventOut
+from tripbot.events.schemas import EventJoin, EventOut
 from tripbot.ledger.schemas import Settlement
 from tripbot.platform.errors import Conflict, Gone, InvalidInput, NotFound
 from tripbot.platform.identity import SYSTEM
@@ -84,7 +84,8 @@ async def join(turn: Turn) -> None:
     except NotFound:
         membership = None
     if membership is None:
-        await turn.call(turn.services.events(SYSTEM).add_member, bound, principal.user_id or 0)
+        joining = EventJoin(user_id=principal.require_user())
+        await turn.call(turn.services.events(SYSTEM).add_member, bound, joining)
     event = await turn.call(turn.services.events(principal).event, bound)
     if membership is not None:
         await turn.reply(

@@ -8,6 +8,7 @@ from typing import Any
 from apiflask import APIBlueprint
 
 from tripbot.agenda.client import AgendaClient
+from tripbot.events.client import EventsClient
 from tripbot.gateway import auth
 from tripbot.gateway.api import agenda, events, overview, routes, telegram
 from tripbot.gear.client import GearClient
@@ -18,7 +19,13 @@ from tripbot.platform.routing import operations_blueprint
 from tripbot.routes.client import RoutesClient
 
 PUBLIC_URL_PREFIX = "/api/v1"
-DECLARED: tuple[type[ServiceClient], ...] = (GearClient, LedgerClient, RoutesClient, AgendaClient)
+DECLARED: tuple[type[ServiceClient], ...] = (
+    GearClient,
+    LedgerClient,
+    RoutesClient,
+    AgendaClient,
+    EventsClient,
+)
 """The services whose public routes come from their operations' declarations."""
 
 

@@ -1,4 +1,7 @@
-"""The public REST API of accounts, events, members and invitations, and the health check."""
+"""The public REST API's own account and event routes, where the gateway adds something to the
+events service's operations (whose forwarding routes come from their declarations): a token for
+a password, a password change that keeps this session, the person already resolved, invitation
+links to share, and the health check."""
 
 from __future__ import annotations
 
@@ -7,22 +10,12 @@ from flask import Response, current_app, jsonify
 
 from tripbot.events.schemas import (
     Credentials,
-    EventCreate,
-    EventOut,
-    EventUpdate,
     InvitationCreate,
     InvitationOut,
-    MemberOut,
-    MemberRoleChange,
-    MembershipOut,
     PasswordChange,
     TokenCreate,
     TokenCreated,
-    TokenOut,
     UserOut,
-    UserRegister,
-    UserRoleChange,
-    UserUpdate,
 )
 from tripbot.gateway import auth
 from tripbot.gateway.schemas import (
@@ -42,15 +35,6 @@ NO_CONTENT = ("", 204)
 def _link(invitation: InvitationOut) -> InvitationLink:
     url = f"{current_settings().public_url.rstrip('/')}/invite/{invitation.code}"
     return InvitationLink(**invitation.model_dump(), url=url)
-
-
-@bp.post("/auth/register")
-@bp.input(UserRegister, arg_name="data")
-@bp.output(UserOut, status_code=201)
-@bp.doc(tags=["Account"])
-def register(data: UserRegister) -> UserOut:
-    """Open an account (with an invitation code when registration is by invitation)."""
-    return auth.services().events().register(data)
 
 
 @bp.post("/auth/token")
@@ -86,131 +70,6 @@ def me() -> UserOut:
     return auth.require_user()
 
 
-@bp.patch("/me")
-@bp.input(UserUpdate, arg_name="data")
-@bp.output(UserOut)
-@bp.doc(tags=["Account"])
-def update_me(data: UserUpdate) -> UserOut:
-    """Change your display name or language."""
-    auth.require_user()
-    return auth.events().update_me(data)
-
-
-@bp.get("/me/tokens")
-@bp.output(list_of(TokenOut))
-@bp.doc(tags=["Account"])
-def tokens() -> list[TokenOut]:
-    """Your personal API tokens."""
-    auth.require_user()
-    return auth.events().tokens()
-
-
-@bp.delete("/me/tokens/<int:token_id>")
-@bp.output({}, status_code=204)
-@bp.doc(tags=["Account"])
-def revoke_token(token_id: int) -> tuple[str, int]:
-    """Revoke one of your API tokens."""
-    auth.require_user()
-    auth.events().revoke_token(token_id)
-    return NO_CONTENT
-
-
-@bp.get("/users")
-@bp.output(list_of(UserOut))
-@bp.doc(tags=["Administration"])
-def users() -> list[UserOut]:
-    """Every account of this TripBot (administrators)."""
-    auth.require_user()
-    return auth.events().users()
-
-
-@bp.patch("/users/<int:user_id>")
-@bp.input(UserRoleChange, arg_name="data")
-@bp.output(UserOut)
-@bp.doc(tags=["Administration"])
-def change_user_role(user_id: int, data: UserRoleChange) -> UserOut:
-    """Make someone admin, gear keeper or member (administrators)."""
-    auth.require_user()
-    return auth.events().change_user_role(user_id, data.role)
-
-
-@bp.post("/events")
-@bp.input(EventCreate, arg_name="data")
-@bp.output(EventOut, status_code=201)
-@bp.doc(tags=["Events"])
-def create_event(data: EventCreate) -> EventOut:
-    """Create an event; you become its owner."""
-    auth.require_user()
-    return auth.events().create_event(data)
-
-
-@bp.get("/events")
-@bp.output(list_of(EventOut))
-@bp.doc(tags=["Events"])
-def events() -> list[EventOut]:
-    """The events you belong to."""
-    auth.require_user()
-    return auth.events().events()
-
-
-@bp.get("/events/<int:event_id>")
-@bp.output(EventOut)
-@bp.doc(tags=["Events"])
-def event(event_id: int) -> EventOut:
-    """One of your events (404 for events you do not belong to)."""
-    auth.require_user()
-    return auth.events().event(event_id)
-
-
-@bp.patch("/events/<int:event_id>")
-@bp.input(EventUpdate, arg_name="data")
-@bp.output(EventOut)
-@bp.doc(tags=["Events"])
-def update_event(event_id: int, data: EventUpdate) -> EventOut:
-    """Change an event (owners and organizers)."""
-    auth.require_user()
-    return auth.events().update_event(event_id, data)
-
-
-@bp.delete("/events/<int:event_id>")
-@bp.output({}, status_code=204)
-@bp.doc(tags=["Events"])
-def delete_event(event_id: int) -> tuple[str, int]:
-    """Delete an event (owners)."""
-    auth.require_user()
-    auth.events().delete_event(event_id)
-    return NO_CONTENT
-
-
-@bp.get("/events/<int:event_id>/members")
-@bp.output(list_of(MemberOut))
-@bp.doc(tags=["Members"])
-def members(event_id: int) -> list[MemberOut]:
-    """An event's members and their roles."""
-    auth.require_user()
-    return auth.events().members(event_id)
-
-
-@bp.patch("/events/<int:event_id>/members/<int:user_id>")
-@bp.input(MemberRoleChange, arg_name="data")
-@bp.output(MemberOut)
-@bp.doc(tags=["Members"])
-def change_member_role(event_id: int, user_id: int, data: MemberRoleChange) -> MemberOut:
-    """Change a member's role (owners and organizers; ownership only by owners)."""
-    auth.require_user()
-    return auth.events().change_member_role(event_id, user_id, data.role)
-
-
-@bp.delete("/events/<int:event_id>/members/<int:user_id>")
-@bp.output({}, status_code=204)
-@bp.doc(tags=["Members"])
-def remove_member(event_id: int, user_id: int) -> tuple[str, int]:
-    """Leave an event (your own id) or remove a member (owners and organizers)."""
-    auth.require_user()
-    auth.events().remove_member(event_id, user_id)
-    return NO_CONTENT
-
-
 @bp.post("/events/<int:event_id>/invitations")
 @bp.input(InvitationCreate, arg_name="data")
 @bp.output(InvitationLink, status_code=201)
@@ -228,33 +87,6 @@ def invitations(event_id: int) -> list[InvitationLink]:
     """An event's invitation links (owners and organizers)."""
     auth.require_user()
     return [_link(i) for i in auth.events().invitations(event_id)]
-
-
-@bp.delete("/events/<int:event_id>/invitations/<code>")
-@bp.output({}, status_code=204)
-@bp.doc(tags=["Invitations"])
-def revoke_invitation(event_id: int, code: str) -> tuple[str, int]:
-    """Stop an invitation link from working (owners and organizers)."""
-    auth.require_user()
-    auth.events().revoke_invitation(event_id, code)
-    return NO_CONTENT
-
-
-@bp.get("/invitations/<code>")
-@bp.output(InvitationOut)
-@bp.doc(tags=["Invitations"])
-def preview_invitation(code: str) -> InvitationOut:
-    """Which event an invitation is for, and whether it can still be used."""
-    return auth.services().events().preview_invitation(code)
-
-
-@bp.post("/invitations/<code>/accept")
-@bp.output(MembershipOut)
-@bp.doc(tags=["Invitations"])
-def accept_invitation(code: str) -> MembershipOut:
-    """Join the event an invitation is for."""
-    auth.require_user()
-    return auth.events().accept_invitation(code)
 
 
 @bp.get("/health")

@@ -192,7 +192,7 @@ def change_role(event_id: int, user_id: int) -> ResponseReturnValue:
     if isinstance(result, dict):
         return _event_page(event_id, role_errors={user_id: result["role"]}), INVALID
     try:
-        member = auth.events().change_member_role(event_id, user_id, result.role)
+        member = auth.events().change_member_role(event_id, user_id, result)
     except Conflict as error:
         flash(message_for(error), "error")
         return _back(event_id, "members")
