@@ -10,11 +10,11 @@ import time
 import httpx
 import pytest
 
-from tests.builders import PASSWORD, Cast, a_cast_in, a_person_in, as_principal
+from tests.builders import PASSWORD, Cast, a_cast_in, a_person_in, as_principal, events_call
 from tests.gateway.test_web_pages import log_in, submit
 from tests.problems import assert_problem
-from tripbot.events import service
 from tripbot.events.schemas import UserOut
+from tripbot.events.service import members, tokens
 from tripbot.gateway.identity_cache import EXTENSION, IdentityCache
 from tripbot.platform.errors import Message, NotAuthenticated
 from tripbot.platform.identity import Principal
@@ -97,8 +97,8 @@ def test_a_member_removed_outside_the_gateway_is_refused_once_the_feed_is_read(
     cache.read_feed()  # where the feed is now
     assert http.get(balances, headers=cast.participant.headers).status_code == 200  # remembered
     owner = Principal(user_id=cast.owner.id)
-    service.remove_member(
-        system.databases["events"].unit_of_work(), owner, cast.event["id"], cast.participant.id
+    members.remove_member(
+        events_call(system.databases["events"], owner), cast.event["id"], cast.participant.id
     )
     cache.read_feed()
     assert_problem(http.get(balances, headers=cast.participant.headers), 404, "not-found")
@@ -116,8 +116,9 @@ def test_a_token_revoked_outside_the_gateway_is_refused_within_the_lifetime(
         assert http.get("/api/v1/me", headers=person.headers).status_code == 200
         user = UserOut.model_validate(http.get("/api/v1/me", headers=person.headers).json())
         events = system.databases["events"]
-        token_id = service.list_tokens(events.unit_of_work(), as_principal(user))[0].id
-        service.revoke_token(events.unit_of_work(), as_principal(user), token_id)
+        call = events_call(events, as_principal(user))
+        token_id = tokens.tokens(call)[0].id
+        tokens.revoke_token(call, token_id)
         clock[0] = cache.seconds + 0.001
         assert_problem(http.get("/api/v1/me", headers=person.headers), 401, "not-authenticated")
     finally:
