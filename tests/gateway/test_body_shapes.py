@@ -75,3 +75,26 @@ def test_dates_written_as_text_still_work(http: httpx.Client) -> None:
         headers=owner.headers,
     )
     assert answer.status_code == 201, answer.text
+
+
+def test_the_document_says_which_bodies_are_required(http: httpx.Client) -> None:
+    spec = http.get("/api/v1/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    bodies = [
+        (path, method, operation["requestBody"])
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "requestBody" in operation
+    ]
+    assert bodies
+    for path, method, body in bodies:
+        refs = [c["schema"].get("$ref", "") for c in body["content"].values()]
+        needed = any(schemas[r.rsplit("/", 1)[-1]].get("required") for r in refs if r)
+        assert body.get("required", False) == needed, (method, path)
+
+
+def test_a_required_body_left_out_is_refused_naming_the_fields(http: httpx.Client) -> None:
+    owner = a_person(http)
+    answer = http.post("/api/v1/events", headers=owner.headers)
+    assert answer.status_code in {400, 415, 422}, answer.text
+    assert http.get("/api/v1/events", headers=owner.headers).json() == []

@@ -439,12 +439,23 @@ def document_problems(spec: dict[Any, Any] | str) -> dict[Any, Any] | str:
     for apiflask_error in ("HTTPError", "ValidationError"):
         schemas.pop(apiflask_error, None)
     schemas["Problem"] = PROBLEM_SCHEMA
-    # A tag is listed once even when blueprints share it (a service's declared operations and
-    # the gateway's own routes beside them).
-    names = {tag["name"]: tag for tag in spec.get("tags", [])}
-    if len(names) < len(spec.get("tags", [])):
-        spec["tags"] = list(names.values())
+    _mark_required_bodies(spec)
     return spec
+
+
+def _mark_required_bodies(spec: dict[Any, Any]) -> None:
+    """A body whose schema has required fields is itself required: without one the service
+    refuses the call, and the document says so (clients and fuzzers read it)."""
+    schemas = spec.get("components", {}).get("schemas", {})
+    for path_item in spec.get("paths", {}).values():
+        for method, operation in path_item.items():
+            body = operation.get("requestBody") if method in _OPERATION_METHODS else None
+            if not body:
+                continue
+            for content in body.get("content", {}).values():
+                ref = content.get("schema", {}).get("$ref", "")
+                if schemas.get(ref.rsplit("/", 1)[-1], {}).get("required"):
+                    body["required"] = True
 
 
 PUBLIC_SERVICE_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs")
