@@ -56,13 +56,14 @@ class Town:
         ends_at: datetime = datetime(2027, 5, 3, 18, tzinfo=UTC),
         timezone: str = "Europe/Madrid",
         currency: str = "EUR",
+        kind: str = "excursion",
         **members: Principal,
     ) -> None:
         """An event and its members by role name (``owner=..., participant_2=...``)."""
         self.events[event_id] = EventOut(
             id=event_id,
             name=name,
-            kind="excursion",
+            kind=kind,
             description="",
             place="",
             starts_at=starts_at,

@@ -69,7 +69,7 @@ def test_the_export_is_a_valid_schedule_with_rooms_days_and_talks(club: Club) ->
     assert day["day_start"] == "2027-05-01T00:00:00+02:00"
     exported = day["rooms"]["Refugio"]
     assert [e["title"] for e in exported] == ["Nudos"]
-    base = club.system.settings.public_url
+    base = club.settings.public_url
     expected = {
         "id": talk.id,
         "guid": talk.uid,

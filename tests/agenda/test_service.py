@@ -1,4 +1,5 @@
-"""The agenda service's use cases over a real database (both backends) and a real events peer."""
+"""The agenda service's use cases over a real database (both backends) and the events service
+stood in for at its client boundary."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.agenda.conftest import Club
-from tests.builders import as_principal, events_call
+from tests.agenda.conftest import EVENT_ID, Club
 from tripbot.agenda import service
 from tripbot.agenda.models import Activity, ActivityPerson, FeedToken, Place, outbox
 from tripbot.agenda.schemas import (
@@ -24,8 +24,6 @@ from tripbot.agenda.schemas import (
     PlaceOut,
     PlaceUpdate,
 )
-from tripbot.events import service as events_service
-from tripbot.events.schemas import EventCreate, EventUpdate
 from tripbot.platform.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 MADRID = "+02:00"
@@ -253,11 +251,7 @@ def test_an_unknown_place_or_person_is_refused_naming_it(club: Club) -> None:
 
 
 def test_places_and_activities_of_another_event_are_unknown_there(club: Club) -> None:
-    events = club.system.databases["events"]
-    other = events_service.events.create_event(
-        events_call(events, as_principal(club.people["organizer"])),
-        EventCreate(name="Otra", starts_at=at("08:00"), ends_at=at("18:00")),
-    )
+    other = club.new_event(EVENT_ID + 1, "Otra", owner="organizer")
     hut = a_place(club)
     made = an_activity(club, place_id=hut.id)
     club.event = other  # the organizer owns the other event
@@ -434,11 +428,7 @@ def test_a_token_opens_only_its_own_event_and_only_while_its_holder_is_a_member(
         club.run(
             "outsider", service.calendar_feed, club.event.id + 1, CalendarQuery(token=issued.token)
         )
-    events = club.system.databases["events"]
-    participant = club.people["participant"]
-    events_service.members.remove_member(
-        events_call(events, as_principal(participant)), club.event.id, participant.id
-    )
+    club.leave("participant")
     with pytest.raises(NotFound, match="no such calendar feed"):
         club.run(
             "outsider", service.calendar_feed, club.event.id, CalendarQuery(token=issued.token)
@@ -477,12 +467,7 @@ def test_the_etag_changes_with_the_agenda_and_the_event_and_answers_polls(club: 
     assert second.etag != first.etag
     assert second.body is not None
 
-    events = club.system.databases["events"]
-    events_service.events.update_event(
-        events_call(events, as_principal(club.people["owner"])),
-        club.event.id,
-        EventUpdate(name="Ruta renombrada"),
-    )
+    club.rename_event("Ruta renombrada")
     third = club.run("participant", service.calendar_feed, club.event.id, CalendarQuery())
     assert third.etag != second.etag
     assert third.body is not None

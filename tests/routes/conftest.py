@@ -1,76 +1,93 @@
-"""Fixtures of the routes service tests: its database and a real events service beside it."""
+"""Fixtures of the routes service tests: its own database, and the events service stood in for
+at its client boundary (who exists, which events, who has which role in each)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from tests.builders import a_member_of, a_user, an_event_of, as_principal
-from tripbot.events.client import EventsClient
+from tests.standins import Town, local_runtime, single_database
 from tripbot.events.schemas import EventOut, UserOut
-from tripbot.events.service import AccountPolicy
 from tripbot.platform.db import Database
 from tripbot.platform.identity import Principal
-from tripbot.platform.operations import Call
-from tripbot.platform.passwords import Passwords
-from tripbot.system import System
-
-POLICY = AccountPolicy(passwords=Passwords("fast"))
+from tripbot.platform.operations import Call, ServiceRuntime
+from tripbot.platform.settings import Settings
 
 
 @dataclass
 class World:
-    """The routes database, and people and events made through the real events service."""
+    """The routes database, and the people and events the stand-in events service knows."""
 
-    system: System
+    runtime: ServiceRuntime
+    town: Town
     admin: UserOut | None = None
+    _ids: list[int] = field(default_factory=list)
 
     @property
     def routes(self) -> Database:
         """The routes service's database."""
-        return self.system.databases["routes"]
+        return self.runtime.database
 
-    @property
-    def events_db(self) -> Database:
-        """The events service's database."""
-        return self.system.databases["events"]
+    def _next(self) -> int:
+        self._ids.append(len(self._ids) + 1)
+        return self._ids[-1]
 
-    def person(self, **overrides: Any) -> UserOut:
+    def person(self, role: str = "member") -> UserOut:
         """A new account."""
-        return a_user(self.events_db, POLICY, **overrides)
+        user_id = self._next()
+        name = f"Persona {user_id}"
+        self.town.person(user_id, name, role)
+        return UserOut(
+            id=user_id,
+            email=f"person{user_id}@club.example",
+            display_name=name,
+            role=role,
+            language="es",
+            created_at=datetime(2027, 1, 1, tzinfo=UTC),
+        )
 
     def event(self, owner: UserOut, **overrides: Any) -> EventOut:
         """An event (an excursion unless told otherwise) owned by someone."""
-        return an_event_of(self.events_db, owner, **overrides)
+        event_id = self._next()
+        self.town.event(event_id, owner=self.principal(owner), **overrides)
+        return self.town.events[event_id]
 
     def member(self, event: EventOut, owner: UserOut, role: str = "participant") -> UserOut:
         """A new account that joined an event with a role."""
-        return a_member_of(self.events_db, POLICY, event, owner, role)
+        user = self.person()
+        self.town.join(event.id, self.principal(user), role)
+        return user
 
     def principal(self, user: UserOut, event: EventOut | None = None, role: str = "") -> Principal:
         """Who a call is made for, with their role in an event as the gateway would say it."""
-        principal = replace(as_principal(user), instance_role=user.role)
+        principal = Principal(user_id=user.id, language=user.language, instance_role=user.role)
         if event is None:
             return principal
         return replace(principal, event_id=event.id, event_role=role)
 
     def call(self, principal: Principal) -> Call:
-        """A call of a routes use case for a principal, in the embedded system's routes service."""
-        return Call(principal, self.system.runtimes["routes"])
-
-    def events(self, user: UserOut) -> EventsClient:
-        """The events service acting for someone, as the routes service reaches it."""
-        return self.system.clients.events(self.principal(user))
+        """A call of a routes use case for a principal, in the routes service."""
+        return Call(principal, self.runtime)
 
 
 @pytest.fixture
-def world(system: System) -> World:
-    """The embedded system on the test's backend, emptied, seen from the routes service.
+def database(
+    backend: str,
+    _single_databases: dict[tuple[str, str], Database],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Database:
+    """The routes service's own migrated, empty database on the test's backend."""
+    return single_database("routes", backend, _single_databases, tmp_path_factory)
 
-    Its first account (the instance's admin) is made here, so the people tests make are members.
-    """
-    made = World(system)
-    made.admin = made.person()
+
+@pytest.fixture
+def world(database: Database, settings: Settings) -> World:
+    """The routes service on its database, with the instance's admin as its first account (so
+    the people tests make are members)."""
+    town = Town()
+    made = World(local_runtime("routes", database, town, settings), town)
+    made.admin = made.person("admin")
     return made

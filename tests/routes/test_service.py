@@ -1,5 +1,5 @@
-"""The routes service's use cases over a real database (both backends) and a real events
-service for permissions."""
+"""The routes service's use cases over a real database (both backends), the events service
+stood in for at its client boundary (who is in which event)."""
 
 from __future__ import annotations
 
