@@ -157,7 +157,18 @@ def test_run_loads_the_demo_club_when_registration_is_by_invitation_only(tmp_pat
             assert stranger.status_code == 403  # still by invitation for everyone else
     finally:
         process.stop()
-    assert "Demo club loaded" in (tmp_path / "log").read_text()
+    # Start-up ends with a block of its own lines: the URL whole, the data, each login.
+    lines = (tmp_path / "log").read_text().splitlines()
+    opened = lines.index(f"  Open  {process.url}")
+    assert lines[opened - 1].startswith("TripBot ")
+    assert lines[opened - 1].endswith(" s).")
+    assert lines[opened + 1] == f"  Data  {tmp_path.resolve()}"
+    assert lines[opened + 2] == (f"  Demo club loaded: log in with the password {DEMO_PASSWORD} as")
+    assert lines[opened + 3 : opened + 6] == [
+        f"    {email}  ({name})" for email, name in DEMO_PEOPLE
+    ]
+    assert lines[opened + 6] == "  Stop with Ctrl+C."
+    assert all(line.startswith("{") for line in lines[opened + 8 :])  # then JSON records
 
 
 def test_user_create_reads_the_password_from_stdin_and_never_from_the_command_line(

@@ -63,11 +63,12 @@ def run(
     demo: Annotated[bool, typer.Option(help="Load a small demo club on first run.")] = False,
 ) -> None:
     """Run every service in this process (embedded mode): SQLite, one port, nothing else needed."""
-    from waitress import serve
+    from waitress import create_server
 
     from tripbot.system import build_embedded, start_followers
 
     started = time.perf_counter()
+    logins: list[str] = []
     settings = with_local_secrets(load_settings(data_dir))
     if "TRIPBOT_PUBLIC_URL" not in os.environ:
         settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
@@ -88,11 +89,11 @@ def run(
             """A demo person's account, opened in the events database as the operator."""
             return accounts.register(operator, data)
 
-        if load_demo(system.gateway.extensions["tripbot.services"], open_account):
-            console.print(
-                f"Demo club loaded: log in as {DEMO_PEOPLE[0][0]} "
-                f"(or luis@, marta@) with password [bold]{DEMO_PASSWORD}[/bold]"
-            )
+        loaded = load_demo(system.gateway.extensions["tripbot.services"], open_account)
+        logins = [
+            f"Demo club{' loaded' if loaded else ''}: log in with the password {DEMO_PASSWORD} as",
+            *(f"  {email}  ({name})" for email, name in DEMO_PEOPLE),
+        ]
     if settings.bot_token is not None and settings.bot_token.get_secret_value():
         from tripbot.bot.link import TelegramLink
         from tripbot.bot.runner import start_in_background
@@ -103,12 +104,25 @@ def run(
         start_in_background(
             build_bot(settings, services), settings.bot_token.get_secret_value(), link
         )
-        console.print("The Telegram bot runs in this process too (TRIPBOT_BOT_TOKEN is set).")
-    console.print(
-        f"TripBot {__version__} ready in {time.perf_counter() - started:.2f}s "
-        f"on [bold]http://{host}:{port}[/bold] (data in {settings.data_dir.resolve()})"
+        logins.append("The Telegram bot runs in this process too (TRIPBOT_BOT_TOKEN is set).")
+    # Listening before saying where: the block is the last thing start-up writes.
+    server = create_server(system.gateway, host=host, port=port, threads=8, ident="TripBot")
+    _say_ready(
+        f"TripBot {__version__} is ready ({time.perf_counter() - started:.1f} s).",
+        f"  Open  http://{host}:{port}",
+        f"  Data  {settings.data_dir.resolve()}",
+        *(f"  {line}" for line in logins),
+        "  Stop with Ctrl+C.",
     )
-    serve(system.gateway, host=host, port=port, threads=8, ident="TripBot")
+    server.run()
+
+
+def _say_ready(*lines: str) -> None:
+    """The end of start-up as a block of plain lines on stderr: never wrapped or coloured, so
+    a URL stays whole, and apart from the log records on stdout."""
+    sys.stdout.flush()
+    sys.stderr.write("\n" + "\n".join(lines) + "\n\n")
+    sys.stderr.flush()
 
 
 @app.command()

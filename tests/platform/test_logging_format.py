@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import subprocess
 import sys
 
@@ -55,7 +56,43 @@ def test_short_readable_lines_on_a_terminal_or_when_asked(fmt: str, terminal: bo
     while "\x1b[" in plain:  # colours, on a terminal
         start = plain.index("\x1b[")
         plain = plain[:start] + plain[plain.index("m", start) + 1 :]
-    assert not plain.startswith("{")
-    assert "gear.reserved" in plain
-    assert "units=2" in plain
-    assert "info" in plain
+    clock, rest = plain.split(" ", 1)
+    assert re.fullmatch(r"\d\d:\d\d:\d\d", clock)
+    assert rest == "gear.reserved units=2"  # no level word for info, no component
+
+
+LOG_ONE_REQUEST = (
+    "from tripbot.platform.logging import configure_logging, get_logger; "
+    "configure_logging('INFO', sys.argv[1]); get_logger('http').info("
+    "'request', method='GET', path='/events/1', status=200, duration_ms=12.4, "
+    "request_id='0123456789abcdef', service='gateway')"
+)
+
+
+def test_a_request_is_one_short_line_on_a_terminal_and_a_json_record_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "LOG_ONE_LINE", LOG_ONE_REQUEST)
+    (line,) = run("auto", terminal=True).splitlines()
+    assert re.fullmatch(r"\d\d:\d\d:\d\d GET /events/1 200 12 ms", line)
+    (record,) = map(json.loads, run("auto", terminal=False).splitlines())
+    assert record["path"] == "/events/1"
+    assert record["request_id"] == "0123456789abcdef"
+    assert record["duration_ms"] == 12.4
+
+
+def test_a_warning_says_its_level_on_a_terminal() -> None:
+    from tripbot.platform.logging import ShortLines
+
+    render = ShortLines(colours=False)
+    line = render(
+        None,
+        "warning",
+        {
+            "event": "database unavailable",
+            "level": "warning",
+            "timestamp": "2026-12-07T19:05:44Z",
+            "code": "SQLITE_FULL",
+        },
+    )
+    assert line.split(" ", 1)[1] == "WARNING database unavailable code=SQLITE_FULL"

@@ -28,6 +28,7 @@ from tripbot.gateway.web import (
     maps,
     offline,
     routes,
+    setup,
 )
 from tripbot.gateway.web.forms import message_for
 from tripbot.platform import uploads
@@ -205,12 +206,13 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
             "current_language": select_language(),
             "languages": LANGUAGES,
             "version": __version__,
+            "club_name": settings.club_name,
         }
 
     for api_blueprint in api.BLUEPRINTS:
         app.register_blueprint(api_blueprint)
         csrf.exempt(api_blueprint)  # the API takes bearer tokens only, never the session cookie
-    web_blueprints = (main, offline, account, events, invite, routes, gear, ledger, agenda)
+    web_blueprints = (main, offline, account, events, invite, routes, gear, ledger, agenda, setup)
     for module in web_blueprints:
         app.register_blueprint(module.bp)
     throttle.install(app, settings, _refusal)

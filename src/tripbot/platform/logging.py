@@ -67,6 +67,7 @@ QUIET_LIBRARIES = {
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
     "waitress.queue": logging.ERROR,
+    "alembic.runtime.plugins": logging.WARNING,
 }
 """Libraries whose lines repeat what TripBot logs itself (httpx's "HTTP Request: ..." is a
 second record of every internal call; waitress' queue depth is in the request durations), and
@@ -424,11 +425,55 @@ def _with_service(service: str) -> structlog.typing.Processor:
     return add_service
 
 
+CONSOLE_HIDDEN = frozenset({"timestamp", "level", "event", "request_id", "service", "component"})
+"""Fields a terminal line leaves out: the time and level are written in front, and the request
+id, service and component matter when records of many processes are searched (JSON keeps them)."""
+LEVEL_COLOURS = {"warning": "33", "error": "31", "critical": "31", "exception": "31"}
+
+
+class ShortLines:
+    """One short line per record for a person at a terminal: the local time, the level when it
+    is not ``info``, then what happened; a request as ``12:03:04 GET /events/1 200 12 ms``."""
+
+    def __init__(self, *, colours: bool) -> None:
+        self.colours = colours
+
+    def __call__(self, _logger: object, _method: str, event_dict: MutableMapping[str, Any]) -> str:
+        """The record as one line (an exception's traceback follows on its own lines)."""
+        record = dict(event_dict)
+        level = str(record.get("level", "info")).lower()
+        words = [_local_clock(record.get("timestamp"))]
+        if level != "info":
+            words.append(self._paint(level.upper(), LEVEL_COLOURS.get(level, "2")))
+        traceback = record.pop("exception", None)
+        if record.get("event") == "request" and {"method", "path", "status"} <= record.keys():
+            words += [str(record.pop("method")), str(record.pop("path")), str(record.pop("status"))]
+            duration = record.pop("duration_ms", None)
+            if isinstance(duration, int | float):
+                words.append(f"{duration:.0f} ms")
+        else:
+            words.append(str(record.get("event", "")))
+        words += [f"{key}={value}" for key, value in record.items() if key not in CONSOLE_HIDDEN]
+        line = " ".join(words)
+        return f"{line}\n{traceback}" if traceback else line
+
+    def _paint(self, text: str, colour: str) -> str:
+        return f"\x1b[{colour}m{text}\x1b[0m" if self.colours else text
+
+
+def _local_clock(timestamp: object) -> str:
+    """The record's time as HH:MM:SS on the machine's clock (what the person sees elsewhere)."""
+    if isinstance(timestamp, str):
+        with contextlib.suppress(ValueError):
+            return datetime.fromisoformat(timestamp).astimezone().strftime("%H:%M:%S")
+    return datetime.now().astimezone().strftime("%H:%M:%S")
+
+
 def renderer_for(fmt: str, stream: TextIO) -> Any:
-    """JSON lines, or structlog's short console lines; ``auto``: console on a terminal only."""
+    """JSON lines, or short readable lines; ``auto``: short lines on a terminal only."""
     terminal = stream.isatty()
     if fmt == "console" or (fmt == "auto" and terminal):
-        return structlog.dev.ConsoleRenderer(colors=terminal)
+        return ShortLines(colours=terminal)
     return structlog.processors.JSONRenderer()
 
 

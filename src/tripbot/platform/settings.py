@@ -127,6 +127,11 @@ class Settings(BaseSettings):
     gear_max_photo_bytes: int = Field(
         2_000_000, gt=0, description="Largest photo of a gear item, in bytes (413 above it)."
     )
+    club_name: str | None = Field(
+        None,
+        max_length=80,
+        description="The club's name, shown in every page's title.",
+    )
     gear_timezone: str = Field(
         "Europe/Madrid",
         description="The club's IANA time zone: its days make reservations and overdue loans.",

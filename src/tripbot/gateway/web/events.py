@@ -16,7 +16,7 @@ from tripbot.events.schemas import (
     MemberRoleChange,
 )
 from tripbot.gateway import auth
-from tripbot.gateway.web import forms, glance, maps
+from tripbot.gateway.web import forms, glance, maps, setup
 from tripbot.gateway.web.forms import INVALID, FormErrors, ModelT, message_for, role_label
 from tripbot.ledger.schemas import EntryQuery
 from tripbot.platform.errors import (
@@ -107,7 +107,9 @@ def _back(event_id: int, anchor: str | None = None) -> ResponseReturnValue:
 @auth.login_required
 def index() -> ResponseReturnValue:
     """The events one belongs to, soonest first."""
-    return render_template("events/index.html", events=auth.events().events())
+    return render_template(
+        "events/index.html", events=auth.events().events(), setup=setup.checklist()
+    )
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
