@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the cast fixture is shared with test_service)
 """A basket: several items reserved over the same days in one step, all or nothing (both
 databases)."""
 
