@@ -249,6 +249,15 @@ MATRIX: list[Row] = [
         json=lambda w: w.reservation_body,
     ),
     row(
+        "POST",
+        "/gear/reservations/basket",
+        (401, 404, 403, 201, 201, 404, 404),
+        json=lambda w: {
+            **{k: v for k, v in w.reservation_body.items() if k != "item_id"},
+            "lines": [{"item_id": w.reservation_body["item_id"]}],
+        },
+    ),
+    row(
         "GET",
         "/gear/reservations",
         members(200),
