@@ -181,6 +181,25 @@ def test_the_keepers_desk_hands_out_and_takes_back(
         page="/gear/desk",
     )
     assert walk_up.status_code == 422  # only two tents
+    # The borrower is found by name, among the people the keeper knows (here, by a reservation).
+    name = "Person " + member.email.removeprefix("person").split("@")[0]
+    assert f'<option value="{name}">' in client.get("/gear/desk").text
+    lent = submit(
+        client,
+        "/gear/desk/check-out",
+        {"item_id": str(tent["id"]), "end_date": day(1), "borrower": name},
+        page="/gear/desk",
+    )
+    assert lent.status_code == 302
+    assert name in client.get("/gear/desk").text
+    stranger = submit(
+        client,
+        "/gear/desk/check-out",
+        {"item_id": str(tent["id"]), "end_date": day(1), "borrower": "Nadie Conocido"},
+        page="/gear/desk",
+    )
+    assert stranger.status_code == 422
+    assert "Nadie Conocido" in stranger.text
 
 
 def test_photos_and_csv_from_the_browser(http: httpx.Client, system: System) -> None:

@@ -19,6 +19,7 @@ from werkzeug.datastructures import FileStorage
 from tripbot.gateway import auth
 from tripbot.gateway.web import forms
 from tripbot.gateway.web.forms import INVALID, FormErrors, _, message_for
+from tripbot.gateway.web.gear_people import borrower, known_people
 from tripbot.gear.client import Download, GearClient, Upload
 from tripbot.gear.rules import EVENT_DELETED, NOT_ENOUGH_IN_SERVICE, UNIT_OUT_OF_SERVICE
 from tripbot.gear.schemas import (
@@ -615,6 +616,7 @@ def _desk_page(errors: FormErrors | None = None, form: Mapping[str, str] | None 
         overdue=[loan for loan in out if loan.overdue],
         out=[loan for loan in out if not loan.overdue],
         item_options=[(str(item.id), f"{item.name} ({item.category})") for item in client.items()],
+        people=list(known_people(client)),
         conditions=CONDITION_LABELS,
         errors=errors or {},
         form=form or {"quantity": "1", "end_date": today.isoformat()},
@@ -633,8 +635,16 @@ def desk() -> ResponseReturnValue:
 def check_out() -> ResponseReturnValue:
     """Hand out a reservation, or free gear on the spot (gear keepers)."""
     data: dict[str, Any] = forms.filled(
-        request.form, "reservation_id", "item_id", "quantity", "end_date", "user_id", "note"
+        request.form, "reservation_id", "item_id", "quantity", "end_date", "note"
     )
+    typed = request.form.get("borrower", "").strip()
+    if typed:
+        data["user_id"] = borrower(typed, known_people(_gear()))
+        if data["user_id"] is None:
+            unknown = _(
+                "No one called %(name)s is known here; choose a name from the list.", name=typed
+            )
+            return _desk_page({"borrower": unknown}, request.form), INVALID
     result = forms.validate(CheckOut, data)
     if isinstance(result, dict):
         return _desk_page(result, request.form), INVALID
