@@ -335,6 +335,40 @@ def test_the_last_units_go_to_one_and_the_409_says_what_is_left(
     assert count(system, Reservation) == 1
 
 
+def test_a_basket_is_reserved_for_the_event_at_once_or_not_at_all(
+    system: System, http: httpx.Client, keeper: Person, cast: Cast
+) -> None:
+    tent, helmet = a_tent(http, keeper, "T1"), an_item(http, keeper, name="Helmet", quantity=2)
+    event_id = cast.event["id"]
+    body = {"start_date": day(3), "end_date": day(4), "event_id": event_id}
+    lines = [{"item_id": tent["id"]}, {"item_id": helmet["id"], "quantity": 3}]
+    refused = http.post(
+        "/api/v1/gear/reservations/basket",
+        json=body | {"lines": lines},
+        headers=cast.organizer.headers | {"Accept-Language": "es"},
+    )
+    problem = assert_problem(refused, 409, "conflict", "solo hay 2 de 'Helmet' libres")
+    assert problem["item_id"] == helmet["id"]
+    assert count(system, Reservation) == 0
+    lines[1]["quantity"] = 2
+    made = http.post(
+        "/api/v1/gear/reservations/basket",
+        json=body | {"lines": lines},
+        headers=cast.organizer.headers,
+    )
+    assert made.status_code == 201, made.text
+    assert [(r["item_name"], r["quantity"], r["event_id"]) for r in made.json()] == [
+        ("Tent", 1, event_id),
+        ("Helmet", 2, event_id),
+    ]
+    empty = http.post(
+        "/api/v1/gear/reservations/basket",
+        json=body | {"lines": []},
+        headers=cast.organizer.headers,
+    )
+    assert_problem(empty, 422, "invalid-input")
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -181,6 +181,25 @@ def test_the_keepers_desk_hands_out_and_takes_back(
         page="/gear/desk",
     )
     assert walk_up.status_code == 422  # only two tents
+    # The borrower is found by name, among the people the keeper knows (here, by a reservation).
+    name = "Person " + member.email.removeprefix("person").split("@")[0]
+    assert f'<option value="{name}">' in client.get("/gear/desk").text
+    lent = submit(
+        client,
+        "/gear/desk/check-out",
+        {"item_id": str(tent["id"]), "end_date": day(1), "borrower": name},
+        page="/gear/desk",
+    )
+    assert lent.status_code == 302
+    assert name in client.get("/gear/desk").text
+    stranger = submit(
+        client,
+        "/gear/desk/check-out",
+        {"item_id": str(tent["id"]), "end_date": day(1), "borrower": "Nadie Conocido"},
+        page="/gear/desk",
+    )
+    assert stranger.status_code == 422
+    assert "Nadie Conocido" in stranger.text
 
 
 def test_photos_and_csv_from_the_browser(http: httpx.Client, system: System) -> None:
@@ -306,3 +325,23 @@ def test_a_keeper_edits_an_item_and_its_units(
     assert "flash-error" not in page  # the flash was shown on the previous page
     retired = submit(client, f"/gear/items/{rope['id']}/retire", {})
     assert retired.headers["Location"].endswith("/gear")
+
+
+def test_an_administrator_names_a_gear_keeper_from_the_web(
+    client: FlaskClient, system: System
+) -> None:
+    admin = a_gear_keeper_in(system, role="admin")
+    member = a_person_in(system)
+    assert logged_in(other_client(client), member).get("/account/people").status_code == 403
+    logged_in(client, admin)
+    assert 'id="people-tab"' in client.get("/account").text
+    page = client.get("/account/people").text
+    assert f'id="role-{member.id}"' in page
+    made = submit(
+        client, f"/account/people/{member.id}/role", {"role": "gear_keeper"}, page="/account/people"
+    )
+    assert made.status_code == 302
+    assert "Encargado del material" in client.get("/account/people").text
+    keeper = logged_in(other_client(client), member)
+    assert keeper.get("/gear/desk").status_code == 200
+    assert 'id="people-tab"' not in keeper.get("/account").text

@@ -268,6 +268,13 @@ DECLARED_ROWS: dict[str, Expect] = {
     "gear.reservations": expect(
         members(200), params=lambda w: {"scope": "event", "event_id": w.event_id}
     ),
+    "gear.reserve_basket": expect(
+        (401, 404, 403, 201, 201, 404, 404),
+        json=lambda w: {
+            **{k: v for k, v in w.reservation_body.items() if k != "item_id"},
+            "lines": [{"item_id": w.reservation_body["item_id"]}],
+        },
+    ),
     "gear.reservation": expect((401, 404, 200, 200, 200, 200, 200)),
     "gear.cancel": expect((401, 404, 403, 200, 200, 200, 200)),
     "gear.check_out": expect(keepers(201), json=lambda w: {"reservation_id": w.reservation_id}),

@@ -34,6 +34,7 @@ class GearClient(ServiceClient):
     update_unit = gear.units.update_unit
     retire_unit = gear.units.retire_unit
     reserve = gear.reservations.reserve
+    reserve_basket = gear.reservations.reserve_basket
     reservations = gear.reservations.reservations
     reservation = gear.reservations.reservation
     cancel = gear.reservations.cancel

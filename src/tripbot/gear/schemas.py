@@ -242,6 +242,55 @@ class ReservationCreate(Input):
         return self
 
 
+MAX_BASKET_LINES = 50
+
+
+class BasketLine(Input):
+    """One line of a basket: an item, and how many of it or which unit."""
+
+    item_id: Id
+    quantity: Count = 1
+    unit_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> BasketLine:
+        if self.unit_id is not None and self.quantity != 1:
+            raise ValueError("a reservation of a specific unit is for quantity 1")
+        return self
+
+
+class BasketCreate(Input):
+    """Several items reserved at once over the same days, all or nothing.
+
+    For oneself, or for an event (``event_id``, organizers only). If one line cannot be
+    served, none is reserved.
+    """
+
+    start_date: date
+    end_date: date
+    event_id: Id | None = None
+    note: Note = ""
+    lines: Annotated[list[BasketLine], Field(min_length=1, max_length=MAX_BASKET_LINES)]
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> BasketCreate:
+        if self.end_date < self.start_date:
+            raise ValueError("end_date must not be before start_date")
+        return self
+
+    def reservation(self, line: BasketLine) -> ReservationCreate:
+        """The reservation one line asks for."""
+        return ReservationCreate(
+            item_id=line.item_id,
+            quantity=line.quantity,
+            unit_id=line.unit_id,
+            start_date=self.start_date,
+            end_date=self.end_date,
+            event_id=self.event_id,
+            note=self.note,
+        )
+
+
 class ReservationOut(BaseModel):
     """A reservation; ``flag`` says why it cannot be served as booked, if so."""
 

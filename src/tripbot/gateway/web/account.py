@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from tripbot.events.schemas import (
@@ -18,6 +19,7 @@ from tripbot.events.schemas import (
     TokenCreated,
     UserOut,
     UserRegister,
+    UserRoleChange,
     UserUpdate,
 )
 from tripbot.gateway import auth, telegram
@@ -272,6 +274,40 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
     auth.events().revoke_token(token_id)
     flash(_("The token was revoked."), "success")
     return redirect(url_for("account.tokens"))
+
+
+INSTANCE_ROLES = {
+    "member": _l("Member"),
+    "gear_keeper": _l("Gear keeper"),
+    "admin": _l("Administrator"),
+}
+
+
+@bp.get("/account/people")
+@auth.login_required
+def people() -> ResponseReturnValue:
+    """Everyone's account and instance role, which administrators change here."""
+    return render_template("account/people.html", users=auth.events().users(), roles=INSTANCE_ROLES)
+
+
+@bp.post("/account/people/<int:user_id>/role")
+@auth.login_required
+def change_role(user_id: int) -> ResponseReturnValue:
+    """Make someone a gear keeper, an administrator or a member (administrators)."""
+    role = request.form.get("role", "")
+    if role not in INSTANCE_ROLES:
+        flash(_("Choose one of the roles."), "error")
+        return redirect(url_for("account.people"))
+    try:
+        changed = auth.events().change_user_role(user_id, UserRoleChange(role=role))
+    except (Conflict, NotFound) as error:
+        flash(message_for(error), "error")
+        return redirect(url_for("account.people"))
+    flash(
+        _("%(name)s is now: %(role)s.", name=changed.display_name, role=INSTANCE_ROLES[role]),
+        "success",
+    )
+    return redirect(url_for("account.people"))
 
 
 @bp.post("/account/telegram/link")

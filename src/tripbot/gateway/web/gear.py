@@ -19,9 +19,11 @@ from werkzeug.datastructures import FileStorage
 from tripbot.gateway import auth
 from tripbot.gateway.web import forms
 from tripbot.gateway.web.forms import INVALID, FormErrors, _, message_for
+from tripbot.gateway.web.gear_people import borrower, known_people
 from tripbot.gear.client import Download, GearClient, Upload
 from tripbot.gear.rules import EVENT_DELETED, NOT_ENOUGH_IN_SERVICE, UNIT_OUT_OF_SERVICE
 from tripbot.gear.schemas import (
+    BasketCreate,
     CheckIn,
     CheckOut,
     HistoryQuery,
@@ -180,9 +182,11 @@ def _failure(error: DomainError) -> str:
 @auth.login_required
 def index() -> ResponseReturnValue:
     """The club's gear with what is free each day of the chosen dates."""
-    today = _today()
-    first = _day(request.args.get("from"), today)
-    last = _day(request.args.get("to"), first + timedelta(days=AVAILABILITY_DAYS - 1))
+    today, event_id = _today(), request.args.get("event", type=int)
+    # Seen for an event, the table shows the event's days.
+    start, end = (today, None) if event_id is None else _event_days(event_id, today)
+    first = _day(request.args.get("from"), start)
+    last = _day(request.args.get("to"), end or first + timedelta(days=AVAILABILITY_DAYS - 1))
     if last < first or (last - first).days >= current_settings().gear_max_reservation_days:
         last = first + timedelta(days=AVAILABILITY_DAYS - 1)
     query = ItemQuery(
@@ -200,6 +204,7 @@ def index() -> ResponseReturnValue:
         days=[first + timedelta(days=n) for n in range((last - first).days + 1)],
         query=query,
         keeper=auth.principal().instance_role in ("admin", "gear_keeper"),
+        event_id=event_id,
     )
 
 
@@ -271,11 +276,22 @@ def _item_page(
         unit_options=unit_options,
         club_timezone=current_settings().gear_timezone,
         conditions=CONDITION_LABELS,
-        reserve_form=reserve_form
-        or {"start_date": today.isoformat(), "end_date": today.isoformat(), "quantity": "1"},
+        reserve_form=reserve_form or _reserve_defaults(today),
         reserve_errors=reserve_errors or {},
         today=today,
     )
+
+
+def _reserve_defaults(today: date) -> dict[str, str]:
+    """One item's reservation form: for the event it was opened from, over its days."""
+    event_id = request.args.get("event", type=int)
+    first, last = _event_days(event_id, today)
+    return {
+        "start_date": first.isoformat(),
+        "end_date": last.isoformat(),
+        "quantity": "1",
+        "event_id": str(event_id or ""),
+    }
 
 
 @bp.get("/gear/items/<int:item_id>")
@@ -354,6 +370,91 @@ def reserve(item_id: int) -> ResponseReturnValue:
         ),
         "success",
     )
+    return redirect(url_for("gear.mine"))
+
+
+# ---- a basket: several items at once ----------------------------------------------------
+
+
+def _event_days(event_id: int | None, today: date) -> tuple[date, date]:
+    """The event's days in the club's time zone (from today if it has begun), or today."""
+    if event_id is None:
+        return today, today
+    event = auth.events().event(event_id)
+    zone = ZoneInfo(current_settings().gear_timezone)
+    first, last = event.starts_at.astimezone(zone).date(), event.ends_at.astimezone(zone).date()
+    return max(first, today), max(last, today)
+
+
+def _basket_page(form: Mapping[str, Any] | None = None, error: str | None = None) -> str:
+    today = _today()
+    event_id = request.values.get("event_id", type=int) or request.args.get("event", type=int)
+    first, last = _event_days(event_id, today)
+    first = _day((form or request.args).get("start_date"), first)
+    last = _day((form or request.args).get("end_date"), last)
+    window = (first, last) if first <= last else (first, first)
+    items = _gear().items(ItemQuery(available_from=window[0], available_to=window[1]))
+    organized = [e for e in auth.events().events() if forms.at_least(e.my_role, "organizer")]
+    return render_template(
+        "gear/basket.html",
+        items=[item for item in items if item.event_id in (None, event_id)],
+        event_options=[("", _("Myself"))] + [(str(e.id), e.name) for e in organized],
+        event_id=event_id,
+        form=form
+        or {
+            "start_date": first.isoformat(),
+            "end_date": last.isoformat(),
+            "event_id": str(event_id or ""),
+        },
+        picked=set(request.form.getlist("pick")),
+        error=error,
+        today=today,
+    )
+
+
+@bp.get("/gear/basket")
+@auth.login_required
+def basket() -> ResponseReturnValue:
+    """Several items ticked with their quantities, over the event's days by default."""
+    return _basket_page()
+
+
+@bp.post("/gear/basket")
+@auth.login_required
+def reserve_basket() -> ResponseReturnValue:
+    """Reserve every ticked item in one step: all of them, or none."""
+    data: dict[str, Any] = forms.filled(request.form, "start_date", "end_date", "event_id")
+    data["lines"] = [
+        {"item_id": picked, "quantity": request.form.get(f"quantity-{picked}", "1").strip() or "1"}
+        for picked in request.form.getlist("pick")
+    ]
+    if not data["lines"]:
+        return _basket_page(request.form, _("Tick at least one item.")), INVALID
+    result = forms.validate(BasketCreate, data)
+    if isinstance(result, dict):
+        if forms.FORM in result:
+            result[forms.FORM] = _("The end must not be before the start.")
+        return _basket_page(request.form, "; ".join(result.values())), INVALID
+    try:
+        made = _gear().reserve_basket(result)
+    except (Conflict, InvalidInput, NotFound) as error:
+        names = {item.id: item.name for item in _gear().items()}
+        name = names.get(int(error.extensions.get("item_id") or 0))
+        said = message_for(error)
+        # Most refusals name the item already; the others are told which one it was.
+        named = said if not name or name in said else f"{name}: {said}"
+        return _basket_page(request.form, named), INVALID
+    flash(
+        _(
+            "Reserved from %(first)s to %(last)s: %(what)s.",
+            first=format_date(result.start_date, "long"),
+            last=format_date(result.end_date, "long"),
+            what=", ".join(f"{r.item_name} \u00d7 {r.quantity}" for r in made),
+        ),
+        "success",
+    )
+    if result.event_id is not None:
+        return redirect(url_for("events.show", event_id=result.event_id))
     return redirect(url_for("gear.mine"))
 
 
@@ -515,6 +616,7 @@ def _desk_page(errors: FormErrors | None = None, form: Mapping[str, str] | None 
         overdue=[loan for loan in out if loan.overdue],
         out=[loan for loan in out if not loan.overdue],
         item_options=[(str(item.id), f"{item.name} ({item.category})") for item in client.items()],
+        people=list(known_people(client)),
         conditions=CONDITION_LABELS,
         errors=errors or {},
         form=form or {"quantity": "1", "end_date": today.isoformat()},
@@ -533,8 +635,16 @@ def desk() -> ResponseReturnValue:
 def check_out() -> ResponseReturnValue:
     """Hand out a reservation, or free gear on the spot (gear keepers)."""
     data: dict[str, Any] = forms.filled(
-        request.form, "reservation_id", "item_id", "quantity", "end_date", "user_id", "note"
+        request.form, "reservation_id", "item_id", "quantity", "end_date", "note"
     )
+    typed = request.form.get("borrower", "").strip()
+    if typed:
+        data["user_id"] = borrower(typed, known_people(_gear()))
+        if data["user_id"] is None:
+            unknown = _(
+                "No one called %(name)s is known here; choose a name from the list.", name=typed
+            )
+            return _desk_page({"borrower": unknown}, request.form), INVALID
     result = forms.validate(CheckOut, data)
     if isinstance(result, dict):
         return _desk_page(result, request.form), INVALID

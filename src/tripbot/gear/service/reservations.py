@@ -3,6 +3,8 @@ cancelling them, and what becomes of them when their event is deleted."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -11,11 +13,16 @@ from sqlalchemy.orm import Session
 
 from tripbot.gear import OPERATIONS, rules, store
 from tripbot.gear.models import ACTIVE, Item, Reservation, Unit, idempotency_keys
-from tripbot.gear.schemas import ReservationCreate, ReservationOut, ReservationQuery
+from tripbot.gear.schemas import (
+    BasketCreate,
+    ReservationCreate,
+    ReservationOut,
+    ReservationQuery,
+)
 from tripbot.gear.service import access
 from tripbot.platform import idempotency
 from tripbot.platform.db import UnitOfWork, utcnow
-from tripbot.platform.errors import Conflict, InvalidInput, Message
+from tripbot.platform.errors import Conflict, DomainError, InvalidInput, Message
 from tripbot.platform.operations import Call, IdempotencyKey
 
 NOT_ENOUGH_FREE: dict[int | str, Any] = {
@@ -56,6 +63,70 @@ def reserve(call: Call, data: ReservationCreate, key: IdempotencyKey = None) -> 
             )
         uow.commit()
         return out
+
+
+@OPERATIONS.post("/reservations/basket", status=201, responses=NOT_ENOUGH_FREE)
+def reserve_basket(
+    call: Call, data: BasketCreate, key: IdempotencyKey = None
+) -> list[ReservationOut]:
+    """Reserve several items over the same days, all or nothing.
+
+    Each line is checked as a reservation of its own (who may reserve it, what is free on
+    every day, counting the lines before it); if one line cannot be served the answer is its
+    refusal, with the line's `item_id`, and nothing is reserved. Send an `Idempotency-Key`
+    header to retry safely.
+    """
+    uow, principal, club = call.unit_of_work(), call.principal, access.club_of(call)
+    rules.check_dates(club.policy, data.start_date, data.end_date)
+    asked = [data.reservation(line) for line in data.lines]
+    holders = []
+    for line in asked:
+        with naming(line.item_id):
+            scope_of_item = store.item_scope(uow, line.item_id)
+            holders.append(access.reservation_holder(principal, club.people, scope_of_item, line))
+    with uow:
+        uow.lock_for_write()
+        scope = f"basket:{holders[0].user_id}"
+        if key is not None:
+            body = data.model_dump(mode="json")
+            answered = idempotency.claim(uow.session, idempotency_keys, scope, key, body)
+            if answered is not None:
+                return [ReservationOut.model_validate(one) for one in answered["reservations"]]
+        # Items locked in id order, so two baskets sharing items cannot deadlock.
+        items = {}
+        for item_id in sorted({line.item_id for line in asked}):
+            with naming(item_id):
+                items[item_id] = store.find_item(uow.session, item_id, lock=True)
+        made = []
+        for line, holder in zip(asked, holders, strict=True):
+            item = items[line.item_id]
+            with naming(item.id):
+                reservation = book(uow, item, club.policy, line, holder)
+            made.append(
+                store.reservation_out(
+                    reservation, item.name, store.label_of(uow.session, reservation.unit_id)
+                )
+            )
+        if key is not None:
+            idempotency.complete(
+                uow.session,
+                idempotency_keys,
+                scope,
+                key,
+                {"reservations": [one.model_dump(mode="json") for one in made]},
+            )
+        uow.commit()
+        return made
+
+
+@contextmanager
+def naming(item_id: int) -> Iterator[None]:
+    """A refusal within says which item (`item_id`) of a basket it is about."""
+    try:
+        yield
+    except DomainError as error:
+        error.extensions.setdefault("item_id", item_id)
+        raise
 
 
 def book(
