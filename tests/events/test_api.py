@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from apiflask import APIFlask
@@ -196,3 +197,117 @@ def test_a_body_over_the_limit_is_refused(tmp_path: Path) -> None:
     )
     assert_problem(answer, 413, "payload-too-large", "larger than 256 bytes")
     built.close()
+
+
+# ---- a personal API token takes the person's own password (issue 15, item 7) --------------
+
+
+def _token_call(settings: Settings, principal: Principal) -> dict[str, str]:
+    """A valid internal token for the token-creation call, as one captured on the wire."""
+    return _as(settings, principal, "POST", "/tokens")
+
+
+def _registered(service: FlaskClient, settings: Settings, **overrides: str) -> dict[str, Any]:
+    body = user_payload(**overrides)
+    anonymous = _as(settings, Principal(), "POST", "/users")
+    created = service.post("/users", json=body, headers=anonymous)
+    assert created.status_code == 201
+    return {**body, "id": created.get_json()["id"]}
+
+
+def _tokens_of(service: FlaskClient, settings: Settings, user_id: int) -> list[dict[str, Any]]:
+    principal = Principal(user_id=user_id)
+    listed = service.get("/tokens", headers=_as(settings, principal, "GET", "/tokens"))
+    assert listed.status_code == 200
+    return list(listed.get_json())
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({}, id="nothing"),
+        pytest.param({"name": "stolen"}, id="a-name-only"),
+        pytest.param({"email": "{email}", "name": "stolen"}, id="no-password"),
+        pytest.param({"password": "{password}"}, id="no-email"),
+    ],
+)
+@pytest.mark.parametrize("as_who", ["the-person", "anonymous", "system"])
+def test_a_valid_internal_token_without_the_password_mints_no_api_token(
+    service: FlaskClient, settings: Settings, body: dict[str, str], as_who: str
+) -> None:
+    ana = _registered(service, settings)
+    principal = {
+        "the-person": Principal(user_id=ana["id"]),
+        "anonymous": Principal(),
+        "system": Principal(system=True),
+    }[as_who]
+    sent = {key: value.format(**ana) for key, value in body.items()}
+    answer = service.post("/tokens", json=sent, headers=_token_call(settings, principal))
+    assert_problem(answer, 422, "invalid-input")
+    assert _tokens_of(service, settings, ana["id"]) == []
+
+
+@pytest.mark.parametrize("as_who", ["the-person", "anonymous"])
+@pytest.mark.parametrize(
+    "password", ["not the password", "", "correct horse batter", "CORRECT HORSE BATTERY"]
+)
+def test_a_valid_internal_token_with_a_wrong_password_mints_no_api_token(
+    service: FlaskClient, settings: Settings, as_who: str, password: str
+) -> None:
+    ana = _registered(service, settings)
+    principal = Principal(user_id=ana["id"]) if as_who == "the-person" else Principal()
+    sent = {"email": ana["email"], "password": password, "name": "stolen"}
+    answer = service.post("/tokens", json=sent, headers=_token_call(settings, principal))
+    if password:
+        assert_problem(answer, 401, "not-authenticated", "wrong email or password")
+    else:
+        assert_problem(answer, 422, "invalid-input", "password")
+    assert _tokens_of(service, settings, ana["id"]) == []
+
+
+def test_an_unknown_email_gets_the_same_refusal_as_a_wrong_password(
+    service: FlaskClient, settings: Settings
+) -> None:
+    sent = {"email": "nobody@club.example", "password": "whatever it is", "name": "x"}
+    answer = service.post("/tokens", json=sent, headers=_token_call(settings, Principal()))
+    assert_problem(answer, 401, "not-authenticated", "wrong email or password")
+
+
+def test_someone_logged_in_cannot_use_another_persons_credentials(
+    service: FlaskClient, settings: Settings
+) -> None:
+    # Even knowing Bea's password, Ana's session mints nothing for Bea through Ana's calls.
+    ana, bea = _registered(service, settings), _registered(service, settings)
+    sent = {"email": bea["email"], "password": bea["password"], "name": "x"}
+    as_ana = _token_call(settings, Principal(user_id=ana["id"]))
+    answer = service.post("/tokens", json=sent, headers=as_ana)
+    assert_problem(answer, 401, "not-authenticated", "wrong email or password")
+    assert _tokens_of(service, settings, bea["id"]) == []
+    assert _tokens_of(service, settings, ana["id"]) == []
+
+
+@pytest.mark.parametrize("as_who", ["the-person", "anonymous"])
+def test_with_the_right_password_the_api_token_is_made_and_works(
+    service: FlaskClient, settings: Settings, as_who: str
+) -> None:
+    ana = _registered(service, settings, email="Ana@Club.example")
+    principal = Principal(user_id=ana["id"]) if as_who == "the-person" else Principal()
+    sent = {"email": "ana@club.example", "password": ana["password"], "name": "script"}
+    answer = service.post("/tokens", json=sent, headers=_token_call(settings, principal))
+    assert answer.status_code == 201, answer.get_json()
+    secret = answer.get_json()["token"]
+    resolve = _as(settings, Principal(), "POST", "/tokens/resolve")
+    owner = service.post("/tokens/resolve", json={"token": secret}, headers=resolve)
+    assert owner.get_json()["id"] == ana["id"]
+    assert [t["name"] for t in _tokens_of(service, settings, ana["id"])] == ["script"]
+
+
+def test_a_token_creation_call_cannot_be_replayed_elsewhere(
+    service: FlaskClient, settings: Settings
+) -> None:
+    # The token for POST /tokens is good for that call only: not to read or revoke tokens.
+    ana = _registered(service, settings)
+    captured = _token_call(settings, Principal(user_id=ana["id"]))
+    for method, path in [("GET", "/tokens"), ("DELETE", "/tokens/1"), ("POST", "/sessions")]:
+        answer = service.open(path, method=method, json={"lifetime_days": 1}, headers=captured)
+        assert_problem(answer, 401, "not-authenticated", "for another call")

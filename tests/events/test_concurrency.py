@@ -20,6 +20,7 @@ from sqlalchemy import select
 from tests.builders import (
     PASSWORD,
     a_member_of,
+    a_token_request,
     a_user,
     an_event_of,
     an_invitation_to,
@@ -30,7 +31,6 @@ from tripbot.events import service, store
 from tripbot.events.models import Membership, User
 from tripbot.events.schemas import (
     MemberRoleChange,
-    TokenCreate,
     TokenResolve,
     UserRegister,
     UserRoleChange,
@@ -246,7 +246,7 @@ def test_one_token_used_by_parallel_requests_works_for_all(
     database: Database, policy: service.AccountPolicy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user = a_user(database, policy)
-    token = service.tokens.create_token(events_call(database, as_principal(user)), TokenCreate())
+    token = service.tokens.create_token(events_call(database), a_token_request(user))
     barrier = threading.Barrier(3)
     monkeypatch.setattr(store, "user", _before(barrier, store.user))
     results = _race(

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from tests.builders import (
     PASSWORD,
     a_member_of,
+    a_token_request,
     a_user,
     an_event_of,
     an_invitation_to,
@@ -31,7 +32,6 @@ from tripbot.events.schemas import (
     EventOut,
     EventUpdate,
     MemberRoleChange,
-    TokenCreate,
     TokenResolve,
     UserOut,
     UserRegister,
@@ -310,7 +310,7 @@ def test_the_instance_keeps_an_admin(database: Database, policy: Policy) -> None
 def test_a_token_is_shown_once_and_stored_only_hashed(database: Database, policy: Policy) -> None:
     user = a_user(database, policy)
     created = service.tokens.create_token(
-        events_call(database, as_principal(user)), TokenCreate(name="CLI")
+        events_call(database, as_principal(user)), a_token_request(user, name="CLI")
     )
     assert created.token.startswith("tb_")
     assert created.prefix == created.token[:10]
@@ -326,7 +326,7 @@ def test_a_token_is_shown_once_and_stored_only_hashed(database: Database, policy
 def test_a_token_resolves_to_its_owner_until_revoked(database: Database, policy: Policy) -> None:
     user = a_user(database, policy)
     me = as_principal(user)
-    created = service.tokens.create_token(events_call(database, me), TokenCreate())
+    created = service.tokens.create_token(events_call(database, me), a_token_request(user))
     assert (
         service.tokens.resolve_token(events_call(database), TokenResolve(token=created.token))
         == user
@@ -351,7 +351,7 @@ def test_unknown_tokens_do_not_resolve(database: Database, token: str) -> None:
 def test_nobody_revokes_or_sees_the_tokens_of_others(database: Database, policy: Policy) -> None:
     owner = a_user(database, policy)
     other = a_user(database, policy)
-    created = service.tokens.create_token(events_call(database, as_principal(owner)), TokenCreate())
+    created = service.tokens.create_token(events_call(database), a_token_request(owner))
     with pytest.raises(NotFound, match=f"no token {created.id}"):
         service.tokens.revoke_token(events_call(database, as_principal(other)), created.id)
     assert service.tokens.tokens(events_call(database, as_principal(other))) == []

@@ -101,7 +101,8 @@ class World:
             events_call(self._events, policy=_POLICY), UserRegister(**body)
         )
         token = service.tokens.create_token(
-            events_call(self._events, Principal(user_id=user.id)), TokenCreate()
+            events_call(self._events),
+            TokenCreate(email=user.email, password=body["password"]),
         )
         return Account(user.id, user.email, token.id, {"Authorization": f"Bearer {token.token}"})
 

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +140,39 @@ def test_showing_the_forms_is_no_attempt(limited: System) -> None:
         assert browser.get("/login").status_code == 200
         assert browser.get("/register").status_code == 200
     assert _web_login(browser, ana.email, PASSWORD).status_code == 302
+
+
+FORMS_THAT_TAKE_THE_PASSWORD: dict[str, tuple[str, Callable[[str], dict[str, str]], int]] = {
+    "token": ("/account/tokens", lambda password: {"name": "script", "password": password}, 201),
+    "password-change": (
+        "/account/password",
+        lambda password: {"current_password": password, "new_password": "mochila azul 2026"},
+        302,
+    ),
+}
+
+
+@pytest.mark.parametrize("form", sorted(FORMS_THAT_TAKE_THE_PASSWORD))
+def test_a_borrowed_session_guessing_the_password_waits_as_at_login(
+    limited: System, form: str
+) -> None:
+    # Guessing the password through a borrowed session, to mint a token that outlives it or to
+    # take the account over, is slowed as at login; the owner, elsewhere, goes on.
+    action, fields, done = FORMS_THAT_TAKE_THE_PASSWORD[form]
+    ana = a_person_in(limited, email="ana@club.example")
+    borrowed, own = _web(limited, ATTACKER), _web(limited, OWNER)
+    for browser in (borrowed, own):
+        assert _web_login(browser, ana.email, PASSWORD).status_code == 302
+
+    def attempt(browser: FlaskClient, password: str) -> Any:
+        token = csrf_token(browser, action)
+        return browser.post(action, data={**fields(password), "csrf_token": token})
+
+    assert attempt(borrowed, "wrong password!").status_code == 422
+    time.sleep(1.1)  # the session cookie is signed anew each second: the count must not restart
+    for _ in range(2):
+        assert attempt(borrowed, "wrong password!").status_code == 422
+    refused = attempt(borrowed, PASSWORD)
+    assert refused.status_code == 429
+    assert "Demasiados intentos" in refused.text
+    assert attempt(own, PASSWORD).status_code == done

@@ -171,13 +171,15 @@ def test_an_api_token_without_an_expiry_lasts(http: httpx.Client, ana: Person) -
 def test_the_token_form_may_give_an_expiry(system: System, ana: Person) -> None:
     browser = _browser(system)
     log_in(browser, ana.email)
-    form = {"name": "script", "expires_in_days": "30"}
+    form = {"name": "script", "expires_in_days": "30", "password": PASSWORD}
     created = submit(browser, "/account/tokens", form, page="/account/tokens")
     assert created.status_code == 201
     secret = re.search(r'id="token-secret"[^>]*value="([^"]+)"', created.text)
     assert secret is not None
-    never = submit(browser, "/account/tokens", {"name": "forever"}, page="/account/tokens")
+    forever = {"name": "forever", "password": PASSWORD}
+    never = submit(browser, "/account/tokens", forever, page="/account/tokens")
     assert never.status_code == 201
     assert browser.get("/account/tokens").text.count("caduca el") == 1  # only the first
-    bad = submit(browser, "/account/tokens", {"name": "x", "expires_in_days": "0"})
+    zero = {"name": "x", "expires_in_days": "0", "password": PASSWORD}
+    bad = submit(browser, "/account/tokens", zero)
     assert bad.status_code == 422

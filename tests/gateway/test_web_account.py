@@ -144,7 +144,7 @@ def test_an_api_token_is_shown_once_works_and_can_be_revoked(
     client: FlaskClient, http: httpx.Client
 ) -> None:
     person = a_guest(client, http)
-    created = submit(client, "/account/tokens", {"name": "portátil"})
+    created = submit(client, "/account/tokens", {"name": "portátil", "password": PASSWORD})
     assert created.status_code == 201
     found = re.search(r'id="token-secret" class="copy-source" value="(tb_[^"]+)"', created.text)
     assert found
@@ -165,9 +165,63 @@ def test_an_api_token_is_shown_once_works_and_can_be_revoked(
 
 def test_an_api_token_needs_a_name(client: FlaskClient, http: httpx.Client) -> None:
     a_guest(client, http)
-    response = submit(client, "/account/tokens", {"name": ""})
+    response = submit(client, "/account/tokens", {"name": "", "password": PASSWORD})
     assert response.status_code == 422
     assert "Este campo es obligatorio." in response.text
+
+
+def _secret_on(page: str) -> str | None:
+    found = re.search(r'id="token-secret" class="copy-source" value="(tb_[^"]+)"', page)
+    return found.group(1) if found else None
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        pytest.param("not my password", "Esa no es tu contraseña actual.", id="wrong"),
+        pytest.param("", "Este campo es obligatorio.", id="missing"),
+    ],
+)
+def test_an_api_token_takes_ones_current_password(
+    client: FlaskClient, http: httpx.Client, password: str, message: str
+) -> None:
+    # A session alone (a copied cookie, a borrowed browser) mints nothing that outlives it.
+    person = a_guest(client, http)
+    refused = submit(client, "/account/tokens", {"name": "robado", "password": password})
+    assert refused.status_code == 422
+    assert message in refused.text
+    assert 'aria-invalid="true"' in refused.text
+    assert _secret_on(refused.text) is None
+    assert 'value="robado"' in refused.text  # what was typed stays, but the password
+    assert "not my password" not in refused.text
+    listed = http.get("/api/v1/me/tokens", headers=person.headers).json()
+    assert [t["name"] for t in listed] == ["API"]  # only the one a_person made
+
+
+def test_the_token_form_asks_for_the_password_in_english_too(
+    client: FlaskClient, http: httpx.Client
+) -> None:
+    a_guest(client, http, language="en")
+    page = client.get("/account/tokens").text
+    assert 'type="password"' in page
+    assert 'autocomplete="current-password"' in page
+    refused = submit(client, "/account/tokens", {"name": "x", "password": "not my password"})
+    assert refused.status_code == 422
+    assert "That is not your current password." in refused.text
+
+
+def test_an_api_token_is_made_with_the_right_password(
+    client: FlaskClient, http: httpx.Client
+) -> None:
+    person = a_guest(client, http)
+    submit(client, "/account/tokens", {"name": "x", "password": "not my password"})
+    created = submit(client, "/account/tokens", {"name": "script", "password": PASSWORD})
+    assert created.status_code == 201
+    secret = _secret_on(created.text)
+    assert secret is not None
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert http.get("/api/v1/me", headers=headers).json()["id"] == person.id
+    assert PASSWORD not in created.text
 
 
 def test_revoking_someone_elses_token_is_not_found(client: FlaskClient, http: httpx.Client) -> None:

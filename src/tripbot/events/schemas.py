@@ -108,8 +108,9 @@ class Credentials(Input):
     password: str = Field(min_length=1, max_length=256)
 
 
-class TokenCreate(Input):
-    """A new personal API token; without ``expires_in_days`` it lasts until revoked."""
+class TokenCreate(Credentials):
+    """A new personal API token for the account whose email and password these are; without
+    ``expires_in_days`` it lasts until revoked."""
 
     name: DisplayName = "API"
     expires_in_days: int | None = Field(None, ge=1, le=3650)

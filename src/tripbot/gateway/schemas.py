@@ -9,23 +9,19 @@ from pydantic import BaseModel, Field
 
 from tripbot.agenda.schemas import ActivityOut
 from tripbot.events.schemas import (
-    Credentials,
-    DisplayName,
     EventOut,
     InvitationOut,
     Password,
+    TokenCreate,
 )
 from tripbot.ledger.schemas import Balances
 from tripbot.platform.schemas import Input
 from tripbot.routes.schemas import RouteSummary
 
 
-class TokenRequest(Credentials):
+class TokenRequest(TokenCreate):
     """Email and password, a name for the new personal API token, and optionally the days
     until it expires (without them it lasts until revoked)."""
-
-    name: DisplayName = "API"
-    expires_in_days: int | None = Field(None, ge=1, le=3650)
 
 
 class PasswordChangeRequest(Input):

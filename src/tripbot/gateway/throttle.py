@@ -14,12 +14,13 @@ import time
 from collections.abc import Callable
 
 from apiflask import APIFlask
-from flask import Response, current_app, request
+from flask import Response, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from tripbot.gateway import auth
 from tripbot.platform.errors import Message, TooManyAttempts
 from tripbot.platform.settings import Settings
 
@@ -27,6 +28,7 @@ WAYS_IN = (
     "account.login",
     "account.register",
     "account.change_password",
+    "account.create_token",
     "api_events.register",
     "api.create_token",
     "api.change_password",
@@ -35,6 +37,7 @@ WAYS_IN = (
 PASSWORD_CHECKS = (
     "account.login",
     "account.change_password",
+    "account.create_token",
     "api.create_token",
     "api.change_password",
 )
@@ -54,11 +57,14 @@ def _submitted_email() -> str:
     if email is None:
         body = request.get_json(silent=True)
         email = body.get("email") if isinstance(body, dict) else None
-    if email is None and request.endpoint in ("account.change_password", "api.change_password"):
+    if email is None and request.endpoint in (
+        "account.change_password",
+        "account.create_token",
+        "api.change_password",
+    ):
         # No email asked: the account is the session's or the token's (the view checks which).
-        held = request.headers.get("Authorization") or request.cookies.get(
-            current_app.config["SESSION_COOKIE_NAME"], ""
-        )
+        # The session's own secret, not its cookie: the cookie is signed anew every second.
+        held = request.headers.get("Authorization") or auth.session_secret() or ""
         return "credential:" + hashlib.sha256(held.encode()).hexdigest()[:32]
     return str(email or "").strip().lower()[:254]
 

@@ -95,6 +95,17 @@ def register(call: Call, data: UserRegister) -> UserOut:
         return store.user_out(user)
 
 
+def owner_of(uow: UnitOfWork, policy: AccountPolicy, data: Credentials) -> User:
+    """The account an email and password belong to, or NotAuthenticated, the same for an
+    unknown email as for a wrong password."""
+    user = uow.session.scalar(select(User).where(User.email == data.email.lower()))
+    # Hash first, whatever was found: an unknown email checks against the dummy hash.
+    matches = policy.passwords.verify(user.password_hash if user else None, data.password)
+    if user is None or not matches:
+        raise NotAuthenticated(Message("wrong email or password"))
+    return user
+
+
 @OPERATIONS.post("/auth/login", access=Access.ANYONE, public=False)
 def authenticate(call: Call, data: Credentials) -> UserOut:
     """Check an email and password."""
@@ -102,11 +113,7 @@ def authenticate(call: Call, data: Credentials) -> UserOut:
     # slowed by the gateway's rate limits, never by locking the account.
     policy = policy_of(call)
     with call.unit_of_work() as uow:
-        user = uow.session.scalar(select(User).where(User.email == data.email.lower()))
-        # Hash first, whatever was found: an unknown email checks against the dummy hash.
-        matches = policy.passwords.verify(user.password_hash if user else None, data.password)
-        if user is None or not matches:
-            raise NotAuthenticated(Message("wrong email or password"))
+        user = owner_of(uow, policy, data)
         found = store.user_out(user)
         if policy.passwords.needs_rehash(user.password_hash):
             # Hashed before writing, and written in a transaction of its own: SQLite's write

@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from tripbot.events import OPERATIONS, rules, store
 from tripbot.events.models import ApiToken
 from tripbot.events.schemas import TokenCreate, TokenCreated, TokenOut, TokenResolve, UserOut
+from tripbot.events.service.accounts import owner_of, policy_of
 from tripbot.platform.db import utcnow
 from tripbot.platform.errors import Message, NotAuthenticated, NotFound
 from tripbot.platform.logging import get_logger
@@ -23,13 +24,23 @@ write (one at a time on SQLite), and a full or read-only disk would then refuse 
 _log = get_logger("events")
 
 
-@OPERATIONS.post("/tokens", status=201, public=False)
+@OPERATIONS.post("/tokens", status=201, access=Access.ANYONE, public=False)
 def create_token(call: Call, data: TokenCreate) -> TokenCreated:
-    """A new personal API token; its secret is returned once and stored only hashed."""
-    # Not public as it is: the gateway's POST /auth/token checks the password first.
+    """A new personal API token for the account whose email and password are given; its secret
+    is returned once and stored only hashed."""
+    # The password is checked here, not only at the gateway: a token outlives the call that
+    # made it, so a captured internal token or a web session alone must never be enough.
+    # Not public as it is: the gateway's POST /auth/token is rate-limited per address and email.
+    policy = policy_of(call)
     with call.unit_of_work() as uow:
+        user_id = owner_of(uow, policy, data).id
+        if call.principal.user_id not in (None, user_id):
+            # Someone logged in asks with another account's credentials: not theirs to use.
+            raise NotAuthenticated(Message("wrong email or password"))
+        # Checked before the write lock is taken, which SQLite would hold through the hash.
+        uow.session.rollback()
         uow.lock_for_write()
-        user = store.user(uow, call.principal.require_user())
+        user = store.user(uow, user_id)
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         expires_at = None
         if data.expires_in_days is not None:

@@ -257,13 +257,22 @@ def tokens() -> ResponseReturnValue:
 @bp.post("/account/tokens")
 @auth.login_required
 def create_token() -> ResponseReturnValue:
-    """Make a personal API token and show its secret, this once (it is not kept in the session)."""
-    data = {"name": request.form.get("name", "").strip()}
+    """Make a personal API token and show its secret, this once (it is not kept in the session);
+    the person's password is asked again, as a token outlives the session."""
+    data = {
+        "name": request.form.get("name", "").strip(),
+        "email": auth.require_user().email,
+        "password": request.form.get("password", ""),
+    }
     data.update(forms.filled(request.form, "expires_in_days"))  # empty: never expires
     result = forms.validate(TokenCreate, data)
     if isinstance(result, dict):
         return _tokens_page(result, request.form), INVALID
-    created = auth.events().create_token(result)
+    try:
+        created = auth.events().create_token(result)
+    except NotAuthenticated:
+        errors = {"password": _("That is not your current password.")}
+        return _tokens_page(errors, request.form), INVALID
     return _tokens_page({}, {"name": ""}, created), 201
 
 
