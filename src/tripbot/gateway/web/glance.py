@@ -7,9 +7,8 @@ leaves its part out and the page says which (the rest still shows).
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -23,8 +22,6 @@ from tripbot.platform.errors import PermissionDenied, ServiceUnavailable
 from tripbot.routes.schemas import PlanOut
 
 T = TypeVar("T")
-CALLS = 6
-"""Service calls the glance makes at once."""
 
 
 @dataclass
@@ -45,9 +42,15 @@ class Glance:
     unavailable: list[str] = field(default_factory=list)
 
 
-def _submit(pool: ThreadPoolExecutor, call: Callable[[], T]) -> Future[T]:
-    # The request's context (request id, log fields) goes along with each call.
-    return pool.submit(contextvars.copy_context().run, call)
+def _submit(call: Callable[[], T]) -> Future[T]:
+    # One call after another, not in threads: embedded calls run in process and cost little,
+    # and CPython 3.11.7 can fail compiling annotations in two threads at once (gh-106905).
+    future: Future[T] = Future()
+    try:
+        future.set_result(call())
+    except Exception as error:  # kept for _answer, which says which service did not answer
+        future.set_exception(error)
+    return future
 
 
 def _answer(future: Future[T], service: str, glance: Glance) -> T | None:
@@ -78,15 +81,14 @@ def gather(event: EventOut) -> Glance:
     routes, agenda = services.routes(member), services.agenda(member)
     ledger, gear = services.ledger(member), services.gear(member)
     glance = Glance()
-    with ThreadPoolExecutor(max_workers=CALLS, thread_name_prefix="glance") as pool:
-        plan = _submit(pool, lambda: routes.plan(event.id)) if event.kind == "excursion" else None
-        now = _submit(pool, lambda: agenda.now(event.id, NowQuery(limit=2)))
-        balances = _submit(pool, lambda: ledger.balances(event.id))
-        settlement = _submit(pool, lambda: ledger.settlement(event.id))
-        reserved = _submit(
-            pool, lambda: gear.reservations(ReservationQuery(scope="event", event_id=event.id))
-        )
-        packing = _submit(pool, lambda: gear.packing_list(event.id))
+    plan = _submit(lambda: routes.plan(event.id)) if event.kind == "excursion" else None
+    now = _submit(lambda: agenda.now(event.id, NowQuery(limit=2)))
+    balances = _submit(lambda: ledger.balances(event.id))
+    settlement = _submit(lambda: ledger.settlement(event.id))
+    reserved = _submit(
+        lambda: gear.reservations(ReservationQuery(scope="event", event_id=event.id))
+    )
+    packing = _submit(lambda: gear.packing_list(event.id))
     if plan is not None and (answered := _answer(plan, "routes", glance)) is not None:
         glance.plan, glance.map_data = answered, plan_map(answered)
     if (happening := _answer(now, "agenda", glance)) is not None:
