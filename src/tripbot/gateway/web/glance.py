@@ -8,14 +8,13 @@ leaves its part out and the page says which (the rest still shows).
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from typing import Any, TypeVar
 
 from tripbot.agenda.schemas import ActivityOut, NowQuery
 from tripbot.events.schemas import EventOut
 from tripbot.gateway import auth
+from tripbot.gateway.web import maps
 from tripbot.gear.schemas import PackingListOut, ReservationOut, ReservationQuery
 from tripbot.ledger.schemas import TransferOut
 from tripbot.platform.errors import PermissionDenied, ServiceUnavailable
@@ -42,36 +41,19 @@ class Glance:
     unavailable: list[str] = field(default_factory=list)
 
 
-def _submit(call: Callable[[], T]) -> Future[T]:
+def _answer(call: Callable[[], T], service: str, glance: Glance) -> T | None:
+    """A service's answer, or None with the service named when it is down (or nothing when
+    the part is not for this person)."""
     # One call after another, not in threads: embedded calls run in process and cost little,
     # and CPython 3.11.7 can fail compiling annotations in two threads at once (gh-106905).
-    future: Future[T] = Future()
     try:
-        future.set_result(call())
-    except Exception as error:  # kept for _answer, which says which service did not answer
-        future.set_exception(error)
-    return future
-
-
-def _answer(future: Future[T], service: str, glance: Glance) -> T | None:
-    """The answer, or None with the service named when it is down (or the part not for them)."""
-    try:
-        return future.result()
+        return call()
     except ServiceUnavailable:
-        glance.unavailable.append(service)
+        if service not in glance.unavailable:
+            glance.unavailable.append(service)
     except PermissionDenied:
         pass
     return None
-
-
-def plan_map(plan: PlanOut) -> dict[str, Any]:
-    """A plan's tracks and meeting point as the map script reads them."""
-    meeting = [plan.meeting_lat, plan.meeting_lon] if plan.meeting_lat is not None else None
-    routes = [
-        {"name": stop.route.name, "geometry": stop.geometry, "position": stop.position}
-        for stop in plan.routes
-    ]
-    return {"routes": routes, "meeting": meeting}
 
 
 def gather(event: EventOut) -> Glance:
@@ -81,33 +63,24 @@ def gather(event: EventOut) -> Glance:
     routes, agenda = services.routes(member), services.agenda(member)
     ledger, gear = services.ledger(member), services.gear(member)
     glance = Glance()
-    plan = _submit(lambda: routes.plan(event.id)) if event.kind == "excursion" else None
-    now = _submit(lambda: agenda.now(event.id, NowQuery(limit=2)))
-    balances = _submit(lambda: ledger.balances(event.id))
-    settlement = _submit(lambda: ledger.settlement(event.id))
-    reserved = _submit(
-        lambda: gear.reservations(ReservationQuery(scope="event", event_id=event.id))
-    )
-    packing = _submit(lambda: gear.packing_list(event.id))
-    if plan is not None and (answered := _answer(plan, "routes", glance)) is not None:
-        glance.plan, glance.map_data = answered, plan_map(answered)
-    if (happening := _answer(now, "agenda", glance)) is not None:
+    if event.kind == "excursion" and (
+        plan := _answer(lambda: routes.plan(event.id), "routes", glance)
+    ):
+        glance.plan, glance.map_data = plan, maps.plan_map(plan)
+    happening = _answer(lambda: agenda.now(event.id, NowQuery(limit=2)), "agenda", glance)
+    if happening is not None:
         glance.now, glance.next = happening.now, happening.next
-    if (money := _answer(balances, "ledger", glance)) is not None:
+    if (money := _answer(lambda: ledger.balances(event.id), "ledger", glance)) is not None:
         glance.currency = money.currency
         mine = [line.balance for line in money.members if line.user_id == me.user_id]
         glance.my_balance = mine[0] if mine else None
-    if (settle := _answer(settlement, "ledger", glance)) is not None:
+    if (settle := _answer(lambda: ledger.settlement(event.id), "ledger", glance)) is not None:
         glance.i_pay = [t for t in settle.transfers if t.payer.party == me.user_id]
         glance.i_get = [t for t in settle.transfers if t.payee.party == me.user_id]
-    if (gear_reserved := _answer(reserved, "gear", glance)) is not None:
-        glance.event_gear = gear_reserved
-        glance.my_gear = [r for r in gear_reserved if r.user_id == me.user_id]
-    glance.packing = _answer(packing, "gear", glance)
-    glance.unavailable = sorted(set(glance.unavailable))
+    for_event = ReservationQuery(scope="event", event_id=event.id)
+    if (reserved := _answer(lambda: gear.reservations(for_event), "gear", glance)) is not None:
+        glance.event_gear = reserved
+        glance.my_gear = [r for r in reserved if r.user_id == me.user_id]
+    glance.packing = _answer(lambda: gear.packing_list(event.id), "gear", glance)
+    glance.unavailable.sort()
     return glance
-
-
-def settled(balance: str | None) -> bool:
-    """Whether a balance is zero (nothing owed either way)."""
-    return balance is None or Decimal(balance) == 0

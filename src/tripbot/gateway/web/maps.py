@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 
 from tripbot.gateway.web.forms import _
 from tripbot.platform.settings import MAPS_OFF, Settings
+from tripbot.routes.schemas import PlanOut
 
 LINK = re.compile(r"\[([^\[\]]+)\]\((https?://[^\s()]+)\)")
 """A credit's link, written [text](https://...): the only markup a credit may hold."""
@@ -97,3 +98,13 @@ def layers_for_page(settings: Settings) -> list[dict[str, object]]:
         }
         for layer in tile_layers(settings)
     ]
+
+
+def plan_map(plan: PlanOut) -> dict[str, object]:
+    """A plan's tracks and meeting point as the map script reads them."""
+    meeting = [plan.meeting_lat, plan.meeting_lon] if plan.meeting_lat is not None else None
+    routes = [
+        {"name": stop.route.name, "geometry": stop.geometry, "position": stop.position}
+        for stop in plan.routes
+    ]
+    return {"routes": routes, "meeting": meeting}

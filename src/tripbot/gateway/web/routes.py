@@ -303,15 +303,7 @@ def _plan_page(
         plan=plan,
         form=form or _plan_form(plan, event),
         errors=errors or {},
-        map_data={
-            "routes": [
-                {"name": r.route.name, "geometry": r.geometry, "position": r.position}
-                for r in plan.routes
-            ],
-            "meeting": [plan.meeting_lat, plan.meeting_lon]
-            if plan.meeting_lat is not None
-            else None,
-        },
+        map_data=maps.plan_map(plan),
         map_layers=maps.layers_for_page(current_settings()),
     )
 
