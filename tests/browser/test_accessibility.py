@@ -5,23 +5,13 @@ work by keyboard alone."""
 from __future__ import annotations
 
 import re
-from collections import deque
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.browser.conftest import LiveServer, Problems
-from tests.browser.test_phone import (
-    LINKS,
-    NOT_PAGES,
-    SAME_KIND,
-    START,
-    _kind,
-    _sign_in,
-    _stock_the_demo,
-)
+from tests.browser.test_phone import START, _sign_in, _stock_the_demo, walk
 from tripbot.demo import DEMO_PASSWORD, DEMO_PEOPLE
 
 pytestmark = pytest.mark.browser
@@ -46,34 +36,6 @@ def _axe(page: Page) -> list[str]:
     return found
 
 
-def _audit(page: Page, base: str, start: tuple[str, ...]) -> dict[str, list[str]]:
-    """Visit every page reachable from the start pages (a few of each kind); the grave
-    violations axe finds on each, by path."""
-    seen: set[str] = set()
-    kinds: dict[str, int] = {}
-    queue = deque(start)
-    found: dict[str, list[str]] = {}
-    while queue:
-        path = queue.popleft()
-        if path in seen:
-            continue
-        seen.add(path)
-        kind = _kind(path)
-        if kinds.get(kind, 0) >= SAME_KIND:
-            continue
-        kinds[kind] = kinds.get(kind, 0) + 1
-        response = page.goto(path)
-        assert response is not None
-        assert response.ok, f"{path}: HTTP {response.status}"
-        page.wait_for_load_state("load")
-        found[path] = _axe(page)
-        for href in page.evaluate(LINKS):
-            url = urlsplit(urljoin(page.url, href))
-            if f"{url.scheme}://{url.netloc}" == base and not NOT_PAGES.search(url.path):
-                queue.append(url.path)
-    return found
-
-
 @pytest.mark.parametrize("screen", SCREENS)
 def test_no_page_has_a_serious_or_critical_violation(
     chromium: Browser, live_server: LiveServer, problems: Problems, screen: str
@@ -90,7 +52,7 @@ def test_no_page_has_a_serious_or_critical_violation(
         page.goto(path)
         found[f"{path} (signed out)"] = _axe(page)
     _sign_in(page, DEMO_PEOPLE[0][0])  # Ana sees every page there is
-    found |= _audit(page, live_server.url, (*START, f"/invite/{code}"))
+    found |= walk(page, live_server.url, (*START, f"/invite/{code}"), _axe)
     assert len(found) > 20
     assert {path: v for path, v in found.items() if v} == {}
     assert problems.messages == []

@@ -7,10 +7,11 @@ import json
 import os
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from typing import TypedDict
+from typing import TypedDict, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -35,6 +36,7 @@ NOT_PAGES = re.compile(
     r"|/photo$|/receipts/|/download\."
 )
 """Files, the API and sign-out are no pages to lay out."""
+T = TypeVar("T")
 SAME_KIND = 2
 """Pages of one kind (the same path with its numbers taken out) visited at most this often."""
 
@@ -91,12 +93,13 @@ def _kind(path: str) -> str:
     return re.sub(r"\d+", "{n}", path)
 
 
-def _walk(page: Page, base: str, start: tuple[str, ...]) -> dict[str, Measure]:
-    """Visit every page reachable from the start pages; what each measured, by path."""
+def walk(page: Page, base: str, start: tuple[str, ...], look: Callable[[Page], T]) -> dict[str, T]:
+    """Visit every page reachable from the start pages (a few of each kind); what ``look``
+    found on each, by path."""
     seen: set[str] = set()
     kinds: dict[str, int] = {}
     queue = deque(start)
-    measured: dict[str, Measure] = {}
+    found: dict[str, T] = {}
     while queue:
         path = queue.popleft()
         if path in seen:
@@ -110,15 +113,20 @@ def _walk(page: Page, base: str, start: tuple[str, ...]) -> dict[str, Measure]:
         assert response is not None
         assert response.ok, f"{path}: HTTP {response.status}"
         page.wait_for_load_state("load")
-        # Closed details (quick edits, more options) are opened: what they hold must fit too.
-        page.evaluate(OPEN_DETAILS)
-        measured[path] = page.evaluate(MEASURE)
+        found[path] = look(page)
         for href in page.evaluate(LINKS):
             url = urlsplit(urljoin(page.url, href))
             if f"{url.scheme}://{url.netloc}" != base or NOT_PAGES.search(url.path):
                 continue
             if url.path not in seen:
                 queue.append(url.path)
+    return found
+
+
+def _measure(page: Page) -> Measure:
+    # Closed details (quick edits, more options) are opened: what they hold must fit too.
+    page.evaluate(OPEN_DETAILS)
+    measured: Measure = page.evaluate(MEASURE)
     return measured
 
 
@@ -161,11 +169,12 @@ def test_every_page_of_the_demo_club_fits_a_phone(
 
     # Ana administers the instance and organizes both outings: she sees every page there is.
     _sign_in(page, DEMO_PEOPLE[0][0])
-    admin = _walk(page, live_server.url, (*START, f"/invite/{code}"))
+    admin = walk(page, live_server.url, (*START, f"/invite/{code}"), _measure)
     # Marta only takes part: the same pages show her what a participant sees (read-only forms).
     marta = phone()
     _sign_in(marta, DEMO_PEOPLE[2][0])
-    participant = _walk(marta, live_server.url, tuple(p for p in START if p != "/gear/desk"))
+    starts = tuple(p for p in START if p != "/gear/desk")
+    participant = walk(marta, live_server.url, starts, _measure)
     measured |= admin | {f"{path} (participant)": m for path, m in participant.items()}
     if report := os.environ.get("TRIPBOT_PHONE_WIDTHS"):  # the widths, to tell them
         Path(report, f"{screen}.json").write_text(json.dumps(measured, indent=1))
