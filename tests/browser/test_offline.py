@@ -115,6 +115,9 @@ def test_logging_out_leaves_nothing_of_the_event_on_the_phone(
     _sign_in(page, DEMO_PEOPLE[1][0])
     _saved(page, event_id)
     assert page.evaluate("async () => (await caches.keys()).length") > 0
+    # The shell's page for "not kept" is nobody's: fetched without the session's cookie.
+    shell = page.evaluate("async () => (await (await caches.match('/offline')).text())")
+    assert DEMO_PEOPLE[1][1] not in shell
 
     page.evaluate("document.querySelector(\"form[action='/logout']\").requestSubmit()")
     page.wait_for_url(re.compile(r"/$|/login"))

@@ -16,8 +16,10 @@ const NOT_KEPT = {{ not_kept|tojson }};
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
+    // Without cookies: the shell is nobody's, and a response to this fetch must not touch the
+    // session of a person signing in at the same moment (a new CSRF token refused their form).
     caches.open(SHELL)
-      .then((cache) => cache.addAll([...STATIC, OFFLINE_PAGE]))
+      .then((cache) => cache.addAll([...STATIC, OFFLINE_PAGE].map((url) => new Request(url, { credentials: "omit" }))))
       .then(() => self.skipWaiting()),
   );
 });
