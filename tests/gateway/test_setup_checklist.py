@@ -33,7 +33,8 @@ def test_the_administrator_sees_the_checklist_and_a_member_does_not(
     }
     assert 'href="/gear/new"' in page
     keeper = re.search(r'data-step="keeper">.*?</li>', page, re.S)
-    assert keeper is not None and 'href="/account/people"' in keeper.group()
+    assert keeper is not None
+    assert 'href="/account/people"' in keeper.group()
 
     member = a_person(http)
     other: FlaskClient = client.application.test_client()
