@@ -37,9 +37,14 @@
         const again = document.querySelector(`#${row.id} .tick-button`);
         if (again) again.focus();
       } else if (!tick) {
-        const name = form.querySelector("#name");
-        name.value = "";
-        name.focus();
+        // The next line starts afresh but for its category and who brings it, which a list
+        // is written in runs of.
+        form.querySelectorAll("input[type=checkbox]").forEach((box) => { box.checked = false; });
+        for (const [id, value] of [["#name", ""], ["#quantity", "1"], ["#weight_grams", ""], ["#item_id", ""]]) {
+          const field = form.querySelector(id);
+          if (field) field.value = value;
+        }
+        form.querySelector("#name").focus();
       }
     } catch {
       // A refusal or no signal: the plain post brings the server's own page (with the error
