@@ -76,7 +76,7 @@ def test_the_plans_meeting_is_in_the_calendar_feed(http: httpx.Client, system: S
     meeting = events[meeting_uid]
     assert str(meeting["SUMMARY"]) == "🚩 Aparcamiento de Poncebos"
     assert str(meeting["LOCATION"]) == "Aparcamiento de Poncebos"
-    assert (meeting["GEO"].latitude, meeting["GEO"].longitude) == (43.2627, -4.8331)
+    assert meeting.decoded("GEO") == (43.2627, -4.8331)
     by_js = _by_ical_js(feed.text)
     half_past_seven = datetime.fromisoformat("2027-05-01T07:30:00+02:00").timestamp()
     assert by_js[meeting_uid]["start"] == half_past_seven
