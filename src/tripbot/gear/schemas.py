@@ -469,7 +469,7 @@ class PackingEntryOut(BaseModel):
     price: Decimal | None
     provided_by: Provider
     item_id: int | None
-    packed: bool = False
+    packed: bool
     """For the person asking: their own tick on a line each participant brings; anyone's on a
     line the club lends (it is packed once, for everyone)."""
 
@@ -512,7 +512,7 @@ class PackingListOut(BaseModel):
     participant: Weights
     club: Weights
     categories: list[CategoryWeights]
-    mine: Progress = Progress(packed=0, total=0)
+    mine: Progress
     """The lines each participant brings, and how many of them the person asking packed."""
-    club_packed: Progress = Progress(packed=0, total=0)
+    club_packed: Progress
     """The lines the club lends, and how many of them are packed."""

@@ -95,7 +95,8 @@ def _offered_start(event: EventOut, day: Day) -> time:
     if ends:
         last = max(ends)
         minutes = -(-(last.hour * 60 + last.minute) // SLOT_MINUTES) * SLOT_MINUTES
-        return time(min(minutes, 23 * 60 + 45) // 60, min(minutes, 23 * 60 + 45) % 60)
+        hour, minute = divmod(min(minutes, 24 * 60 - SLOT_MINUTES), 60)
+        return time(hour, minute)
     start = event.starts_at.astimezone(zone)
     if start.date() == day.date:
         return start.time().replace(second=0, microsecond=0)
