@@ -327,6 +327,8 @@ DECLARED_ROWS: dict[str, Expect] = {
     "ledger.balances": expect(members(200)),
     "ledger.settlement": expect(members(200)),
     "ledger.settle_up": expect(organizers(201), json=_body({}), given=_with_ledger_entry),
+    # Any member records a payment they made (here to the treasury, whom nobody is).
+    "ledger.record_payment": expect(members(201), json=_body({"to": "treasury", "amount": "5"})),
     "ledger.audit": expect(organizers(200)),
     "ledger.export_json": expect(organizers(200)),
     "ledger.export_csv": expect(organizers(200)),

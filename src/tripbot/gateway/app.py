@@ -28,6 +28,7 @@ from tripbot.gateway.web import (
     maps,
     offline,
     packing,
+    payments,
     routes,
     setup,
 )
@@ -223,6 +224,7 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
         gear,
         packing,
         ledger,
+        payments,
         agenda,
         setup,
     )
