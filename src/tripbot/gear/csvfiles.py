@@ -15,23 +15,14 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from tripbot.gear.schemas import ItemCreate, UnitCreate
+from tripbot.gear.schemas import ITEM_DETAILS, ItemCreate, ItemDetails, UnitCreate
 from tripbot.platform.errors import InvalidInput, Message
 
 T = TypeVar("T")
 
-INVENTORY_COLUMNS = (
-    "name",
-    "category",
-    "description",
-    "weight_grams",
-    "tracking",
-    "quantity",
-    "unit_label",
-    "condition",
-    "notes",
-)
-"""The inventory file: one line per quantity item, one line per unit of a unit item."""
+INVENTORY_COLUMNS = (*ITEM_DETAILS, "tracking", "quantity", "unit_label", "condition", "notes")
+"""The inventory file: one line per quantity item, one line per unit of a unit item; its first
+columns are the item's details, named as the API names them."""
 
 LIGHTERPACK_COLUMNS = (
     "Item Name",
@@ -268,14 +259,7 @@ class _Draft:
 
 
 UNIT_FIELDS = {"label": "unit_label", "condition": "condition", "notes": "notes"}
-ITEM_FIELDS = {
-    "name": "name",
-    "category": "category",
-    "description": "description",
-    "weight_grams": "weight_grams",
-    "tracking": "tracking",
-    "quantity": "quantity",
-}
+ITEM_FIELDS = {name: name for name in (*ITEM_DETAILS, "tracking", "quantity")}
 
 
 def _required(row: Row, column: str) -> str:
@@ -283,6 +267,20 @@ def _required(row: Row, column: str) -> str:
     if not value:
         raise row.error(column, Message("line {line}, column {column}: the {column} is missing"))
     return value
+
+
+def _details(row: Row) -> dict[str, Any]:
+    """An item's details from their cells: whole numbers read as such (zero or more, the
+    field's default when blank), text stripped; their limits are checked with the item."""
+    details: dict[str, Any] = {}
+    for name in ITEM_DETAILS:
+        field = ItemDetails.model_fields[name]
+        if field.annotation is int:
+            blank = None if field.is_required() else field.default
+            details[name] = whole_number(row, name, minimum=0, blank=blank)
+        else:
+            details[name] = row.cells[name].strip()
+    return details
 
 
 def _unit_line(row: Row, draft: _Draft) -> None:
@@ -349,10 +347,9 @@ def read_inventory(data: bytes, event_id: int | None) -> list[tuple[int, ItemCre
             draft = _Draft(
                 row,
                 {
+                    **_details(row),
                     "name": name,
                     "category": category,
-                    "description": row.cells["description"].strip(),
-                    "weight_grams": whole_number(row, "weight_grams", minimum=0, blank=0),
                     "tracking": tracking,
                     "quantity": quantity,
                     "event_id": event_id,

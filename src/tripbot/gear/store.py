@@ -3,7 +3,7 @@ their change (history lines, outbox changes) and the answers built from rows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -23,6 +23,7 @@ from tripbot.gear.models import (
 )
 from tripbot.gear.rules import Booking
 from tripbot.gear.schemas import (
+    ITEM_DETAILS,
     Availability,
     ItemOut,
     LoanOut,
@@ -155,10 +156,6 @@ def _stock_query(*filters: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
         select(
             Item.id,
             Item.event_id,
-            Item.name,
-            Item.category,
-            Item.description,
-            Item.weight_grams,
             Item.tracking,
             Item.quantity,
             Item.out_of_service,
@@ -168,6 +165,7 @@ def _stock_query(*filters: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
             func.coalesce(units.c.in_service, 0),
             func.coalesce(loans.c.on_loan, 0),
             Photo.item_id.is_not(None),
+            *(getattr(Item, name) for name in ITEM_DETAILS),
         )
         .outerjoin(units, units.c.item_id == Item.id)
         .outerjoin(loans, loans.c.item_id == Item.id)
@@ -180,12 +178,10 @@ def _stock_query(*filters: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
 class Stock:
     """An item and what there is of it, as the stock query reads it."""
 
+    details: dict[str, Any]
+    """What people say of the item (``ITEM_DETAILS``), by name."""
     id: int
     event_id: int | None
-    name: str
-    category: str
-    description: str
-    weight_grams: int
     tracking: Tracking
     quantity: int
     out_of_service: int
@@ -207,7 +203,8 @@ class Stock:
 def stocks(session: Session, *filters: ColumnElement[bool]) -> list[Stock]:
     """Items with their stock, by category and name."""
     rows = session.execute(_stock_query(*filters).order_by(Item.category, Item.name, Item.id))
-    return [Stock(*row) for row in rows]
+    known = len(fields(Stock)) - 1  # the columns before the details
+    return [Stock(dict(zip(ITEM_DETAILS, row[known:], strict=True)), *row[:known]) for row in rows]
 
 
 def item_out(stock: Stock, can_manage: bool, availability: Availability | None = None) -> ItemOut:
@@ -216,10 +213,7 @@ def item_out(stock: Stock, can_manage: bool, availability: Availability | None =
     return ItemOut(
         id=stock.id,
         event_id=stock.event_id,
-        name=stock.name,
-        category=stock.category,
-        description=stock.description,
-        weight_grams=stock.weight_grams,
+        **stock.details,
         tracking=stock.tracking,
         quantity=stock.units if units else stock.quantity,
         in_service=stock.capacity,
