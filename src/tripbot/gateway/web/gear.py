@@ -23,6 +23,7 @@ from tripbot.gateway.web.fields import Widget, form_fields
 from tripbot.gateway.web.forms import INVALID, FormErrors, _, message_for
 from tripbot.gateway.web.gear_people import borrower, known_people
 from tripbot.gear.client import Download, GearClient, Upload
+from tripbot.gear.csvfiles import INVENTORY_COLUMNS
 from tripbot.gear.rules import EVENT_DELETED, NOT_ENOUGH_IN_SERVICE, UNIT_OUT_OF_SERVICE
 from tripbot.gear.schemas import (
     ITEM_DETAILS,
@@ -216,6 +217,7 @@ def index() -> ResponseReturnValue:
         query=query,
         keeper=auth.principal().instance_role in ("admin", "gear_keeper"),
         event_id=event_id,
+        inventory_columns=INVENTORY_COLUMNS,
     )
 
 
