@@ -64,3 +64,17 @@ def test_every_detail_is_stored_answered_changed_and_goes_through_the_file(
     assert imported.created == 1
     [copy] = service.items.items(organizer, ItemQuery(event_id=EVENT))
     assert details(copy) == second
+
+
+def test_a_file_without_the_details_that_have_a_default_still_imports(house: Clubhouse) -> None:
+    keeper = house.club(house.town.person(1, "Kim", "gear_keeper"))
+    required = [
+        c for c in csvfiles.INVENTORY_COLUMNS if c not in csvfiles.OPTIONAL_INVENTORY_COLUMNS
+    ]
+    assert csvfiles.OPTIONAL_INVENTORY_COLUMNS == ("description", "weight_grams")
+    cells = {"name": "Rope", "category": "Climbing", "tracking": "quantity", "quantity": "2"}
+    text = ",".join(required) + "\r\n" + ",".join(cells.get(c, "") for c in required) + "\r\n"
+    upload = Upload("old.csv", text.encode(), "text/csv")
+    assert service.items.import_items(keeper, upload).created == 1
+    [rope] = service.items.items(keeper, ItemQuery())
+    assert (rope.name, rope.quantity, rope.description, rope.weight_grams) == ("Rope", 2, "", 0)
