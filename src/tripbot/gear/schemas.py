@@ -13,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-from tripbot.platform.schemas import Input
+from tripbot.platform.schemas import Input, answer, changes_to
 
 Condition = Literal["new", "good", "worn", "out_of_service"]
 Tracking = Literal["units", "quantity"]
@@ -68,13 +68,24 @@ class UnitOut(BaseModel):
     created_at: datetime
 
 
-class ItemCreate(Input):
-    """A new item: a quantity (``quantity``) or individually tracked units (``units``)."""
+class ItemDetails(Input):
+    """What people say of an item, each field declared once: a new item takes them
+    (``ItemCreate``), a change takes any of them (``ItemUpdate``), an answer carries them
+    (``ItemOut``); the store, the inventory CSV and the web form read their list from here."""
 
     name: Name
     category: Category
     description: str = Field("", max_length=2000)
     weight_grams: Grams = 0
+
+
+ITEM_DETAILS: tuple[str, ...] = tuple(ItemDetails.model_fields)
+"""The details' names in their order: the inventory file's first columns, the form's fields."""
+
+
+class ItemCreate(ItemDetails):
+    """A new item: a quantity (``quantity``) or individually tracked units (``units``)."""
+
     tracking: Tracking = "quantity"
     quantity: Count | None = None
     units: list[UnitCreate] = Field(default_factory=list, max_length=MAX_UNITS_PER_ITEM)
@@ -95,13 +106,10 @@ class ItemCreate(Input):
         return self
 
 
+@changes_to(ItemDetails)
 class ItemUpdate(Input):
     """Changes to an item; ``quantity`` and ``out_of_service`` only for quantity items."""
 
-    name: Name | None = None
-    category: Category | None = None
-    description: str | None = Field(None, max_length=2000)
-    weight_grams: Grams | None = None
     quantity: Count | None = None
     out_of_service: Annotated[int, Field(ge=0, le=MAX_QUANTITY)] | None = None
 
@@ -123,15 +131,12 @@ class Availability(BaseModel):
     by_day: list[int]
 
 
-class ItemOut(BaseModel):
+@answer(after="event_id")
+class ItemOut(ItemDetails):
     """An item with its stock: ``in_service`` can be lent, ``on_loan`` is out right now."""
 
     id: int
     event_id: int | None
-    name: str
-    category: str
-    description: str
-    weight_grams: int
     tracking: Tracking
     quantity: int
     in_service: int

@@ -13,21 +13,26 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _pl
 from flask_babel.speaklater import LazyString
 from werkzeug.datastructures import FileStorage
 
 from tripbot.gateway import auth
 from tripbot.gateway.web import forms
+from tripbot.gateway.web.fields import Widget, form_fields
 from tripbot.gateway.web.forms import INVALID, FormErrors, _, message_for
 from tripbot.gateway.web.gear_people import borrower, known_people
 from tripbot.gear.client import Download, GearClient, Upload
+from tripbot.gear.csvfiles import INVENTORY_COLUMNS
 from tripbot.gear.rules import EVENT_DELETED, NOT_ENOUGH_IN_SERVICE, UNIT_OUT_OF_SERVICE
 from tripbot.gear.schemas import (
+    ITEM_DETAILS,
     BasketCreate,
     CheckIn,
     CheckOut,
     HistoryQuery,
     ItemCreate,
+    ItemDetails,
     ItemQuery,
     ItemUpdate,
     LoanOut,
@@ -49,7 +54,14 @@ AVAILABILITY_DAYS = 14
 """Days shown from today in the inventory's availability table."""
 CHART_DAYS = 30
 """Days shown in an item's availability chart."""
-ITEM_FIELDS = ("name", "category", "description", "weight_grams", "tracking", "quantity")
+ITEM_FIELDS = (*ITEM_DETAILS, "tracking", "quantity")
+ITEM_WIDGETS: dict[str, Widget] = {
+    "name": Widget(_l("Name"), "s12 m6"),
+    "category": Widget(_pl("gear", "Category"), "s12 m6", help=_l("Shelter, Climbing, Kitchen…")),
+    "description": Widget(_l("Description"), textarea=True),
+    "weight_grams": Widget(_l("Weight of one, in grams"), "s12 m4"),
+}
+"""How the item form shows each of the item's details (``ITEM_DETAILS``)."""
 
 CONDITION_LABELS: dict[str, LazyString] = {
     "new": _l("new"),
@@ -203,13 +215,17 @@ def index() -> ResponseReturnValue:
         query=query,
         keeper=auth.principal().instance_role in ("admin", "gear_keeper"),
         event_id=event_id,
+        inventory_columns=INVENTORY_COLUMNS,
     )
 
 
 def _item_form(
     template: str, form: Mapping[str, str], errors: FormErrors, **context: object
 ) -> str:
-    return render_template(template, form=form, errors=errors, trackings=TRACKING_LABELS, **context)
+    details = form_fields(ItemDetails, ITEM_DETAILS, ITEM_WIDGETS)
+    return render_template(
+        template, form=form, errors=errors, details=details, trackings=TRACKING_LABELS, **context
+    )
 
 
 def _labels(text: str) -> list[dict[str, str]]:
@@ -308,7 +324,7 @@ def edit(item_id: int) -> ResponseReturnValue:
         form = {name: str(getattr(item, name)) for name in ITEM_FIELDS}
         form["out_of_service"] = str(item.out_of_service)
         return _item_form("gear/edit.html", form, {}, item=item)
-    names = ["name", "category", "description", "weight_grams"]
+    names = list(ITEM_DETAILS)
     if item.tracking == "quantity":
         names += ["quantity", "out_of_service"]
     data = {name: request.form.get(name, "").strip() for name in names}
