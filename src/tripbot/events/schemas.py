@@ -390,3 +390,27 @@ class UserLookup(BaseModel):
     """Whose account TripBot's own tools want (``tripbot bot console --as EMAIL``)."""
 
     email: EmailStr
+
+
+class MailDraft(Input):
+    """A mail worded by the gateway (in the reader's language), for the service to queue."""
+
+    subject: str = Field(min_length=1, max_length=300)
+    text: str = Field(min_length=1, max_length=100_000)
+    html: str = Field(min_length=1, max_length=200_000)
+
+
+class PasswordResetStart(Input):
+    """Someone asks for a link to set a new password: the link's secret, made by the gateway,
+    and the mail that carries it (queued only if the email has an account)."""
+
+    email: EmailStr
+    token: str = Field(min_length=32, max_length=64)
+    mail: MailDraft
+
+
+class PasswordResetFinish(Input):
+    """A new password, set with the secret of a password reset link."""
+
+    token: str = Field(min_length=1, max_length=100)
+    new_password: Password

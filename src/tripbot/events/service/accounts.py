@@ -42,6 +42,8 @@ class AccountPolicy:
 
     registration: Literal["open", "invitation"] = "open"
     passwords: Passwords = field(default_factory=Passwords)
+    mail_domain: str | None = None
+    """The domain of the mails' Message-IDs; ``None`` where this TripBot sends no email."""
 
 
 def policy_of(call: Call) -> AccountPolicy:
