@@ -181,6 +181,17 @@ MATRIX: list[Row] = [
     # ---- accounts, administration, operations -------------------------------------------
     row("POST", "/auth/token", everyone(201), json=lambda w: w.companion_credentials),
     row("GET", "/me", any_user(200)),
+    # The world sends no email: asking for a reset link says so to everyone alike (with email,
+    # everyone gets 202: tests/gateway/test_password_reset.py); an invitation code is no
+    # reset link, so setting a password with it is not found for anyone.
+    row("POST", "/auth/password-reset", everyone(403), json=_body({"email": "a@club.example"})),
+    row(
+        "POST",
+        "/auth/password-reset/<token>",
+        everyone(404),
+        json=_body({"new_password": "mochila azul 2026"}),
+        ids={"token": "code"},
+    ),
     # A wrong current password: everyone logged in gets as far as the check (422), and the
     # world's passwords stay as they are for the other rows.
     row(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, EmailStr, Field
 
 from tripbot.agenda.schemas import ActivityOut
 from tripbot.events.schemas import (
@@ -28,6 +28,25 @@ class PasswordChangeRequest(Input):
     """The current password and the new one; every web session of the account ends."""
 
     current_password: str = Field(min_length=1, max_length=256)
+    new_password: Password
+
+
+class PasswordResetAsk(Input):
+    """The email of the account whose password is forgotten."""
+
+    email: EmailStr
+
+
+class PasswordResetAccepted(BaseModel):
+    """The answer to a password reset request: the same whether or not the email has an
+    account."""
+
+    detail: str
+
+
+class NewPassword(Input):
+    """The password to set with a password reset link."""
+
     new_password: Password
 
 

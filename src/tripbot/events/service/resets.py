@@ -12,7 +12,7 @@ from tripbot.events.models import PasswordReset, User, WebSession, mail_outbox
 from tripbot.events.schemas import PasswordResetFinish, PasswordResetStart
 from tripbot.events.service.accounts import AccountPolicy, policy_of
 from tripbot.platform.db import utcnow
-from tripbot.platform.errors import Gone, Message, NotFound, ServiceUnavailable
+from tripbot.platform.errors import Gone, Message, NotFound, PermissionDenied
 from tripbot.platform.mail import Mail, enqueue
 from tripbot.platform.operations import Access, Call
 from tripbot.platform.password_rules import refuse_weak
@@ -22,11 +22,11 @@ RESET_LIFETIME = timedelta(minutes=30)
 
 
 def mail_domain(policy: AccountPolicy) -> str:
-    """The domain of this TripBot's mails, or ServiceUnavailable where it sends none."""
+    """The domain of this TripBot's mails, or PermissionDenied where it sends none."""
     if policy.mail_domain is None:
-        raise ServiceUnavailable(
-            Message("this TripBot does not send email; ask its administrator to set it up"),
-            service="mail",
+        # Refused (403), not unavailable (503): asking again will not help until it is set up.
+        raise PermissionDenied(
+            Message("this TripBot does not send email; ask its administrator to set it up")
         )
     return policy.mail_domain
 

@@ -15,11 +15,14 @@ from tripbot.events.schemas import (
     TokenCreated,
     UserOut,
 )
-from tripbot.gateway import auth
+from tripbot.gateway import auth, resets
 from tripbot.gateway.schemas import (
     Health,
     InvitationLink,
+    NewPassword,
     PasswordChangeRequest,
+    PasswordResetAccepted,
+    PasswordResetAsk,
     ServiceHealth,
     TokenRequest,
 )
@@ -53,6 +56,28 @@ def change_password(data: PasswordChangeRequest) -> tuple[str, int]:
     API tokens go on: revoke them at DELETE /me/tokens/{token_id}."""
     auth.require_user()
     auth.events().change_password(PasswordChange(**data.model_dump()))
+    return NO_CONTENT
+
+
+@bp.post("/auth/password-reset")
+@bp.input(PasswordResetAsk, arg_name="data")
+@bp.output(PasswordResetAccepted, status_code=202)
+@bp.doc(tags=["Account"], responses={403: "This TripBot does not send email"})
+def request_password_reset(data: PasswordResetAsk) -> PasswordResetAccepted:
+    """Ask for a link to set a new password, sent by email and valid 30 minutes. The answer is
+    the same, and as quick, whether or not the email has an account."""
+    resets.ask(str(data.email))
+    return PasswordResetAccepted(detail=resets.accepted())
+
+
+@bp.post("/auth/password-reset/<token>")
+@bp.input(NewPassword, arg_name="data")
+@bp.output({}, status_code=204)
+@bp.doc(tags=["Account"], responses={404: "Unknown link", 410: "Link expired or used"})
+def reset_password(token: str, data: NewPassword) -> tuple[str, int]:
+    """Set a new password with the secret of a reset link (once); every web session of the
+    account ends."""
+    resets.finish(token, data.new_password)
     return NO_CONTENT
 
 
