@@ -208,6 +208,14 @@ MATRIX: list[Row] = [
     row("GET", f"{EVENT}/overview", members(200)),
     row("POST", f"{EVENT}/invitations", organizers(201), json=_body({"role": "participant"})),
     row("GET", f"{EVENT}/invitations", organizers(200)),
+    # The world sends no email, so every logged-in actor is told so (with email: organizers
+    # 201, participants 403, outsiders 404, in tests/gateway/test_invite_by_email.py).
+    row(
+        "POST",
+        f"{EVENT}/invitations/email",
+        (401, 403, 403, 403, 403, 403, 403),
+        json=_body({"emails": ["friend@club.example"]}),
+    ),
     # ---- routes and excursion plans -----------------------------------------------------
     row("POST", "/routes", any_user(201), files=_new_route_file()),
     row("GET", "/routes/<route_id>/gpx", any_user(200)),

@@ -46,6 +46,7 @@ class EventsClient(ServiceClient):
     add_member = use_cases.members.add_member
     create_invitation = use_cases.invitations.create_invitation
     invitations = use_cases.invitations.invitations
+    invite_by_email = use_cases.invitations.invite_by_email
     revoke_invitation = use_cases.invitations.revoke_invitation
     preview_invitation = use_cases.invitations.preview_invitation
     accept_invitation = use_cases.invitations.accept_invitation

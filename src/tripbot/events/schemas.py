@@ -414,3 +414,20 @@ class PasswordResetFinish(Input):
 
     token: str = Field(min_length=1, max_length=100)
     new_password: Password
+
+
+class EmailInvitee(Input):
+    """One person invited by email: their address, their own single-use link's code (made by
+    the gateway) and the mail that carries it."""
+
+    email: EmailStr
+    code: str = Field(min_length=24, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    mail: MailDraft
+
+
+class InvitationsByEmail(Input):
+    """People invited by email at once: each gets a link of their own, used once."""
+
+    role: Literal["participant", "organizer"] = "participant"
+    expires_in_hours: int = Field(168, ge=1, le=24 * 90)
+    invitees: list[EmailInvitee] = Field(min_length=1, max_length=50)

@@ -42,8 +42,8 @@ def _subject(name: str, **values: Any) -> str:
         "password_reset": lambda: _("Set a new password for TripBot"),
         "invitation": lambda: _(
             "%(inviter)s invites you to %(event)s",
-            inviter=values.get("inviter", ""),
-            event=values.get("event", ""),
+            inviter=values["inviter"],
+            event=values["event"].name,
         ),
     }
     return str(subjects[name]())

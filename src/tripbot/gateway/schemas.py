@@ -11,6 +11,7 @@ from tripbot.agenda.schemas import ActivityOut
 from tripbot.events.schemas import (
     EventOut,
     InvitationOut,
+    Language,
     Password,
     TokenCreate,
 )
@@ -54,6 +55,22 @@ class InvitationLink(InvitationOut):
     """An invitation with the link to share."""
 
     url: str
+
+
+class EmailInvitationRequest(Input):
+    """People to invite by email (up to 50 at once): each gets a single-use link of their own,
+    in a mail in ``language`` (by default the language of the request)."""
+
+    emails: list[EmailStr] = Field(min_length=1, max_length=50)
+    role: Literal["participant", "organizer"] = "participant"
+    expires_in_hours: int = Field(168, ge=1, le=24 * 90)
+    language: Language | None = None
+
+
+class EmailedInvitation(InvitationLink):
+    """An invitation sent by email, and to whom."""
+
+    email: str
 
 
 class ServiceHealth(BaseModel):

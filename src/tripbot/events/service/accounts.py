@@ -51,6 +51,16 @@ def policy_of(call: Call) -> AccountPolicy:
     return call.extra(AccountPolicy, ACCOUNT_POLICY)  # noqa: S610 - not Django's extra()
 
 
+def mail_domain(policy: AccountPolicy) -> str:
+    """The domain of this TripBot's mails, or PermissionDenied where it sends none."""
+    if policy.mail_domain is None:
+        # Refused (403), not unavailable (503): asking again will not help until it is set up.
+        raise PermissionDenied(
+            Message("this TripBot does not send email; ask its administrator to set it up")
+        )
+    return policy.mail_domain
+
+
 def operator_call(runtime: ServiceRuntime) -> Call:
     """A call as the server's operator (the command line): accounts open even where
     registration is by invitation only."""

@@ -10,25 +10,15 @@ from sqlalchemy import delete, select, update
 from tripbot.events import OPERATIONS, rules
 from tripbot.events.models import PasswordReset, User, WebSession, mail_outbox
 from tripbot.events.schemas import PasswordResetFinish, PasswordResetStart
-from tripbot.events.service.accounts import AccountPolicy, policy_of
+from tripbot.events.service.accounts import mail_domain, policy_of
 from tripbot.platform.db import utcnow
-from tripbot.platform.errors import Gone, Message, NotFound, PermissionDenied
+from tripbot.platform.errors import Gone, Message, NotFound
 from tripbot.platform.mail import Mail, enqueue
 from tripbot.platform.operations import Access, Call
 from tripbot.platform.password_rules import refuse_weak
 
 RESET_LIFETIME = timedelta(minutes=30)
 """How long a password reset link works."""
-
-
-def mail_domain(policy: AccountPolicy) -> str:
-    """The domain of this TripBot's mails, or PermissionDenied where it sends none."""
-    if policy.mail_domain is None:
-        # Refused (403), not unavailable (503): asking again will not help until it is set up.
-        raise PermissionDenied(
-            Message("this TripBot does not send email; ask its administrator to set it up")
-        )
-    return policy.mail_domain
 
 
 @OPERATIONS.post("/password-resets", status=204, access=Access.ANYONE, public=False)

@@ -15,8 +15,10 @@ from tripbot.events.schemas import (
     TokenCreated,
     UserOut,
 )
-from tripbot.gateway import auth, resets
+from tripbot.gateway import auth, invite_mail, resets
 from tripbot.gateway.schemas import (
+    EmailedInvitation,
+    EmailInvitationRequest,
     Health,
     InvitationLink,
     NewPassword,
@@ -97,6 +99,17 @@ def create_invitation(event_id: int, data: InvitationCreate) -> InvitationLink:
     """Make an invitation link (owners and organizers)."""
     auth.require_user()
     return _link(auth.events().create_invitation(event_id, data))
+
+
+@bp.post("/events/<int:event_id>/invitations/email")
+@bp.input(EmailInvitationRequest, arg_name="data")
+@bp.output(list_of(EmailedInvitation), status_code=201)
+@bp.doc(tags=["Invitations"], responses={403: "Not an organizer, or this TripBot sends no email"})
+def invite_by_email(event_id: int, data: EmailInvitationRequest) -> list[EmailedInvitation]:
+    """Invite people by email (owners and organizers): each address gets a single-use link of
+    its own, in a mail in ``language``."""
+    auth.require_user()
+    return invite_mail.invite_by_email(event_id, data)
 
 
 @bp.get("/events/<int:event_id>/invitations")
