@@ -89,3 +89,26 @@ def mail_server() -> Iterator[MailServer]:
         yield server
     finally:
         server.stop()
+
+
+class LoggingServer(MailServer):
+    """A mail server that also writes each message's Message-ID on a line of a file (for a
+    server in a process of its own, as the benchmark runs it)."""
+
+    def __init__(self, port: int, log: str) -> None:
+        super().__init__(port=port)
+        self.log = log
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        """Keep the message and log its Message-ID."""
+        answer = await super().handle_DATA(server, session, envelope)
+        with open(self.log, "a", encoding="utf-8") as out:
+            out.write(f"{self.received[-1].message['Message-ID']}\n")
+        return answer
+
+
+if __name__ == "__main__":  # python -m tests.mailserver PORT LOG: serve until killed
+    import sys
+
+    LoggingServer(int(sys.argv[1]), sys.argv[2]).start()
+    threading.Event().wait()

@@ -17,6 +17,7 @@ from tests.mailing import Mailing, build_system
 from tests.mailserver import Received, mail_server
 from tripbot.events.models import PasswordReset
 from tripbot.platform.db import utcnow
+from tripbot.system import start_mail_sender
 
 NEW_PASSWORD = "a new long passphrase 7"
 LINK = re.compile(r"https?://\S+/password-reset/([A-Za-z0-9_-]+)")
@@ -213,3 +214,17 @@ def test_without_email_the_pages_say_it_is_not_set_up(
     assert api.status_code == 403
     assert api.json is not None
     assert api.json["message_id"].startswith("this TripBot does not send email")
+
+
+def test_a_running_tripbot_sends_in_the_background(
+    mailing: Mailing, mail_http: httpx.Client
+) -> None:
+    person = a_person(mail_http)
+    sender = start_mail_sender(mailing.system.runtimes)
+    assert sender is not None
+    try:
+        _ask(mail_http, person.email)
+        (mail,) = mailing.server.wait_for(1)
+    finally:
+        sender.stop()
+    assert mail.recipients == [person.email]

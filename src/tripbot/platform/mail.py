@@ -158,6 +158,7 @@ class MailSender:
         self.timeout = timeout
         self.clock = clock
         self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def _due(self) -> list[Mapping[str, Any]]:
         table = self.outbox
@@ -251,6 +252,7 @@ class MailSender:
 
         thread = threading.Thread(target=loop, name="mail-sender", daemon=True)
         thread.start()
+        self._thread = thread
         return thread
 
     def _round(self) -> None:
@@ -260,6 +262,9 @@ class MailSender:
         except Exception:  # the database is away: try again next round
             log.exception("mail.round_failed")
 
-    def stop(self) -> None:
-        """Stop the background rounds (the lease is released as the thread ends)."""
+    def stop(self, wait: float = 10.0) -> None:
+        """Stop the background rounds, waiting up to ``wait`` seconds for the round under way
+        to end and the lease to be released."""
         self._stop.set()
+        if self._thread is not None:
+            self._thread.join(wait)
