@@ -225,3 +225,22 @@ def test_compose_encodes_spanish_headers() -> None:
     raw = compose(row, SENDER).as_bytes()
     assert raw.isascii()  # encoded words and transfer encodings, never raw 8-bit
     assert b"=?utf-8?" in raw
+
+
+def test_a_mail_that_cannot_be_written_fails_alone(
+    scratch_database: Database, outbox: Table, server: MailServer
+) -> None:
+    with scratch_database.unit_of_work() as uow:
+        bad = Mail("ana@example.org", "Hola", "x", "<p>x</p>", "test", {"X-Bad": "a\nBcc: b"})
+        enqueue(uow.session, outbox, bad, "club.example")
+        uow.commit()
+    _queue(scratch_database, outbox, 1)
+    sender = _sender(scratch_database, outbox, server, Clock())
+
+    assert sender.run_once() == 1
+    (received,) = server.wait_for(1)
+    assert received.recipients == ["persona0@example.org"]
+    with scratch_database.engine.connect() as connection:
+        failed = connection.execute(select(outbox.c.failed_at, outbox.c.last_error)).first()
+    assert failed is not None
+    assert failed.failed_at is not None

@@ -31,7 +31,8 @@ def public_link(path: str) -> str:
 def word(name: str, language: str, **values: Any) -> MailDraft:
     """The mail ``name`` in ``language``, its subject from the template's ``subject`` value."""
     with force_locale(language):
-        subject = _subject(name, **values)
+        # One line: a name with a line break must not end the Subject header early.
+        subject = " ".join(_subject(name, **values).split())
         text = render_template(f"mail/{name}.txt", subject=subject, **values)
         html = render_template(f"mail/{name}.html", subject=subject, language=language, **values)
     return MailDraft(subject=subject, text=text, html=html)

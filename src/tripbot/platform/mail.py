@@ -215,7 +215,13 @@ class MailSender:
         try:
             for index, row in enumerate(due):
                 try:
-                    client.send_message(compose(row, self.sender))
+                    message = compose(row, self.sender)
+                except ValueError as error:  # a header that cannot be written: never sendable
+                    log.error("mail.unwritable", message_id=row["message_id"], error=str(error))
+                    self._mark(row["id"], failed_at=self.clock(), last_error=str(error)[:300])
+                    continue
+                try:
+                    client.send_message(message)
                 except (OSError, smtplib.SMTPException) as error:
                     if _permanent(error):
                         log.error("mail.refused", message_id=row["message_id"], error=str(error))
