@@ -16,6 +16,7 @@ from tests.gateway.test_web_pages import log_in, submit
 from tests.mailing import Mailing, build_system
 from tests.mailserver import Received, mail_server
 from tripbot.events.models import PasswordReset
+from tripbot.events.service.resets import MAILS_PER_HOUR
 from tripbot.platform.db import utcnow
 from tripbot.system import start_mail_sender
 
@@ -228,3 +229,13 @@ def test_a_running_tripbot_sends_in_the_background(
     finally:
         sender.stop()
     assert mail.recipients == [person.email]
+
+
+def test_one_account_gets_at_most_five_reset_mails_an_hour(
+    mailing: Mailing, mail_http: httpx.Client
+) -> None:
+    person = a_person(mail_http)
+    answers = {_ask(mail_http, person.email).status_code for _ in range(7)}
+
+    assert answers == {202}  # the same answer throughout: nothing tells that mails stopped
+    assert mailing.deliver() == MAILS_PER_HOUR

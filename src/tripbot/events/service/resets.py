@@ -3,9 +3,10 @@ ends every web session of the account."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 
 from tripbot.events import OPERATIONS, rules
 from tripbot.events.models import PasswordReset, User, WebSession, mail_outbox
@@ -19,6 +20,10 @@ from tripbot.platform.password_rules import refuse_weak
 
 RESET_LIFETIME = timedelta(minutes=30)
 """How long a password reset link works."""
+MAILS_PER_HOUR = 5
+"""Reset mails one account gets in an hour at most: asking from many addresses (each within
+the gateway's limits) cannot fill someone's inbox. Beyond it the answer is the same, and no mail
+goes."""
 
 
 @OPERATIONS.post("/password-resets", status=204, access=Access.ANYONE, public=False)
@@ -39,10 +44,21 @@ def request_password_reset(call: Call, data: PasswordResetStart) -> None:
                 expires_at=now + RESET_LIFETIME,
             )
         )
-        if user is not None:
+        if user is not None and _recent_requests(uow.session, user.id, now) <= MAILS_PER_HOUR:
             mail = Mail(user.email, data.mail.subject, data.mail.text, data.mail.html, "reset")
             enqueue(uow.session, mail_outbox, mail, domain)
         uow.commit()
+
+
+def _recent_requests(session: Session, user_id: int, now: datetime) -> int:
+    """Reset links asked for an account in the last hour (this one included)."""
+    since = now - timedelta(hours=1)
+    found = session.scalar(
+        select(func.count())
+        .select_from(PasswordReset)
+        .where(PasswordReset.user_id == user_id, PasswordReset.created_at > since)
+    )
+    return int(found or 0)
 
 
 @OPERATIONS.post("/password-resets/finish", status=204, access=Access.ANYONE, public=False)
