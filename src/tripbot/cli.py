@@ -65,7 +65,7 @@ def run(
     """Run every service in this process (embedded mode): SQLite, one port, nothing else needed."""
     from waitress import create_server
 
-    from tripbot.system import build_embedded, start_followers
+    from tripbot.system import build_embedded, start_followers, start_mail_sender
 
     started = time.perf_counter()
     logins: list[str] = []
@@ -76,6 +76,7 @@ def run(
     _stop_on_sigterm()
     system = build_embedded(settings)
     start_followers(system.runtimes, system.clients.transports)
+    start_mail_sender(system.runtimes)
     if demo:
         from tripbot.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
         from tripbot.events.schemas import UserOut, UserRegister
@@ -163,7 +164,12 @@ def serve(  # noqa: PLR0917 - typer passes every option by position
 
     def load() -> WSGIApp:
         """The service's application, built in each worker (after the fork)."""
-        from tripbot.system import DEFINITIONS, remote_transports, start_followers
+        from tripbot.system import (
+            DEFINITIONS,
+            remote_transports,
+            start_followers,
+            start_mail_sender,
+        )
 
         if name == "gateway":
             return build_distributed_gateway(settings).gateway
@@ -171,6 +177,8 @@ def serve(  # noqa: PLR0917 - typer passes every option by position
         if name != "events":
             sources = ("events", *DEFINITIONS[name].follows)
             start_followers({name: runtime}, remote_transports(settings, sources))
+        else:
+            start_mail_sender({name: runtime})
         return wsgi
 
     console.print(

@@ -26,6 +26,7 @@ from tripbot.platform.client import (
 from tripbot.platform.db import Database
 from tripbot.platform.follow import FeedFollower
 from tripbot.platform.identity import SYSTEM, TokenSigner
+from tripbot.platform.mail import MailSender
 from tripbot.platform.operations import ServiceRuntime
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import NESTED_ACCESS_LOG
@@ -292,6 +293,18 @@ def start_followers(
             follower.start(runtime.settings.follow_interval)
             started.append(follower)
     return started
+
+
+def start_mail_sender(runtimes: Mapping[str, ServiceRuntime]) -> MailSender | None:
+    """Start the sender of the events service's mail outbox, if this process hosts that service
+    and TripBot sends email (only the process holding the sender's lease sends)."""
+    runtime = runtimes.get("events")
+    if runtime is None:
+        return None
+    sender = _api("events").mail_sender(runtime)
+    if sender is not None:
+        sender.start(runtime.settings.mail_interval)
+    return sender if isinstance(sender, MailSender) else None
 
 
 def build_distributed_gateway(settings: Settings) -> System:

@@ -181,6 +181,17 @@ MATRIX: list[Row] = [
     # ---- accounts, administration, operations -------------------------------------------
     row("POST", "/auth/token", everyone(201), json=lambda w: w.companion_credentials),
     row("GET", "/me", any_user(200)),
+    # The world sends no email: asking for a reset link says so to everyone alike (with email,
+    # everyone gets 202: tests/gateway/test_password_reset.py); an invitation code is no
+    # reset link, so setting a password with it is not found for anyone.
+    row("POST", "/auth/password-reset", everyone(403), json=_body({"email": "a@club.example"})),
+    row(
+        "POST",
+        "/auth/password-reset/<token>",
+        everyone(404),
+        json=_body({"new_password": "mochila azul 2026"}),
+        ids={"token": "code"},
+    ),
     # A wrong current password: everyone logged in gets as far as the check (422), and the
     # world's passwords stay as they are for the other rows.
     row(
@@ -197,6 +208,14 @@ MATRIX: list[Row] = [
     row("GET", f"{EVENT}/overview", members(200)),
     row("POST", f"{EVENT}/invitations", organizers(201), json=_body({"role": "participant"})),
     row("GET", f"{EVENT}/invitations", organizers(200)),
+    # The world sends no email, so every logged-in actor is told so (with email: organizers
+    # 201, participants 403, outsiders 404, in tests/gateway/test_invite_by_email.py).
+    row(
+        "POST",
+        f"{EVENT}/invitations/email",
+        (401, 403, 403, 403, 403, 403, 403),
+        json=_body({"emails": ["friend@club.example"]}),
+    ),
     # ---- routes and excursion plans -----------------------------------------------------
     row("POST", "/routes", any_user(201), files=_new_route_file()),
     row("GET", "/routes/<route_id>/gpx", any_user(200)),
