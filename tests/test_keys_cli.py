@@ -49,3 +49,19 @@ def test_public_refuses_what_is_not_a_key() -> None:
     result = runner.invoke(app, ["keys", "public"], input="not a key\n")
     assert result.exit_code == 2
     assert "not" in result.output
+
+
+def test_a_service_will_not_serve_without_the_public_keys_of_its_callers() -> None:
+    result = runner.invoke(app, ["serve", "events"])
+    assert result.exit_code == 2
+    assert "TRIPBOT_INTERNAL_PUBLIC_KEYS must give the public keys" in result.output
+
+
+def test_the_gateway_will_not_serve_without_its_own_private_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("events", "routes", "gear", "ledger", "agenda"):
+        monkeypatch.setenv(f"TRIPBOT_{name.upper()}_URL", f"http://127.0.0.1:1/{name}")
+    result = runner.invoke(app, ["serve", "gateway"])
+    assert result.exit_code == 2
+    assert "TRIPBOT_INTERNAL_SIGNING_KEY must be set" in result.output

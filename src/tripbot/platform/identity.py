@@ -177,7 +177,8 @@ class TokenVerifier:
             raise NotAuthenticated(Message("internal token expired")) from error
         except jwt.InvalidTokenError as error:
             raise NotAuthenticated(Message("internal token invalid")) from error
-        if [data["aud"], data["htm"], data["htu"]] != [at.service, at.method, at.path]:
+        called = [data["aud"], data["htm"], data["htu"]]
+        if at.service != self.audience or called != [self.audience, at.method, at.path]:
             raise NotAuthenticated(Message("internal token is for another call"))
         lifetime = data["exp"] - data["iat"]
         if not isinstance(lifetime, int) or lifetime > self._ttl:

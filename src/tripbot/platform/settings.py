@@ -255,7 +255,7 @@ class Settings(BaseSettings):
         gt=0,
         le=3600,
         description="Seconds an internal service token stays valid (each is for one call: its "
-        "service, method and path).",
+        "service, method and path, and is refused when sent again).",
     )
     rate_limit_storage: str = Field(
         "memory://",
