@@ -17,7 +17,7 @@ import httpx
 
 from tripbot import SERVICES
 from tripbot.platform.keys import new_key_pair
-from tripbot.system import callers_of
+from tripbot.system import DEFINITIONS, callers_of
 
 
 def free_port() -> int:
@@ -39,7 +39,8 @@ class InternalKeys:
     @classmethod
     def new(cls) -> InternalKeys:
         """Fresh key pairs."""
-        pairs = {name: new_key_pair() for name in ("gateway", "system", *SERVICES)}
+        signers = [name for name in SERVICES if DEFINITIONS[name].peers]
+        pairs = {name: new_key_pair() for name in ("gateway", "system", *signers)}
         return cls(
             {name: private for name, (private, _) in pairs.items()},
             {name: public for name, (_, public) in pairs.items()},
@@ -50,7 +51,9 @@ class InternalKeys:
         bot their own private key; a service the public keys of the callers it accepts, and its
         own private key if it calls the events service."""
         caller = "system" if role == "bot" else role
-        env = {"TRIPBOT_INTERNAL_SIGNING_KEY": self.private[caller]}
+        env = {}
+        if role not in DEFINITIONS or DEFINITIONS[role].peers:
+            env["TRIPBOT_INTERNAL_SIGNING_KEY"] = self.private[caller]
         if role in SERVICES:
             callers = {name: self.public[name] for name in callers_of(role)}
             env["TRIPBOT_INTERNAL_PUBLIC_KEYS"] = json.dumps(callers)

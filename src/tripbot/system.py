@@ -167,7 +167,9 @@ def remote_transports(
 ) -> dict[str, Transport]:
     """Transports to services running as their own processes (``TRIPBOT_<SERVICE>_URL``), each
     call signed with ``caller``'s private key (which must be configured)."""
-    if names and settings.internal_signing_key is None:
+    if not names:
+        return {}
+    if settings.internal_signing_key is None:
         raise ValueError(
             f"TRIPBOT_INTERNAL_SIGNING_KEY must be set: the {caller} signs its calls to the "
             "services with its own private key (tripbot keys generate)"
