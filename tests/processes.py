@@ -28,6 +28,11 @@ def free_port() -> int:
         return port
 
 
+def _calls_others(service: str) -> bool:
+    """Whether a service calls another (its peers) or reads another's feed: it signs then."""
+    return bool(DEFINITIONS[service].peers or DEFINITIONS[service].follows)
+
+
 @dataclass(frozen=True)
 class InternalKeys:
     """A key pair for each caller of a test deployment: the gateway, the system (the bot), and
@@ -39,7 +44,9 @@ class InternalKeys:
     @classmethod
     def new(cls) -> InternalKeys:
         """Fresh key pairs."""
-        signers = [name for name in SERVICES if DEFINITIONS[name].peers]
+        signers = [
+            name for name in SERVICES if DEFINITIONS[name].peers or DEFINITIONS[name].follows
+        ]
         pairs = {name: new_key_pair() for name in ("gateway", "system", *signers)}
         return cls(
             {name: private for name, (private, _) in pairs.items()},
@@ -52,7 +59,7 @@ class InternalKeys:
         own private key if it calls the events service."""
         caller = "system" if role == "bot" else role
         env = {}
-        if role not in DEFINITIONS or DEFINITIONS[role].peers:
+        if role not in DEFINITIONS or _calls_others(role):
             env["TRIPBOT_INTERNAL_SIGNING_KEY"] = self.private[caller]
         if role in SERVICES:
             callers = {name: self.public[name] for name in callers_of(role)}

@@ -77,7 +77,7 @@ def run(
     configure_logging(settings.log_level, settings.log_format, syslog=syslog_target(settings))
     _stop_on_sigterm()
     system = build_embedded(settings)
-    start_followers(system.runtimes, system.clients.transports["events"])
+    start_followers(system.runtimes, system.clients.transports)
     if demo:
         from tripbot.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
         from tripbot.events.schemas import UserOut, UserRegister
@@ -170,14 +170,14 @@ def serve(  # noqa: PLR0917 - typer passes every option by position
 
     def load() -> WSGIApp:
         """The service's application, built in each worker (after the fork)."""
-        from tripbot.system import remote_transports, start_followers
+        from tripbot.system import DEFINITIONS, remote_transports, start_followers
 
         if name == "gateway":
             return build_distributed_gateway(settings).gateway
         wsgi, runtime = build_service(name, settings, run_migrations=False)
         if name != "events":
-            (events,) = remote_transports(settings, ("events",), name).values()
-            start_followers({name: runtime}, events)
+            sources = ("events", *DEFINITIONS[name].follows)
+            start_followers({name: runtime}, remote_transports(settings, sources, name))
         return wsgi
 
     console.print(

@@ -48,11 +48,14 @@ def _api(name: str) -> Any:
 class ServiceDefinition:
     """How to build, migrate and reach one service. Every service's ``api`` module has the same
     face: ``create_app(runtime)``, and where it has them ``extras(settings)`` (policies built
-    from the settings) and ``follower(runtime, events)`` (what it follows of the events feed)."""
+    from the settings), ``follower(runtime, events)`` (what it follows of the events feed) and
+    ``<source>_follower(runtime, source)`` for each other service it ``follows``."""
 
     name: str
     migrations: Path
     peers: tuple[str, ...] = ()
+    follows: tuple[str, ...] = ()
+    """Services whose feeds it follows besides the events service's (it never calls them)."""
     in_process: bool = True
     """Whether its use cases are called directly in one process (it declares its operations)."""
 
@@ -80,13 +83,24 @@ class ServiceDefinition:
         make = getattr(api, "follower", None)
         return None if make is None else make(runtime, events)
 
+    def source_followers(
+        self, runtime: ServiceRuntime, sources: Mapping[str, ServiceClient]
+    ) -> list[FeedFollower]:
+        """The followers of the other services' feeds it follows, as TripBot itself."""
+        api = _api(self.name)
+        return [
+            getattr(api, f"{source}_follower")(runtime, sources[source])
+            for source in self.follows
+            if source in sources
+        ]
+
 
 DEFINITIONS: dict[str, ServiceDefinition] = {
     "events": ServiceDefinition("events", events.MIGRATIONS),
     "routes": ServiceDefinition("routes", routes.MIGRATIONS, ("events",)),
     "gear": ServiceDefinition("gear", gear.MIGRATIONS, ("events",)),
     "ledger": ServiceDefinition("ledger", ledger.MIGRATIONS, ("events",)),
-    "agenda": ServiceDefinition("agenda", agenda.MIGRATIONS, ("events",)),
+    "agenda": ServiceDefinition("agenda", agenda.MIGRATIONS, ("events",), follows=("routes",)),
 }
 assert tuple(DEFINITIONS) == SERVICES
 
@@ -139,9 +153,11 @@ def signer_for(settings: Settings, caller: str = SYSTEM_CALLER) -> TokenSigner:
 
 def callers_of(name: str) -> tuple[str, ...]:
     """Whose tokens a service accepts: the gateway's, the system identity's, and those of the
-    services that call it (a service's key is good only at its peers)."""
-    peers = tuple(other for other, each in DEFINITIONS.items() if name in each.peers)
-    return (*ANY_SERVICE, *peers)
+    services that call it or follow its feed (a service's key is good only there)."""
+    callers = tuple(
+        other for other, each in DEFINITIONS.items() if name in (*each.peers, *each.follows)
+    )
+    return (*ANY_SERVICE, *callers)
 
 
 def runtime_of(
@@ -274,14 +290,28 @@ def follower_of(runtime: ServiceRuntime, events: Transport) -> FeedFollower | No
     return DEFINITIONS[runtime.name].follower(runtime, CLIENTS["events"](events, SYSTEM))
 
 
+def followers_of(
+    runtime: ServiceRuntime, transports: Mapping[str, Transport]
+) -> list[FeedFollower]:
+    """Every feed follower a service runs: of the events service's feed, and of the other
+    services' it follows (those among ``transports``)."""
+    found = [follower_of(runtime, transports["events"])]
+    sources = {
+        name: CLIENTS[name](transports[name], SYSTEM)
+        for name in DEFINITIONS[runtime.name].follows
+        if name in transports
+    }
+    found += DEFINITIONS[runtime.name].source_followers(runtime, sources)
+    return [follower for follower in found if follower is not None]
+
+
 def start_followers(
-    runtimes: Mapping[str, ServiceRuntime], events: Transport
+    runtimes: Mapping[str, ServiceRuntime], transports: Mapping[str, Transport]
 ) -> list[FeedFollower]:
     """Start the feed followers of the services this process hosts, in background threads."""
     started = []
     for runtime in runtimes.values():
-        follower = follower_of(runtime, events)
-        if follower is not None:
+        for follower in followers_of(runtime, transports):
             follower.start(runtime.settings.follow_interval)
             started.append(follower)
     return started

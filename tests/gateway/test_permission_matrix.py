@@ -286,6 +286,8 @@ DECLARED_ROWS: dict[str, Expect] = {
     "gear.add_entry": expect(organizers(201), json=_body({"name": "Cantimplora"})),
     "gear.update_entry": expect(organizers(200), json=_body({"quantity": 2}), ids=PACKING_ENTRY),
     "gear.remove_entry": expect(organizers(204), ids=PACKING_ENTRY),
+    # A line each participant brings: every member ticks it for their own bag.
+    "gear.tick_entry": expect(members(200), json=_body({"packed": True}), ids=PACKING_ENTRY),
     "gear.export_packing_list": expect(members(200)),
     "gear.import_packing_list": expect(
         organizers(201), files={"file": ("pack.csv", LIGHTERPACK_CSV, "text/csv")}

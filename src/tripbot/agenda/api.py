@@ -42,3 +42,14 @@ def follower(runtime: ServiceRuntime, events: ServiceClient) -> FeedFollower:
             service.forget_event(database.unit_of_work(), entry.event_id)
 
     return FeedFollower(events, database, feed_cursors, {"event.deleted"}, forget, reader="agenda")
+
+
+def routes_follower(runtime: ServiceRuntime, routes: ServiceClient) -> FeedFollower:
+    """Follows the routes service's feed: an excursion's meeting point and time, for the
+    calendar feed."""
+    database = runtime.database
+
+    def learn(entry: FeedEntry) -> None:
+        service.meetings.learn_meeting(database.unit_of_work(), entry.payload)
+
+    return FeedFollower(routes, database, feed_cursors, {"plan.updated"}, learn, reader="agenda")

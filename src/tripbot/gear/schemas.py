@@ -469,6 +469,22 @@ class PackingEntryOut(BaseModel):
     price: Decimal | None
     provided_by: Provider
     item_id: int | None
+    packed: bool
+    """For the person asking: their own tick on a line each participant brings; anyone's on a
+    line the club lends (it is packed once, for everyone)."""
+
+
+class PackedChange(Input):
+    """Tick a packing list line as packed, or untick it."""
+
+    packed: bool
+
+
+class Progress(BaseModel):
+    """How many of some packing list lines are packed."""
+
+    packed: int
+    total: int
 
 
 class Weights(BaseModel):
@@ -496,3 +512,7 @@ class PackingListOut(BaseModel):
     participant: Weights
     club: Weights
     categories: list[CategoryWeights]
+    mine: Progress
+    """The lines each participant brings, and how many of them the person asking packed."""
+    club_packed: Progress
+    """The lines the club lends, and how many of them are packed."""

@@ -1,6 +1,6 @@
 """Web pages of gear: the inventory and what is free day by day, an item with its units,
 availability chart, reservation form and history, one's reservations and loans, the keeper's
-check-out/check-in desk, and an event's packing list with its weights."""
+check-out/check-in desk. (An event's packing list is web/packing.py.)"""
 
 from __future__ import annotations
 
@@ -32,7 +32,6 @@ from tripbot.gear.schemas import (
     ItemUpdate,
     LoanOut,
     LoanQuery,
-    PackingEntryCreate,
     ReservationCreate,
     ReservationQuery,
     UnitCreate,
@@ -51,7 +50,6 @@ AVAILABILITY_DAYS = 14
 CHART_DAYS = 30
 """Days shown in an item's availability chart."""
 ITEM_FIELDS = ("name", "category", "description", "weight_grams", "tracking", "quantity")
-ENTRY_FIELDS = ("name", "category", "description", "quantity", "weight_grams", "provided_by")
 
 CONDITION_LABELS: dict[str, LazyString] = {
     "new": _l("new"),
@@ -135,7 +133,7 @@ def csv_response(answer: Download) -> Response:
     )
 
 
-def _uploaded(upload: FileStorage) -> Upload:
+def uploaded(upload: FileStorage) -> Upload:
     """A file sent with a form, as the gear service takes it."""
     return Upload(
         upload.filename or "", upload.read(), upload.mimetype or "application/octet-stream"
@@ -158,7 +156,7 @@ def _day(value: str | None, default: date) -> date:
         return default
 
 
-def _failure(error: DomainError) -> str:
+def failure(error: DomainError) -> str:
     """What a refusal means, in the UI language, with the numbers it carries."""
     line = error.extensions.get("line")
     if isinstance(error, InvalidInput) and line is not None:
@@ -320,7 +318,7 @@ def edit(item_id: int) -> ResponseReturnValue:
     try:
         _gear().update_item(item_id, result)
     except InvalidInput as error:
-        errors = {str(error.extensions.get("field") or forms.FORM): _failure(error)}
+        errors = {str(error.extensions.get("field") or forms.FORM): failure(error)}
         return _item_form("gear/edit.html", request.form, errors, item=item), INVALID
     flash(_("The item was saved."), "success")
     return redirect(url_for("gear.item", item_id=item_id))
@@ -333,7 +331,7 @@ def retire(item_id: int) -> ResponseReturnValue:
     try:
         _gear().retire_item(item_id)
     except Conflict as error:
-        flash(_failure(error), "error")
+        flash(failure(error), "error")
         return redirect(url_for("gear.item", item_id=item_id))
     flash(_("The item was retired; its history stays."), "success")
     return redirect(url_for("gear.index"))
@@ -358,7 +356,7 @@ def reserve(item_id: int) -> ResponseReturnValue:
     except (Conflict, InvalidInput) as error:
         field = str(error.extensions.get("field") or forms.FORM)
         return _item_page(
-            item_id, reserve_form=request.form, reserve_errors={field: _failure(error)}
+            item_id, reserve_form=request.form, reserve_errors={field: failure(error)}
         ), INVALID
     flash(
         _(
@@ -469,7 +467,7 @@ def add_unit(item_id: int) -> ResponseReturnValue:
         try:
             _gear().add_unit(item_id, result)
         except (InvalidInput, Conflict) as error:
-            flash(_failure(error), "error")
+            flash(failure(error), "error")
         else:
             flash(_("The unit was added."), "success")
     return redirect(url_for("gear.item", item_id=item_id, _anchor="units"))
@@ -503,7 +501,7 @@ def retire_unit(item_id: int, unit_id: int) -> ResponseReturnValue:
     try:
         _gear().retire_unit(item_id, unit_id)
     except Conflict as error:
-        flash(_failure(error), "error")
+        flash(failure(error), "error")
     else:
         flash(_("The unit was retired."), "success")
     return redirect(url_for("gear.item", item_id=item_id, _anchor="units"))
@@ -531,7 +529,7 @@ def upload_photo(item_id: int) -> ResponseReturnValue:
         flash(_("Choose a photo first."), "error")
         return redirect(url_for("gear.item", item_id=item_id))
     try:
-        _gear().set_photo(item_id, _uploaded(upload))
+        _gear().set_photo(item_id, uploaded(upload))
     except (InvalidInput, PayloadTooLarge):
         flash(
             _(
@@ -564,9 +562,9 @@ def import_csv() -> ResponseReturnValue:
         flash(_("Choose a CSV file first."), "error")
         return redirect(url_for("gear.index"))
     try:
-        result = _gear().import_items(_uploaded(upload))
+        result = _gear().import_items(uploaded(upload))
     except InvalidInput as error:
-        flash(_("Nothing was imported. %(reason)s", reason=_failure(error)), "error")
+        flash(_("Nothing was imported. %(reason)s", reason=failure(error)), "error")
         return redirect(url_for("gear.index"))
     flash(_("%(count)s items were imported.", count=result.created), "success")
     return redirect(url_for("gear.index"))
@@ -595,7 +593,7 @@ def cancel(reservation_id: int) -> ResponseReturnValue:
     try:
         _gear().cancel(reservation_id)
     except Conflict as error:
-        flash(_failure(error), "error")
+        flash(failure(error), "error")
     else:
         flash(_("The reservation was cancelled."), "success")
     return redirect(forms.safe_next(request.form.get("next"), url_for("gear.mine")))
@@ -652,10 +650,10 @@ def check_out() -> ResponseReturnValue:
         loans = _gear().check_out(result)
     except (Conflict, InvalidInput, NotFound) as error:
         if result.reservation_id is not None:
-            flash(_failure(error), "error")
+            flash(failure(error), "error")
             return redirect(url_for("gear.desk"))
         field = str(error.extensions.get("field") or forms.FORM)
-        return _desk_page({field: _failure(error)}, request.form), INVALID
+        return _desk_page({field: failure(error)}, request.form), INVALID
     labels = ", ".join(loan.unit_label or str(loan.quantity) for loan in loans)
     flash(
         _(
@@ -680,100 +678,7 @@ def check_in(loan_id: int) -> ResponseReturnValue:
     try:
         loan = _gear().check_in(loan_id, result)
     except (Conflict, InvalidInput) as error:
-        flash(_failure(error), "error")
+        flash(failure(error), "error")
         return redirect(url_for("gear.desk"))
     flash(_("%(item)s is back from %(name)s.", item=loan.item_name, name=loan.user_name), "success")
     return redirect(url_for("gear.desk"))
-
-
-# ---- packing lists ------------------------------------------------------------------------------
-
-
-def _packing_page(
-    event_id: int, form: Mapping[str, str] | None = None, errors: FormErrors | None = None
-) -> str:
-    event = auth.events().event(event_id)
-    client = auth.services().gear(auth.event_principal(event_id))
-    listed = client.packing_list(event_id)
-    chart = {
-        "labels": [_("Base"), _("Worn"), _("Consumable")],
-        "grams": [listed.totals.base, listed.totals.worn, listed.totals.consumable],
-    }
-    return render_template(
-        "gear/packing.html",
-        event=event,
-        listed=listed,
-        chart=chart,
-        club_options=[("", _("None"))]
-        + [
-            (str(item.id), f"{item.name} ({item.category})")
-            for item in (_gear().items() if forms.at_least(event.my_role, "organizer") else [])
-        ],
-        providers=PROVIDER_LABELS,
-        form=form or {"quantity": "1", "provided_by": "participant"},
-        errors=errors or {},
-    )
-
-
-@bp.get("/events/<int:event_id>/packing-list")
-@auth.login_required
-def packing_list(event_id: int) -> ResponseReturnValue:
-    """An event's packing list: what each participant brings, what the club lends, weights."""
-    return _packing_page(event_id)
-
-
-@bp.post("/events/<int:event_id>/packing-list")
-@auth.login_required
-def add_entry(event_id: int) -> ResponseReturnValue:
-    """Add a line to an event's packing list (organizers)."""
-    data: dict[str, Any] = forms.filled(request.form, *ENTRY_FIELDS, "item_id")
-    data["worn"] = "worn" in request.form
-    data["consumable"] = "consumable" in request.form
-    result = forms.validate(PackingEntryCreate, data)
-    if isinstance(result, dict):
-        if forms.FORM in result:
-            result = {"name": result.pop(forms.FORM)} | result
-        return _packing_page(event_id, request.form, result), INVALID
-    client = auth.services().gear(auth.event_principal(event_id))
-    try:
-        entry = client.add_entry(event_id, result)
-    except (InvalidInput, NotFound) as error:
-        field = str(error.extensions.get("field") or forms.FORM)
-        return _packing_page(event_id, request.form, {field: _failure(error)}), INVALID
-    flash(_("%(name)s is on the list.", name=entry.name), "success")
-    return redirect(url_for("gear.packing_list", event_id=event_id))
-
-
-@bp.post("/events/<int:event_id>/packing-list/<int:entry_id>/remove")
-@auth.login_required
-def remove_entry(event_id: int, entry_id: int) -> ResponseReturnValue:
-    """Remove a line from an event's packing list (organizers)."""
-    auth.services().gear(auth.event_principal(event_id)).remove_entry(event_id, entry_id)
-    flash(_("The line was removed."), "success")
-    return redirect(url_for("gear.packing_list", event_id=event_id))
-
-
-@bp.get("/events/<int:event_id>/packing-list.csv")
-@auth.login_required
-def export_packing_list(event_id: int) -> ResponseReturnValue:
-    """An event's packing list as a LighterPack CSV file."""
-    answer = auth.services().gear(auth.event_principal(event_id)).export_packing_list(event_id)
-    return csv_response(answer)
-
-
-@bp.post("/events/<int:event_id>/packing-list.csv")
-@auth.login_required
-def import_packing_list(event_id: int) -> ResponseReturnValue:
-    """Add the lines of a LighterPack CSV file, all or none (organizers)."""
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        flash(_("Choose a CSV file first."), "error")
-        return redirect(url_for("gear.packing_list", event_id=event_id))
-    client = auth.services().gear(auth.event_principal(event_id))
-    try:
-        result = client.import_packing_list(event_id, _uploaded(upload))
-    except InvalidInput as error:
-        flash(_("Nothing was imported. %(reason)s", reason=_failure(error)), "error")
-        return redirect(url_for("gear.packing_list", event_id=event_id))
-    flash(_("%(count)s lines were imported.", count=result.created), "success")
-    return redirect(url_for("gear.packing_list", event_id=event_id))

@@ -1,7 +1,7 @@
 """used internal tokens: each accepted token's id kept until it expires, so a replay is refused
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-07 23:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from tripbot.platform.migrations import create_shared_table, drop_shared_table
 from tripbot.platform.replay import used_token_table
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
