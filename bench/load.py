@@ -19,12 +19,11 @@ import json
 import math
 import os
 import platform
-import secrets
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -42,11 +41,12 @@ from tests.databases import (  # noqa: E402
     drop_postgres_database,
     postgres_unavailable_reason,
 )
-from tests.processes import Process, free_port, production_environment  # noqa: E402
+from tests.processes import KEYS, Process, free_port, production_environment  # noqa: E402
 from tests.routes.synthetic import small_gpx  # noqa: E402
 
 from tripbot import SERVICES  # noqa: E402
 from tripbot.platform.identity import Destination, Principal, TokenSigner  # noqa: E402
+from tripbot.platform.keys import private_key  # noqa: E402
 from tripbot.platform.logging import configure_logging  # noqa: E402
 from tripbot.platform.settings import Settings  # noqa: E402
 from tripbot.system import build_embedded  # noqa: E402
@@ -202,7 +202,12 @@ class Call:
 
     kind: str
     url: str
-    headers: Mapping[str, str]
+    headers: Mapping[str, str] | Callable[[], Mapping[str, str]]
+    """Its headers, or what makes them afresh for each request (an internal token is good once)."""
+
+    def headers_now(self) -> dict[str, str]:
+        """The headers of one request."""
+        return dict(self.headers() if callable(self.headers) else self.headers)
 
 
 @dataclass
@@ -265,7 +270,7 @@ async def _drive(calls: list[Call], concurrency: int, seconds: float, warmup: fl
                 turn += 1
                 started = time.perf_counter()
                 try:
-                    answer = await client.get(call.url, headers=dict(call.headers))
+                    answer = await client.get(call.url, headers=call.headers_now())
                 except httpx.HTTPError as error:
                     if now >= recording_from:
                         measured.failures[type(error).__name__] += 1
@@ -370,18 +375,19 @@ def overview_only(gateway: str, seeded: Seeded) -> list[Call]:
     return [Call("overview", f"{gateway}/api/v1/events/{seeded.event_id}/overview", headers)]
 
 
-def fanned_out(urls: Mapping[str, str], seeded: Seeded, secret: str) -> list[Call]:
-    """Each call the overview makes, straight to its service as the gateway sends it (a fresh
-    internal token per phase: they live a minute)."""
-    signer = TokenSigner(secret)
+def fanned_out(urls: Mapping[str, str], seeded: Seeded) -> list[Call]:
+    """Each call the overview makes, straight to its service as the gateway sends it: signed
+    with the gateway's key, a fresh internal token for each request (each is good once)."""
+    signer = TokenSigner("gateway", private_key(KEYS.private["gateway"]))
     you = Principal(user_id=seeded.owner_id, instance_role="admin")
     member = Principal(
         user_id=seeded.owner_id, instance_role="admin", event_id=seeded.event_id, event_role="owner"
     )
     e = seeded.event_id
 
-    def signed(service: str, principal: Principal, path: str) -> dict[str, str]:
-        return {"Authorization": signer.header(principal, Destination.of(service, "GET", path))}
+    def signed(service: str, principal: Principal, path: str) -> Callable[[], Mapping[str, str]]:
+        to = Destination.of(service, "GET", path)
+        return lambda: {"Authorization": signer.header(principal, to)}
 
     return [
         Call("events_event", f"{urls['events']}/events/{e}", signed("events", you, f"/events/{e}")),
@@ -407,7 +413,6 @@ def fan_out_comparison(
     gateway: str,
     urls: Mapping[str, str],
     seeded: Seeded,
-    secret: str,
     *,
     concurrency: int,
     seconds: float,
@@ -419,7 +424,7 @@ def fan_out_comparison(
     overview = load(overview_only(gateway, seeded), concurrency, seconds)
     inside = inside_the_overview(logs, marks)
     calls: dict[str, Any] = {}
-    for call in fanned_out(urls, seeded, secret):
+    for call in fanned_out(urls, seeded):
         calls[call.kind] = load([call], concurrency, seconds / 2, warmup=1.0)
     slowest = max(calls, key=lambda kind: calls[kind]["p99_ms"])
     return {
@@ -574,7 +579,6 @@ def distributed(concurrency: int, seconds: float) -> dict[str, Any] | str:
     reason = postgres_unavailable_reason()
     if reason:
         return f"not run: {reason}"
-    secret = secrets.token_urlsafe(40)
     try:
         database_urls = {
             name: create_postgres_database(f"{DATABASE_PREFIX}{name}") for name in SERVICES
@@ -584,9 +588,7 @@ def distributed(concurrency: int, seconds: float) -> dict[str, Any] | str:
             seeded, seed_s = seed_in_process(settings, database_urls)
             # INFO, production's default: the access logs time each request, joined below.
             env = production_environment(
-                TRIPBOT_INTERNAL_SECRET=secret,
                 TRIPBOT_LOG_LEVEL="INFO",
-                TRIPBOT_INTERNAL_TOKEN_TTL="600",  # noqa: S106 - the direct calls reuse a token a phase
             )
             env.update({f"LOAD_{n.upper()}_DATABASE_URL": u for n, u in database_urls.items()})
             processes: list[Process] = []
@@ -598,7 +600,6 @@ def distributed(concurrency: int, seconds: float) -> dict[str, Any] | str:
                     gateway.url,
                     urls,
                     seeded,
-                    secret,
                     concurrency=concurrency,
                     seconds=seconds / 2,
                     logs=Path(tmp),
@@ -607,7 +608,6 @@ def distributed(concurrency: int, seconds: float) -> dict[str, Any] | str:
                     gateway.url,
                     urls,
                     seeded,
-                    secret,
                     concurrency=1,
                     seconds=seconds / 4,
                     logs=Path(tmp),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -14,6 +15,10 @@ from pathlib import Path
 
 import httpx
 
+from tripbot import SERVICES
+from tripbot.platform.keys import new_key_pair
+from tripbot.system import DEFINITIONS, callers_of
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nobody listens on right now."""
@@ -21,6 +26,49 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def _calls_others(service: str) -> bool:
+    """Whether a service calls another (its peers) or reads another's feed: it signs then."""
+    return bool(DEFINITIONS[service].peers or DEFINITIONS[service].follows)
+
+
+@dataclass(frozen=True)
+class InternalKeys:
+    """A key pair for each caller of a test deployment: the gateway, the system (the bot), and
+    each service that calls the events service."""
+
+    private: dict[str, str]
+    public: dict[str, str]
+
+    @classmethod
+    def new(cls) -> InternalKeys:
+        """Fresh key pairs."""
+        signers = [
+            name for name in SERVICES if DEFINITIONS[name].peers or DEFINITIONS[name].follows
+        ]
+        pairs = {name: new_key_pair() for name in ("gateway", "system", *signers)}
+        return cls(
+            {name: private for name, (private, _) in pairs.items()},
+            {name: public for name, (_, public) in pairs.items()},
+        )
+
+    def of(self, role: str) -> dict[str, str]:
+        """The key variables of one process, as a deployment gives them: the gateway and the
+        bot their own private key; a service the public keys of the callers it accepts, and its
+        own private key if it calls the events service."""
+        caller = "system" if role == "bot" else role
+        env = {}
+        if role not in DEFINITIONS or _calls_others(role):
+            env["TRIPBOT_INTERNAL_SIGNING_KEY"] = self.private[caller]
+        if role in SERVICES:
+            callers = {name: self.public[name] for name in callers_of(role)}
+            env["TRIPBOT_INTERNAL_PUBLIC_KEYS"] = json.dumps(callers)
+        return env
+
+
+KEYS = InternalKeys.new()
+"""The key pairs of every deployment this test run starts."""
 
 
 def production_environment(**extra: str) -> dict[str, str]:
@@ -56,6 +104,14 @@ class Process:
     """How to run TripBot: this checkout's, or e.g. an installed ``tripbot`` script."""
     cwd: Path | None = None
     """Its working directory (default: this one)."""
+
+    def __post_init__(self) -> None:
+        # `serve NAME` and `bot` get their own keys (and only those) unless the test gave some.
+        keyed = {"TRIPBOT_INTERNAL_SIGNING_KEY", "TRIPBOT_INTERNAL_PUBLIC_KEYS"} & set(self.env)
+        role = self.args[1] if self.args[:1] == ["serve"] and len(self.args) > 1 else None
+        role = "bot" if self.args[:1] == ["bot"] else role
+        if role is not None and not keyed:
+            self.env = {**self.env, **KEYS.of(role)}
 
     @property
     def url(self) -> str:

@@ -50,7 +50,7 @@ def bot(
         return
     from tripbot.bot import runner
     from tripbot.bot.link import TelegramLink
-    from tripbot.system import MissingServiceUrl, build_bot
+    from tripbot.system import build_bot
 
     settings = _settings(data_dir)
     if settings.bot_token is None or not settings.bot_token.get_secret_value():
@@ -64,7 +64,7 @@ def bot(
     )
     try:
         runtime = build_bot(settings)
-    except MissingServiceUrl as missing:
+    except ValueError as missing:  # a missing service URL or signing key
         console.print(f"[red]Refusing to start:[/red] {missing}")
         raise typer.Exit(2) from missing
     link = TelegramLink()
@@ -100,13 +100,13 @@ def console_command(
     from tripbot.bot.console import chat
     from tripbot.events.schemas import UserLookup
     from tripbot.platform.identity import SYSTEM
-    from tripbot.system import MissingServiceUrl, build_bot
+    from tripbot.system import build_bot
 
     settings = _settings(data_dir)
     configure_logging("WARNING", settings.log_format, service="bot")
     try:
         runtime = build_bot(settings)
-    except MissingServiceUrl as missing:
+    except ValueError as missing:  # a missing service URL or signing key
         console.print(f"[red]Cannot chat:[/red] {missing}")
         raise typer.Exit(2) from missing
     try:

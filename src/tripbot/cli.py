@@ -15,6 +15,7 @@ import typer
 from tripbot import SERVICES, __version__
 from tripbot.bot_cli import bot_app
 from tripbot.cli_settings import console, load_settings
+from tripbot.keys_cli import keys_app
 from tripbot.platform.errors import DomainError
 from tripbot.platform.logging import configure_logging, syslog_target
 from tripbot.platform.settings import Settings, with_local_secrets
@@ -27,6 +28,7 @@ user_app = typer.Typer(help="Manage accounts from the server's command line.", n
 app.add_typer(user_app, name="user")
 app.add_typer(routes_app, name="routes")
 app.add_typer(bot_app, name="bot")
+app.add_typer(keys_app, name="keys")
 
 ServiceName = Enum("ServiceName", {name: name for name in (*SERVICES, "gateway")}, type=str)  # type: ignore[misc]
 
@@ -155,6 +157,11 @@ def serve(  # noqa: PLR0917 - typer passes every option by position
         if name == "gateway":
             build_distributed_gateway(settings).close()  # refuse now what a worker would
         else:
+            if not settings.internal_public_keys:
+                raise ValueError(
+                    "TRIPBOT_INTERNAL_PUBLIC_KEYS must give the public keys of the callers "
+                    f"the {name} service accepts (the gateway's, the system's)"
+                )
             if migrate:
                 migrate_service(name, settings)
             build_service(name, settings, run_migrations=False)[1].database.dispose()
@@ -176,7 +183,7 @@ def serve(  # noqa: PLR0917 - typer passes every option by position
         wsgi, runtime = build_service(name, settings, run_migrations=False)
         if name != "events":
             sources = ("events", *DEFINITIONS[name].follows)
-            start_followers({name: runtime}, remote_transports(settings, sources))
+            start_followers({name: runtime}, remote_transports(settings, sources, name))
         else:
             start_mail_sender({name: runtime})
         return wsgi

@@ -26,6 +26,7 @@ from tripbot.platform.client import (
 from tripbot.platform.db import Database
 from tripbot.platform.follow import FeedFollower
 from tripbot.platform.identity import SYSTEM, TokenSigner
+from tripbot.platform.keys import ANY_SERVICE, CALLERS, GATEWAY, SYSTEM_CALLER, Keyring
 from tripbot.platform.mail import MailSender
 from tripbot.platform.operations import ServiceRuntime
 from tripbot.platform.settings import Settings
@@ -145,9 +146,19 @@ def migrate(name: str, database: Database) -> None:
     upgrade(database, MIGRATIONS[name])
 
 
-def signer_for(settings: Settings) -> TokenSigner:
-    """The signer of internal tokens of this installation."""
-    return TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
+def signer_for(settings: Settings, caller: str = SYSTEM_CALLER) -> TokenSigner:
+    """The signer of the internal tokens this process sends as ``caller`` (the gateway, the
+    system identity, or a service calling its peers)."""
+    return Keyring(settings).signer(caller)
+
+
+def callers_of(name: str) -> tuple[str, ...]:
+    """Whose tokens a service accepts: the gateway's, the system identity's, and those of the
+    services that call it or follow its feed (a service's key is good only there)."""
+    callers = tuple(
+        other for other, each in DEFINITIONS.items() if name in (*each.peers, *each.follows)
+    )
+    return (*ANY_SERVICE, *callers)
 
 
 def runtime_of(
@@ -160,15 +171,27 @@ def runtime_of(
         for peer in definition.peers
         if peer in transports
     }
-    extras = {**definition.extras(settings), PEER_TRANSPORTS: dict(transports)}
+    extras = {
+        **definition.extras(settings),
+        PEER_TRANSPORTS: dict(transports),
+        CALLERS: callers_of(name),
+    }
     return ServiceRuntime(name, settings, database, peers, extras)
 
 
 def remote_transports(
-    settings: Settings, names: tuple[str, ...] = SERVICES
+    settings: Settings, names: tuple[str, ...] = SERVICES, caller: str = SYSTEM_CALLER
 ) -> dict[str, Transport]:
-    """Transports to services running as their own processes (``TRIPBOT_<SERVICE>_URL``)."""
-    signer, transports = signer_for(settings), dict[str, Transport]()
+    """Transports to services running as their own processes (``TRIPBOT_<SERVICE>_URL``), each
+    call signed with ``caller``'s private key (which must be configured)."""
+    if not names:
+        return {}
+    if settings.internal_signing_key is None:
+        raise ValueError(
+            f"TRIPBOT_INTERNAL_SIGNING_KEY must be set: the {caller} signs its calls to the "
+            "services with its own private key (tripbot keys generate)"
+        )
+    signer, transports = signer_for(settings, caller), dict[str, Transport]()
     for name in names:
         url = getattr(settings, f"{name}_url")
         if not url:
@@ -202,7 +225,7 @@ def build_service(
     if run_migrations:
         migrate(name, database)
     if transports is None:
-        transports = remote_transports(settings, definition.peers)
+        transports = remote_transports(settings, definition.peers, name)
     runtime = runtime_of(name, settings, database, transports)
     return definition.create_app(runtime), runtime
 
@@ -242,7 +265,7 @@ def _in_process(app: APIFlask, runtime: ServiceRuntime) -> Transport:
         return LocalTransport(runtime)
     settings = runtime.settings
     return HttpTransport(
-        runtime.name, signer_for(settings), wsgi_app=app, timeout=settings.service_timeout
+        runtime.name, signer_for(settings, GATEWAY), wsgi_app=app, timeout=settings.service_timeout
     )
 
 
@@ -309,7 +332,7 @@ def start_mail_sender(runtimes: Mapping[str, ServiceRuntime]) -> MailSender | No
 
 def build_distributed_gateway(settings: Settings) -> System:
     """The gateway alone, reaching every service over HTTP."""
-    return System(settings, build_gateway(settings, remote_transports(settings)))
+    return System(settings, build_gateway(settings, remote_transports(settings, caller=GATEWAY)))
 
 
 class MissingServiceUrl(ValueError):

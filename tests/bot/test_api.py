@@ -15,8 +15,8 @@ from tripbot.bot.schemas import BindingQuery
 from tripbot.platform.client import HttpTransport
 from tripbot.platform.db import Database
 from tripbot.platform.errors import PermissionDenied
-from tripbot.platform.identity import SYSTEM, Destination, Principal, TokenSigner
-from tripbot.system import System
+from tripbot.platform.identity import SYSTEM, Destination, Principal
+from tripbot.system import System, signer_for
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def bot_http(system: System, bot_database: Database) -> Iterator[tuple[FlaskClie
     """The bot's HTTP app over its database, and a client of it acting as TripBot."""
     app = create_app(system.settings, bot_database)
     settings = system.settings
-    signer = TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
+    signer = signer_for(settings, "gateway")
     connection = HttpTransport("bot", signer, wsgi_app=app, timeout=5)
     yield app.test_client(), BotClient(connection, SYSTEM)
     connection.close()
@@ -62,7 +62,7 @@ def test_a_bad_event_id_is_refused(
 ) -> None:
     http, _client = bot_http
     settings = system.settings
-    signer = TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
+    signer = signer_for(settings, "gateway")
     signed = signer.header(SYSTEM, Destination.of("bot", "GET", "/bindings"))
     response = http.get("/bindings", query_string=query, headers={"Authorization": signed})
     assert_problem(response, 422, "invalid-input")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,28 @@ def env_file(path: Path = ENV_EXAMPLE) -> dict[str, str]:
             key, _, value = line.partition("=")
             values[key.strip()] = value.strip()
     return values
+
+
+KEY_CALLERS = ("gateway", "system", "routes", "gear", "ledger", "agenda")
+"""The callers whose key pairs env.example asks for (TRIPBOT_<CALLER>_PRIVATE_KEY/_PUBLIC_KEY)."""
+KEY_VARIABLES = {
+    f"TRIPBOT_{caller.upper()}_{half}_KEY"
+    for caller in KEY_CALLERS
+    for half in ("PRIVATE", "PUBLIC")
+}
+
+
+def filled(env: dict[str, str]) -> dict[str, str]:
+    """An env file's empty values filled in as the operator is told to: a key pair from
+    ``tripbot keys generate`` for each caller, a random hex secret for the rest."""
+    from tripbot.platform.keys import new_key_pair
+
+    done = dict(env)
+    for caller in KEY_CALLERS:
+        private, public = new_key_pair()
+        done[f"TRIPBOT_{caller.upper()}_PRIVATE_KEY"] = private
+        done[f"TRIPBOT_{caller.upper()}_PUBLIC_KEY"] = public
+    return {name: value or secrets.token_hex(32) for name, value in done.items()}
 
 
 def interpolate(node: Any, env: dict[str, str]) -> Any:

@@ -17,6 +17,10 @@ import yaml
 from tests.databases import IN_CI
 from tests.deploy.conftest import DEPLOY, ROOT, tool
 from tripbot import SERVICES
+from tripbot.platform.keys import new_key_pair, private_key, public_text
+
+KEY_CALLERS = ("gateway", "system", "routes", "gear", "ledger", "agenda")
+"""The callers with a key pair (the events service calls nobody)."""
 
 ANSIBLE = DEPLOY / "ansible"
 COLLECTIONS = ROOT / ".venv" / "share" / "ansible-collections"
@@ -87,6 +91,7 @@ RENDER_TASKS = """
 SECRETS = {
     "tripbot_secret_key": "k" * 40,
     "tripbot_internal_secret": "i" * 40,
+    "tripbot_internal_keys": {caller: new_key_pair()[0] for caller in KEY_CALLERS},
     "tripbot_postgres_password": "p" * 20,
     "tripbot_db_password": "d" * 20,
 }
@@ -99,7 +104,7 @@ def render_role(tmp_path: Path, hosts: dict[str, dict[str, Any]], env: dict[str,
     copy = tmp_path / "roles" / "render"
     (copy / "tasks").mkdir(parents=True)
     (copy / "tasks" / "main.yml").write_text(RENDER_TASKS)
-    for part in ("defaults", "vars", "templates"):
+    for part in ("defaults", "vars", "templates", "filter_plugins"):
         (copy / part).symlink_to(role / part)
     inventory = {
         "tripbot": {"hosts": hosts, "vars": {"ansible_python_interpreter": sys.executable}}
@@ -164,6 +169,21 @@ def test_split_hosts_reach_each_others_services_on_the_private_network(
     gear_backup = (out / "gear.tripbot-backup.sh").read_text()
     assert "--service gear --service ledger" in gear_backup
     assert "--service events" not in gear_backup
+
+
+def test_each_host_holds_the_private_keys_of_what_it_runs_and_every_public_key(
+    tmp_path: Path, ansible_env: dict[str, str]
+) -> None:
+    out = render_role(tmp_path, SPLIT, ansible_env)
+    keys: dict[str, str] = SECRETS["tripbot_internal_keys"]  # type: ignore[assignment]
+    runs = {"front": {"gateway"}, "trips": {"routes", "agenda"}, "gear": {"gear", "ledger"}}
+    for host, callers in runs.items():
+        env = env_lines(out / f"{host}.env")
+        for caller in KEY_CALLERS:
+            held = env[f"TRIPBOT_{caller.upper()}_PRIVATE_KEY"]
+            assert (held == keys[caller]) == (caller in callers), (host, caller)
+            expected = public_text(private_key(keys[caller]).public_key())
+            assert env[f"TRIPBOT_{caller.upper()}_PUBLIC_KEY"] == expected
 
 
 def test_a_bot_token_starts_the_bot_on_the_gateways_host_with_its_webhook(

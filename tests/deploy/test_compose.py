@@ -18,8 +18,10 @@ from jsonschema.validators import validator_for
 from tests.databases import POSTGRES_ADMIN_URL
 from tests.deploy.compose import (
     COMPOSE_FILE,
+    KEY_VARIABLES,
     MissingVariable,
     env_file,
+    filled,
     interpolate,
     load,
     required_variables,
@@ -42,11 +44,7 @@ def compose_schema() -> dict[str, Any]:
 
 def example_environment() -> dict[str, str]:
     """env.example filled in the way the operator is told to."""
-    env = env_file()
-    for name, value in env.items():
-        if not value:
-            env[name] = secrets.token_hex(32)
-    return env
+    return filled(env_file())
 
 
 @pytest.fixture(scope="module")
@@ -186,6 +184,7 @@ def test_every_variable_a_process_gets_is_one_it_reads(compose: dict[str, Any]) 
     env_names = {n for n in env_file() if n.startswith("TRIPBOT_")}
     documented = re.findall(r"^# (TRIPBOT_[A-Z_]+)=", (DEPLOY / "env.example").read_text(), re.M)
     compose_level = {
+        *KEY_VARIABLES,  # each goes into one container's TRIPBOT_INTERNAL_* variables
         "TRIPBOT_IMAGE",
         "TRIPBOT_BUILD_CONTEXT",
         "TRIPBOT_BACKUP_DIR",

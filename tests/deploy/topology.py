@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from tests.databases import POSTGRES_ADMIN_URL
-from tests.deploy.compose import env_file, interpolate, load
+from tests.deploy.compose import env_file, filled, interpolate, load
 from tests.processes import Process, free_port, production_environment
 
 HEALTH_URL = re.compile(r"http://127\.0\.0\.1:8000(?P<path>/[\w/]*)")
@@ -29,7 +29,7 @@ BACKUPS_IN_CONTAINER = "/var/lib/tripbot/backups"
 
 def compose_environment(database_user: str) -> dict[str, str]:
     """env.example filled in with fresh secrets and this test's database user."""
-    env = {name: value or secrets.token_hex(32) for name, value in env_file().items()}
+    env = filled(env_file())
     env["TRIPBOT_PUBLIC_URL"] = "http://127.0.0.1"
     env["TRIPBOT_DB_PASSWORD"] = secrets.token_hex(16)
     env["TRIPBOT_LOG_LEVEL"] = "WARNING"

@@ -16,8 +16,10 @@ from tests.databases import (
     worker_id,
 )
 from tests.e2e.scenario import run_club_scenario
-from tests.processes import Process, free_port, production_environment
+from tests.processes import KEYS, Process, free_port, production_environment
 from tripbot import SERVICES
+from tripbot.platform.identity import SYSTEM, Destination, TokenSigner
+from tripbot.platform.keys import new_key_pair, private_key
 
 pytestmark = [pytest.mark.distributed, pytest.mark.postgres]
 
@@ -92,3 +94,57 @@ def test_a_service_down_gives_503_naming_it_and_the_rest_works(deployment: Deplo
 
         deployment.services["events"].start()
         assert http.get("/api/v1/health").status_code == 200
+
+
+def _feed(process: Process, authorization: str) -> httpx.Response:
+    return httpx.get(f"{process.url}/feed", headers={"Authorization": authorization}, timeout=10)
+
+
+def test_a_captured_token_opens_nothing_else_in_any_process(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    """Each process holds only its own keys (tests/processes.py): a token captured on its way
+    to the ledger is refused by every other service and, sent again, by the ledger itself —
+    also by another process of the ledger over the same database."""
+    gateway = TokenSigner("gateway", private_key(KEYS.private["gateway"]))
+    ledger = deployment.services["ledger"]
+    captured = gateway.header(SYSTEM, Destination.of("ledger", "GET", "/feed"))
+    assert _feed(ledger, captured).status_code == 200
+    again = _feed(ledger, captured)
+    assert again.status_code == 401
+    assert again.json()["message_id"] == "internal token already used"
+    for name, process in deployment.services.items():
+        if name != "ledger":
+            refused = _feed(process, captured)
+            assert refused.status_code == 401, name
+            assert refused.json()["message_id"] == "internal token is for another call"
+    second = Process(
+        "ledger-2", ["serve", "ledger", "--no-migrate"], ledger.env, free_port(), tmp_path / "l2"
+    )
+    second.start()
+    try:
+        fresh = gateway.header(SYSTEM, Destination.of("ledger", "GET", "/feed"))
+        assert _feed(second, fresh).status_code == 200
+        replayed = _feed(ledger, fresh)  # the first process never saw it: the database did
+        assert replayed.status_code == 401
+        assert replayed.json()["message_id"] == "internal token already used"
+    finally:
+        second.stop()
+
+
+def test_only_a_callers_own_key_makes_its_tokens(deployment: Deployment) -> None:
+    events, gear = deployment.services["events"], deployment.services["gear"]
+    # The ledger's key is good at the events service (its peer), and nowhere else.
+    ledger = TokenSigner("ledger", private_key(KEYS.private["ledger"]))
+    at_events = ledger.header(SYSTEM, Destination.of("events", "GET", "/feed"))
+    assert _feed(events, at_events).status_code == 200
+    at_gear = ledger.header(SYSTEM, Destination.of("gear", "GET", "/feed"))
+    assert _feed(gear, at_gear).status_code == 401
+    # Claiming to be the gateway with any key but the gateway's is refused everywhere.
+    for key in (KEYS.private["ledger"], KEYS.private["agenda"], new_key_pair()[0]):
+        forged = TokenSigner("gateway", private_key(key))
+        for name, process in deployment.services.items():
+            token = forged.header(SYSTEM, Destination.of(name, "GET", "/feed"))
+            answer = _feed(process, token)
+            assert answer.status_code == 401, name
+            assert answer.json()["message_id"] == "internal token invalid"

@@ -7,18 +7,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from apiflask import APIFlask
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask.testing import FlaskClient
-from itsdangerous import TimestampSigner
 
 from tests.builders import event_payload, user_payload
 from tests.conftest import make_settings
 from tests.problems import assert_problem, invalid_fields
 from tripbot.platform.identity import INTERNAL_AUTH_SCHEME, Destination, Principal, TokenSigner
+from tripbot.platform.keys import process_key
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import PUBLIC_SERVICE_PATHS
-from tripbot.system import System, build_embedded
+from tripbot.system import System, build_embedded, signer_for
 
 Member = Callable[[str, str], dict[str, str]]
 """The headers of a registered person's call, by method and path."""
@@ -45,7 +47,7 @@ def service(events: APIFlask) -> FlaskClient:
 
 
 def _signer(settings: Settings) -> TokenSigner:
-    return TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
+    return signer_for(settings, "gateway")
 
 
 def _as(settings: Settings, principal: Principal, method: str, path: str) -> dict[str, str]:
@@ -93,8 +95,8 @@ def test_a_missing_or_foreign_authorization_is_refused(
     assert_problem(answer, 401, "not-authenticated")
 
 
-def test_a_token_signed_with_another_secret_is_refused(service: FlaskClient) -> None:
-    forged = TokenSigner("a-secret-the-events-service-never-heard-of")
+def test_a_token_signed_with_another_key_is_refused(service: FlaskClient) -> None:
+    forged = TokenSigner("gateway", Ed25519PrivateKey.generate())
     to = Destination.of("events", "GET", "/users")
     answer = service.get(
         "/users", headers={"Authorization": forged.header(Principal(user_id=1), to)}
@@ -102,13 +104,20 @@ def test_a_token_signed_with_another_secret_is_refused(service: FlaskClient) -> 
     assert_problem(answer, 401, "not-authenticated", "internal token invalid")
 
 
-def test_an_expired_token_is_refused(
-    service: FlaskClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    past = int(time.time()) - settings.internal_token_ttl - 1
-    with monkeypatch.context() as patch:
-        patch.setattr(TimestampSigner, "get_timestamp", lambda _self: past)
-        headers = _as(settings, Principal(user_id=1), "GET", "/users/me")
+def test_an_expired_token_is_refused(service: FlaskClient, settings: Settings) -> None:
+    now = int(time.time())
+    claims = {
+        "iss": "gateway",
+        "aud": "events",
+        "htm": "GET",
+        "htu": "/users/me",
+        "iat": now - settings.internal_token_ttl - 1,
+        "exp": now - 1,
+        "jti": "an-expired-one",
+        "who": {"user_id": 1},
+    }
+    stale = jwt.encode(claims, process_key(), algorithm="EdDSA", headers={"kid": "gateway"})
+    headers = {"Authorization": f"{INTERNAL_AUTH_SCHEME} {stale}"}
     answer = service.get("/users/me", headers=headers)
     assert_problem(answer, 401, "not-authenticated", "internal token expired")
 

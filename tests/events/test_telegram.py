@@ -38,8 +38,8 @@ from tripbot.platform.errors import (
     NotFound,
     PermissionDenied,
 )
-from tripbot.platform.identity import ANONYMOUS, SYSTEM, Destination, Principal, TokenSigner
-from tripbot.system import System
+from tripbot.platform.identity import ANONYMOUS, SYSTEM, Destination, Principal
+from tripbot.system import System, signer_for
 
 Policy = service.AccountPolicy
 TELEGRAM_ID = 7_000_000_123
@@ -409,7 +409,7 @@ def _client(system: System, principal: Principal) -> EventsClient:
 
 def _as(system: System, principal: Principal, method: str, path: str) -> dict[str, str]:
     settings = system.settings
-    signer = TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
+    signer = signer_for(settings, "gateway")
     return {"Authorization": signer.header(principal, Destination.of("events", method, path))}
 
 
@@ -466,7 +466,8 @@ def test_joining_answers_201_then_200(system: System, policy: Policy) -> None:
     first = service_client.post(url, json={"user_id": luis.id}, headers=system_call)
     assert first.status_code == 201, first.text
     assert first.json == {"event_id": event.id, "user_id": luis.id, "role": "participant"}
-    again = service_client.post(url, json={"user_id": luis.id}, headers=system_call)
+    again_call = _as(system, SYSTEM, "POST", url)  # a token is good for one call only
+    again = service_client.post(url, json={"user_id": luis.id}, headers=again_call)
     assert again.status_code == 200, again.text
     assert again.json == first.json
     refused = service_client.post(

@@ -1,4 +1,5 @@
-"""Reading a service's outbox feed the way TripBot's own readers do (with a system token)."""
+"""Reading a service's outbox feed the way TripBot's own readers do (with a system token,
+signed with the system's private key)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,18 @@ from typing import Any
 import httpx
 
 from tripbot.platform.identity import SYSTEM, Destination, TokenSigner
+from tripbot.platform.keys import private_key
 
 
 def feed_entries(
-    service: str, service_url: str, internal_secret: str, event_id: int | None = None
+    service: str, service_url: str, signing_key: str, event_id: int | None = None
 ) -> list[dict[str, Any]]:
     """Every change a service's ``/feed`` gives, page after page from the start, in feed order.
 
     The hook for "every outbox event reaches the bot exactly once": compare what a reader
     (the bot) received against this list.
     """
-    signer = TokenSigner(internal_secret)
+    signer = TokenSigner("system", private_key(signing_key))
     entries: list[dict[str, Any]] = []
     cursor = 0
     with httpx.Client(base_url=service_url, timeout=10) as http:

@@ -22,14 +22,13 @@ from tests.conftest import make_settings
 from tests.e2e.scenario import run_club_scenario
 from tests.e2e.test_distributed import Deployment, deployment  # noqa: F401 - the fixture
 from tests.faults.feeds import assert_exactly_once_in_order, feed_entries
-from tests.processes import Process
+from tests.processes import KEYS, Process
 from tripbot.bot import service as store
 from tripbot.bot.conversation import BotRuntime
 from tripbot.clients import Services
 from tripbot.platform.client import BREAKER_PAUSE, HttpTransport, Transport
 from tripbot.platform.db import Database
-from tripbot.platform.identity import TokenSigner
-from tripbot.system import migrate
+from tripbot.system import migrate, signer_for
 
 pytestmark = [pytest.mark.chaos, pytest.mark.distributed, pytest.mark.postgres]
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -101,9 +100,9 @@ def _assert_rest_works(
 
 def _bot(running: Deployment, tmp_path: Path) -> BotDriver:
     """The Telegram bot (fake transport) reading the deployment's services over HTTP."""
-    secret = running.services["ledger"].env["TRIPBOT_INTERNAL_SECRET"]
-    settings = make_settings(tmp_path, internal_secret=secret)
-    signer = TokenSigner(secret, settings.internal_token_ttl)
+    # The bot signs as the system identity, with the system's private key only.
+    settings = make_settings(tmp_path, internal_signing_key=KEYS.private["system"])
+    signer = signer_for(settings, "system")
     connections: dict[str, Transport] = {
         name: HttpTransport(name, signer, base_url=process.url, timeout=5)
         for name, process in running.services.items()
@@ -119,7 +118,7 @@ def test_a_killed_service_is_named_the_rest_works_and_nothing_is_lost_or_doubled
     tmp_path: Path,
 ) -> None:
     ledger, agenda = deployment.services["ledger"], deployment.services["agenda"]
-    secret = ledger.env["TRIPBOT_INTERNAL_SECRET"]
+    secret = KEYS.private["system"]
     bot = _bot(deployment, tmp_path)
     try:
         _story(deployment, bot, ledger, agenda, secret)

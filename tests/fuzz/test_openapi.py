@@ -29,8 +29,8 @@ from schemathesis.core.result import Ok
 
 from tests.fuzz.seed import Seed, seed
 from tripbot import SERVICES
-from tripbot.platform.identity import SYSTEM, Destination, Principal, TokenSigner
-from tripbot.system import System
+from tripbot.platform.identity import SYSTEM, Destination, Principal
+from tripbot.system import System, signer_for
 
 load_all_checks()
 Operation = APIOperation[Any, Any, Any, Any]
@@ -158,7 +158,7 @@ def test_a_service_answers_every_generated_request_as_declared(
     fuzz_stats: dict[str, dict[str, object]],
 ) -> None:
     settings = system.settings
-    signer = TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
+    signer = signer_for(settings, "gateway")
     principal = Principal(
         user_id=seeded.owner.id,
         instance_role="admin",

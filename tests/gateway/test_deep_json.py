@@ -16,8 +16,8 @@ from tests.builders import a_cast, a_cast_in
 from tests.gateway.test_ledger_web import _csrf
 from tests.gateway.test_web_pages import log_in
 from tests.problems import assert_problem
-from tripbot.platform.identity import Destination, Principal, TokenSigner
-from tripbot.system import System
+from tripbot.platform.identity import Destination, Principal
+from tripbot.system import System, signer_for
 
 DEEP = "[" * 100_000 + "]" * 100_000
 """200 kB of nesting: within the body limit, far beyond Python's recursion limit."""
@@ -64,7 +64,7 @@ def test_the_gateway_refuses_deep_json_anonymous_or_not(system: System, http: ht
 
 
 def test_each_service_refuses_deep_json(system: System) -> None:
-    signer = TokenSigner(system.settings.internal_secret.get_secret_value())
+    signer = signer_for(system.settings, "gateway")
     principal = Principal(user_id=1, event_id=1, event_role="owner", language="es")
     headers = {"Content-Type": "application/json", "Accept-Language": "es"}
     for name, app in system.services.items():

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from apiflask import APIBlueprint, APIFlask
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import request
+from sqlalchemy import MetaData
 
 from tests.conftest import make_settings
 from tripbot.events.client import EventsClient
@@ -26,7 +28,9 @@ from tripbot.platform.errors import (
     ServiceUnavailable,
 )
 from tripbot.platform.identity import Principal, TokenSigner
+from tripbot.platform.keys import process_key
 from tripbot.platform.operations import Operations
+from tripbot.platform.replay import used_token_table
 from tripbot.platform.web import (
     REQUEST_ID_HEADER,
     create_legacy_service_app,
@@ -34,7 +38,8 @@ from tripbot.platform.web import (
     install_request_context,
 )
 
-SECRET = "client-test-secret-of-a-decent-length"
+SIGNER = TokenSigner("gateway", process_key())
+"""The gateway's signer, as the embedded mode makes it (the key this process made)."""
 RAISABLE = [cls for cls in STATUS_BY_ERROR if cls is not ServiceUnavailable]
 
 
@@ -75,7 +80,8 @@ class ProbeClient(ServiceClient):
 def probe(tmp_path: Path) -> Iterator[APIFlask]:
     """A tiny service built like the real ones, over an unused in-memory database."""
     database = Database("sqlite://")
-    settings = make_settings(tmp_path, internal_secret=SECRET)
+    settings = make_settings(tmp_path)
+    used_token_table(MetaData()).create(database.engine)  # what its migrations would make
     yield create_legacy_service_app("probe", settings, database, [_probe_blueprint()])
     database.dispose()
 
@@ -83,7 +89,7 @@ def probe(tmp_path: Path) -> Iterator[APIFlask]:
 @pytest.fixture
 def client(probe: APIFlask) -> Iterator[ServiceClient]:
     """A client of the probe service, in process."""
-    connection = HttpTransport("probe", TokenSigner(SECRET), wsgi_app=probe)
+    connection = HttpTransport("probe", SIGNER, wsgi_app=probe)
     yield ProbeClient(connection, Principal(user_id=42))
     connection.close()
 
@@ -141,8 +147,10 @@ def test_calls_inside_a_request_pass_its_id_on(client: ServiceClient, probe: API
     assert answer.get_json()["request_id"] == "outer-request-0001"
 
 
-def test_the_wrong_secret_is_not_authenticated(probe: APIFlask) -> None:
-    connection = HttpTransport("probe", TokenSigner("not-the-secret"), wsgi_app=probe)
+def test_a_key_other_than_the_callers_own_is_not_authenticated(probe: APIFlask) -> None:
+    connection = HttpTransport(
+        "probe", TokenSigner("gateway", Ed25519PrivateKey.generate()), wsgi_app=probe
+    )
     forged = ProbeClient(connection)
     with pytest.raises(NotAuthenticated, match="internal token invalid"):
         forged.request("GET", "/whoami")
@@ -151,9 +159,9 @@ def test_the_wrong_secret_is_not_authenticated(probe: APIFlask) -> None:
 
 def test_a_connection_needs_exactly_one_way_to_the_service(probe: APIFlask) -> None:
     with pytest.raises(ValueError, match="exactly one"):
-        HttpTransport("probe", TokenSigner(SECRET))
+        HttpTransport("probe", SIGNER)
     with pytest.raises(ValueError, match="exactly one"):
-        HttpTransport("probe", TokenSigner(SECRET), base_url="http://127.0.0.1:1", wsgi_app=probe)
+        HttpTransport("probe", SIGNER, base_url="http://127.0.0.1:1", wsgi_app=probe)
 
 
 def _closed_port() -> int:
@@ -164,9 +172,7 @@ def _closed_port() -> int:
 
 
 def test_a_refused_connection_is_service_unavailable() -> None:
-    connection = HttpTransport(
-        "events", TokenSigner(SECRET), base_url=f"http://127.0.0.1:{_closed_port()}"
-    )
+    connection = HttpTransport("events", SIGNER, base_url=f"http://127.0.0.1:{_closed_port()}")
     client = EventsClient(connection)
     with pytest.raises(ServiceUnavailable, match="the events service is unavailable") as raised:
         client.request("GET", "/users/me")
@@ -205,7 +211,7 @@ def slow_server() -> Iterator[str]:
 
 
 def test_a_service_slower_than_the_timeout_is_unavailable(slow_server: str) -> None:
-    connection = HttpTransport("events", TokenSigner(SECRET), base_url=slow_server, timeout=0.3)
+    connection = HttpTransport("events", SIGNER, base_url=slow_server, timeout=0.3)
     client = EventsClient(connection)
     started = time.perf_counter()
     with pytest.raises(ServiceUnavailable, match="the events service is unavailable") as raised:

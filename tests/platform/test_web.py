@@ -9,15 +9,17 @@ import pytest
 import structlog
 from apiflask import APIBlueprint
 from flask.testing import FlaskClient
+from sqlalchemy import MetaData
 
 from tests.builders import a_person, user_payload
 from tests.conftest import make_settings
 from tests.platform.test_db import UNREACHABLE_URLS
 from tests.problems import assert_problem
 from tripbot.platform.db import Database
-from tripbot.platform.identity import Destination, Principal, TokenSigner
+from tripbot.platform.identity import Destination, Principal
+from tripbot.platform.replay import used_token_table
 from tripbot.platform.web import REQUEST_ID_HEADER, create_legacy_service_app
-from tripbot.system import System, build_service
+from tripbot.system import System, build_service, signer_for
 
 
 @pytest.mark.parametrize("where", sorted(UNREACHABLE_URLS))
@@ -30,7 +32,7 @@ def test_readiness_fails_when_the_database_is_unreachable(tmp_path: Path, where:
     assert service.get("/healthz").status_code == 200
     body = assert_problem(service.get("/readyz"), 503, "not-ready", "events cannot reach")
     assert body["service"] == "events"
-    signer = TokenSigner(settings.internal_secret.get_secret_value())
+    signer = signer_for(settings)
     with structlog.testing.capture_logs() as logs:
         answer = service.post(
             "/users",
@@ -122,8 +124,9 @@ def test_an_unexpected_exception_is_a_problem_not_a_page(tmp_path: Path) -> None
 
     database = Database("sqlite://")
     settings = make_settings(tmp_path)
+    used_token_table(MetaData()).create(database.engine)  # what its migrations would make
     app = create_legacy_service_app("boom", settings, database, [bp])
-    signer = TokenSigner(settings.internal_secret.get_secret_value())
+    signer = signer_for(settings)
     with structlog.testing.capture_logs() as logs:
         answer = app.test_client().get(
             "/boom",

@@ -8,8 +8,10 @@ from sqlalchemy import BigInteger, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tripbot.platform.db import UTCDateTime, new_metadata, utcnow
+from tripbot.platform.replay import used_token_table
 
 metadata = new_metadata()
+used_tokens = used_token_table(metadata)
 
 
 class Base(DeclarativeBase):

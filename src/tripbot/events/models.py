@@ -10,9 +10,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from tripbot.platform.db import UTCDateTime, new_metadata, utcnow
 from tripbot.platform.mail import mail_outbox_table
 from tripbot.platform.outbox import outbox_table
+from tripbot.platform.replay import used_token_table
 
 metadata = new_metadata()
 outbox = outbox_table(metadata)
+used_tokens = used_token_table(metadata)
 """Changes to events and memberships, read by the bot and the web's activity stream."""
 mail_outbox = mail_outbox_table(metadata)
 """Mails to send (password resets, invitations), queued with the change that calls for them."""

@@ -35,7 +35,6 @@ from tripbot.gateway.web import (
 from tripbot.gateway.web.forms import message_for
 from tripbot.platform import uploads
 from tripbot.platform.errors import DomainError, problem_type, status_for
-from tripbot.platform.identity import TokenSigner
 from tripbot.platform.jsonbody import BoundedJSONProvider
 from tripbot.platform.logging import get_logger
 from tripbot.platform.metrics import metrics_blueprint
@@ -181,9 +180,6 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
     )
     app.extensions["tripbot.settings"] = settings
     app.extensions["tripbot.services"] = services
-    app.extensions["tripbot.signer"] = TokenSigner(
-        settings.internal_secret.get_secret_value(), settings.internal_token_ttl
-    )
     identity_cache.install(
         app,
         identity_cache.IdentityCache(

@@ -24,9 +24,11 @@ from tripbot.platform.db import UTCDateTime, new_metadata, utcnow
 from tripbot.platform.follow import feed_cursor_table
 from tripbot.platform.idempotency import idempotency_table
 from tripbot.platform.outbox import outbox_table
+from tripbot.platform.replay import used_token_table
 
 metadata = new_metadata()
 outbox = outbox_table(metadata)
+used_tokens = used_token_table(metadata)
 """Changes the gear service records for the bot and the web's activity stream."""
 idempotency_keys = idempotency_table(metadata)
 """Answers to retried reservations (the bot retries), by Idempotency-Key."""

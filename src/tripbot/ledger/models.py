@@ -29,9 +29,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from tripbot.platform.db import UTCDateTime, new_metadata, utcnow
 from tripbot.platform.idempotency import idempotency_table
 from tripbot.platform.outbox import outbox_table
+from tripbot.platform.replay import used_token_table
 
 metadata = new_metadata()
 outbox = outbox_table(metadata)
+used_tokens = used_token_table(metadata)
 """Changes the ledger service records for the bot and the web's activity stream."""
 idempotency = idempotency_table(metadata)
 """Idempotency keys of retried POSTs (the bot retries)."""

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import secrets
+import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from tripbot.platform.errors import Message, NotAuthenticated, NotFound, PermissionDenied
 
 INTERNAL_AUTH_SCHEME = "TripBot-Internal"
+ALGORITHM = "EdDSA"
+"""Internal tokens are JWTs signed with Ed25519 (RFC 8037), the only algorithm accepted."""
 
 EVENT_ROLE_RANK: dict[str, int] = {"participant": 1, "organizer": 2, "owner": 3}
 ROLE_NAMES: dict[str, Message] = {
@@ -92,39 +99,99 @@ class Destination:
 
 
 class TokenSigner:
-    """Signs and verifies the short-lived tokens that callers send to services. A token names
-    the principal and the one call it is for, so a token captured on one call is refused by
-    every other service, method and path."""
+    """Mints the short-lived tokens one caller (the gateway, the system identity, a service for
+    its calls to its peers) sends to services, with that caller's own Ed25519 private key. A
+    token names the principal, the one call it is for (service, method and path) and a one-time
+    id, so a token captured on one call is refused by every other service, method and path, and
+    when sent again."""
 
-    def __init__(self, secret: str, ttl_seconds: int = 15) -> None:
-        self._serializer = URLSafeTimedSerializer(secret, salt="tripbot.internal-token")
+    def __init__(self, issuer: str, key: Ed25519PrivateKey, ttl_seconds: int = 15) -> None:
+        self.issuer = issuer
+        self._key = key
         self._ttl = ttl_seconds
 
     def sign(self, principal: Principal, to: Destination) -> str:
         """A token that says who the principal is, for one call."""
-        bound = [to.service, to.method, to.path]
-        return str(self._serializer.dumps({"who": asdict(principal), "for": bound}))
-
-    def verify(self, token: str, at: Destination) -> Principal:
-        """The principal a token names, or NotAuthenticated if forged, expired or for another
-        call."""
-        try:
-            data: dict[str, Any] = self._serializer.loads(token, max_age=self._ttl)
-        except SignatureExpired as error:
-            raise NotAuthenticated(Message("internal token expired")) from error
-        except BadSignature as error:
-            raise NotAuthenticated(Message("internal token invalid")) from error
-        try:
-            principal = Principal(**data["who"])
-        except (TypeError, KeyError) as error:
-            raise NotAuthenticated(Message("internal token malformed")) from error
-        if data.get("for") != [at.service, at.method, at.path]:
-            raise NotAuthenticated(Message("internal token is for another call"))
-        return principal
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": to.service,
+            "htm": to.method,
+            "htu": to.path,
+            "iat": now,
+            "exp": now + self._ttl,
+            "jti": secrets.token_urlsafe(18),
+            "who": asdict(principal),
+        }
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self.issuer})
 
     def header(self, principal: Principal, to: Destination) -> str:
         """The Authorization header value for a principal's call."""
         return f"{INTERNAL_AUTH_SCHEME} {self.sign(principal, to)}"
+
+
+class FirstUse(Protocol):
+    """Remembers the ids of accepted tokens until they expire (see ``platform.replay``)."""
+
+    def first_use(self, token_id: str, expires_at: datetime) -> bool:
+        """Record the id; False if it was already recorded."""
+        ...
+
+
+class TokenVerifier:
+    """Checks the tokens a service receives with the public keys of the callers it trusts: it
+    can tell a caller's token from a forgery but cannot mint one itself."""
+
+    def __init__(
+        self,
+        audience: str,
+        trusted: Mapping[str, Ed25519PublicKey],
+        used: FirstUse,
+        ttl_seconds: int = 15,
+    ) -> None:
+        self.audience = audience
+        self._trusted = dict(trusted)
+        self._used = used
+        self._ttl = ttl_seconds
+
+    def verify(self, token: str, at: Destination) -> Principal:
+        """The principal a token names, or NotAuthenticated if forged, expired, for another
+        call, or already used."""
+        try:
+            issuer = jwt.get_unverified_header(token).get("kid")
+            key = self._trusted.get(issuer) if isinstance(issuer, str) else None
+            if key is None:
+                raise NotAuthenticated(Message("internal token invalid"))
+            data: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                issuer=issuer,
+                # The audience is checked below with the method and path: one call, one answer.
+                options={
+                    "require": ["iss", "aud", "iat", "exp", "jti", "htm", "htu", "who"],
+                    "verify_aud": False,
+                },
+            )
+        except jwt.ExpiredSignatureError as error:
+            raise NotAuthenticated(Message("internal token expired")) from error
+        except jwt.InvalidTokenError as error:
+            raise NotAuthenticated(Message("internal token invalid")) from error
+        called = [data["aud"], data["htm"], data["htu"]]
+        if at.service != self.audience or called != [self.audience, at.method, at.path]:
+            raise NotAuthenticated(Message("internal token is for another call"))
+        lifetime = data["exp"] - data["iat"]
+        if not isinstance(lifetime, int) or lifetime > self._ttl:
+            # A token meant to outlive what this service remembers could be replayed later.
+            raise NotAuthenticated(Message("internal token invalid"))
+        try:
+            principal = Principal(**data["who"])
+        except TypeError as error:
+            raise NotAuthenticated(Message("internal token malformed")) from error
+        expires = datetime.fromtimestamp(data["exp"], UTC)
+        if not isinstance(data["jti"], str) or not self._used.first_use(data["jti"], expires):
+            raise NotAuthenticated(Message("internal token already used"))
+        return principal
 
     def verify_header(self, value: str | None, at: Destination) -> Principal:
         """The principal in an Authorization header, or NotAuthenticated."""

@@ -55,7 +55,22 @@ class Settings(BaseSettings):
         SecretStr(DEVELOPMENT_SECRET), description="Signs web session cookies and CSRF tokens."
     )
     internal_secret: SecretStr = Field(
-        SecretStr(DEVELOPMENT_SECRET), description="Signs the short-lived tokens services accept."
+        SecretStr(DEVELOPMENT_SECRET),
+        description="Signs the calendar feed addresses the agenda service hands out.",
+    )
+    internal_signing_key: SecretStr | None = Field(
+        None,
+        description="Distributed mode: this process's Ed25519 private key (`tripbot keys "
+        "generate`), signing its calls to services: the gateway's, the bot's (`system`), or a "
+        "service's for its calls to the events service. Unset with no public keys (embedded "
+        "mode): a key made in memory at start.",
+    )
+    internal_public_keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="Distributed mode: the public keys of the callers a service trusts, as JSON "
+        '(`{"gateway": "...", "system": "..."}`, and on the events service also "routes", '
+        '"gear", "ledger", "agenda"). A service holds no private key of another caller, so it '
+        "can check tokens but not make them.",
     )
     data_dir: Path = Field(
         Path("var"), description="Where the embedded mode keeps its SQLite files."
@@ -262,7 +277,7 @@ class Settings(BaseSettings):
         gt=0,
         le=3600,
         description="Seconds an internal service token stays valid (each is for one call: its "
-        "service, method and path).",
+        "service, method and path, and is refused when sent again).",
     )
     rate_limit_storage: str = Field(
         "memory://",

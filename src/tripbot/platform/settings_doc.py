@@ -11,10 +11,10 @@ def configuration_table() -> str:
     """A Markdown table of every ``TRIPBOT_*`` variable, its default and its meaning."""
     rows = ["| Variable | Default | Meaning |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
-        default = field.default
+        default = field.get_default(call_default_factory=True)
         if isinstance(default, SecretStr):
             shown = "*(development only)*"
-        elif default is None:
+        elif default is None or default == {}:
             shown = "—"
         else:
             shown = f"`{default}`"

@@ -34,8 +34,9 @@ from tripbot.platform.errors import (
     problem_type,
     status_for,
 )
-from tripbot.platform.identity import Destination, Principal, TokenSigner
+from tripbot.platform.identity import Destination, Principal
 from tripbot.platform.jsonbody import NOT_AN_OBJECT, BoundedJSONProvider
+from tripbot.platform.keys import ANY_SERVICE, CALLERS, Keyring
 from tripbot.platform.language import LANGUAGES, current_language
 from tripbot.platform.logging import get_logger, log_destination
 from tripbot.platform.metrics import (
@@ -47,6 +48,7 @@ from tripbot.platform.metrics import (
 )
 from tripbot.platform.operations import Call, Operation, Operations, ServiceRuntime
 from tripbot.platform.redaction import logged_path
+from tripbot.platform.replay import UsedTokens
 from tripbot.platform.routing import operations_blueprint
 from tripbot.platform.settings import Settings
 from tripbot.platform.uploads import raise_upload_limit
@@ -500,7 +502,8 @@ def create_service_app(
     app.url_map.converters["int"] = DatabaseIdConverter
     app.extensions["tripbot.settings"] = settings
     app.extensions["tripbot.runtime"] = runtime
-    signer = TokenSigner(settings.internal_secret.get_secret_value(), settings.internal_token_ttl)
+    callers: tuple[str, ...] = tuple(runtime.extras.get(CALLERS, ANY_SERVICE))  # type: ignore[arg-type]
+    verifier = Keyring(settings).verifier(service, callers, UsedTokens(runtime.database))
     app.before_request(raise_upload_limit)
     install_request_context(app, service)
     install_api_errors(app, service)
@@ -511,7 +514,7 @@ def create_service_app(
         if request.path in PUBLIC_SERVICE_PATHS or request.path.startswith("/docs"):
             return
         at = Destination.served(service, request.method, request.path)
-        g.principal = signer.verify_header(request.headers.get("Authorization"), at)
+        g.principal = verifier.verify_header(request.headers.get("Authorization"), at)
 
     def invoke(operation: Operation[Any, Any], arguments: dict[str, Any]) -> Any:
         return operation(Call(g.principal, runtime), **arguments)

@@ -21,9 +21,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from tripbot.platform.db import UTCDateTime, new_metadata, utcnow
 from tripbot.platform.follow import feed_cursor_table
 from tripbot.platform.outbox import outbox_table
+from tripbot.platform.replay import used_token_table
 
 metadata = new_metadata()
 outbox = outbox_table(metadata)
+used_tokens = used_token_table(metadata)
 feed_cursors = feed_cursor_table(metadata)
 """How far routes has followed the events service's feed (a deleted event's plan goes)."""
 """Changes the routes service records for the bot and the web's activity stream."""

@@ -1,0 +1,26 @@
+"""used internal tokens: each accepted token's id kept until it expires, so a replay is refused
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-12-07 23:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+from tripbot.platform.migrations import create_shared_table, drop_shared_table
+from tripbot.platform.replay import used_token_table
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Apply this revision."""
+    create_shared_table(used_token_table)
+
+
+def downgrade() -> None:
+    """Revert this revision."""
+    drop_shared_table(used_token_table)
