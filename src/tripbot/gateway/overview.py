@@ -9,7 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from tripbot.agenda.schemas import ActivityOut, ActivityQuery, NowNextOut, NowQuery
@@ -92,7 +92,8 @@ def gather(services: Services, principal: Principal, event_id: int) -> EventOver
         pool, lambda: gear.reservations(ReservationQuery(scope="event", event_id=event_id))
     )
     # Every call ends within the request, even when one of them fails the whole overview.
-    wait((plan, now, todays, balances, report, reserved))
+    calls: list[Future[Any]] = [plan, now, todays, balances, report, reserved]
+    wait(calls)
     return EventOverview(
         event=event,
         members=event.member_count,
