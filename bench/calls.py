@@ -78,13 +78,14 @@ class Tally:
 
 
 _tally: ContextVar[Tally | None] = ContextVar("bench_tally", default=None)
+"""The tally of the request being counted: the overview's threads run in copies of the
+request's context and count with it; background threads (the identity cache's feed watcher)
+do not."""
 _depth: ContextVar[int] = ContextVar("bench_depth", default=0)
-_counting: list[Tally] = []
-"""The tally of the request being counted (requests run in this thread or the overview's)."""
 
 
 def _current() -> Tally | None:
-    return _counting[-1] if _counting else None
+    return _tally.get()
 
 
 def _hook_transports() -> None:
@@ -148,11 +149,11 @@ def _hook_databases(system: System) -> None:
 def counting() -> Iterator[Tally]:
     """Count what happens until the block ends."""
     tally = Tally()
-    _counting.append(tally)
+    token = _tally.set(tally)
     try:
         yield tally
     finally:
-        _counting.pop()
+        _tally.reset(token)
 
 
 def measure(system: System) -> dict[str, Any]:
