@@ -44,6 +44,7 @@ from tests.databases import (  # noqa: E402
 from tripbot import SERVICES  # noqa: E402
 from tripbot.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo  # noqa: E402
 from tripbot.platform import client as platform_client  # noqa: E402
+from tripbot.platform import memo  # noqa: E402
 from tripbot.platform.logging import configure_logging  # noqa: E402
 from tripbot.platform.settings import Settings  # noqa: E402
 from tripbot.system import System, build_embedded  # noqa: E402
@@ -93,7 +94,9 @@ def _hook_transports() -> None:
     for kind in (platform_client.LocalTransport, platform_client.HttpTransport):
         original = kind.invoke
 
-        def invoke(self: Any, operation: Any, principal: Any, arguments: Any, _o: Any = original):
+        def invoke(
+            self: Any, operation: Any, principal: Any, arguments: Any, _o: Any = original
+        ) -> Any:
             tally = _current()
             if tally is None:
                 return _o(self, operation, principal, arguments)
@@ -107,7 +110,7 @@ def _hook_transports() -> None:
                 _depth.reset(token)
 
         kind.invoke = invoke  # type: ignore[method-assign]
-    remembered = platform_client.memo.remembered
+    remembered = memo.remembered
 
     def counted(service: str, key: Any, compute: Callable[[], Any]) -> Any:
         computed = False
@@ -123,7 +126,7 @@ def _hook_transports() -> None:
             tally.remembered += 1
         return answer
 
-    platform_client.memo.remembered = counted  # type: ignore[assignment]
+    memo.remembered = counted
 
 
 def _hook_databases(system: System) -> None:
