@@ -80,6 +80,28 @@ def _startup_rows(prefix: str) -> list[Row]:
     ]
 
 
+def _calls_rows(prefix: str) -> list[Row]:
+    """What the gear item page, the event page and the overview cost inside one process."""
+    rows = []
+    for page, said in (
+        ("web: gear item page", "Gear item page"),
+        ("web: event page", "Event page"),
+        ("api: event overview", "Event overview (API)"),
+    ):
+        for count, what in (
+            ("internal_calls", "internal calls"),
+            ("transactions", "transactions"),
+            ("sql_statements", "SQL statements"),
+        ):
+            rows.append(
+                Row(
+                    f"{prefix}{said}, embedded (SQLite): {what}",
+                    ("counted", "sqlite", "identity cache on", page, count),
+                )
+            )
+    return rows
+
+
 def _slowest_call_p99(section: str) -> Callable[[dict[str, Any]], Any]:
     def found(data: dict[str, Any]) -> Any:
         fan_out = data["distributed_postgresql"][section]
@@ -269,8 +291,12 @@ ROWS: dict[str, list[Row]] = {
         *_cpu_rows(""),
     ],
     "load-before.json": _cpu_rows("Before (issue 14): "),
+    "load-lean-before.json": _cpu_rows("Before the lean reads (issue 14, same run): "),
     "startup.json": _startup_rows(""),
     "startup-before.json": _startup_rows("Before (issue 14): "),
+    "startup-lean-before.json": _startup_rows("Before the lean imports (issue 14, same run): "),
+    "calls.json": _calls_rows(""),
+    "calls-before.json": _calls_rows("Before the lean reads (issue 14): "),
     "release.json": [
         Row("Wheel size (bytes; built web assets and catalogues inside)", ("wheel_bytes",)),
         Row(

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from tripbot.cli_settings import LazyConsole
 from tripbot.platform.errors import DomainError
 from tripbot.platform.logging import configure_logging, syslog_target
 from tripbot.platform.settings import InsecureSettingsError, Settings, with_local_secrets
@@ -19,7 +19,7 @@ bot_app = typer.Typer(
     help="The Telegram bot: `tripbot bot` runs it; `tripbot bot console` tries it locally.",
     invoke_without_command=True,
 )
-console = Console(stderr=True, soft_wrap=True)
+console = LazyConsole(stderr=True, soft_wrap=True)
 
 
 def _settings(data_dir: Path | None) -> Settings:

@@ -299,7 +299,7 @@ def _back_up_before_migrating(settings: Settings, names: list[str], root: Path) 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     directory = root / f"pre-migrate-{stamp}"
     try:
-        with Progress(console=console) as bars:
+        with Progress(console=console.made()) as bars:
             backup(settings, directory, about_to_change, RichProgress(bars))
     except BackupError as error:
         console.print(f"[red]Not migrated: the backup before it failed:[/red] {error}")
@@ -403,7 +403,7 @@ def backup_command(
     settings = load_settings(data_dir)
     names = _chosen_services(service)
     try:
-        with Progress(console=console) as bars:
+        with Progress(console=console.made()) as bars:
             manifest = backup(settings, directory, names, RichProgress(bars))
     except BackupError as error:
         console.print(f"[red]No backup:[/red] {error}")
@@ -433,7 +433,7 @@ def restore_command(
     if any(settings.database_url_for(n).startswith("sqlite") for n in names or SERVICES):
         settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
-        with Progress(console=console) as bars:
+        with Progress(console=console.made()) as bars:
             reports = restore(settings, directory, names, force=force, progress=RichProgress(bars))
     except BackupError as error:
         console.print(f"[red]Not restored:[/red] {error}")

@@ -15,12 +15,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
 from sqlalchemy import select
 
+from tripbot.cli_settings import LazyConsole
 from tripbot.events.models import User
 from tripbot.platform.db import Database
 from tripbot.platform.errors import DomainError
@@ -31,7 +28,7 @@ from tripbot.platform.operations import Upload
 from tripbot.routes.schemas import RouteDetails
 
 routes_app = typer.Typer(help="Manage the route catalogue.", no_args_is_help=True)
-console = Console(stderr=True)
+console = LazyConsole(stderr=True)
 SUFFIXES = (".gpx", ".kml", ".kmz", ".tcx", ".fit", ".geojson", ".json")
 
 NOT_REGULAR = {
@@ -143,6 +140,10 @@ def _default_language() -> str:
 
 
 def _report(files: list[Path], outcome: Outcome, language: str | None) -> None:
+    from rich.console import Console  # only the command line draws tables
+    from rich.table import Table
+    from rich.text import Text
+
     spanish = language == "es"
     typer.echo(
         f"{outcome.added} de {len(files)} ruta(s) añadida(s)"
@@ -184,6 +185,14 @@ def import_routes(
     ] = None,
 ) -> None:
     """Add route files to the catalogue as someone, with a progress bar and a summary."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     from tripbot.cli_settings import load_settings
     from tripbot.system import build_embedded
 
@@ -206,7 +215,7 @@ def import_routes(
             MofNCompleteColumn(),
             TimeElapsedColumn(),
         )
-        with Progress(*columns, console=console) as progress, speaking(spoken):
+        with Progress(*columns, console=console.made()) as progress, speaking(spoken):
             task = progress.add_task("Importing", total=len(files))
             for path in files:
                 try:

@@ -64,3 +64,43 @@ def test_a_start_on_up_to_date_databases_does_not_load_alembic(tmp_path: Path) -
     )
     assert _loaded_after(build, "alembic")  # the first start migrates
     assert not _loaded_after(build, "alembic")
+
+
+@pytest.mark.parametrize("module", ["numpy", "icalendar", "rich", "pygments"])
+def test_a_built_embedded_system_has_not_loaded_what_only_some_requests_need(
+    tmp_path: Path, module: str
+) -> None:
+    """NumPy (track analysis, gear availability), icalendar (calendar feeds) and rich with
+    pygments (the command line's drawing) load when first needed, not at a server's start: the
+    command line, every service and the gateway built, then the gateway's first page."""
+    statement = (
+        "from pathlib import Path\n"
+        "import tripbot.cli\n"
+        "from tripbot.platform.settings import Settings\n"
+        "from tripbot.system import build_embedded\n"
+        f"system = build_embedded(Settings(env='test', data_dir=Path({str(tmp_path)!r})))\n"
+        "assert system.gateway.test_client().get('/').status_code == 200\n"
+        "system.close()"
+    )
+    assert not _loaded_after(statement, module)
+
+
+@pytest.mark.parametrize(
+    ("statement", "module"),
+    [
+        (
+            "from datetime import date\nfrom tripbot.gear import rules\n"
+            "rules.used_by_day([], [], date.today(), date.today(), date.today())",
+            "numpy",
+        ),
+        ("from tripbot.routes.service.rows import method\nmethod()", "numpy"),
+        (
+            "from tripbot.agenda import ical\nical.vtimezone('Europe/Madrid', 2026, 2026)",
+            "icalendar",
+        ),
+        ("import tripbot.cli_settings\ntripbot.cli_settings.console.made()", "rich"),
+    ],
+)
+def test_what_is_put_off_still_loads_where_it_is_used(statement: str, module: str) -> None:
+    """Each library put off loads where it is used (a test that could not fail otherwise)."""
+    assert _loaded_after(statement, module)

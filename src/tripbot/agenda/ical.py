@@ -22,8 +22,6 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Timezone
-
 from tripbot import __version__
 
 CRLF = "\r\n"
@@ -133,6 +131,8 @@ def when(name: str, moment: datetime, tzid: str, zone: ZoneInfo) -> str:
 @lru_cache(maxsize=64)
 def vtimezone(tzid: str, first_year: int, last_year: int) -> str:
     """The VTIMEZONE of a zone for the years given, as content lines (cached: it is slow)."""
+    from icalendar import Timezone  # ~3 MiB, loaded by the first calendar feed, not at start
+
     component = Timezone.from_tzid(
         tzid, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
     )

@@ -3,6 +3,8 @@ operations, reached over HTTP or in process."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pydantic import ValidationError
 
 from tripbot.events import OPERATIONS
@@ -10,6 +12,7 @@ from tripbot.events import service as use_cases
 from tripbot.events.schemas import SessionSecret, TokenResolve, UserOut
 from tripbot.platform.client import ServiceClient
 from tripbot.platform.errors import Message, NotAuthenticated
+from tripbot.platform.identity import Principal
 
 
 class EventsClient(ServiceClient):
@@ -57,6 +60,12 @@ class EventsClient(ServiceClient):
     telegram_links = use_cases.telegram.telegram_links
     telegram_user = use_cases.telegram.telegram_user
     feed = use_cases.feed
+
+    def asker(self) -> Principal:
+        """The events service is the authority on memberships and reads no event role from
+        its callers: the event a page's gateway asked for is the event its services ask for,
+        whatever role they were given, and one answer serves them all within a request."""
+        return replace(self.principal, event_id=None, event_role=None)
 
     # The gateway holds a bare secret from a header or a cookie: these take it as it is, and
     # what cannot even be a secret is simply not one (never a 422 for an Authorization header).

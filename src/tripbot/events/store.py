@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Connection, func, literal, select, text, update
 
 from tripbot.events import rules
 from tripbot.events.models import Event, Invitation, Membership, User, outbox
@@ -121,6 +121,56 @@ def event_out(event: Event, role: str, members: int) -> EventOut:
         member_count=members,
         created_at=event.created_at,
     )
+
+
+def seen_event(connection: Connection, principal: Principal, event_id: int) -> EventOut:
+    """An event as the asker sees it, with their role and how many members it has, in one
+    query (NotFound for those not in it; TripBot's own components see every event)."""
+    events, memberships = Event.__table__, Membership.__table__
+    counted = memberships.alias("counted")
+    members = (
+        select(func.count())
+        .where(counted.c.event_id == events.c.id)
+        .scalar_subquery()
+        .label("member_count")
+    )
+    if principal.system:
+        query = select(events, literal("system").label("my_role"), members).where(
+            events.c.id == event_id
+        )
+    elif principal.user_id is not None:
+        query = (
+            select(events, memberships.c.role.label("my_role"), members)
+            .join_from(memberships, events, memberships.c.event_id == events.c.id)
+            .where(memberships.c.event_id == event_id, memberships.c.user_id == principal.user_id)
+        )
+    else:
+        raise NotFound(Message("there is no event {event_id}"), event_id=event_id)
+    row = connection.execute(query).mappings().one_or_none()
+    if row is None:
+        raise NotFound(Message("there is no event {event_id}"), event_id=event_id)
+    return EventOut.model_validate(
+        {
+            **row,
+            "starts_at": row["starts_at"].astimezone(UTC),
+            "ends_at": row["ends_at"].astimezone(UTC),
+        }
+    )
+
+
+def role_in(connection: Connection, event_id: int, user_id: int | None) -> str:
+    """The asker's role in an event, in one query; NotFound when they are not a member."""
+    memberships = Membership.__table__
+    role = None
+    if user_id is not None:
+        role = connection.scalar(
+            select(memberships.c.role).where(
+                memberships.c.event_id == event_id, memberships.c.user_id == user_id
+            )
+        )
+    if role is None:
+        raise NotFound(Message("there is no event {event_id}"), event_id=event_id)
+    return str(role)
 
 
 def visible_event(uow: UnitOfWork, principal: Principal, event_id: int) -> tuple[Event, str]:

@@ -4,11 +4,12 @@ other service asked at the same time, so the overview costs about its slowest ca
 from __future__ import annotations
 
 import contextvars
+import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from tripbot.agenda.schemas import ActivityOut, ActivityQuery, NowNextOut, NowQuery
@@ -32,6 +33,23 @@ from tripbot.routes.schemas import PlanOut
 T = TypeVar("T")
 CALLS = 6
 """Service calls an overview makes at once (after the events service said who is asking)."""
+
+
+POOL_THREADS = 8 * CALLS
+"""Threads the overviews of one process share: eight overviews' calls at once, the rest wait
+their turn (a thread per call made anew for each overview cost more than some calls)."""
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _shared_pool() -> ThreadPoolExecutor:
+    """The process's pool for the overviews' calls, made with the first overview (after a
+    server's workers were forked: threads do not survive a fork)."""
+    global _pool  # noqa: PLW0603 - one pool per process, made when first needed
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=POOL_THREADS, thread_name_prefix="overview")
+        return _pool
 
 
 def _submit(pool: ThreadPoolExecutor, call: Callable[[], T]) -> Future[T]:
@@ -64,15 +82,18 @@ def gather(services: Services, principal: Principal, event_id: int) -> EventOver
     routes, agenda = services.routes(member), services.agenda(member)
     ledger, gear = services.ledger(member), services.gear(member)
     today = datetime.now(ZoneInfo(event.timezone)).date()
-    with ThreadPoolExecutor(max_workers=CALLS, thread_name_prefix="overview") as pool:
-        plan = _submit(pool, lambda: routes.plan(event_id))
-        now = _submit(pool, lambda: agenda.now(event_id, NowQuery()))
-        todays = _submit(pool, lambda: agenda.activities(event_id, ActivityQuery(day=today)))
-        balances = _submit(pool, lambda: ledger.balances(event_id))
-        report = _submit(pool, lambda: ledger.report_totals(event_id))
-        reserved = _submit(
-            pool, lambda: gear.reservations(ReservationQuery(scope="event", event_id=event_id))
-        )
+    pool = _shared_pool()
+    plan = _submit(pool, lambda: routes.plan(event_id))
+    now = _submit(pool, lambda: agenda.now(event_id, NowQuery()))
+    todays = _submit(pool, lambda: agenda.activities(event_id, ActivityQuery(day=today)))
+    balances = _submit(pool, lambda: ledger.balances(event_id))
+    report = _submit(pool, lambda: ledger.report_totals(event_id))
+    reserved = _submit(
+        pool, lambda: gear.reservations(ReservationQuery(scope="event", event_id=event_id))
+    )
+    # Every call ends within the request, even when one of them fails the whole overview.
+    calls: list[Future[Any]] = [plan, now, todays, balances, report, reserved]
+    wait(calls)
     return EventOverview(
         event=event,
         members=event.member_count,

@@ -12,15 +12,16 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
-
-import numpy as np
-import numpy.typing as npt
 
 from tripbot.gear.schemas import Progress, Weights
 from tripbot.platform.db import utcnow
 from tripbot.platform.errors import InvalidInput, Message
+
+if TYPE_CHECKING:  # NumPy (~16 MiB) loads when availability is first counted, not at start
+    import numpy as np
+    import numpy.typing as npt
 
 Booking = tuple[int, date, date, int, str]
 """What one reservation holds: its item, first day, last day, quantity and status."""
@@ -86,6 +87,8 @@ def used_by_day(
     A difference array per item: +quantity on a booking's first day in the window, -quantity
     after its last, then a running sum along the days. Bookings of other items are skipped.
     """
+    import numpy as np
+
     days = (last - first).days + 1
     diff = np.zeros((len(item_ids), days + 1), dtype=np.int64)
     if bookings:
@@ -108,6 +111,8 @@ def used_by_day(
 
 def free_by_day(capacities: Sequence[int], used: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """What is left of each item's capacity each day (never below zero)."""
+    import numpy as np
+
     free: npt.NDArray[np.int64] = np.maximum(
         np.asarray(capacities, dtype=np.int64)[:, None] - used, 0
     )

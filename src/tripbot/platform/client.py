@@ -376,6 +376,11 @@ class ServiceClient:
         """The same client acting for another principal."""
         return type(self)(self.transport, principal)
 
+    def asker(self) -> Principal:
+        """What of the principal the service's answers depend on: a remembered read is shared
+        by every principal that gives the same (the whole principal, unless a service says)."""
+        return self.principal
+
     def call(self, operation: Operation[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run one of the service's operations; reads are remembered for the request."""
         arguments = operation.bind(args, kwargs)
@@ -383,7 +388,7 @@ class ServiceClient:
             memo.forget(self.service)
             answer: R = self.transport.invoke(operation, self.principal, arguments)
             return answer
-        key = (operation.name, self.principal, tuple(arguments.items()))
+        key = (operation.name, self.asker(), tuple(arguments.items()))
 
         def invoke() -> R:
             answer: R = self.transport.invoke(operation, self.principal, arguments)

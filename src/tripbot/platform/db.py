@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -115,6 +117,14 @@ class Database:
     def unit_of_work(self) -> UnitOfWork:
         """A fresh unit of work (one transaction)."""
         return UnitOfWork(self._sessions)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for one read in one transaction, without an ORM session: the hottest
+        reads (who is a member, what is an event) are a few rows of one query, where a
+        session's bookkeeping would cost several times the query."""
+        with self.engine.connect() as connection:
+            yield connection
 
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""

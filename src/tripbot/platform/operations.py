@@ -44,6 +44,10 @@ from tripbot.platform.identity import Principal
 from tripbot.platform.settings import Settings
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from sqlalchemy import Connection
+
     from tripbot.platform.client import ServiceClient
 
 P = ParamSpec("P")
@@ -390,6 +394,10 @@ class Call:
     def unit_of_work(self) -> UnitOfWork:
         """A fresh unit of work (one transaction) on the service's database."""
         return self.runtime.database.unit_of_work()
+
+    def reading(self) -> AbstractContextManager[Connection]:
+        """A plain connection for a lean read (no ORM session; see ``Database.reading``)."""
+        return self.runtime.database.reading()
 
     def peer(self, client: type[ClientT], service: str) -> ClientT:
         """A client of another service acting for the same principal."""

@@ -86,9 +86,8 @@ def upcoming_events(call: Call, window: UpcomingQuery) -> list[EventSummary]:
 def event(call: Call, event_id: int) -> EventOut:
     """One of your events (404 for events you do not belong to)."""
     # TripBot's own components see every event, as role "system".
-    with call.unit_of_work() as uow:
-        found, role = store.visible_event(uow, call.principal, event_id)
-        return store.event_out(found, role, store.member_count(uow, event_id))
+    with call.reading() as connection:
+        return store.seen_event(connection, call.principal, event_id)
 
 
 @OPERATIONS.patch("/events/<int:event_id>")

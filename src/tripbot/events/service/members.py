@@ -45,9 +45,9 @@ def members(call: Call, event_id: int) -> list[MemberOut]:
 @OPERATIONS.get("/events/<int:event_id>/membership", public=False)
 def membership(call: Call, event_id: int) -> MembershipOut:
     """The asker's role in an event (what other services are told), or NotFound."""
-    with call.unit_of_work() as uow:
-        found = store.membership(uow, event_id, call.principal.user_id)
-        return MembershipOut(event_id=event_id, user_id=found.user_id, role=found.role)
+    with call.reading() as connection:
+        role = store.role_in(connection, event_id, call.principal.user_id)
+        return MembershipOut(event_id=event_id, user_id=call.principal.require_user(), role=role)
 
 
 @OPERATIONS.patch("/events/<int:event_id>/members/<int:user_id>", tag="Members")

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from tripbot.platform.db import UnitOfWork, utcnow
 from tripbot.platform.errors import Conflict, InvalidInput, Message, PayloadTooLarge
 from tripbot.platform.operations import QUERY, Call, Upload
-from tripbot.routes import OPERATIONS, analysis, repairs, tracks
+from tripbot.routes import OPERATIONS
 from tripbot.routes.models import Plan, PlanRoute, Route, RouteTrack
 from tripbot.routes.schemas import (
     RouteDetails,
@@ -44,6 +44,9 @@ KM_PER_DEGREE = 111.32
 )  # the gateway's own route also takes GeoJSON as a JSON body
 def import_route(call: Call, file: Upload, details: Annotated[RouteDetails, QUERY]) -> RouteOut:
     """Add a route from a GPX, KML, KMZ, TCX, FIT or GeoJSON file; any logged-in person may."""
+    # Reading tracks needs NumPy and lxml (~20 MiB): loaded by the first upload, not at start.
+    from tripbot.routes import analysis, repairs, tracks
+
     user_id = call.principal.require_user()
     content, filename = file.content, file.filename
     limit = call.settings.routes_max_upload_bytes

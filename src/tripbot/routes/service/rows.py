@@ -4,6 +4,7 @@ route, and the method its numbers are computed with."""
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 from typing import Protocol
 
 from sqlalchemy import select
@@ -15,7 +16,6 @@ from tripbot.platform.errors import Conflict, Message, NotFound, PermissionDenie
 from tripbot.platform.identity import Principal
 from tripbot.platform.operations import Call
 from tripbot.platform.outbox import record_change
-from tripbot.routes import analysis, repairs
 from tripbot.routes.models import PlanRoute, Route, RouteTrack, outbox
 from tripbot.routes.schemas import (
     Method,
@@ -26,18 +26,25 @@ from tripbot.routes.schemas import (
     Waypoint,
 )
 
-METHOD = Method(
-    resample_m=analysis.METHOD.resample_m,
-    smoothing_sigma_m=analysis.METHOD.smoothing_sigma_m,
-    hysteresis_m=analysis.METHOD.hysteresis_m,
-    elevation=analysis.METHOD.describe(),
-    time=(
-        "MIDE (FEDME): per climb or descent, the larger of the horizontal time (4 km/h) and "
-        "the vertical time (400 m/h up, 600 m/h down) plus half the smaller, summed; breaks "
-        "not included. Swiss: the Schweizer Wanderwege polynomial of the slope."
-    ),
-    distance="sum of the steps between points on the WGS84 ellipsoid",
-)
+
+@cache
+def method() -> Method:
+    """How a route's numbers are computed (the analysis, and with it NumPy, loads when first
+    asked: a process that only searches the catalogue never needs it)."""
+    from tripbot.routes import analysis
+
+    return Method(
+        resample_m=analysis.METHOD.resample_m,
+        smoothing_sigma_m=analysis.METHOD.smoothing_sigma_m,
+        hysteresis_m=analysis.METHOD.hysteresis_m,
+        elevation=analysis.METHOD.describe(),
+        time=(
+            "MIDE (FEDME): per climb or descent, the larger of the horizontal time (4 km/h) and "
+            "the vertical time (400 m/h up, 600 m/h down) plus half the smaller, summed; breaks "
+            "not included. Swiss: the Schweizer Wanderwege polynomial of the slope."
+        ),
+        distance="sum of the steps between points on the WGS84 ellipsoid",
+    )
 
 
 class Events(Protocol):
@@ -118,6 +125,8 @@ def summary_of(route: Route) -> RouteSummary:
 
 def route_out(route: Route, track: RouteTrack, may_edit: bool, plan_count: int) -> RouteOut:
     """A route with its track, as one route is shown."""
+    from tripbot.routes import repairs  # with NumPy: paid by the first route shown
+
     return RouteOut(
         **summary_of(route).model_dump(),
         description=route.description,
@@ -125,7 +134,7 @@ def route_out(route: Route, track: RouteTrack, may_edit: bool, plan_count: int) 
         filename=route.filename,
         geometry=track.geometry,
         waypoints=[Waypoint.model_validate(w) for w in track.waypoints],
-        method=METHOD,
+        method=method(),
         may_edit=may_edit,
         plan_count=plan_count,
         repairs=repairs.told(track.repairs),

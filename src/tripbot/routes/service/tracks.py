@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tripbot.platform.db import UnitOfWork
 from tripbot.platform.operations import Call, Download
-from tripbot.routes import OPERATIONS, tracks
+from tripbot.routes import OPERATIONS
 from tripbot.routes.models import Route
 from tripbot.routes.schemas import GeoJSON, ProfileOut
-from tripbot.routes.service.rows import METHOD, route_row, stats_of, track_row
+from tripbot.routes.service.rows import method, route_row, stats_of, track_row
+
+if TYPE_CHECKING:  # tracks are read with NumPy, loaded by the first download, not at start
+    from tripbot.routes import tracks
 
 GPX = "application/gpx+xml"
 
 
 def _loaded_track(uow: UnitOfWork, route_id: int) -> tuple[Route, tracks.Track]:
+    from tripbot.routes import tracks
+
     route = route_row(uow, route_id)
     row = track_row(uow, route_id)
     waypoints = [tracks.Waypoint(**w) for w in row.waypoints]
@@ -26,6 +33,8 @@ def route_gpx(call: Call, route_id: int) -> Download:
     call.principal.require_user()
     with call.unit_of_work() as uow:
         route, track = _loaded_track(uow, route_id)
+        from tripbot.routes import tracks
+
         return Download(tracks.to_gpx(track, route.name, route.description), GPX)
 
 
@@ -42,6 +51,8 @@ def route_geojson(call: Call, route_id: int) -> GeoJSON:
             "signage": route.signage,
             **stats_of(route).model_dump(include={"distance_m", "ascent_m", "descent_m"}),
         }
+        from tripbot.routes import tracks
+
         return GeoJSON.model_validate(tracks.to_geojson(track, properties))
 
 
@@ -51,4 +62,6 @@ def route_profile(call: Call, route_id: int) -> ProfileOut:
     call.principal.require_user()
     with call.unit_of_work() as uow:
         route_row(uow, route_id)
-        return ProfileOut(route_id=route_id, points=track_row(uow, route_id).profile, method=METHOD)
+        return ProfileOut(
+            route_id=route_id, points=track_row(uow, route_id).profile, method=method()
+        )
