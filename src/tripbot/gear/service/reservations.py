@@ -167,7 +167,7 @@ def book(
         event_name=holder.event_name,
         status="reserved",
         note=data.note,
-        created_by=holder.user_id,
+        created_by=holder.made_by or holder.user_id,
     )
     uow.session.add(reservation)
     uow.session.flush()
@@ -175,14 +175,14 @@ def book(
         uow,
         reservation,
         "reservation.made",
-        holder.user_id,
+        holder.made_by or holder.user_id,
         note=f"{data.start_date.isoformat()}..{data.end_date.isoformat()}",
     )
     store.changed(
         uow,
         "reservation.made",
         reservation.event_id or item.event_id,
-        store.reservation_payload(reservation, item, holder.user_id),
+        store.reservation_payload(reservation, item, holder.made_by or holder.user_id),
     )
     return reservation
 
