@@ -87,6 +87,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "unit.retired": _l("unit retired"),
     "reservation.made": _l("reserved"),
     "reservation.cancelled": _l("reservation cancelled"),
+    "reservation.claimed": _l("handed to whoever claimed the guest's place"),
     "reservation.flagged": _l("reservation flagged"),
     "reservation.unflagged": _l("reservation no longer flagged"),
     "loan.checked_out": _l("checked out"),

@@ -346,3 +346,19 @@ def forget_event(uow: UnitOfWork, policy: rules.GearPolicy, event_id: int) -> in
             store.reconcile(uow, item, 0, policy.today())
         uow.commit()
         return len(pending)
+
+
+def merge_person(uow: UnitOfWork, guest_id: int, user_id: int, name: str) -> int:
+    """A guest's place was claimed by another account: the reservations made for the guest are
+    now that person's, each with a history line saying so (the history itself is never
+    rewritten); the number of reservations handed over. Running it twice changes nothing
+    more."""
+    with uow:
+        uow.lock_for_write()
+        held = list(uow.session.scalars(select(Reservation).where(Reservation.user_id == guest_id)))
+        for reservation in held:
+            guest_name = reservation.user_name
+            reservation.user_id, reservation.user_name = user_id, name
+            store.log_for(uow, reservation, "reservation.claimed", user_id, note=guest_name)
+        uow.commit()
+        return len(held)
