@@ -92,7 +92,7 @@ extract-messages: $(VENV)/.installed ## Refresh the catalogues from the code and
 	# No source locations and sorted, so one new message changes a few lines of a catalogue; the
 	# templates (.pot) are intermediate and stay out of the tree.
 	mkdir -p $(POT)
-	$(BIN)/pybabel extract $(EXTRACT) -F babel.cfg -k _l -o $(POT)/messages.pot src/tripbot
+	$(BIN)/pybabel extract $(EXTRACT) -F babel.cfg -k _l -k _pl:1c,2 -o $(POT)/messages.pot src/tripbot
 	$(BIN)/pybabel update $(UPDATE) -i $(POT)/messages.pot -d $(TRANSLATIONS)
 	$(BIN)/pybabel extract $(EXTRACT) --no-default-keywords -k tr -k t:2 -k tn:2,3 -k marked \
 		-o $(POT)/bot.pot src/tripbot/bot

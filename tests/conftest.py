@@ -129,3 +129,7 @@ def http(system: System) -> Iterator[httpx.Client]:
         transport=httpx.WSGITransport(app=system.gateway), base_url="http://testserver"
     ) as session:
         yield session
+
+
+pytest_plugins = ["tests.mailing"]
+"""The mail tests' fixtures: a TripBot that sends email, and its SMTP server (tests/mailing.py)."""

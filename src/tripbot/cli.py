@@ -65,7 +65,7 @@ def run(
     """Run every service in this process (embedded mode): SQLite, one port, nothing else needed."""
     from waitress import create_server
 
-    from tripbot.system import build_embedded, start_followers
+    from tripbot.system import build_embedded, start_followers, start_mail_sender
 
     started = time.perf_counter()
     logins: list[str] = []
@@ -75,7 +75,8 @@ def run(
     configure_logging(settings.log_level, settings.log_format, syslog=syslog_target(settings))
     _stop_on_sigterm()
     system = build_embedded(settings)
-    start_followers(system.runtimes, system.clients.transports["events"])
+    start_followers(system.runtimes, system.clients.transports)
+    start_mail_sender(system.runtimes)
     if demo:
         from tripbot.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
         from tripbot.events.schemas import UserOut, UserRegister
@@ -163,14 +164,21 @@ def serve(  # noqa: PLR0917 - typer passes every option by position
 
     def load() -> WSGIApp:
         """The service's application, built in each worker (after the fork)."""
-        from tripbot.system import remote_transports, start_followers
+        from tripbot.system import (
+            DEFINITIONS,
+            remote_transports,
+            start_followers,
+            start_mail_sender,
+        )
 
         if name == "gateway":
             return build_distributed_gateway(settings).gateway
         wsgi, runtime = build_service(name, settings, run_migrations=False)
         if name != "events":
-            (events,) = remote_transports(settings, ("events",)).values()
-            start_followers({name: runtime}, events)
+            sources = ("events", *DEFINITIONS[name].follows)
+            start_followers({name: runtime}, remote_transports(settings, sources))
+        else:
+            start_mail_sender({name: runtime})
         return wsgi
 
     console.print(

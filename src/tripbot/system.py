@@ -26,6 +26,7 @@ from tripbot.platform.client import (
 from tripbot.platform.db import Database
 from tripbot.platform.follow import FeedFollower
 from tripbot.platform.identity import SYSTEM, TokenSigner
+from tripbot.platform.mail import MailSender
 from tripbot.platform.operations import ServiceRuntime
 from tripbot.platform.settings import Settings
 from tripbot.platform.web import NESTED_ACCESS_LOG
@@ -47,11 +48,14 @@ def _api(name: str) -> Any:
 class ServiceDefinition:
     """How to build, migrate and reach one service. Every service's ``api`` module has the same
     face: ``create_app(runtime)``, and where it has them ``extras(settings)`` (policies built
-    from the settings) and ``follower(runtime, events)`` (what it follows of the events feed)."""
+    from the settings), ``follower(runtime, events)`` (what it follows of the events feed) and
+    ``<source>_follower(runtime, source)`` for each other service it ``follows``."""
 
     name: str
     migrations: Path
     peers: tuple[str, ...] = ()
+    follows: tuple[str, ...] = ()
+    """Services whose feeds it follows besides the events service's (it never calls them)."""
     in_process: bool = True
     """Whether its use cases are called directly in one process (it declares its operations)."""
 
@@ -79,13 +83,24 @@ class ServiceDefinition:
         make = getattr(api, "follower", None)
         return None if make is None else make(runtime, events)
 
+    def source_followers(
+        self, runtime: ServiceRuntime, sources: Mapping[str, ServiceClient]
+    ) -> list[FeedFollower]:
+        """The followers of the other services' feeds it follows, as TripBot itself."""
+        api = _api(self.name)
+        return [
+            getattr(api, f"{source}_follower")(runtime, sources[source])
+            for source in self.follows
+            if source in sources
+        ]
+
 
 DEFINITIONS: dict[str, ServiceDefinition] = {
     "events": ServiceDefinition("events", events.MIGRATIONS),
     "routes": ServiceDefinition("routes", routes.MIGRATIONS, ("events",)),
     "gear": ServiceDefinition("gear", gear.MIGRATIONS, ("events",)),
     "ledger": ServiceDefinition("ledger", ledger.MIGRATIONS, ("events",)),
-    "agenda": ServiceDefinition("agenda", agenda.MIGRATIONS, ("events",)),
+    "agenda": ServiceDefinition("agenda", agenda.MIGRATIONS, ("events",), follows=("routes",)),
 }
 assert tuple(DEFINITIONS) == SERVICES
 
@@ -253,17 +268,43 @@ def follower_of(runtime: ServiceRuntime, events: Transport) -> FeedFollower | No
     return DEFINITIONS[runtime.name].follower(runtime, CLIENTS["events"](events, SYSTEM))
 
 
+def followers_of(
+    runtime: ServiceRuntime, transports: Mapping[str, Transport]
+) -> list[FeedFollower]:
+    """Every feed follower a service runs: of the events service's feed, and of the other
+    services' it follows (those among ``transports``)."""
+    found = [follower_of(runtime, transports["events"])]
+    sources = {
+        name: CLIENTS[name](transports[name], SYSTEM)
+        for name in DEFINITIONS[runtime.name].follows
+        if name in transports
+    }
+    found += DEFINITIONS[runtime.name].source_followers(runtime, sources)
+    return [follower for follower in found if follower is not None]
+
+
 def start_followers(
-    runtimes: Mapping[str, ServiceRuntime], events: Transport
+    runtimes: Mapping[str, ServiceRuntime], transports: Mapping[str, Transport]
 ) -> list[FeedFollower]:
     """Start the feed followers of the services this process hosts, in background threads."""
     started = []
     for runtime in runtimes.values():
-        follower = follower_of(runtime, events)
-        if follower is not None:
+        for follower in followers_of(runtime, transports):
             follower.start(runtime.settings.follow_interval)
             started.append(follower)
     return started
+
+
+def start_mail_sender(runtimes: Mapping[str, ServiceRuntime]) -> MailSender | None:
+    """Start the sender of the events service's mail outbox, if this process hosts that service
+    and TripBot sends email (only the process holding the sender's lease sends)."""
+    runtime = runtimes.get("events")
+    if runtime is None:
+        return None
+    sender = _api("events").mail_sender(runtime)
+    if sender is not None:
+        sender.start(runtime.settings.mail_interval)
+    return sender if isinstance(sender, MailSender) else None
 
 
 def build_distributed_gateway(settings: Settings) -> System:

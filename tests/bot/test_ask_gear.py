@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -171,7 +172,7 @@ def test_mygear_lists_loans_with_the_overdue_marked_and_bookings(
         units=[{"label": "T1"}],
         quantity=None,
     )
-    today = date.today()
+    today = datetime.now(ZoneInfo(system.settings.gear_timezone)).date()  # the club's today
     walk_up = {"item_id": stove["id"], "quantity": 2, "end_date": today.isoformat()}
     lent = http.post(
         "/api/v1/gear/loans", json=walk_up | {"user_id": member.id}, headers=keeper.headers

@@ -20,8 +20,10 @@ SCREENSHOT = Path("/tmp/tripbot-agenda.png")
 
 
 def _add_activity(page: Page, title: str, start: str, minutes: str, place: str) -> None:
+    day, time = start.split("T")
     page.fill("#new-title", title)
-    page.fill("#new-starts", start)
+    page.select_option("#new-day", day)
+    page.fill("#new-time", time)
     page.fill("#new-duration", minutes)
     page.select_option("#new-place", label=place)
     page.click("#activity-form button[type=submit]")
@@ -108,4 +110,88 @@ def test_an_organizer_builds_the_agenda_and_subscribes_to_it(
     expect(page.locator(".agenda-table").first).to_be_visible()
     page.emulate_media(media="screen")
 
+    assert problems.messages == []
+
+
+STAYED = "() => window.__samePage === true"
+"""True while the page is the one loaded at first: a reload forgets it."""
+
+
+def _sign_in(page: Page, email: str, url: str) -> None:
+    page.goto("/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/events$"))
+    page.goto(url)
+    page.evaluate("() => { window.__samePage = true; }")
+
+
+def test_a_new_activity_goes_onto_the_grid_at_the_place_and_hour_clicked(
+    chromium: Browser, live_server: LiveServer, problems: Problems
+) -> None:
+    with httpx.Client(base_url=live_server.url) as http:
+        ana = a_person(http, display_name="Ana")
+        event = an_event(
+            http,
+            ana,
+            name="Fin de semana en Picos",
+            ends_at="2027-05-02T18:00:00+02:00",
+        )
+        for name in ("Refugio", "Río"):
+            made = http.post(
+                f"/api/v1/events/{event['id']}/places", json={"name": name}, headers=ana.headers
+            )
+            assert made.status_code == 201, made.text
+    url = f"/events/{event['id']}/agenda"
+    context = problems.watch(
+        chromium.new_context(
+            base_url=live_server.url, locale="es-ES", viewport={"width": 1280, "height": 900}
+        )
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    _sign_in(page, ana.email, url)
+
+    # An empty Sunday still has a row for each place, from morning to evening.
+    sunday = page.locator('.timeline[data-day="2027-05-02"]')
+    river = sunday.locator(".tl-row", has=page.locator(".tl-label", has_text="Río")).locator(
+        ".tl-track"
+    )
+    box = river.bounding_box()
+    assert box is not None
+    # 08:00 to 20:00 across the track: 10:30 lies 150 of 720 minutes in (and a little more).
+    river.click(position={"x": box["width"] * (152 / 720), "y": box["height"] / 2})
+    expect(page.locator("#new-title")).to_be_focused()
+    expect(page.locator("#new-day")).to_have_value("2027-05-02")
+    expect(page.locator("#new-time")).to_have_value("10:30")
+    expect(page.locator("#new-place option:checked")).to_have_text("Río")
+    assert page.evaluate(STAYED), "the page reloaded"
+    page.keyboard.type("Barranquismo")
+    page.keyboard.press("Enter")
+    expect(page.locator(".flash-success")).to_contain_text("Barranquismo")
+    bar = page.locator('.timeline[data-day="2027-05-02"] .tl-bar')
+    expect(bar).to_have_count(1)
+    expect(bar).to_have_attribute("title", re.compile(r"10:30"))
+    page.screenshot(path="/tmp/tripbot-agenda-grid.png", full_page=True)
+
+    # On a phone the day list's "Add on this day" offers the time after the day's last one.
+    phone = problems.watch(
+        chromium.new_context(
+            base_url=live_server.url,
+            locale="es-ES",
+            viewport={"width": 360, "height": 640},
+            is_mobile=True,
+        )
+    )
+    phone.set_default_timeout(10_000)
+    mobile = phone.new_page()
+    _sign_in(mobile, ana.email, url)
+    mobile.locator('a.add-on-day[data-day="2027-05-02"]').click()
+    expect(mobile.locator("#new-title")).to_be_focused()
+    expect(mobile.locator("#new-day")).to_have_value("2027-05-02")
+    expect(mobile.locator("#new-time")).to_have_value("11:30")  # Barranquismo ends at 11:30
+    assert mobile.evaluate(STAYED), "the page reloaded"
+    assert mobile.evaluate("document.scrollingElement.scrollWidth") <= 360
+    mobile.screenshot(path="/tmp/tripbot-agenda-phone-add.png")
     assert problems.messages == []

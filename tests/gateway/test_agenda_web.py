@@ -49,7 +49,8 @@ def test_an_organizer_adds_places_and_activities_with_a_form(
         f"{url}/activities",
         {
             "title": "Desayuno",
-            "starts_at": "2027-05-01T08:00",
+            "day": "2027-05-01",
+            "time": "08:00",
             "duration": "90",
             "place_id": str(place_id),
             "capacity": "12",
@@ -84,7 +85,9 @@ def test_bad_forms_come_back_with_their_errors_and_store_nothing(
     owner, event = organizer
     url = f"/events/{event['id']}/agenda"
     answer = submit(
-        client, f"{url}/activities", {"title": "x" * 201, "starts_at": "mañana", "duration": "0"}
+        client,
+        f"{url}/activities",
+        {"title": "x" * 201, "day": "2027-05-01", "time": "mañana", "duration": "0"},
     )
     assert answer.status_code == 422
     assert "Usa como máximo 200 caracteres." in answer.text
@@ -92,7 +95,7 @@ def test_bad_forms_come_back_with_their_errors_and_store_nothing(
     too_long = submit(
         client,
         f"{url}/activities",
-        {"title": "Semana", "starts_at": "2027-05-01T08:00", "duration": "10000"},
+        {"title": "Semana", "day": "2027-05-01", "time": "08:00", "duration": "10000"},
     )
     assert too_long.status_code == 422
     assert 'aria-invalid="true"' in too_long.text
@@ -178,7 +181,7 @@ def test_participants_read_without_forms_and_outsiders_see_nothing(
     refused = submit(
         reader,
         f"/events/{event['id']}/agenda/activities",
-        {"title": "Mía", "starts_at": "2027-05-01T09:00", "duration": "30"},
+        {"title": "Mía", "day": "2027-05-01", "time": "09:00", "duration": "30"},
     )
     assert refused.status_code == 403
     outsider = a_person(http)

@@ -27,6 +27,8 @@ PUBLIC = {
     ("GET", "/api/v1/health"),
     ("GET", "/api/v1/claims/<token>"),
     ("POST", "/api/v1/claims/<token>/register"),
+    ("POST", "/api/v1/auth/password-reset"),
+    ("POST", "/api/v1/auth/password-reset/<token>"),
 }
 """The endpoints of the events area one may call without a token."""
 
@@ -41,6 +43,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/events/<event_id>/members/<user_id>"): {"role": "organizer"},
     ("POST", "/api/v1/events/<event_id>/invitations"): {"role": "participant"},
     ("POST", "/api/v1/events/<event_id>/guests"): {"display_name": "Pepa"},
+    ("POST", "/api/v1/events/<event_id>/invitations/email"): {"emails": ["pepa@club.example"]},
+    ("POST", "/api/v1/auth/password-reset"): {"email": "ana@club.example"},
+    ("POST", "/api/v1/auth/password-reset/<token>"): {"new_password": "mochila azul 2026"},
     ("POST", "/api/v1/events/<event_id>/guests/<guest_id>/claim-links"): {},
     ("POST", "/api/v1/claims/<token>/register"): {
         "email": "pepa@club.example",
@@ -75,8 +80,9 @@ def _concrete(path: str) -> str:
 
 def test_the_tables_cover_every_endpoint(system: System) -> None:
     endpoints = set(_events_area(system.gateway))
-    # with GET and DELETE /me/telegram, once in api_telegram; and the five of guests' places
-    assert len(endpoints) == 30
+    # with GET and DELETE /me/telegram, once in api_telegram; the three of email (password
+    # resets, invitations) and the five of guests' places
+    assert len(endpoints) == 33
     assert endpoints >= PUBLIC
     assert set(BODIES) <= endpoints
     readers = {e for e in endpoints if e[0] in ("POST", "PATCH") and "accept" not in e[1]}

@@ -50,7 +50,7 @@ def test_a_participant_sees_where_when_what_next_their_money_and_the_gear(
     money = _part(page, "money")
     # The participant owes their part of the shared expenses, and is told how much and to whom.
     assert re.search(r'id="glance-balance">-€\d+\.\d\d<', money), money
-    assert re.search(r"You pay €\d+\.\d\d to Person \d+", money), money
+    assert re.search(r"You pay €\d+\.\d\d to <strong>Person \d+</strong>", money), money
     gear = _part(page, "gear")
     assert "The event has 1 reservation of the club's gear." in gear
     assert 'id="glance-unavailable"' not in page

@@ -220,7 +220,13 @@ def test_photos_and_csv_from_the_browser(http: httpx.Client, system: System) -> 
         browser.post(
             "/login", data={"email": keeper.email, "password": PASSWORD, "csrf_token": token}
         )
-        token = CSRF.search(browser.get("/gear").text).group(1)  # type: ignore[union-attr]
+        inventory = browser.get("/gear").text
+        token = CSRF.search(inventory).group(1)  # type: ignore[union-attr]
+        # The import tells the file's columns, in the reader's language, from the reader's list.
+        assert (
+            "Columnas: name, category, description, weight_grams, tracking, quantity, "
+            "unit_label, condition, notes; tracking es units o quantity." in inventory
+        )
         big = PNG + b"\x00" * 1_300_000  # over the 1 MiB general limit, under the photo limit
         uploaded = browser.post(
             f"/gear/items/{tent['id']}/photo",

@@ -708,6 +708,50 @@ def test_a_participant_may_not_say_someone_else_paid(http: httpx.Client, cast: C
     )
 
 
+def test_a_participant_records_a_payment_they_made_once_however_often_it_is_sent(
+    system: System, http: httpx.Client, cast: Cast
+) -> None:
+    an_expense(http, cast.event, cast.owner, amount="30")
+    body = {"to": cast.owner.id, "amount": "4.00"}
+    first = _post(http, cast, "participant", "/payments", key="pay-77", json=body)
+    assert first.status_code == 201, first.text
+    again = _post(http, cast, "participant", "/payments", key="pay-77", json=body)
+    assert again.json() == first.json()
+    payment = first.json()
+    assert (payment["kind"], payment["code"], payment["amount"]) == (
+        "transfer",
+        "settle-up",
+        "4.00",
+    )
+    assert [p["party"] for p in payment["paid_by"]] == [cast.participant.id]
+    assert [p["party"] for p in payment["received_by"]] == [cast.owner.id]
+    mine = http.get(_url(cast, "/settlement"), headers=cast.participant.headers).json()
+    assert [(t["payee"]["party"], t["amount"]) for t in mine["transfers"]] == [
+        (cast.owner.id, "6.00")
+    ]
+    assert _count(system, Entry) == 2
+
+
+def test_a_bad_payment_is_told_in_the_callers_language_and_stores_nothing(
+    system: System, http: httpx.Client, cast: Cast
+) -> None:
+    headers = {**cast.participant.headers, "Accept-Language": "es"}
+    to_self = {"to": cast.participant.id, "amount": "5"}
+    answer = http.post(_url(cast, "/payments"), json=to_self, headers=headers)
+    problem = assert_problem(answer, 422, "invalid-input")
+    assert "received_by" in invalid_fields(problem) | {problem.get("field")}
+    assert "nadie puede transferirse dinero a sí mismo" in problem["detail"]
+    for body in ({"to": cast.owner.id, "amount": 5}, {"to": "nobody", "amount": "5"}):
+        assert http.post(_url(cast, "/payments"), json=body, headers=headers).status_code == 422
+    outsider = http.post(
+        _url(cast, "/payments"),
+        json={"to": cast.owner.id, "amount": "5"},
+        headers=cast.outsider.headers,
+    )
+    assert_problem(outsider, 404, "not-found")
+    assert _count(system, Entry) == 0
+
+
 def test_every_ledger_endpoint_is_in_the_openapi_document(http: httpx.Client) -> None:
     spec = http.get("/api/v1/openapi.json").json()
     base = "/api/v1/events/{event_id}/ledger"
@@ -722,6 +766,7 @@ def test_every_ledger_endpoint_is_in_the_openapi_document(http: httpx.Client) ->
         "/report": {"get"},
         "/balances": {"get"},
         "/settlement": {"get", "post"},
+        "/payments": {"post"},
         "/audit": {"get"},
         "/export.csv": {"get"},
         "/export.json": {"get"},

@@ -181,6 +181,17 @@ MATRIX: list[Row] = [
     # ---- accounts, administration, operations -------------------------------------------
     row("POST", "/auth/token", everyone(201), json=lambda w: w.companion_credentials),
     row("GET", "/me", any_user(200)),
+    # The world sends no email: asking for a reset link says so to everyone alike (with email,
+    # everyone gets 202: tests/gateway/test_password_reset.py); an invitation code is no
+    # reset link, so setting a password with it is not found for anyone.
+    row("POST", "/auth/password-reset", everyone(403), json=_body({"email": "a@club.example"})),
+    row(
+        "POST",
+        "/auth/password-reset/<token>",
+        everyone(404),
+        json=_body({"new_password": "mochila azul 2026"}),
+        ids={"token": "code"},
+    ),
     # A wrong current password: everyone logged in gets as far as the check (422), and the
     # world's passwords stay as they are for the other rows.
     row(
@@ -197,6 +208,14 @@ MATRIX: list[Row] = [
     row("GET", f"{EVENT}/overview", members(200)),
     row("POST", f"{EVENT}/invitations", organizers(201), json=_body({"role": "participant"})),
     row("GET", f"{EVENT}/invitations", organizers(200)),
+    # The world sends no email, so every logged-in actor is told so (with email: organizers
+    # 201, participants 403, outsiders 404, in tests/gateway/test_invite_by_email.py).
+    row(
+        "POST",
+        f"{EVENT}/invitations/email",
+        (401, 403, 403, 403, 403, 403, 403),
+        json=_body({"emails": ["friend@club.example"]}),
+    ),
     # ---- routes and excursion plans -----------------------------------------------------
     row("POST", "/routes", any_user(201), files=_new_route_file()),
     row("GET", "/routes/<route_id>/gpx", any_user(200)),
@@ -294,6 +313,8 @@ DECLARED_ROWS: dict[str, Expect] = {
     "gear.add_entry": expect(organizers(201), json=_body({"name": "Cantimplora"})),
     "gear.update_entry": expect(organizers(200), json=_body({"quantity": 2}), ids=PACKING_ENTRY),
     "gear.remove_entry": expect(organizers(204), ids=PACKING_ENTRY),
+    # A line each participant brings: every member ticks it for their own bag.
+    "gear.tick_entry": expect(members(200), json=_body({"packed": True}), ids=PACKING_ENTRY),
     "gear.export_packing_list": expect(members(200)),
     "gear.import_packing_list": expect(
         organizers(201), files={"file": ("pack.csv", LIGHTERPACK_CSV, "text/csv")}
@@ -333,6 +354,8 @@ DECLARED_ROWS: dict[str, Expect] = {
     "ledger.balances": expect(members(200)),
     "ledger.settlement": expect(members(200)),
     "ledger.settle_up": expect(organizers(201), json=_body({}), given=_with_ledger_entry),
+    # Any member records a payment they made (here to the treasury, whom nobody is).
+    "ledger.record_payment": expect(members(201), json=_body({"to": "treasury", "amount": "5"})),
     "ledger.audit": expect(organizers(200)),
     "ledger.export_json": expect(organizers(200)),
     "ledger.export_csv": expect(organizers(200)),

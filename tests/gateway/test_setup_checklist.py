@@ -32,6 +32,9 @@ def test_the_administrator_sees_the_checklist_and_a_member_does_not(
         "telegram": "todo",
     }
     assert 'href="/gear/new"' in page
+    keeper = re.search(r'data-step="keeper">.*?</li>', page, re.S)
+    assert keeper is not None
+    assert 'href="/account/people"' in keeper.group()
 
     member = a_person(http)
     other: FlaskClient = client.application.test_client()

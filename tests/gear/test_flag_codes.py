@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Insert, column, insert, select, table
 
 from tripbot.bot.notifications import NOTICES
 from tripbot.bot.refusals import flag_text
 from tripbot.gear import rules
-from tripbot.gear.models import Item, Reservation
+from tripbot.gear.models import Reservation
 from tripbot.platform.db import Database
 from tripbot.platform.migrations import upgrade
 from tripbot.system import MIGRATIONS
@@ -24,22 +25,27 @@ SENTENCES = {
 }
 
 
+def row(table_name: str, /, **values: Any) -> Insert:
+    """A row as the tables stood at the time, whatever columns the models have now."""
+    return insert(table(table_name, *map(column, values))).values(**values)
+
+
 def test_the_migration_turns_stored_sentences_into_codes(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'gear.db'}")
     upgrade(database, MIGRATIONS["gear"], "0002")
     now = datetime(2027, 3, 1, tzinfo=UTC)
     with database.engine.begin() as connection:
         connection.execute(
-            insert(Item).values(
-                id=1, name="Tent", category="Shelter", description="", weight_grams=0,
+            row(
+                "items", id=1, name="Tent", category="Shelter", description="", weight_grams=0,
                 tracking="quantity", quantity=3, out_of_service=0, created_by=1,
                 created_at=now, updated_at=now,
             )
         )  # fmt: skip
         for n, flag in enumerate([*SENTENCES, None, "a reason nobody knows"], start=1):
             connection.execute(
-                insert(Reservation).values(
-                    id=n, item_id=1, quantity=1, start_date=date(2027, 3, 2),
+                row(
+                    "reservations", id=n, item_id=1, quantity=1, start_date=date(2027, 3, 2),
                     end_date=date(2027, 3, 2), user_id=1, user_name="Ana", event_name="",
                     status="reserved", flag=flag, note="", created_by=1, created_at=now,
                 )

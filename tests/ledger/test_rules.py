@@ -404,9 +404,38 @@ def test_every_problem_of_an_entry_is_reported_at_once() -> None:
 def test_participants_record_only_shared_expenses_they_paid() -> None:
     bruno = context(author=BRUNO, organizer=False)
     assert planned(bruno).paid[0].party == BRUNO
-    with pytest.raises(PermissionDenied, match="only shared expenses"):
+    with pytest.raises(PermissionDenied, match="only shared expenses and payments"):
         planned(bruno, kind="purchase")
     with pytest.raises(PermissionDenied, match="they paid themselves"):
         planned(bruno, paid_by=[{"party": ANA}])
     with pytest.raises(PermissionDenied, match="they paid themselves"):
         planned(bruno, paid_by=[{"party": "treasury"}])
+
+
+def test_a_participant_records_a_payment_they_made_to_a_member_or_the_treasury() -> None:
+    bruno = context(author=BRUNO, organizer=False)
+    paid = planned(bruno, kind="transfer", amount="10", received_by=[{"party": ANA}])
+    # Bruno's balance goes up by what he paid, Ana's down by what she got: his debt shrinks.
+    assert legs(paid) == {("member", BRUNO): 1000, ("member", ANA): -1000}
+    to_treasury = planned(bruno, kind="transfer", amount="4", received_by=[{"party": "treasury"}])
+    assert legs(to_treasury) == {("member", BRUNO): 400, ("treasury", None): -400}
+
+
+def test_a_participant_records_no_payment_someone_else_made_nor_one_to_themselves() -> None:
+    bruno = context(author=BRUNO, organizer=False)
+    for payer in (ANA, "treasury"):
+        with pytest.raises(PermissionDenied, match="payments they made themselves"):
+            planned(
+                bruno, kind="transfer", paid_by=[{"party": payer}], received_by=[{"party": CARLA}]
+            )
+    with pytest.raises(PermissionDenied, match="payments they made themselves"):
+        planned(
+            bruno,
+            kind="transfer",
+            paid_by=[{"party": BRUNO, "amount": "20"}, {"party": ANA, "amount": "3.50"}],
+            received_by=[{"party": CARLA}],
+        )
+    assert (
+        "nobody can transfer"
+        in problems(bruno, kind="transfer", received_by=[{"party": BRUNO}])["received_by"]
+    )

@@ -151,3 +151,23 @@ def test_local_secrets_never_override_configured_ones(tmp_path: Path) -> None:
     settings = with_local_secrets(Settings(data_dir=tmp_path, secret_key=SecretStr(GOOD_SECRET)))
     assert settings.secret_key.get_secret_value() == GOOD_SECRET
     assert settings.internal_secret.get_secret_value() != DEVELOPMENT_SECRET
+
+
+def test_email_is_off_unless_both_mail_settings_are_given() -> None:
+    assert not Settings().mail_enabled
+    on = Settings(smtp_url=SecretStr("smtp://127.0.0.1:25"), mail_from="TripBot <t@club.example>")
+    assert on.mail_enabled
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        ({"smtp_url": "smtp://127.0.0.1:25"}, "go together"),
+        ({"mail_from": "t@club.example"}, "go together"),
+        ({"smtp_url": "https://mail.example", "mail_from": "t@club.example"}, "smtp://"),
+        ({"smtp_url": "smtp://mail.example", "mail_from": "TripBot"}, "not an email address"),
+    ],
+)
+def test_mail_settings_that_cannot_work_are_refused(fields: dict[str, str], says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        Settings(**fields)  # type: ignore[arg-type]

@@ -55,3 +55,14 @@ def follower(runtime: ServiceRuntime, events: ServiceClient) -> FeedFollower:
 
     topics = {"event.deleted", "guest.claimed"}
     return FeedFollower(events, database, feed_cursors, topics, handle, reader="agenda")
+
+
+def routes_follower(runtime: ServiceRuntime, routes: ServiceClient) -> FeedFollower:
+    """Follows the routes service's feed: an excursion's meeting point and time, for the
+    calendar feed."""
+    database = runtime.database
+
+    def learn(entry: FeedEntry) -> None:
+        service.meetings.learn_meeting(database.unit_of_work(), entry.payload)
+
+    return FeedFollower(routes, database, feed_cursors, {"plan.updated"}, learn, reader="agenda")

@@ -50,6 +50,8 @@ class FeedEvent:
     sequence: int
     created_at: datetime
     updated_at: datetime
+    geo: tuple[float, float] | None = None
+    """Latitude and longitude, where the place is known (an excursion's meeting point)."""
 
 
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -158,6 +160,8 @@ def _event_lines(event: FeedEvent, tzid: str, zone: ZoneInfo) -> list[str]:
         lines.append(fold(f"DESCRIPTION:{escape(description)}"))
     if event.location:
         lines.append(fold(f"LOCATION:{escape(event.location)}"))
+    if event.geo is not None:
+        lines.append(f"GEO:{event.geo[0]:.6f};{event.geo[1]:.6f}")
     if event.track:
         lines.append(fold(f"CATEGORIES:{escape(event.track)}"))
     if event.cancelled:

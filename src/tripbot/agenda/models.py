@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Double, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from tripbot.platform.db import UTCDateTime, new_metadata, utcnow
@@ -13,9 +13,10 @@ from tripbot.platform.outbox import outbox_table
 
 metadata = new_metadata()
 outbox = outbox_table(metadata)
-feed_cursors = feed_cursor_table(metadata)
-"""How far agenda has followed the events service's feed (a deleted event's timetable goes)."""
 """Changes the agenda service records for the bot and the web's activity stream."""
+feed_cursors = feed_cursor_table(metadata)
+"""How far agenda has followed the events service's feed (a deleted event's timetable goes) and
+the routes service's (an excursion's meeting goes into the calendar feed)."""
 
 
 class Base(DeclarativeBase):
@@ -121,3 +122,20 @@ class FeedToken(Base):
     nonce: Mapped[str] = mapped_column(String(64))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Meeting(Base):
+    """Where and when an excursion's group meets, as the routes service's feed last said it
+    (its plan): the calendar feed shows it among the activities."""
+
+    __tablename__ = "meetings"
+
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    uid: Mapped[str] = mapped_column(String(36), unique=True)
+    meeting_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    point: Mapped[str] = mapped_column(String(200), default="")
+    lat: Mapped[float | None] = mapped_column(Double, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Double, nullable=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

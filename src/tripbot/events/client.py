@@ -31,6 +31,8 @@ class EventsClient(ServiceClient):
     start_session = use_cases.sessions.start_session
     end_sessions = use_cases.sessions.end_sessions
     change_password = use_cases.sessions.change_password
+    request_password_reset = use_cases.resets.request_password_reset
+    reset_password = use_cases.resets.reset_password
     create_event = use_cases.events.create_event
     events = use_cases.events.events
     upcoming_events = use_cases.events.upcoming_events
@@ -49,6 +51,7 @@ class EventsClient(ServiceClient):
     register_claim = use_cases.claims.register_claim
     create_invitation = use_cases.invitations.create_invitation
     invitations = use_cases.invitations.invitations
+    invite_by_email = use_cases.invitations.invite_by_email
     revoke_invitation = use_cases.invitations.revoke_invitation
     preview_invitation = use_cases.invitations.preview_invitation
     accept_invitation = use_cases.invitations.accept_invitation

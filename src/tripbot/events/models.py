@@ -8,11 +8,14 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, Uni
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from tripbot.platform.db import UTCDateTime, new_metadata, utcnow
+from tripbot.platform.mail import mail_outbox_table
 from tripbot.platform.outbox import outbox_table
 
 metadata = new_metadata()
 outbox = outbox_table(metadata)
 """Changes to events and memberships, read by the bot and the web's activity stream."""
+mail_outbox = mail_outbox_table(metadata)
+"""Mails to send (password resets, invitations), queued with the change that calls for them."""
 
 
 class Base(DeclarativeBase):
@@ -171,6 +174,23 @@ class TelegramCode(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PasswordReset(Base):
+    """A request to set a new password by a link sent by email; only the link's SHA-256 is
+    stored. A request for an email without an account is recorded too (``user_id`` empty, never
+    usable), so both cost the same and the answer's timing tells nobody who has an account."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -473,3 +473,44 @@ class ClaimOut(BaseModel):
     guest_id: int
     merged: bool
     user: UserOut
+
+
+class MailDraft(Input):
+    """A mail worded by the gateway (in the reader's language), for the service to queue."""
+
+    subject: str = Field(min_length=1, max_length=300)
+    text: str = Field(min_length=1, max_length=100_000)
+    html: str = Field(min_length=1, max_length=200_000)
+
+
+class PasswordResetStart(Input):
+    """Someone asks for a link to set a new password: the link's secret, made by the gateway,
+    and the mail that carries it (queued only if the email has an account)."""
+
+    email: EmailStr
+    token: str = Field(min_length=32, max_length=64)
+    mail: MailDraft
+
+
+class PasswordResetFinish(Input):
+    """A new password, set with the secret of a password reset link."""
+
+    token: str = Field(min_length=1, max_length=100)
+    new_password: Password
+
+
+class EmailInvitee(Input):
+    """One person invited by email: their address, their own single-use link's code (made by
+    the gateway) and the mail that carries it."""
+
+    email: EmailStr
+    code: str = Field(min_length=24, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    mail: MailDraft
+
+
+class InvitationsByEmail(Input):
+    """People invited by email at once: each gets a link of their own, used once."""
+
+    role: Literal["participant", "organizer"] = "participant"
+    expires_in_hours: int = Field(168, ge=1, le=24 * 90)
+    invitees: list[EmailInvitee] = Field(min_length=1, max_length=50)

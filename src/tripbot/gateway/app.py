@@ -28,6 +28,8 @@ from tripbot.gateway.web import (
     main,
     maps,
     offline,
+    packing,
+    payments,
     routes,
     setup,
 )
@@ -222,7 +224,9 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
         claim,
         routes,
         gear,
+        packing,
         ledger,
+        payments,
         agenda,
         setup,
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, EmailStr, Field
 
 from tripbot.agenda.schemas import ActivityOut
 from tripbot.events.schemas import (
     EventOut,
     InvitationOut,
+    Language,
     Password,
     TokenCreate,
 )
@@ -31,10 +32,45 @@ class PasswordChangeRequest(Input):
     new_password: Password
 
 
+class PasswordResetAsk(Input):
+    """The email of the account whose password is forgotten."""
+
+    email: EmailStr
+
+
+class PasswordResetAccepted(BaseModel):
+    """The answer to a password reset request: the same whether or not the email has an
+    account."""
+
+    detail: str
+
+
+class NewPassword(Input):
+    """The password to set with a password reset link."""
+
+    new_password: Password
+
+
 class InvitationLink(InvitationOut):
     """An invitation with the link to share."""
 
     url: str
+
+
+class EmailInvitationRequest(Input):
+    """People to invite by email (up to 50 at once): each gets a single-use link of their own,
+    in a mail in ``language`` (by default the language of the request)."""
+
+    emails: list[EmailStr] = Field(min_length=1, max_length=50)
+    role: Literal["participant", "organizer"] = "participant"
+    expires_in_hours: int = Field(168, ge=1, le=24 * 90)
+    language: Language | None = None
+
+
+class EmailedInvitation(InvitationLink):
+    """An invitation sent by email, and to whom."""
+
+    email: str
 
 
 class ServiceHealth(BaseModel):

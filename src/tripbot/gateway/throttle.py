@@ -32,8 +32,13 @@ WAYS_IN = (
     "api_events.register",
     "api.create_token",
     "api.change_password",
+    "account.forgot_password",
+    "account.reset_password",
+    "api.request_password_reset",
+    "api.reset_password",
 )
-"""The endpoints that take a password or open an account: each counts per client address."""
+"""The endpoints that take a password, open an account or send a password reset link: each
+counts per client address."""
 PASSWORD_CHECKS = (
     "account.login",
     "account.change_password",

@@ -46,6 +46,7 @@ class GearClient(ServiceClient):
     add_entry = gear.packing.add_entry
     update_entry = gear.packing.update_entry
     remove_entry = gear.packing.remove_entry
+    tick_entry = gear.packing.tick_entry
     export_packing_list = gear.packing.export_packing_list
     import_packing_list = gear.packing.import_packing_list
     feed = gear.feed

@@ -8,30 +8,26 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from tripbot.gear.schemas import ItemCreate, UnitCreate
+from tripbot.gear.schemas import ITEM_DETAILS, ItemCreate, ItemDetails, UnitCreate
 from tripbot.platform.errors import InvalidInput, Message
 
 T = TypeVar("T")
 
-INVENTORY_COLUMNS = (
-    "name",
-    "category",
-    "description",
-    "weight_grams",
-    "tracking",
-    "quantity",
-    "unit_label",
-    "condition",
-    "notes",
+INVENTORY_COLUMNS = (*ITEM_DETAILS, "tracking", "quantity", "unit_label", "condition", "notes")
+"""The inventory file: one line per quantity item, one line per unit of a unit item; its first
+columns are the item's details, named as the API names them."""
+OPTIONAL_INVENTORY_COLUMNS = tuple(
+    name for name in ITEM_DETAILS if not ItemDetails.model_fields[name].is_required()
 )
-"""The inventory file: one line per quantity item, one line per unit of a unit item."""
+"""Details with a default may be left out of a file: one written before a detail was added
+still reads."""
 
 LIGHTERPACK_COLUMNS = (
     "Item Name",
@@ -98,8 +94,9 @@ def _text(data: bytes) -> str:
         ) from error
 
 
-def read_rows(data: bytes, columns: Sequence[str]) -> Iterator[Row]:
-    """The lines of a CSV file with exactly ``columns`` (in any order), header checked first."""
+def read_rows(data: bytes, columns: Sequence[str], optional: Collection[str] = ()) -> Iterator[Row]:
+    """The lines of a CSV file with exactly ``columns`` (in any order), header checked first;
+    a column in ``optional`` may be left out, its cells read as empty."""
     reader = csv.reader(io.StringIO(_text(data), newline=""))
     try:
         header = [name.strip() for name in next(reader)]
@@ -107,7 +104,7 @@ def read_rows(data: bytes, columns: Sequence[str]) -> Iterator[Row]:
         raise InvalidInput(Message("the file is empty"), line=1) from None
     except csv.Error as error:
         raise InvalidInput(Message("line {line}: {reason}"), line=1, reason=str(error)) from error
-    missing = [name for name in columns if name not in header]
+    missing = [name for name in columns if name not in header and name not in optional]
     unknown = [name for name in header if name not in columns]
     if missing or unknown or len(header) != len(set(header)):
         said = {"columns": ",".join(columns)}
@@ -139,9 +136,9 @@ def read_rows(data: bytes, columns: Sequence[str]) -> Iterator[Row]:
                 cells=len(values),
                 header_cells=len(header),
             )
-        yield Row(
-            line, {name: _unescape(value) for name, value in zip(header, values, strict=True)}
-        )
+        cells = dict.fromkeys(optional, "")
+        cells.update((name, _unescape(value)) for name, value in zip(header, values, strict=True))
+        yield Row(line, cells)
 
 
 def write_csv(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -268,14 +265,7 @@ class _Draft:
 
 
 UNIT_FIELDS = {"label": "unit_label", "condition": "condition", "notes": "notes"}
-ITEM_FIELDS = {
-    "name": "name",
-    "category": "category",
-    "description": "description",
-    "weight_grams": "weight_grams",
-    "tracking": "tracking",
-    "quantity": "quantity",
-}
+ITEM_FIELDS = {name: name for name in (*ITEM_DETAILS, "tracking", "quantity")}
 
 
 def _required(row: Row, column: str) -> str:
@@ -283,6 +273,20 @@ def _required(row: Row, column: str) -> str:
     if not value:
         raise row.error(column, Message("line {line}, column {column}: the {column} is missing"))
     return value
+
+
+def _details(row: Row) -> dict[str, Any]:
+    """An item's details from their cells: whole numbers read as such (zero or more, the
+    field's default when blank), text stripped; their limits are checked with the item."""
+    details: dict[str, Any] = {}
+    for name in ITEM_DETAILS:
+        field = ItemDetails.model_fields[name]
+        if field.annotation is int:
+            blank = None if field.is_required() else field.default
+            details[name] = whole_number(row, name, minimum=0, blank=blank)
+        else:
+            details[name] = row.cells[name].strip()
+    return details
 
 
 def _unit_line(row: Row, draft: _Draft) -> None:
@@ -316,7 +320,7 @@ def read_inventory(data: bytes, event_id: int | None) -> list[tuple[int, ItemCre
     Lines of one item tracked by units share its name and category, one line per unit.
     """
     drafts: dict[tuple[str, str], _Draft] = {}
-    for row in read_rows(data, INVENTORY_COLUMNS):
+    for row in read_rows(data, INVENTORY_COLUMNS, OPTIONAL_INVENTORY_COLUMNS):
         name, category = _required(row, "name"), _required(row, "category")
         tracking = row.cells["tracking"].strip().lower()
         if tracking not in ("units", "quantity"):
@@ -349,10 +353,9 @@ def read_inventory(data: bytes, event_id: int | None) -> list[tuple[int, ItemCre
             draft = _Draft(
                 row,
                 {
+                    **_details(row),
                     "name": name,
                     "category": category,
-                    "description": row.cells["description"].strip(),
-                    "weight_grams": whole_number(row, "weight_grams", minimum=0, blank=0),
                     "tracking": tracking,
                     "quantity": quantity,
                     "event_id": event_id,

@@ -225,3 +225,16 @@ class PackingEntry(Base):
     provided_by: Mapped[str] = mapped_column(String(12), default="participant")
     item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PackingTick(Base):
+    """Someone packed a line: a line each participant brings is ticked by each of them for
+    their own bag; a line the club lends is packed once, by whichever organizer ticks it."""
+
+    __tablename__ = "packing_ticks"
+
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("packing_entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

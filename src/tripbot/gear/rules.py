@@ -9,7 +9,7 @@ holding its gear until today: gear that has not come back cannot be lent again.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-from tripbot.gear.schemas import Weights
+from tripbot.gear.schemas import Progress, Weights
 from tripbot.platform.db import utcnow
 from tripbot.platform.errors import InvalidInput, Message
 
@@ -267,3 +267,17 @@ def weights(entries: Iterable[Line]) -> Weights:
         elif entry.worn:
             worn += entry.weight_grams
     return Weights(total=total, base=total - worn - consumable, worn=worn, consumable=consumable)
+
+
+def packed(provided_by: str, tickers: Collection[int], user_id: int | None) -> bool:
+    """Whether a packing list line is packed for someone: their own tick on a line each
+    participant brings (each packs their own bag), anyone's on a line the club lends."""
+    if provided_by == "club":
+        return bool(tickers)
+    return user_id is not None and user_id in tickers
+
+
+def progress(states: Iterable[bool]) -> Progress:
+    """How many of some lines are packed, from each line's state."""
+    seen = list(states)
+    return Progress(packed=sum(seen), total=len(seen))

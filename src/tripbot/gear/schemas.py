@@ -14,7 +14,7 @@ from pydantic import (
 )
 
 from tripbot.platform.errors import FieldError, Message
-from tripbot.platform.schemas import Input
+from tripbot.platform.schemas import Input, answer, changes_to
 
 Condition = Literal["new", "good", "worn", "out_of_service"]
 Tracking = Literal["units", "quantity"]
@@ -69,13 +69,24 @@ class UnitOut(BaseModel):
     created_at: datetime
 
 
-class ItemCreate(Input):
-    """A new item: a quantity (``quantity``) or individually tracked units (``units``)."""
+class ItemDetails(Input):
+    """What people say of an item, each field declared once: a new item takes them
+    (``ItemCreate``), a change takes any of them (``ItemUpdate``), an answer carries them
+    (``ItemOut``); the store, the inventory CSV and the web form read their list from here."""
 
     name: Name
     category: Category
     description: str = Field("", max_length=2000)
     weight_grams: Grams = 0
+
+
+ITEM_DETAILS: tuple[str, ...] = tuple(ItemDetails.model_fields)
+"""The details' names in their order: the inventory file's first columns, the form's fields."""
+
+
+class ItemCreate(ItemDetails):
+    """A new item: a quantity (``quantity``) or individually tracked units (``units``)."""
+
     tracking: Tracking = "quantity"
     quantity: Count | None = None
     units: list[UnitCreate] = Field(default_factory=list, max_length=MAX_UNITS_PER_ITEM)
@@ -96,13 +107,10 @@ class ItemCreate(Input):
         return self
 
 
+@changes_to(ItemDetails)
 class ItemUpdate(Input):
     """Changes to an item; ``quantity`` and ``out_of_service`` only for quantity items."""
 
-    name: Name | None = None
-    category: Category | None = None
-    description: str | None = Field(None, max_length=2000)
-    weight_grams: Grams | None = None
     quantity: Count | None = None
     out_of_service: Annotated[int, Field(ge=0, le=MAX_QUANTITY)] | None = None
 
@@ -124,15 +132,12 @@ class Availability(BaseModel):
     by_day: list[int]
 
 
-class ItemOut(BaseModel):
+@answer(after="event_id")
+class ItemOut(ItemDetails):
     """An item with its stock: ``in_service`` can be lent, ``on_loan`` is out right now."""
 
     id: int
     event_id: int | None
-    name: str
-    category: str
-    description: str
-    weight_grams: int
     tracking: Tracking
     quantity: int
     in_service: int
@@ -482,6 +487,22 @@ class PackingEntryOut(BaseModel):
     price: Decimal | None
     provided_by: Provider
     item_id: int | None
+    packed: bool
+    """For the person asking: their own tick on a line each participant brings; anyone's on a
+    line the club lends (it is packed once, for everyone)."""
+
+
+class PackedChange(Input):
+    """Tick a packing list line as packed, or untick it."""
+
+    packed: bool
+
+
+class Progress(BaseModel):
+    """How many of some packing list lines are packed."""
+
+    packed: int
+    total: int
 
 
 class Weights(BaseModel):
@@ -509,3 +530,7 @@ class PackingListOut(BaseModel):
     participant: Weights
     club: Weights
     categories: list[CategoryWeights]
+    mine: Progress
+    """The lines each participant brings, and how many of them the person asking packed."""
+    club_packed: Progress
+    """The lines the club lends, and how many of them are packed."""

@@ -3,16 +3,19 @@ their change (history lines, outbox changes) and the answers built from rows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select, union_all
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Select, case, func, inspect, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from tripbot.gear import rules
 from tripbot.gear.models import (
     ACTIVE,
+    Base,
     HistoryEntry,
     Item,
     Loan,
@@ -23,6 +26,7 @@ from tripbot.gear.models import (
 )
 from tripbot.gear.rules import Booking
 from tripbot.gear.schemas import (
+    ITEM_DETAILS,
     Availability,
     ItemOut,
     LoanOut,
@@ -155,10 +159,6 @@ def _stock_query(*filters: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
         select(
             Item.id,
             Item.event_id,
-            Item.name,
-            Item.category,
-            Item.description,
-            Item.weight_grams,
             Item.tracking,
             Item.quantity,
             Item.out_of_service,
@@ -168,6 +168,7 @@ def _stock_query(*filters: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
             func.coalesce(units.c.in_service, 0),
             func.coalesce(loans.c.on_loan, 0),
             Photo.item_id.is_not(None),
+            *(getattr(Item, name) for name in ITEM_DETAILS),
         )
         .outerjoin(units, units.c.item_id == Item.id)
         .outerjoin(loans, loans.c.item_id == Item.id)
@@ -180,12 +181,10 @@ def _stock_query(*filters: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
 class Stock:
     """An item and what there is of it, as the stock query reads it."""
 
+    details: dict[str, Any]
+    """What people say of the item (``ITEM_DETAILS``), by name."""
     id: int
     event_id: int | None
-    name: str
-    category: str
-    description: str
-    weight_grams: int
     tracking: Tracking
     quantity: int
     out_of_service: int
@@ -207,7 +206,8 @@ class Stock:
 def stocks(session: Session, *filters: ColumnElement[bool]) -> list[Stock]:
     """Items with their stock, by category and name."""
     rows = session.execute(_stock_query(*filters).order_by(Item.category, Item.name, Item.id))
-    return [Stock(*row) for row in rows]
+    known = len(fields(Stock)) - 1  # the columns before the details
+    return [Stock(dict(zip(ITEM_DETAILS, row[known:], strict=True)), *row[:known]) for row in rows]
 
 
 def item_out(stock: Stock, can_manage: bool, availability: Availability | None = None) -> ItemOut:
@@ -216,10 +216,7 @@ def item_out(stock: Stock, can_manage: bool, availability: Availability | None =
     return ItemOut(
         id=stock.id,
         event_id=stock.event_id,
-        name=stock.name,
-        category=stock.category,
-        description=stock.description,
-        weight_grams=stock.weight_grams,
+        **stock.details,
         tracking=stock.tracking,
         quantity=stock.units if units else stock.quantity,
         in_service=stock.capacity,
@@ -292,17 +289,23 @@ def units_on_loan(session: Session, item_id: int) -> set[int]:
     )
 
 
+def columns_of(row: Base, answer: type[BaseModel]) -> dict[str, Any]:
+    """The columns of ``row`` that ``answer`` carries under the same name: a column added to a
+    table and to its answer needs no line here."""
+    names = _shared(type(row), answer)
+    return {name: getattr(row, name) for name in names}
+
+
+@cache
+def _shared(table: type[Base], answer: type[BaseModel]) -> tuple[str, ...]:
+    """The names a table's columns and an answer's fields share, in the answer's order."""
+    columns = set(inspect(table).column_attrs.keys())
+    return tuple(name for name in answer.model_fields if name in columns)
+
+
 def unit_out(unit: Unit, on_loan: set[int]) -> UnitOut:
     """A unit's answer."""
-    return UnitOut(
-        id=unit.id,
-        item_id=unit.item_id,
-        label=unit.label,
-        condition=unit.condition,
-        notes=unit.notes,
-        on_loan=unit.id in on_loan,
-        created_at=unit.created_at,
-    )
+    return UnitOut(**columns_of(unit, UnitOut), on_loan=unit.id in on_loan)
 
 
 def find_unit(session: Session, item: Item, unit_id: int) -> Unit:
@@ -353,23 +356,7 @@ def reservation_out(
 ) -> ReservationOut:
     """A reservation's answer."""
     return ReservationOut(
-        id=reservation.id,
-        item_id=reservation.item_id,
-        item_name=item_name,
-        unit_id=reservation.unit_id,
-        unit_label=unit_label,
-        quantity=reservation.quantity,
-        start_date=reservation.start_date,
-        end_date=reservation.end_date,
-        user_id=reservation.user_id,
-        user_name=reservation.user_name,
-        event_id=reservation.event_id,
-        event_name=reservation.event_name,
-        status=reservation.status,
-        flag=reservation.flag,
-        note=reservation.note,
-        created_at=reservation.created_at,
-        cancelled_at=reservation.cancelled_at,
+        **columns_of(reservation, ReservationOut), item_name=item_name, unit_label=unit_label
     )
 
 
@@ -486,26 +473,12 @@ def loan_out(
 ) -> LoanOut:
     """A loan's answer, with whether it is overdue today."""
     overdue = loan.returned_at is None and loan.due_date < today
+    # The loan's own columns (its id, quantity, unit) over the reservation's, which say whose
+    # it is and for which event.
     return LoanOut(
-        id=loan.id,
-        reservation_id=loan.reservation_id,
-        item_id=loan.item_id,
+        **(columns_of(reservation, LoanOut) | columns_of(loan, LoanOut)),
         item_name=item_name,
-        unit_id=loan.unit_id,
         unit_label=label,
-        quantity=loan.quantity,
-        user_id=reservation.user_id,
-        user_name=reservation.user_name,
-        event_id=reservation.event_id,
-        event_name=reservation.event_name,
-        due_date=loan.due_date,
-        checked_out_at=loan.checked_out_at,
-        condition_out=loan.condition_out,
-        note_out=loan.note_out,
-        returned_at=loan.returned_at,
-        condition_in=loan.condition_in,
-        note_in=loan.note_in,
-        out_of_service=loan.out_of_service,
         overdue=overdue,
         days_overdue=(today - loan.due_date).days if overdue else 0,
     )

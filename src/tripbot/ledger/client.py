@@ -34,6 +34,7 @@ class LedgerClient(ServiceClient):
     open_positions = ledger.positions.open_positions
     settlement = ledger.balances.settlement
     settle_up = ledger.balances.settle_up
+    record_payment = ledger.payments.record_payment
     report = ledger.reports.report
     report_totals = ledger.reports.report_totals
     audit = ledger.reports.audit

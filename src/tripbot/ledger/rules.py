@@ -427,14 +427,18 @@ def _check_shape(data: EntryCreate, problems: _Problems) -> None:
 def _check_permission(data: EntryCreate, context: Context) -> None:
     if context.organizer:
         return
-    if data.kind != "expense":
+    # A participant records what they paid out of their own pocket: a shared expense, or a
+    # payment to someone they owe (a transfer); what others did is an organizer's to record.
+    if data.kind not in ("expense", "transfer"):
         raise PermissionDenied(
-            Message("a participant may record only shared expenses (kind expense)")
+            Message("a participant may record only shared expenses and payments they made")
         )
     payers = data.paid_by or [PartyAmount(party=context.author)]
     if [party_key(p.party) for p in payers] != [context.author]:
         raise PermissionDenied(
             Message("a participant may record only expenses they paid themselves")
+            if data.kind == "expense"
+            else Message("a participant may record only payments they made themselves")
         )
 
 

@@ -467,6 +467,11 @@ class Settlement(BaseModel):
     currency: str
     transfers: list[TransferOut]
     complete: bool
+    treasury_keeper: PartyRef | None = Field(
+        None,
+        description="The member who keeps the treasury's money, so a transfer to or from the "
+        "treasury names a person: the event's owner. Present when a transfer involves it.",
+    )
 
 
 class TransferIn(Input):
@@ -482,6 +487,15 @@ class SettlementRecord(Input):
     current suggestion."""
 
     transfers: list[TransferIn] | None = Field(None, max_length=MAX_SPLIT)
+    date: dt.date | None = None
+
+
+class PaymentCreate(Input):
+    """A payment you made to a member or to the treasury, settling part of what you owe (a
+    transfer from you, recorded as a settle-up payment). Left out: the date is today."""
+
+    to: Party
+    amount: DecimalText
     date: dt.date | None = None
 
 

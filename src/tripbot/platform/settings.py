@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from email.utils import parseaddr
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -11,6 +12,8 @@ from typing import Literal
 from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tripbot.platform.smtp import SmtpTarget
 
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"  # noqa: S105
 """The secret used when none is configured; refused outside development."""
@@ -212,6 +215,25 @@ class Settings(BaseSettings):
         description="Seconds the gateway keeps who a token or session belongs to and their "
         "role in an event (0: asks every time); a change made through the gateway is seen at once.",
     )
+    smtp_url: SecretStr | None = Field(
+        None,
+        description="The mail server TripBot sends through: smtp://host:25, "
+        "smtp+starttls://user:pass@host:587 or smtps://user:pass@host:465; unset: no email "
+        "(the pages that would send one say so).",
+    )
+    mail_from: str | None = Field(
+        None,
+        max_length=254,
+        description="The From of TripBot's mails, e.g. `Club TripBot <tripbot@club.example>`; "
+        "required with TRIPBOT_SMTP_URL.",
+    )
+    mail_interval: float = Field(
+        2.0,
+        gt=0,
+        le=3600,
+        description="Seconds between the mail sender's looks at its outbox (one process sends; "
+        "a mail the server did not take is tried again 30 s later, then twice as late each time).",
+    )
     public_url: str = Field(
         "http://127.0.0.1:8000", description="Public URL of the gateway, used in invitation links."
     )
@@ -341,6 +363,21 @@ class Settings(BaseSettings):
                         "32 characters in production"
                     )
         return self
+
+    @model_validator(mode="after")
+    def _mail_needs_both(self) -> Settings:
+        if (self.smtp_url is None) != (self.mail_from is None):
+            raise ValueError("TRIPBOT_SMTP_URL and TRIPBOT_MAIL_FROM go together: set both or none")
+        if self.smtp_url is not None:
+            SmtpTarget.parse(self.smtp_url.get_secret_value())
+        if self.mail_from is not None and "@" not in parseaddr(self.mail_from)[1]:
+            raise ValueError(f"TRIPBOT_MAIL_FROM is not an email address: {self.mail_from!r}")
+        return self
+
+    @property
+    def mail_enabled(self) -> bool:
+        """Whether this TripBot sends email (TRIPBOT_SMTP_URL and TRIPBOT_MAIL_FROM are set)."""
+        return self.smtp_url is not None and self.mail_from is not None
 
     @model_validator(mode="after")
     def _credit_each_tile_provider(self) -> Settings:

@@ -38,13 +38,12 @@ from tripbot.routes.formats.common import (
     Parsed,
     Place,
     Repair,
-    RepairKind,
     Segment,
     Track,
     Waypoint,
     refuse,
 )
-from tripbot.routes.schemas import RepairOut, RepairPlace
+from tripbot.routes.schemas import RepairKind, RepairOut, RepairPlace
 
 MIN_ELEVATION_M = -500.0
 MAX_ELEVATION_M = 9000.0

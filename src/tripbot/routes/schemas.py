@@ -170,6 +170,7 @@ RepairKind = Literal[
     "waypoints_repeat_track",
     "file_truncated",
 ]
+"""What was done to make a file usable; ``tripbot.routes.repairs`` says each in words."""
 
 
 class RepairPlace(BaseModel):

@@ -7,7 +7,7 @@ asked for through its client, acting for the person the call is made for.
 
 from tripbot.agenda import OPERATIONS
 from tripbot.agenda.models import outbox
-from tripbot.agenda.service import access, activities, feeds, places
+from tripbot.agenda.service import access, activities, feeds, meetings, places
 from tripbot.agenda.service.access import AgendaPolicy
 from tripbot.agenda.service.activities import (
     add_activity,
@@ -52,6 +52,7 @@ __all__ = [
     "issue_feed_token",
     "list_activities",
     "list_places",
+    "meetings",
     "now_and_next",
     "places",
     "remove_activity",

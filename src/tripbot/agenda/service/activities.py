@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 
 from tripbot.agenda import OPERATIONS, conflicts
 from tripbot.agenda.limits import check_times
-from tripbot.agenda.models import Activity, ActivityPerson, Agenda, FeedToken, Place
+from tripbot.agenda.models import Activity, ActivityPerson, Agenda, FeedToken, Meeting, Place
 from tripbot.agenda.schemas import (
     ActivityCreate,
     ActivityOut,
@@ -343,14 +343,15 @@ def now_and_next(call: Call, event_id: int, query: NowQuery) -> NowNextOut:
 
 def forget_event(uow: UnitOfWork, event_id: int) -> bool:
     """An event was deleted: its timetable goes (activities, people in charge, places, calendar
-    feed tokens); False when it had none. Running it twice changes nothing more."""
+    feed tokens, the meeting kept from its plan); False when it had none. Running it twice
+    changes nothing more."""
     with uow:
         uow.lock_for_write()
         activities = select(Activity.id).where(Activity.event_id == event_id)
         uow.session.execute(
             delete(ActivityPerson).where(ActivityPerson.activity_id.in_(activities))
         )
-        for table in (Activity, FeedToken, Place):
+        for table in (Activity, FeedToken, Place, Meeting):
             uow.session.execute(delete(table).where(table.event_id == event_id))
         removed = uow.session.execute(delete(Agenda).where(Agenda.event_id == event_id))
         uow.commit()

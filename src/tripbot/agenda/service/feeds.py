@@ -19,6 +19,7 @@ from tripbot import __version__
 from tripbot.agenda import OPERATIONS, frab, ical
 from tripbot.agenda.models import Activity, ActivityPerson, FeedToken, Place
 from tripbot.agenda.schemas import CalendarFile, CalendarQuery, FeedTokenOut
+from tripbot.agenda.service import meetings
 from tripbot.agenda.service.access import (
     READ,
     AgendaPolicy,
@@ -211,7 +212,8 @@ def calendar_feed(
     query: CalendarQuery,
     if_none_match: Annotated[str | None, In("header", "If-None-Match")] = None,
 ) -> CalendarFile:
-    """The event's agenda as iCalendar, for a member or for whoever holds a feed token.
+    """The event's agenda as iCalendar, for a member or for whoever holds a feed token; an
+    excursion's meeting point and time come with it.
 
     When ``if_none_match`` names the current ETag only the ETag is given back (``body`` None):
     answering a calendar app's poll of an unchanged agenda renders nothing.
@@ -226,7 +228,11 @@ def calendar_feed(
         etag = etag_of(event, revision_of(uow, event_id))
         if if_none_match and parse_etags(if_none_match).contains_weak(etag):
             return CalendarFile(etag=etag, body=None)
-        body = ical.render(event.name, event.timezone, _feed_events(uow, event_id))
+        shown = _feed_events(uow, event_id)
+        meeting = meetings.meeting_event(uow, event_id, event.name)
+        if meeting is not None:
+            shown = sorted([*shown, meeting], key=lambda e: e.starts_at)
+        body = ical.render(event.name, event.timezone, shown)
         return CalendarFile(etag=etag, body=body)
 
 

@@ -42,11 +42,23 @@ class AccountPolicy:
 
     registration: Literal["open", "invitation"] = "open"
     passwords: Passwords = field(default_factory=Passwords)
+    mail_domain: str | None = None
+    """The domain of the mails' Message-IDs; ``None`` where this TripBot sends no email."""
 
 
 def policy_of(call: Call) -> AccountPolicy:
     """The instance's account policy, built from its settings."""
     return call.extra(AccountPolicy, ACCOUNT_POLICY)  # noqa: S610 - not Django's extra()
+
+
+def mail_domain(policy: AccountPolicy) -> str:
+    """The domain of this TripBot's mails, or PermissionDenied where it sends none."""
+    if policy.mail_domain is None:
+        # Refused (403), not unavailable (503): asking again will not help until it is set up.
+        raise PermissionDenied(
+            Message("this TripBot does not send email; ask its administrator to set it up")
+        )
+    return policy.mail_domain
 
 
 def operator_call(runtime: ServiceRuntime) -> Call:

@@ -8,10 +8,17 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tripbot.events import OPERATIONS, rules, store
-from tripbot.events.models import Event, Invitation, Membership
-from tripbot.events.schemas import InvitationCreate, InvitationOut, MembershipOut
+from tripbot.events.models import Event, Invitation, Membership, mail_outbox
+from tripbot.events.schemas import (
+    InvitationCreate,
+    InvitationOut,
+    InvitationsByEmail,
+    MembershipOut,
+)
+from tripbot.events.service.accounts import mail_domain, policy_of
 from tripbot.platform.db import utcnow
 from tripbot.platform.errors import Message, NotFound
+from tripbot.platform.mail import Mail, enqueue
 from tripbot.platform.operations import Access, Call
 
 
@@ -37,6 +44,38 @@ def create_invitation(call: Call, event_id: int, data: InvitationCreate) -> Invi
         uow.session.add(invitation)
         uow.commit()
         return store.invitation_out(invitation, actor.event.name)
+
+
+@OPERATIONS.post("/events/<int:event_id>/invitations/email", status=201, public=False)
+def invite_by_email(call: Call, event_id: int, data: InvitationsByEmail) -> list[InvitationOut]:
+    """Invitations sent by email (owners and organizers): a single-use link for each address,
+    its mail queued with it, all or none."""
+    # Not public as it is: the gateway words the mails, in the inviter's chosen language.
+    domain = mail_domain(policy_of(call))
+    with call.unit_of_work() as uow:
+        uow.lock_for_write()
+        actor = store.membership(uow, event_id, call.principal.user_id)
+        rules.require_rank(
+            actor.role, "organizer", Message("only an event organizer or above may invite people")
+        )
+        made = []
+        for invitee in data.invitees:
+            invitation = Invitation(
+                code=invitee.code,
+                event_id=event_id,
+                role=data.role,
+                created_by=actor.user_id,
+                expires_at=utcnow() + timedelta(hours=data.expires_in_hours),
+                max_uses=1,
+                uses=0,
+            )
+            uow.session.add(invitation)
+            draft = invitee.mail
+            mail = Mail(str(invitee.email), draft.subject, draft.text, draft.html, "invitation")
+            enqueue(uow.session, mail_outbox, mail, domain)
+            made.append(invitation)
+        uow.commit()
+        return [store.invitation_out(i, actor.event.name) for i in made]
 
 
 @OPERATIONS.get("/events/<int:event_id>/invitations", public=False)

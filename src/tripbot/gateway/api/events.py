@@ -15,11 +15,16 @@ from tripbot.events.schemas import (
     TokenCreated,
     UserOut,
 )
-from tripbot.gateway import auth
+from tripbot.gateway import auth, invite_mail, resets
 from tripbot.gateway.schemas import (
+    EmailedInvitation,
+    EmailInvitationRequest,
     Health,
     InvitationLink,
+    NewPassword,
     PasswordChangeRequest,
+    PasswordResetAccepted,
+    PasswordResetAsk,
     ServiceHealth,
     TokenRequest,
 )
@@ -56,6 +61,28 @@ def change_password(data: PasswordChangeRequest) -> tuple[str, int]:
     return NO_CONTENT
 
 
+@bp.post("/auth/password-reset")
+@bp.input(PasswordResetAsk, arg_name="data")
+@bp.output(PasswordResetAccepted, status_code=202)
+@bp.doc(tags=["Account"], responses={403: "This TripBot does not send email"})
+def request_password_reset(data: PasswordResetAsk) -> PasswordResetAccepted:
+    """Ask for a link to set a new password, sent by email and valid 30 minutes. The answer is
+    the same, and as quick, whether or not the email has an account."""
+    resets.ask(str(data.email))
+    return PasswordResetAccepted(detail=resets.accepted())
+
+
+@bp.post("/auth/password-reset/<token>")
+@bp.input(NewPassword, arg_name="data")
+@bp.output({}, status_code=204)
+@bp.doc(tags=["Account"], responses={404: "Unknown link", 410: "Link expired or used"})
+def reset_password(token: str, data: NewPassword) -> tuple[str, int]:
+    """Set a new password with the secret of a reset link (once); every web session of the
+    account ends."""
+    resets.finish(token, data.new_password)
+    return NO_CONTENT
+
+
 @bp.get("/me")
 @bp.output(UserOut)
 @bp.doc(tags=["Account"])
@@ -72,6 +99,17 @@ def create_invitation(event_id: int, data: InvitationCreate) -> InvitationLink:
     """Make an invitation link (owners and organizers)."""
     auth.require_user()
     return _link(auth.events().create_invitation(event_id, data))
+
+
+@bp.post("/events/<int:event_id>/invitations/email")
+@bp.input(EmailInvitationRequest, arg_name="data")
+@bp.output(list_of(EmailedInvitation), status_code=201)
+@bp.doc(tags=["Invitations"], responses={403: "Not an organizer, or this TripBot sends no email"})
+def invite_by_email(event_id: int, data: EmailInvitationRequest) -> list[EmailedInvitation]:
+    """Invite people by email (owners and organizers): each address gets a single-use link of
+    its own, in a mail in ``language``."""
+    auth.require_user()
+    return invite_mail.invite_by_email(event_id, data)
 
 
 @bp.get("/events/<int:event_id>/invitations")

@@ -22,9 +22,9 @@ from tripbot.events.schemas import (
     UserRoleChange,
     UserUpdate,
 )
-from tripbot.gateway import auth, telegram
+from tripbot.gateway import auth, resets, telegram
 from tripbot.gateway.i18n import LANGUAGE_COOKIE, select_language
-from tripbot.gateway.schemas import TelegramLinkStart
+from tripbot.gateway.schemas import NewPassword, PasswordResetAsk, TelegramLinkStart
 from tripbot.gateway.web import forms
 from tripbot.gateway.web.forms import (
     FORM,
@@ -144,6 +144,52 @@ def login() -> ResponseReturnValue:
     with force_locale(user.language):
         flash(_("Hello, %(name)s.", name=user.display_name), "success")
     return _speaking(redirect(_next()), user.language)
+
+
+def _forgot_page(form: Mapping[str, str], errors: FormErrors, *, sent: bool = False) -> str:
+    return render_template(
+        "account/forgot.html",
+        form=form,
+        errors=errors,
+        sent=sent,
+        mail_enabled=current_settings().mail_enabled,
+    )
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+def forgot_password() -> ResponseReturnValue:
+    """Ask for a link to set a new password; the same answer whether or not the email has an
+    account."""
+    if request.method == "GET" or not current_settings().mail_enabled:
+        return _forgot_page({}, {})
+    result = forms.validate(PasswordResetAsk, {"email": request.form.get("email", "").strip()})
+    if isinstance(result, dict):
+        return _forgot_page(request.form, result), INVALID
+    resets.ask(str(result.email))
+    return _forgot_page({}, {}, sent=True), 202
+
+
+def _reset_page(token: str, errors: FormErrors) -> str:
+    return render_template("account/reset.html", token=token, form={}, errors=errors)
+
+
+@bp.route("/password-reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    """Set a new password with the link from the mail; every session of the account ends."""
+    if request.method == "GET":
+        return _reset_page(token, {})
+    result = forms.validate(NewPassword, {"new_password": request.form.get("new_password", "")})
+    if isinstance(result, dict):
+        return _reset_page(token, result), INVALID
+    try:
+        resets.finish(token, result.new_password)
+    except InvalidInput as error:  # a weak password
+        return _reset_page(token, invalid_input_errors(error)), INVALID
+    except (NotFound, Gone) as error:
+        return _reset_page(token, {FORM: message_for(error)}), int(status_for(error))
+    auth.log_out()  # a session of this browser, if any, ended with the others
+    flash(_("Your new password is set; log in with it."), "success")
+    return redirect(url_for("account.login"))
 
 
 @bp.post("/logout")

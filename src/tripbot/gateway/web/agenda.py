@@ -1,12 +1,16 @@
 """Web pages: an event's agenda: a day-by-day timeline per place with its conflicts, quick edits
-for organizers, places, now/next, the private calendar feed link and the exports."""
+for organizers, places, now/next, the private calendar feed link and the exports.
+
+A new activity starts on a day of the event, chosen from a list, at a time offered after the
+day's last activity; "Add on this day" (and, with JavaScript, a click on the day's timeline at
+a place and an hour) fills them in, so nobody types a date in full."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,6 +44,9 @@ forms.install(bp)
 
 NEW_ACTIVITY = {"duration": "60"}
 MAX_DURATION_MINUTES = 60 * 24 * 366
+FIRST_SLOT = time(9, 0)
+"""Where a day with nothing on it yet is offered to start (after the event's own start)."""
+SLOT_MINUTES = 15
 
 
 @dataclass
@@ -76,6 +83,50 @@ def _days(event: EventOut, activities: list[ActivityOut]) -> list[Day]:
     return [days[key] for key in sorted(days)]
 
 
+def _offered_start(event: EventOut, day: Day) -> time:
+    """When a new activity on a day is offered to start: after the day's last activity (to the
+    next quarter hour), or at the event's start on its first day, or at nine."""
+    zone = _zone(event)
+    ends = [
+        a.ends_at.astimezone(zone)
+        for a in day.activities
+        if a.status != "cancelled" and a.ends_at.astimezone(zone).date() == day.date
+    ]
+    if ends:
+        last = max(ends)
+        minutes = -(-(last.hour * 60 + last.minute) // SLOT_MINUTES) * SLOT_MINUTES
+        hour, minute = divmod(min(minutes, 24 * 60 - SLOT_MINUTES), 60)
+        return time(hour, minute)
+    start = event.starts_at.astimezone(zone)
+    if start.date() == day.date:
+        return start.time().replace(second=0, microsecond=0)
+    return FIRST_SLOT
+
+
+def _new_activity_form(
+    event: EventOut, days: list[Day], chosen: str | None, at: str | None, place: str | None
+) -> dict[str, str]:
+    """The new activity form, on the day asked for (or the event's first) at the time offered
+    (or asked for: a click on the timeline says it), and at the place clicked."""
+    by_date = {day.date.isoformat(): day for day in days}
+    day = by_date.get(chosen or "") or days[0]
+    asked = _clock_text(at or "")
+    offered = asked or _offered_start(event, day)
+    return {
+        **NEW_ACTIVITY,
+        "day": day.date.isoformat(),
+        "time": offered.strftime("%H:%M"),
+        "place_id": place if place and place.isdigit() else "",
+    }
+
+
+def _clock_text(text: str) -> time | None:
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def _conflict_text(conflict: ConflictOut, titles: Mapping[int, str], event: EventOut) -> str:
     """A conflict said in the UI language."""
     names = [titles.get(n, "?") for n in conflict.activity_ids]
@@ -94,8 +145,11 @@ def _conflict_text(conflict: ConflictOut, titles: Mapping[int, str], event: Even
     return _("%(a)s expects more people than its place holds.", a=names[0])
 
 
-def _timeline(event: EventOut, days: list[Day], conflicted: set[int]) -> dict[str, Any]:
-    """What the timeline script draws: per day, each activity's minutes from local midnight."""
+def _timeline(
+    event: EventOut, days: list[Day], conflicted: set[int], places: list[dict[str, str]]
+) -> dict[str, Any]:
+    """What the timeline script draws: per day, each activity's minutes from local midnight;
+    for organizers every place, each a row to click a new activity onto."""
     zone = _zone(event)
     drawn = []
     for day in days:
@@ -118,7 +172,7 @@ def _timeline(event: EventOut, days: list[Day], conflicted: set[int]) -> dict[st
                 ],
             }
         )
-    return {"days": drawn, "noPlace": _("No place")}
+    return {"days": drawn, "noPlace": _("No place"), "places": places}
 
 
 def _clock(moment: datetime, event: EventOut) -> str:
@@ -151,7 +205,7 @@ def _meeting(event: EventOut) -> PlanOut | None:
 def _page(
     event_id: int,
     *,
-    form: Mapping[str, str] = NEW_ACTIVITY,
+    form: Mapping[str, str] | None = None,
     errors: FormErrors | None = None,
     place_form: Mapping[str, str] | None = None,
     place_errors: FormErrors | None = None,
@@ -175,6 +229,11 @@ def _page(
     feed_url = _feed_url(event_id, token)
     places = client.places(event_id)
     members = auth.events().members(event_id) if organizer else []
+    if form is None:
+        asked = request.args
+        form = _new_activity_form(
+            event, days, asked.get("day"), asked.get("time"), asked.get("place")
+        )
     return render_template(
         "agenda/show.html",
         event=event,
@@ -191,7 +250,16 @@ def _page(
         meeting_day=meeting.meeting_at.astimezone(ZoneInfo(event.timezone)).date()
         if meeting and meeting.meeting_at
         else None,
-        timeline=_timeline(event, days, conflicted),
+        timeline=_timeline(
+            event,
+            days,
+            conflicted,
+            [{"id": str(p.id), "name": p.name} for p in places] if organizer else [],
+        ),
+        day_options=[
+            (day.date.isoformat(), str(format_date(day.date, "EEE d MMM"))) for day in days
+        ],
+        offered={day.date: _offered_start(event, day).strftime("%H:%M") for day in days},
         feed_url=feed_url,
         webcal_url=feed_url.replace("https://", "webcal://").replace("http://", "webcal://")
         if feed_url
@@ -218,12 +286,18 @@ def _times(event: EventOut, form: Mapping[str, str]) -> tuple[dict[str, object],
     """The start and end of an activity form (a local start and a duration in minutes)."""
     errors: FormErrors = {}
     values: dict[str, object] = {}
-    text = form.get("starts_at", "").strip()
+    # The new activity form says a day and a time; a quick edit says both in one field.
+    where = "time" if "day" in form else "starts_at"
+    if where == "time":
+        day, clock = form.get("day", "").strip(), form.get("time", "").strip()
+        text = f"{day}T{clock}" if day and clock else ""
+    else:
+        text = form.get("starts_at", "").strip()
     start = forms.aware(text, event.timezone) if text else None
     if start is None:
-        errors["starts_at"] = _("This field is required.")
+        errors[where] = _("This field is required.")
     elif not isinstance(start, datetime):
-        errors["starts_at"] = _("Enter a date and time.")
+        errors[where] = _("Enter a date and time.")
     else:
         values["starts_at"] = start
     try:
@@ -237,10 +311,11 @@ def _times(event: EventOut, form: Mapping[str, str]) -> tuple[dict[str, object],
     return values, errors
 
 
-def _service_errors(error: InvalidInput) -> FormErrors:
+def _service_errors(error: InvalidInput, form: Mapping[str, str]) -> FormErrors:
     """A refusal of the agenda service on the form's fields (the end is the duration's)."""
     where = str(error.extensions.get("field") or FORM)
-    where = {"ends_at": "duration", "place_id": "place_id", "people": "people"}.get(where, where)
+    start = "time" if "day" in form else "starts_at"
+    where = {"ends_at": "duration", "starts_at": start}.get(where, where)
     return {where: message_for(error)}
 
 
@@ -281,7 +356,9 @@ def add_activity(event_id: int) -> ResponseReturnValue:
     try:
         made = _client(event_id).add_activity(event_id, result)
     except InvalidInput as error:
-        return _page(event_id, form=request.form, errors=_service_errors(error)), INVALID
+        return _page(
+            event_id, form=request.form, errors=_service_errors(error, request.form)
+        ), INVALID
     flash(_("%(title)s is on the agenda.", title=made.title), "success")
     return _back(event_id, f"activity-{made.id}")
 
@@ -305,7 +382,7 @@ def change_activity(event_id: int, activity_id: int) -> ResponseReturnValue:
             event_id,
             edit_id=activity_id,
             edit_form=request.form,
-            edit_errors=_service_errors(error),
+            edit_errors=_service_errors(error, request.form),
         ), INVALID
     flash(_("%(title)s was saved.", title=changed.title), "success")
     return _back(event_id, f"activity-{activity_id}")

@@ -1,6 +1,6 @@
 """Web pages of gear: the inventory and what is free day by day, an item with its units,
 availability chart, reservation form and history, one's reservations and loans, the keeper's
-check-out/check-in desk, and an event's packing list with its weights."""
+check-out/check-in desk. (An event's packing list is web/packing.py.)"""
 
 from __future__ import annotations
 
@@ -13,26 +13,30 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _pl
 from flask_babel.speaklater import LazyString
 from werkzeug.datastructures import FileStorage
 
 from tripbot.gateway import auth
 from tripbot.gateway.web import forms
+from tripbot.gateway.web.fields import Widget, form_fields
 from tripbot.gateway.web.forms import INVALID, FormErrors, _, message_for
 from tripbot.gateway.web.gear_people import borrower, holders, known_people
 from tripbot.gear.client import Download, GearClient, Upload
+from tripbot.gear.csvfiles import INVENTORY_COLUMNS
 from tripbot.gear.rules import EVENT_DELETED, NOT_ENOUGH_IN_SERVICE, UNIT_OUT_OF_SERVICE
 from tripbot.gear.schemas import (
+    ITEM_DETAILS,
     BasketCreate,
     CheckIn,
     CheckOut,
     HistoryQuery,
     ItemCreate,
+    ItemDetails,
     ItemQuery,
     ItemUpdate,
     LoanOut,
     LoanQuery,
-    PackingEntryCreate,
     ReservationCreate,
     ReservationQuery,
     UnitCreate,
@@ -50,8 +54,14 @@ AVAILABILITY_DAYS = 14
 """Days shown from today in the inventory's availability table."""
 CHART_DAYS = 30
 """Days shown in an item's availability chart."""
-ITEM_FIELDS = ("name", "category", "description", "weight_grams", "tracking", "quantity")
-ENTRY_FIELDS = ("name", "category", "description", "quantity", "weight_grams", "provided_by")
+ITEM_FIELDS = (*ITEM_DETAILS, "tracking", "quantity")
+ITEM_WIDGETS: dict[str, Widget] = {
+    "name": Widget(_l("Name"), "s12 m6"),
+    "category": Widget(_pl("gear", "Category"), "s12 m6", help=_l("Shelter, Climbing, Kitchen…")),
+    "description": Widget(_l("Description"), textarea=True),
+    "weight_grams": Widget(_l("Weight of one, in grams"), "s12 m4"),
+}
+"""How the item form shows each of the item's details (``ITEM_DETAILS``)."""
 
 CONDITION_LABELS: dict[str, LazyString] = {
     "new": _l("new"),
@@ -136,7 +146,7 @@ def csv_response(answer: Download) -> Response:
     )
 
 
-def _uploaded(upload: FileStorage) -> Upload:
+def uploaded(upload: FileStorage) -> Upload:
     """A file sent with a form, as the gear service takes it."""
     return Upload(
         upload.filename or "", upload.read(), upload.mimetype or "application/octet-stream"
@@ -159,7 +169,7 @@ def _day(value: str | None, default: date) -> date:
         return default
 
 
-def _failure(error: DomainError) -> str:
+def failure(error: DomainError) -> str:
     """What a refusal means, in the UI language, with the numbers it carries."""
     line = error.extensions.get("line")
     if isinstance(error, InvalidInput) and line is not None:
@@ -206,13 +216,17 @@ def index() -> ResponseReturnValue:
         query=query,
         keeper=auth.principal().instance_role in ("admin", "gear_keeper"),
         event_id=event_id,
+        inventory_columns=INVENTORY_COLUMNS,
     )
 
 
 def _item_form(
     template: str, form: Mapping[str, str], errors: FormErrors, **context: object
 ) -> str:
-    return render_template(template, form=form, errors=errors, trackings=TRACKING_LABELS, **context)
+    details = form_fields(ItemDetails, ITEM_DETAILS, ITEM_WIDGETS)
+    return render_template(
+        template, form=form, errors=errors, details=details, trackings=TRACKING_LABELS, **context
+    )
 
 
 def _labels(text: str) -> list[dict[str, str]]:
@@ -315,7 +329,7 @@ def edit(item_id: int) -> ResponseReturnValue:
         form = {name: str(getattr(item, name)) for name in ITEM_FIELDS}
         form["out_of_service"] = str(item.out_of_service)
         return _item_form("gear/edit.html", form, {}, item=item)
-    names = ["name", "category", "description", "weight_grams"]
+    names = list(ITEM_DETAILS)
     if item.tracking == "quantity":
         names += ["quantity", "out_of_service"]
     data = {name: request.form.get(name, "").strip() for name in names}
@@ -325,7 +339,7 @@ def edit(item_id: int) -> ResponseReturnValue:
     try:
         _gear().update_item(item_id, result)
     except InvalidInput as error:
-        errors = {str(error.extensions.get("field") or forms.FORM): _failure(error)}
+        errors = {str(error.extensions.get("field") or forms.FORM): failure(error)}
         return _item_form("gear/edit.html", request.form, errors, item=item), INVALID
     flash(_("The item was saved."), "success")
     return redirect(url_for("gear.item", item_id=item_id))
@@ -338,7 +352,7 @@ def retire(item_id: int) -> ResponseReturnValue:
     try:
         _gear().retire_item(item_id)
     except Conflict as error:
-        flash(_failure(error), "error")
+        flash(failure(error), "error")
         return redirect(url_for("gear.item", item_id=item_id))
     flash(_("The item was retired; its history stays."), "success")
     return redirect(url_for("gear.index"))
@@ -365,7 +379,7 @@ def reserve(item_id: int) -> ResponseReturnValue:
     except (Conflict, InvalidInput) as error:
         field = str(error.extensions.get("field") or forms.FORM)
         return _item_page(
-            item_id, reserve_form=request.form, reserve_errors={field: _failure(error)}
+            item_id, reserve_form=request.form, reserve_errors={field: failure(error)}
         ), INVALID
     flash(
         _(
@@ -476,7 +490,7 @@ def add_unit(item_id: int) -> ResponseReturnValue:
         try:
             _gear().add_unit(item_id, result)
         except (InvalidInput, Conflict) as error:
-            flash(_failure(error), "error")
+            flash(failure(error), "error")
         else:
             flash(_("The unit was added."), "success")
     return redirect(url_for("gear.item", item_id=item_id, _anchor="units"))
@@ -510,7 +524,7 @@ def retire_unit(item_id: int, unit_id: int) -> ResponseReturnValue:
     try:
         _gear().retire_unit(item_id, unit_id)
     except Conflict as error:
-        flash(_failure(error), "error")
+        flash(failure(error), "error")
     else:
         flash(_("The unit was retired."), "success")
     return redirect(url_for("gear.item", item_id=item_id, _anchor="units"))
@@ -538,7 +552,7 @@ def upload_photo(item_id: int) -> ResponseReturnValue:
         flash(_("Choose a photo first."), "error")
         return redirect(url_for("gear.item", item_id=item_id))
     try:
-        _gear().set_photo(item_id, _uploaded(upload))
+        _gear().set_photo(item_id, uploaded(upload))
     except (InvalidInput, PayloadTooLarge):
         flash(
             _(
@@ -571,9 +585,9 @@ def import_csv() -> ResponseReturnValue:
         flash(_("Choose a CSV file first."), "error")
         return redirect(url_for("gear.index"))
     try:
-        result = _gear().import_items(_uploaded(upload))
+        result = _gear().import_items(uploaded(upload))
     except InvalidInput as error:
-        flash(_("Nothing was imported. %(reason)s", reason=_failure(error)), "error")
+        flash(_("Nothing was imported. %(reason)s", reason=failure(error)), "error")
         return redirect(url_for("gear.index"))
     flash(_("%(count)s items were imported.", count=result.created), "success")
     return redirect(url_for("gear.index"))
@@ -602,7 +616,7 @@ def cancel(reservation_id: int) -> ResponseReturnValue:
     try:
         _gear().cancel(reservation_id)
     except Conflict as error:
-        flash(_failure(error), "error")
+        flash(failure(error), "error")
     else:
         flash(_("The reservation was cancelled."), "success")
     return redirect(forms.safe_next(request.form.get("next"), url_for("gear.mine")))
@@ -659,10 +673,10 @@ def check_out() -> ResponseReturnValue:
         loans = _gear().check_out(result)
     except (Conflict, InvalidInput, NotFound) as error:
         if result.reservation_id is not None:
-            flash(_failure(error), "error")
+            flash(failure(error), "error")
             return redirect(url_for("gear.desk"))
         field = str(error.extensions.get("field") or forms.FORM)
-        return _desk_page({field: _failure(error)}, request.form), INVALID
+        return _desk_page({field: failure(error)}, request.form), INVALID
     labels = ", ".join(loan.unit_label or str(loan.quantity) for loan in loans)
     flash(
         _(
@@ -687,100 +701,7 @@ def check_in(loan_id: int) -> ResponseReturnValue:
     try:
         loan = _gear().check_in(loan_id, result)
     except (Conflict, InvalidInput) as error:
-        flash(_failure(error), "error")
+        flash(failure(error), "error")
         return redirect(url_for("gear.desk"))
     flash(_("%(item)s is back from %(name)s.", item=loan.item_name, name=loan.user_name), "success")
     return redirect(url_for("gear.desk"))
-
-
-# ---- packing lists ------------------------------------------------------------------------------
-
-
-def _packing_page(
-    event_id: int, form: Mapping[str, str] | None = None, errors: FormErrors | None = None
-) -> str:
-    event = auth.events().event(event_id)
-    client = auth.services().gear(auth.event_principal(event_id))
-    listed = client.packing_list(event_id)
-    chart = {
-        "labels": [_("Base"), _("Worn"), _("Consumable")],
-        "grams": [listed.totals.base, listed.totals.worn, listed.totals.consumable],
-    }
-    return render_template(
-        "gear/packing.html",
-        event=event,
-        listed=listed,
-        chart=chart,
-        club_options=[("", _("None"))]
-        + [
-            (str(item.id), f"{item.name} ({item.category})")
-            for item in (_gear().items() if forms.at_least(event.my_role, "organizer") else [])
-        ],
-        providers=PROVIDER_LABELS,
-        form=form or {"quantity": "1", "provided_by": "participant"},
-        errors=errors or {},
-    )
-
-
-@bp.get("/events/<int:event_id>/packing-list")
-@auth.login_required
-def packing_list(event_id: int) -> ResponseReturnValue:
-    """An event's packing list: what each participant brings, what the club lends, weights."""
-    return _packing_page(event_id)
-
-
-@bp.post("/events/<int:event_id>/packing-list")
-@auth.login_required
-def add_entry(event_id: int) -> ResponseReturnValue:
-    """Add a line to an event's packing list (organizers)."""
-    data: dict[str, Any] = forms.filled(request.form, *ENTRY_FIELDS, "item_id")
-    data["worn"] = "worn" in request.form
-    data["consumable"] = "consumable" in request.form
-    result = forms.validate(PackingEntryCreate, data)
-    if isinstance(result, dict):
-        if forms.FORM in result:
-            result = {"name": result.pop(forms.FORM)} | result
-        return _packing_page(event_id, request.form, result), INVALID
-    client = auth.services().gear(auth.event_principal(event_id))
-    try:
-        entry = client.add_entry(event_id, result)
-    except (InvalidInput, NotFound) as error:
-        field = str(error.extensions.get("field") or forms.FORM)
-        return _packing_page(event_id, request.form, {field: _failure(error)}), INVALID
-    flash(_("%(name)s is on the list.", name=entry.name), "success")
-    return redirect(url_for("gear.packing_list", event_id=event_id))
-
-
-@bp.post("/events/<int:event_id>/packing-list/<int:entry_id>/remove")
-@auth.login_required
-def remove_entry(event_id: int, entry_id: int) -> ResponseReturnValue:
-    """Remove a line from an event's packing list (organizers)."""
-    auth.services().gear(auth.event_principal(event_id)).remove_entry(event_id, entry_id)
-    flash(_("The line was removed."), "success")
-    return redirect(url_for("gear.packing_list", event_id=event_id))
-
-
-@bp.get("/events/<int:event_id>/packing-list.csv")
-@auth.login_required
-def export_packing_list(event_id: int) -> ResponseReturnValue:
-    """An event's packing list as a LighterPack CSV file."""
-    answer = auth.services().gear(auth.event_principal(event_id)).export_packing_list(event_id)
-    return csv_response(answer)
-
-
-@bp.post("/events/<int:event_id>/packing-list.csv")
-@auth.login_required
-def import_packing_list(event_id: int) -> ResponseReturnValue:
-    """Add the lines of a LighterPack CSV file, all or none (organizers)."""
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        flash(_("Choose a CSV file first."), "error")
-        return redirect(url_for("gear.packing_list", event_id=event_id))
-    client = auth.services().gear(auth.event_principal(event_id))
-    try:
-        result = client.import_packing_list(event_id, _uploaded(upload))
-    except InvalidInput as error:
-        flash(_("Nothing was imported. %(reason)s", reason=_failure(error)), "error")
-        return redirect(url_for("gear.packing_list", event_id=event_id))
-    flash(_("%(count)s lines were imported.", count=result.created), "success")
-    return redirect(url_for("gear.packing_list", event_id=event_id))

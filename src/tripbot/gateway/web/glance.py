@@ -16,7 +16,7 @@ from tripbot.events.schemas import EventOut
 from tripbot.gateway import auth
 from tripbot.gateway.web import maps
 from tripbot.gear.schemas import PackingListOut, ReservationOut, ReservationQuery
-from tripbot.ledger.schemas import TransferOut
+from tripbot.ledger.schemas import PartyRef, TransferOut
 from tripbot.platform.errors import PermissionDenied, ServiceUnavailable
 from tripbot.routes.schemas import PlanOut
 
@@ -35,6 +35,7 @@ class Glance:
     my_balance: str | None = None
     i_pay: list[TransferOut] = field(default_factory=list)
     i_get: list[TransferOut] = field(default_factory=list)
+    treasury_keeper: PartyRef | None = None
     my_gear: list[ReservationOut] = field(default_factory=list)
     event_gear: list[ReservationOut] = field(default_factory=list)
     packing: PackingListOut | None = None
@@ -77,6 +78,7 @@ def gather(event: EventOut) -> Glance:
     if (settle := _answer(lambda: ledger.settlement(event.id), "ledger", glance)) is not None:
         glance.i_pay = [t for t in settle.transfers if t.payer.party == me.user_id]
         glance.i_get = [t for t in settle.transfers if t.payee.party == me.user_id]
+        glance.treasury_keeper = settle.treasury_keeper
     for_event = ReservationQuery(scope="event", event_id=event.id)
     if (reserved := _answer(lambda: gear.reservations(for_event), "gear", glance)) is not None:
         glance.event_gear = reserved

@@ -139,7 +139,7 @@ ledger_words.install(
 )
 
 
-def _decimal_input(text: str) -> str:
+def decimal_input(text: str) -> str:
     """What someone typed as an amount, in the API's form: "23,50" and "23.50" are the same."""
     text = text.strip().replace(" ", "").replace("\u00a0", "")
     if "," in text and "." not in text and text.count(",") == 1:
@@ -163,7 +163,7 @@ def _side(form: MultiDict[str, str], name: str) -> list[dict[str, Any]]:
         party = _party_value(key)
         if party is None:
             continue
-        amount = _decimal_input(form.get(f"{name}_amount_{key}", ""))
+        amount = decimal_input(form.get(f"{name}_amount_{key}", ""))
         parties.append({"party": party, **({"amount": amount} if amount else {})})
     return parties
 
@@ -174,7 +174,7 @@ def _split(form: MultiDict[str, str]) -> dict[str, Any]:
     for key in form.getlist("share"):
         if not key.isdigit():
             continue
-        value = _decimal_input(form.get(f"share_value_{key}", ""))
+        value = decimal_input(form.get(f"share_value_{key}", ""))
         part: dict[str, Any] = {"user_id": int(key)}
         if method != "equal" and value:
             part["value"] = value
@@ -189,7 +189,7 @@ def _entry_body(form: MultiDict[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {
         "kind": kind,
         "description": form.get("description", ""),
-        "amount": _decimal_input(form.get("amount", "")),
+        "amount": decimal_input(form.get("amount", "")),
         "counterparty": form.get("counterparty", ""),
         "category": form.get("category", ""),
         "in_kind": in_kind,
@@ -197,7 +197,7 @@ def _entry_body(form: MultiDict[str, str]) -> dict[str, Any]:
     given = {
         "date": form.get("date", "").strip(),
         "currency": form.get("currency", "").strip().upper(),
-        "rate": _decimal_input(form.get("rate", "")),
+        "rate": decimal_input(form.get("rate", "")),
     }
     body.update({name: value for name, value in given.items() if value})
     if not in_kind:
@@ -210,7 +210,7 @@ def _entry_body(form: MultiDict[str, str]) -> dict[str, Any]:
     return body
 
 
-def _form_errors(error: InvalidInput, names: Mapping[int, str]) -> FormErrors:
+def form_errors(error: InvalidInput, names: Mapping[int, str]) -> FormErrors:
     """The ledger's problems on the form's sections, in the UI language."""
     errors: FormErrors = {}
     for problem in error.extensions.get("errors") or []:
@@ -401,12 +401,14 @@ def new_entry(event_id: int) -> ResponseReturnValue:
     try:
         entry = _client(event_id).record_entry(event_id, data)
     except InvalidInput as error:
-        errors = _form_errors(error, names)
+        errors = form_errors(error, names)
         return _form_page("ledger/new.html", event, request.form, errors), INVALID
     except PermissionDenied as error:
         return _form_page("ledger/new.html", event, request.form, {FORM: said(error)}), 403
     _receipt_upload(event_id, entry.id)
     flash(_("The entry was recorded."), "success")
+    if request.form.get("back") == "event":  # the event page's quick expense goes back there
+        return redirect(url_for("events.show", event_id=event_id, _anchor="glance-money"))
     return redirect(url_for("ledger.money", event_id=event_id))
 
 
@@ -458,7 +460,7 @@ def edit_entry(event_id: int, entry_id: int) -> ResponseReturnValue:
     try:
         _client(event_id).correct_entry(event_id, entry_id, data)
     except InvalidInput as error:
-        errors = _form_errors(error, names)
+        errors = form_errors(error, names)
         return _form_page("ledger/edit.html", event, request.form, errors, entry=current), INVALID
     except (Conflict, PermissionDenied) as error:
         flash(said(error), "error")
@@ -661,7 +663,7 @@ def budget(event_id: int) -> ResponseReturnValue:
             event, rows + [{"kind": "purchase", "category": "", "planned": ""}] * 3, {}
         )
     rows = [
-        {"kind": k, "category": c.strip(), "planned": _decimal_input(p)}
+        {"kind": k, "category": c.strip(), "planned": decimal_input(p)}
         for k, c, p in zip(
             request.form.getlist("kind"),
             request.form.getlist("category"),

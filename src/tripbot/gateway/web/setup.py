@@ -73,11 +73,11 @@ def steps(settings: Settings, users: list[UserOut], gear_items: int) -> list[Ste
             "keeper",
             _("A gear keeper"),
             _(
-                "Someone who lends and takes back the club's gear: on the server, "
-                "tripbot user create --role gear_keeper."
+                "Someone who lends and takes back the club's gear: on the People page, choose "
+                "Gear keeper next to their name."
             ),
             any(user.role == "gear_keeper" for user in users),
-            None,
+            url_for("account.people"),
         ),
         Step(
             "invitations",

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from tripbot.gear import OPERATIONS, csvfiles, rules, store
 from tripbot.gear.models import ACTIVE, Item, Photo, Reservation, Unit
 from tripbot.gear.schemas import (
+    ITEM_DETAILS,
     Availability,
     ImportResult,
     ItemCreate,
@@ -138,10 +139,7 @@ def add_item(uow: UnitOfWork, actor: int, data: ItemCreate, *, announce: bool = 
     """Store a new item with its units and its first history line."""
     item = Item(
         event_id=data.event_id,
-        name=data.name,
-        category=data.category,
-        description=data.description,
-        weight_grams=data.weight_grams,
+        **data.model_dump(include=set(ITEM_DETAILS)),
         tracking=data.tracking,
         quantity=data.quantity or 0,
         out_of_service=0,
@@ -187,7 +185,7 @@ def export_items(call: Call, query: ScopeQuery | None = None) -> Download:
             units[unit.item_id].append(unit)
         rows: list[tuple[object, ...]] = []
         for item in items:
-            common = (item.name, item.category, item.description, item.weight_grams, item.tracking)
+            common = (*(getattr(item, name) for name in ITEM_DETAILS), item.tracking)
             if item.tracking == "quantity":
                 rows.append((*common, item.quantity, "", "", ""))
                 continue

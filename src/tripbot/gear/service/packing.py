@@ -1,7 +1,9 @@
 """An event's packing list: what each participant brings and what the club lends,
 with LighterPack's weights, and its CSV import and export in LighterPack's columns.
 
-The gateway says the caller's role in the event: participants read, organizers edit.
+The gateway says the caller's role in the event: participants read, organizers edit. Everyone
+ticks what they packed: each participant the lines each participant brings, for their own bag;
+organizers also the lines the club lends, packed once for everyone.
 """
 
 from __future__ import annotations
@@ -10,19 +12,22 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tripbot.gear import OPERATIONS, csvfiles, rules
-from tripbot.gear.models import Item, PackingEntry, outbox
+from tripbot.gear.models import Item, PackingEntry, PackingTick, outbox
 from tripbot.gear.schemas import (
     CategoryWeights,
     ImportResult,
+    PackedChange,
     PackingEntryCreate,
     PackingEntryOut,
     PackingEntryUpdate,
     PackingListOut,
 )
 from tripbot.gear.service.items import CSV, CSV_RESPONSE
-from tripbot.platform.db import UnitOfWork
+from tripbot.platform.db import UnitOfWork, utcnow
 from tripbot.platform.errors import InvalidInput, Message, NotFound
 from tripbot.platform.operations import Access, Call, Download, Upload
 from tripbot.platform.outbox import record_change
@@ -37,7 +42,7 @@ PACKING: dict[str, Any] = {"access": Access.EVENT, "tag": "Packing lists"}
 the public API, not under /gear), grouped apart in the API's documentation."""
 
 
-def _entry_out(entry: PackingEntry) -> PackingEntryOut:
+def _entry_out(entry: PackingEntry, packed: bool = False) -> PackingEntryOut:
     return PackingEntryOut(
         id=entry.id,
         event_id=entry.event_id,
@@ -53,6 +58,7 @@ def _entry_out(entry: PackingEntry) -> PackingEntryOut:
         price=entry.price,
         provided_by=entry.provided_by,
         item_id=entry.item_id,
+        packed=packed,
     )
 
 
@@ -66,13 +72,31 @@ def _entries(uow: UnitOfWork, event_id: int) -> list[PackingEntry]:
     )
 
 
-def _list_out(event_id: int, entries: list[PackingEntry]) -> PackingListOut:
+def _tickers(uow: UnitOfWork, event_id: int) -> dict[int, set[int]]:
+    """Who ticked each line of an event's packing list, by line."""
+    found: dict[int, set[int]] = {}
+    for entry_id, user_id in uow.session.execute(
+        select(PackingTick.entry_id, PackingTick.user_id)
+        .join(PackingEntry, PackingEntry.id == PackingTick.entry_id)
+        .where(PackingEntry.event_id == event_id)
+    ):
+        found.setdefault(entry_id, set()).add(user_id)
+    return found
+
+
+def _list_out(
+    event_id: int,
+    entries: list[PackingEntry],
+    tickers: dict[int, set[int]],
+    user_id: int | None,
+) -> PackingListOut:
     categories: dict[str, list[PackingEntry]] = {}
     for entry in entries:
         categories.setdefault(entry.category, []).append(entry)
+    packed = {e.id: rules.packed(e.provided_by, tickers.get(e.id, set()), user_id) for e in entries}
     return PackingListOut(
         event_id=event_id,
-        entries=[_entry_out(entry) for entry in entries],
+        entries=[_entry_out(entry, packed[entry.id]) for entry in entries],
         totals=rules.weights(entries),
         participant=rules.weights(e for e in entries if e.provided_by == "participant"),
         club=rules.weights(e for e in entries if e.provided_by == "club"),
@@ -80,6 +104,8 @@ def _list_out(event_id: int, entries: list[PackingEntry]) -> PackingListOut:
             CategoryWeights(category=name, **rules.weights(lines).model_dump())
             for name, lines in categories.items()
         ],
+        mine=rules.progress(packed[e.id] for e in entries if e.provided_by == "participant"),
+        club_packed=rules.progress(packed[e.id] for e in entries if e.provided_by == "club"),
     )
 
 
@@ -99,7 +125,8 @@ def packing_list(call: Call, event_id: int) -> PackingListOut:
     uow, principal = call.unit_of_work(), call.principal
     principal.require_event_role(event_id, "participant", Message("see the packing list"))
     with uow:
-        return _list_out(event_id, _entries(uow, event_id))
+        entries = _entries(uow, event_id)
+        return _list_out(event_id, entries, _tickers(uow, event_id), principal.user_id)
 
 
 def _room_for(uow: UnitOfWork, event_id: int, more: int) -> int:
@@ -196,8 +223,42 @@ def remove_entry(call: Call, event_id: int, entry_id: int) -> None:
         uow.lock_for_write()
         entry = _entry(uow, event_id, entry_id)
         _changed(uow, event_id, "removed", actor, entry_id=entry.id, name=entry.name)
+        uow.session.execute(delete(PackingTick).where(PackingTick.entry_id == entry.id))
         uow.session.execute(delete(PackingEntry).where(PackingEntry.id == entry.id))
         uow.commit()
+
+
+@OPERATIONS.put(f"{LINE}/packed", public=f"{LINE}/packed", **PACKING)
+def tick_entry(call: Call, event_id: int, entry_id: int, data: PackedChange) -> PackingEntryOut:
+    """Tick a line as packed, or untick it: members tick a line each participant brings for
+    their own bag; a line the club lends is packed once, for everyone, by an organizer."""
+    uow, principal = call.unit_of_work(), call.principal
+    principal.require_event_role(event_id, "participant", Message("see the packing list"))
+    user_id = principal.require_user()
+    with uow:
+        uow.lock_for_write()
+        entry = _entry(uow, event_id, entry_id)
+        club = entry.provided_by == "club"
+        if club:
+            principal.require_event_role(event_id, "organizer", Message("pack what the club lends"))
+        # A tick is nobody else's news: it goes in no feed and leaves the list's history alone.
+        if not data.packed:
+            mine = PackingTick.user_id == user_id
+            uow.session.execute(
+                delete(PackingTick).where(
+                    PackingTick.entry_id == entry.id, *(() if club else (mine,))
+                )
+            )
+        else:
+            dialect = uow.session.get_bind().dialect.name
+            insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+            uow.session.execute(
+                insert(PackingTick)
+                .values(entry_id=entry.id, user_id=user_id, ticked_at=utcnow())
+                .on_conflict_do_nothing(index_elements=["entry_id", "user_id"])
+            )
+        uow.commit()
+        return _entry_out(entry, data.packed)
 
 
 def _price(value: Decimal | None) -> str:

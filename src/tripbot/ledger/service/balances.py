@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
+from tripbot.events.schemas import MemberOut
 from tripbot.ledger import OPERATIONS, rules, store
 from tripbot.ledger.models import (
     Balance,
@@ -139,6 +140,7 @@ def settlement(call: Call, event_id: int) -> Settlement:
     principal = call.principal
     events = events_of(call)
     me = member(principal, event_id, Message("read the settlement"))
+    members = events.members(event_id)  # asked before the unit of work: no lock is held
     with uow:
         book = store.find_book(uow, event_id)
         everyone = sees_all(principal, book)
@@ -148,9 +150,26 @@ def settlement(call: Call, event_id: int) -> Settlement:
         transfers = suggested(uow, event_id)
         if not everyone:
             transfers = [t for t in transfers if me in (t.payer, t.payee)]
-        names = store.names_of(uow, event_id, [p for t in transfers for p in (t.payer, t.payee)])
+        keeper = None
+        if any(None in (t.payer, t.payee) for t in transfers):
+            keeper = treasury_keeper(members)
+        parties = [p for t in transfers for p in (t.payer, t.payee)] + [keeper]
+        names = store.names_of(uow, event_id, parties)
         shown = transfers_out(transfers, names, book.currency)
-        return Settlement(currency=book.currency, transfers=shown, complete=everyone)
+        return Settlement(
+            currency=book.currency,
+            transfers=shown,
+            complete=everyone,
+            treasury_keeper=None
+            if keeper is None
+            else PartyRef(party=keeper, name=store.name_of(names, keeper)),
+        )
+
+
+def treasury_keeper(members: Sequence[MemberOut]) -> int | None:
+    """Who keeps the treasury's money, so paying it names a person: the event's first owner."""
+    owners = sorted(m.user_id for m in members if m.role == "owner")
+    return owners[0] if owners else None
 
 
 def _canonical(text: str, currency: str) -> str:

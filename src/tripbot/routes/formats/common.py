@@ -20,29 +20,10 @@ from lxml import etree
 from numpy.typing import NDArray
 
 from tripbot.platform.errors import InvalidInput, Message
+from tripbot.routes.schemas import RepairKind
 
 FloatArray = NDArray[np.float64]
 Source = Literal["gpx-track", "gpx-route", "kml", "kmz", "geojson", "tcx", "fit"]
-RepairKind = Literal[
-    "no_position",
-    "impossible_position",
-    "far_from_track",
-    "split_at_jump",
-    "elevation_implausible",
-    "elevation_all_zero",
-    "elevation_filled",
-    "elevation_dropped",
-    "time_unreadable",
-    "time_implausible",
-    "time_out_of_order",
-    "duplicate_path",
-    "short_segment",
-    "route_used",
-    "waypoint_dropped",
-    "waypoints_repeat_track",
-    "file_truncated",
-]
-"""What was done to make a file usable; ``tripbot.routes.repairs`` says each in words."""
 
 CHUNK_BYTES = 1 << 16
 MAX_EXAMPLES = 5

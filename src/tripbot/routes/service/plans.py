@@ -151,6 +151,8 @@ def set_plan(call: Call, event_id: int, data: PlanUpdate) -> PlanOut:
                 "by": principal.user_id,
                 "routes": [r.route.name for r in out.routes],
                 "meeting_point": out.meeting_point,
+                "meeting_lat": out.meeting_lat,
+                "meeting_lon": out.meeting_lon,
                 "meeting_at": out.meeting_at.isoformat() if out.meeting_at else None,
                 "capacity": out.capacity,
             },

@@ -1,8 +1,13 @@
 // The agenda's timeline: one row per place and day, each activity a bar placed by its time.
 // Drawn from the JSON block the page carries (no inline script or style: the CSP forbids them);
 // the table under it says the same for readers without JavaScript, and is what gets printed.
+// For organizers every place has its row from morning to evening, and a click on a row puts a
+// new activity there, at that quarter hour: the form below is filled and its title focused.
+// "Add on this day" does the same for the day (and is what keyboards and phones use).
 (() => {
   const HOUR = 60;
+  const SLOT = 15;
+  const DAYTIME = [8 * HOUR, 20 * HOUR];
 
   const el = (tag, className, text) => {
     const node = document.createElement(tag);
@@ -11,17 +16,34 @@
     return node;
   };
 
-  const span = (activities) => {
+  const span = (activities, editable) => {
     const starts = activities.map((a) => Math.max(0, a.start));
     const ends = activities.map((a) => Math.min(24 * HOUR, a.end));
+    if (editable) {
+      starts.push(DAYTIME[0]);
+      ends.push(DAYTIME[1]);
+    }
     const first = Math.floor(Math.min(...starts) / HOUR);
     const last = Math.max(first + 1, Math.ceil(Math.max(...ends) / HOUR));
     return [first * HOUR, last * HOUR];
   };
 
-  const drawDay = (container, day, noPlace) => {
-    if (!day.activities.length) return;
-    const [from, to] = span(day.activities);
+  const clock = (minute) =>
+    `${String(Math.floor(minute / HOUR)).padStart(2, "0")}:${String(minute % HOUR).padStart(2, "0")}`;
+
+  // Puts a new activity on a day (at a time, at a place) in the form, and goes to its title.
+  const fill = (form, date, time, placeId) => {
+    form.querySelector("#new-day").value = date;
+    form.querySelector("#new-time").value = time;
+    if (placeId !== undefined) form.querySelector("#new-place").value = placeId;
+    document.getElementById("new-activity").scrollIntoView({ block: "start" });
+    form.querySelector("#new-title").focus({ preventScroll: true });
+  };
+
+  const drawDay = (container, day, data, form) => {
+    const noPlace = data.noPlace;
+    if (!day.activities.length && !form) return;
+    const [from, to] = span(day.activities, Boolean(form));
     const percent = (minute) => `${((Math.min(Math.max(minute, from), to) - from) / (to - from)) * 100}%`;
 
     const axis = el("div", "tl-row tl-axis");
@@ -35,8 +57,11 @@
     axis.appendChild(ticks);
     container.appendChild(axis);
 
-    const places = [...new Set(day.activities.map((a) => a.place))].sort((a, b) =>
+    const named = day.activities.map((a) => a.place);
+    if (form) named.push(...data.places.map((p) => p.name), "");
+    const places = [...new Set(named)].sort((a, b) =>
       a === "" ? 1 : b === "" ? -1 : a.localeCompare(b));
+    const placeIds = new Map(data.places.map((p) => [p.name, p.id]));
     for (const place of places) {
       const row = el("div", "tl-row");
       row.appendChild(el("div", "tl-label", place || noPlace));
@@ -65,7 +90,18 @@
         bar.style.top = `${(Number(bar.dataset.lane) / lanes.length) * 100}%`;
         bar.style.height = `${100 / lanes.length}%`;
       });
-      track.style.height = `${2.6 * lanes.length}rem`;
+      track.style.height = `${2.6 * Math.max(1, lanes.length)}rem`;
+      if (form) {
+        track.classList.add("tl-open");
+        track.dataset.place = placeIds.get(place) || "";
+        track.addEventListener("click", (event) => {
+          if (event.target.closest(".tl-bar")) return; // a bar leads to its activity
+          const box = track.getBoundingClientRect();
+          const minute = from + ((event.clientX - box.left) / box.width) * (to - from);
+          const slot = Math.min(24 * HOUR - SLOT, Math.max(0, Math.floor(minute / SLOT) * SLOT));
+          fill(form, day.date, clock(slot), placeIds.get(place) || "");
+        });
+      }
       row.appendChild(track);
       container.appendChild(row);
     }
@@ -73,12 +109,21 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     const source = document.getElementById("agenda-data");
+    const form = document.getElementById("activity-form");
     if (source) {
       const data = JSON.parse(source.textContent);
       for (const day of data.days) {
         const container = document.querySelector(`.timeline[data-day="${day.date}"]`);
-        if (container) drawDay(container, day, data.noPlace);
+        if (container) drawDay(container, day, data, form);
       }
+    }
+    if (form) {
+      document.querySelectorAll("a.add-on-day").forEach((link) => {
+        link.addEventListener("click", (event) => {
+          event.preventDefault();
+          fill(form, link.dataset.day, link.dataset.time);
+        });
+      });
     }
     const print = document.getElementById("print-agenda");
     if (print) {

@@ -38,41 +38,46 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
-  const weights = read("weight-data");
-  const weightCanvas = document.getElementById("weight-chart");
-  if (weights && weightCanvas) {
-    const empty = weights.grams.every((grams) => grams === 0);
-    new Chart(weightCanvas, {
-      type: "doughnut",
-      data: {
-        labels: weights.labels,
-        datasets: [{
-          data: empty ? [1] : weights.grams,
-          backgroundColor: empty ? ["#dde4e3"] : [primary, "#4a6363", "#e0a100"],
-          borderWidth: 1,
-        }],
-      },
-      options: {
-        maintainAspectRatio: false,
-        animation: false,
-        plugins: {
-          legend: { display: !empty, position: "bottom" },
-          tooltip: {
-            enabled: !empty,
-            callbacks: {
-              label: (context) => {
-                const grams = context.parsed;
-                // The page's language decides the decimal mark, as the table beside it does.
-                const kilos = new Intl.NumberFormat(document.documentElement.lang || undefined, {
-                  minimumFractionDigits: 2,
-                  maximumFractionDigits: 2,
-                }).format(grams / 1000);
-                return `${context.label}: ${grams >= 1000 ? kilos + " kg" : grams + " g"}`;
+  const drawWeights = () => {
+    const weights = read("weight-data");
+    const weightCanvas = document.getElementById("weight-chart");
+    if (weights && weightCanvas) {
+      const empty = weights.grams.every((grams) => grams === 0);
+      new Chart(weightCanvas, {
+        type: "doughnut",
+        data: {
+          labels: weights.labels,
+          datasets: [{
+            data: empty ? [1] : weights.grams,
+            backgroundColor: empty ? ["#dde4e3"] : [primary, "#4a6363", "#e0a100"],
+            borderWidth: 1,
+          }],
+        },
+        options: {
+          maintainAspectRatio: false,
+          animation: false,
+          plugins: {
+            legend: { display: !empty, position: "bottom" },
+            tooltip: {
+              enabled: !empty,
+              callbacks: {
+                label: (context) => {
+                  const grams = context.parsed;
+                  // The page's language decides the decimal mark, as the table beside it does.
+                  const kilos = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+                    minimumFractionDigits: 2,
+                    maximumFractionDigits: 2,
+                  }).format(grams / 1000);
+                  return `${context.label}: ${grams >= 1000 ? kilos + " kg" : grams + " g"}`;
+                },
               },
             },
           },
         },
-      },
-    });
-  }
+      });
+    }
+  };
+  drawWeights();
+  // The packing list's script puts new weights on the page after a line is added or ticked.
+  document.addEventListener("tripbot:packing-changed", drawWeights);
 });
