@@ -19,7 +19,7 @@ INTERNAL_AUTH_SCHEME = "TripBot-Internal"
 ALGORITHM = "EdDSA"
 """Internal tokens are JWTs signed with Ed25519 (RFC 8037), the only algorithm accepted."""
 
-EVENT_ROLE_RANK: dict[str, int] = {"participant": 1, "organizer": 2, "owner": 3}
+EVENT_ROLE_RANK: dict[str, int] = {"guest": 0, "participant": 1, "organizer": 2, "owner": 3}
 ROLE_NAMES: dict[str, Message] = {
     "participant": Message("participant"),
     "organizer": Message("organizer"),

@@ -11,7 +11,9 @@ from tripbot.events import OPERATIONS
 from tripbot.events.models import outbox
 from tripbot.events.service import (
     accounts,
+    claims,
     events,
+    guests,
     invitations,
     members,
     resets,
@@ -28,8 +30,10 @@ feed = declare_feed(OPERATIONS, outbox)
 __all__ = [
     "AccountPolicy",
     "accounts",
+    "claims",
     "events",
     "feed",
+    "guests",
     "invitations",
     "members",
     "resets",

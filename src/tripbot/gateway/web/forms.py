@@ -55,6 +55,7 @@ ROLE_LABELS: dict[str, LazyString] = {
     "owner": _l("owner"),
     "organizer": _l("organizer"),
     "participant": _l("participant"),
+    "guest": _l("guest"),
 }
 KIND_LABELS: dict[str, LazyString] = {"excursion": _l("excursion"), "event": _l("event")}
 LANGUAGE_LABELS = {"es": "Español", "en": "English"}
@@ -166,11 +167,11 @@ def field_errors(error: ValidationError) -> FormErrors:
     """One message per invalid field of a schema, in the UI language."""
     errors: FormErrors = {}
     for detail in error.errors():
-        if detail["loc"]:
+        reason = (detail.get("ctx") or {}).get("error")
+        if detail["loc"] and not isinstance(reason, FieldError):
             field = str(detail["loc"][0])
             errors.setdefault(field, schema_message(detail, field))
             continue
-        reason = (detail.get("ctx") or {}).get("error")
         if isinstance(reason, FieldError):  # a model validator's refusal, with its message
             errors.setdefault(reason.field, sentence(reason.message.said_in(get_locale_language())))
         else:
@@ -280,6 +281,12 @@ def invitation_state(invitation: InvitationOut) -> str:
 def invitation_url(invitation: InvitationOut) -> str:
     """The link people open to accept an invitation (as the public API gives it)."""
     return f"{current_settings().public_url.rstrip('/')}/invite/{invitation.code}"
+
+
+def claim_url(token: str) -> str:
+    """The personal link a guest opens to claim their place (for organizers to share, or an
+    email invitation to carry)."""
+    return f"{current_settings().public_url.rstrip('/')}/claim/{token}"
 
 
 def at_least(role: str, needed: str) -> bool:
