@@ -1,7 +1,7 @@
 """where the ledger is in the events service's feed (guests' places claimed)
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-07 23:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from tripbot.platform.follow import feed_cursor_table
 from tripbot.platform.migrations import create_shared_table, drop_shared_table
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """people without accounts (guests) and their claim links
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-07 22:20:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import tripbot.platform.db
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
