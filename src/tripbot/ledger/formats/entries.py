@@ -1,0 +1,136 @@
+"""A foreign book's lines as TripBot entries: names turned into members, weights into exact
+shares, with no database (the import checks each entry against the ledger's rules after).
+
+Apps that share by weight (ihatemoney, Cospend) keep each part unrounded and round only the
+balance they show; rounding each line's parts on its own would let a person's total drift by a
+cent every few lines. So the cents of a weighted line go, by largest remainder, where they bring
+each person's running total closest to the unrounded one: every total stays within a cent of
+the app's, and the parts of every line still add up to its amount.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from tripbot.ledger.formats import ForeignBook, ForeignLine
+from tripbot.ledger.money import MoneyError, format_minor, to_minor
+from tripbot.ledger.schemas import EntryCreate
+from tripbot.platform.errors import Message
+
+DESCRIPTION_LIMIT = 200
+CATEGORY_LIMIT = 60
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A line and what it becomes: the entry's body, or why it cannot be carried over."""
+
+    line: ForeignLine
+    currency: str
+    paid: tuple[tuple[str, int], ...]
+    shares: tuple[tuple[str, int], ...]
+    problem: Message | None
+
+
+def _minor(amount: Decimal, currency: str) -> int:
+    return to_minor(amount, currency)
+
+
+class _Carry:
+    """Running totals of weighted parts, unrounded and as given, per person."""
+
+    def __init__(self) -> None:
+        self.exact: dict[str, Fraction] = defaultdict(Fraction)
+        self.given: dict[str, int] = defaultdict(int)
+
+    def parts(self, amount: int, owers: Sequence[str], weights: Mapping[str, Decimal]) -> list[int]:
+        """The parts of ``amount`` minor units among ``owers`` by weight, cents carried."""
+        total = sum(Fraction(weights[o]) for o in owers)
+        wanted: list[Fraction] = []
+        for ower in owers:
+            self.exact[ower] += amount * Fraction(weights[ower]) / total
+            wanted.append(self.exact[ower] - self.given[ower])
+        parts = [math.floor(w) for w in wanted]
+        left = amount - sum(parts)
+        order = sorted(range(len(owers)), key=lambda i: (-(wanted[i] - parts[i]), i))
+        step = 1 if left > 0 else -1
+        for n in range(abs(left)):
+            index = order[n % len(order)] if step > 0 else order[-1 - n % len(order)]
+            parts[index] += step
+        for ower, part in zip(owers, parts, strict=True):
+            self.given[ower] += part
+        return parts
+
+
+def carry(
+    book: ForeignBook, weights: Mapping[str, Decimal], fallback_currency: str
+) -> list[Carried]:
+    """Every line in minor units of its currency: who paid and whose part is how much."""
+    carry_by_currency: dict[str, _Carry] = defaultdict(_Carry)
+    out: list[Carried] = []
+    for line in book.lines:
+        currency = line.currency or book.currency or fallback_currency
+        if line.skipped is not None:
+            out.append(Carried(line, currency, (), (), line.skipped))
+            continue
+        try:
+            amount = _minor(line.amount, currency)
+            paid = tuple((n, _minor(a, currency)) for n, a in line.paid)
+            if line.owers:
+                parts = carry_by_currency[currency].parts(amount, line.owers, weights)
+                shares = tuple((n, p) for n, p in zip(line.owers, parts, strict=True) if p)
+            else:
+                shares = tuple((n, _minor(a, currency)) for n, a in line.shares)
+        except MoneyError as error:
+            out.append(Carried(line, currency, (), (), error.message))
+            continue
+        problem = None
+        if amount == 0:
+            problem = Message("its amount is zero")
+        elif not shares:
+            problem = Message("nobody shares this bill")
+        out.append(Carried(line, currency, paid, shares, problem))
+    return out
+
+
+def entry(carried: Carried, ids: Mapping[str, int], label: str) -> EntryCreate:
+    """The entry a carried line asks for, its people as member ids."""
+    line = carried.line
+    amount = sum(a for _, a in carried.paid)
+    body: dict[str, Any] = {
+        "kind": line.kind,
+        "description": (line.description or label)[:DESCRIPTION_LIMIT],
+        "amount": format_minor(amount, carried.currency),
+        "currency": carried.currency,
+        "date": line.day,
+        "category": line.category[:CATEGORY_LIMIT] if line.kind == "expense" else "",
+        "paid_by": _parties(carried.paid, ids, carried.currency),
+    }
+    if line.kind == "transfer":
+        body["received_by"] = _parties(carried.shares, ids, carried.currency)
+    else:
+        among: dict[int, int] = defaultdict(int)
+        for name, part in carried.shares:
+            among[ids[name]] += part
+        body["split"] = {
+            "method": "exact",
+            "among": [
+                {"user_id": i, "value": format_minor(p, carried.currency)} for i, p in among.items()
+            ],
+        }
+    return EntryCreate.model_validate(body)
+
+
+def _parties(
+    pairs: Sequence[tuple[str, int]], ids: Mapping[str, int], currency: str
+) -> list[dict[str, Any]]:
+    merged: dict[int, int] = defaultdict(int)
+    for name, minor in pairs:
+        merged[ids[name]] += minor
+    return [{"party": i, "amount": format_minor(m, currency)} for i, m in merged.items() if m]
