@@ -15,8 +15,10 @@ from tripbot.events import service
 from tripbot.events.schemas import (
     EventCreate,
     EventOut,
+    GuestCreate,
     InvitationCreate,
     InvitationOut,
+    MemberOut,
     MemberRoleChange,
     TokenCreate,
     UserOut,
@@ -336,3 +338,26 @@ def an_expense(
     assert response.status_code == 201, response.text
     entry: dict[str, Any] = response.json()
     return entry
+
+
+def a_guest_of(
+    database: Database, event: EventOut, by: UserOut, name: str = "Pepa Guía"
+) -> MemberOut:
+    """A person without an account, added to an event by name by one of its organizers."""
+    return service.guests.add_guest(
+        events_call(database, as_principal(by)), event.id, GuestCreate(display_name=name)
+    )
+
+
+def a_guest_in(
+    http: httpx.Client, event: dict[str, Any], organizer: Person, name: str = "Pepa Guía"
+) -> int:
+    """A person without an account added to an event by name through the API: their id."""
+    added = http.post(
+        f"/api/v1/events/{event['id']}/guests",
+        json={"display_name": name},
+        headers=organizer.headers,
+    )
+    assert added.status_code == 201, added.text
+    user_id: int = added.json()["user_id"]
+    return user_id

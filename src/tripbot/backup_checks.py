@@ -44,7 +44,7 @@ from sqlalchemy import (
     Uuid,
 )
 
-from tripbot.events.schemas import EventRole, InstanceRole
+from tripbot.events.schemas import EventRole, InstanceRole, MemberRole
 from tripbot.platform.migrations import alembic_config
 from tripbot.system import MIGRATIONS
 
@@ -61,7 +61,7 @@ _NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 ALLOWED_VALUES: dict[tuple[str, str, str], frozenset[str]] = {
     ("events", "users", "role"): frozenset(get_args(InstanceRole)),
-    ("events", "memberships", "role"): frozenset(get_args(EventRole)),
+    ("events", "memberships", "role"): frozenset(get_args(MemberRole)),
     ("events", "invitations", "role"): frozenset(get_args(EventRole)) - {"owner"},
 }
 """Columns whose values come from a known set: a backup cannot bring in another role."""

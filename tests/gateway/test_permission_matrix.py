@@ -224,6 +224,7 @@ DECLARED_ROWS: dict[str, Expect] = {
     "events.members": expect(members(200)),
     "events.change_member_role": expect(organizers(200), json=_body({"role": "organizer"})),
     "events.remove_member": expect(organizers(204)),
+    "events.add_guest": expect(organizers(201), json=_body({"display_name": "Pepa Guía"})),
     "events.revoke_invitation": expect(organizers(204)),
     "events.preview_invitation": expect(everyone(200)),
     "events.accept_invitation": expect(any_user(200)),

@@ -175,6 +175,7 @@ def test_a_participant_sees_the_event_but_not_the_organizers_tools(
         ("post", "/events/{id}/members/{owner}/role", {"role": "participant"}),
         ("post", "/events/{id}/members/{owner}/remove", {}),
         ("post", "/events/{id}/invitations", {"role": "participant"}),
+        ("post", "/events/{id}/guests", {"display_name": "Pepa"}),
     ],
 )
 def test_a_participant_is_refused_the_organizers_actions(

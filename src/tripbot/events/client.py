@@ -42,6 +42,7 @@ class EventsClient(ServiceClient):
     change_member_role = use_cases.members.change_member_role
     remove_member = use_cases.members.remove_member
     add_member = use_cases.members.add_member
+    add_guest = use_cases.guests.add_guest
     create_invitation = use_cases.invitations.create_invitation
     invitations = use_cases.invitations.invitations
     revoke_invitation = use_cases.invitations.revoke_invitation

@@ -37,6 +37,14 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A guest is a person an organizer added to one event by name alone: no email anyone can
+    # type (a reserved ``.invalid`` address), no password, and this event until claimed.
+    guest_event_id: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
+
+    @property
+    def is_guest(self) -> bool:
+        """Whether this is a person without an account, added by name to an event."""
+        return self.guest_event_id is not None
 
 
 class ApiToken(Base):
@@ -106,6 +114,23 @@ class Membership(Base):
 
     event: Mapped[Event] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship()
+
+
+class GuestClaim(Base):
+    """A personal link that lets one person take a guest's place: single use, expiring; only
+    its SHA-256 is stored."""
+
+    __tablename__ = "guest_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    guest_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    used_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Invitation(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Annotated, Literal
@@ -26,6 +27,10 @@ from tripbot.platform.schemas import Input
 
 InstanceRole = Literal["admin", "gear_keeper", "member"]
 EventRole = Literal["owner", "organizer", "participant"]
+"""The roles a person with an account can be given in an event."""
+MemberRole = Literal["owner", "organizer", "participant", "guest"]
+"""Every member's role: a *guest* is a person without an account, added by name, who has no
+rights of their own (organizers act for them) until they claim their place."""
 ViewerRole = Literal["owner", "organizer", "participant", "system"]
 """Whose eyes an event is seen through: a member's role, or TripBot's own components."""
 EventKind = Literal["excursion", "event"]
@@ -60,6 +65,24 @@ def _known_currency(value: str) -> str:
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 Password = Annotated[str, StringConstraints(min_length=10, max_length=256)]
+
+
+def _printable(value: str) -> str:
+    # Control characters, line breaks and direction overrides would garble every list, export
+    # and chat message a name appears in, or make two names look alike.
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in _BIDI for ch in value):
+        raise FieldError(
+            "display_name", Message("a name may not contain control characters or line breaks")
+        )
+    return value
+
+
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+GuestName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=80),
+    AfterValidator(_printable),
+]
 TimeZoneName = Annotated[str, AfterValidator(_known_timezone)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 CurrencyCode = Annotated[
@@ -244,12 +267,18 @@ class EventOut(BaseModel):
 
 
 class MemberOut(BaseModel):
-    """A member of an event."""
+    """A member of an event (a guest is a person without an account, added by name)."""
 
     user_id: int
     display_name: str
-    role: EventRole
+    role: MemberRole
     joined_at: datetime
+
+
+class GuestCreate(Input):
+    """A person without an account, added to an event by name alone."""
+
+    display_name: GuestName
 
 
 class MemberRoleChange(Input):
@@ -263,7 +292,7 @@ class MembershipOut(BaseModel):
 
     event_id: int
     user_id: int
-    role: EventRole
+    role: MemberRole
 
 
 class MemberAdded(MembershipOut):

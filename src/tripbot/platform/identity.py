@@ -12,7 +12,7 @@ from tripbot.platform.errors import Message, NotAuthenticated, NotFound, Permiss
 
 INTERNAL_AUTH_SCHEME = "TripBot-Internal"
 
-EVENT_ROLE_RANK: dict[str, int] = {"participant": 1, "organizer": 2, "owner": 3}
+EVENT_ROLE_RANK: dict[str, int] = {"guest": 0, "participant": 1, "organizer": 2, "owner": 3}
 ROLE_NAMES: dict[str, Message] = {
     "participant": Message("participant"),
     "organizer": Message("organizer"),

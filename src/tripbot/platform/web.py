@@ -102,18 +102,14 @@ def _said(template: Message, **values: str | int) -> dict[str, str]:
     }
 
 
-WHOLE_SCHEMA = "_schema"
-"""Where APIFlask files a refusal of a schema's own validator, which names no field."""
-
-
 def _field_refusals(error: HTTPError) -> list[FieldError]:
-    """The refusals of a schema's validators that name their field (FieldError), so that the
-    answer names the field and says the message in the caller's language, not ``_schema`` and
-    pydantic's English."""
+    """The refusals of a schema's validators that name their field (FieldError), of the whole
+    schema or of one field, so that the answer names the field and says the message in the
+    caller's language, not ``_schema`` and pydantic's English."""
     cause = error.__cause__
     if not isinstance(cause, ValidationError):
         return []
-    found = [(e.get("ctx") or {}).get("error") for e in cause.errors() if not e["loc"]]
+    found = [(e.get("ctx") or {}).get("error") for e in cause.errors()]
     return [refusal for refusal in found if isinstance(refusal, FieldError)]
 
 
@@ -127,7 +123,7 @@ def http_error_response(error: HTTPError) -> Response:
             {"location": location, "field": field, "messages": kept}
             for location, fields in error.detail.items()
             for field, messages in fields.items()
-            if (kept := [m for m in messages if field != WHOLE_SCHEMA or m not in told])
+            if (kept := [m for m in messages if m not in told])
         ] + [
             {
                 "location": next(iter(error.detail)),

@@ -12,6 +12,7 @@ from tripbot.events.models import outbox
 from tripbot.events.service import (
     accounts,
     events,
+    guests,
     invitations,
     members,
     sessions,
@@ -29,6 +30,7 @@ __all__ = [
     "accounts",
     "events",
     "feed",
+    "guests",
     "invitations",
     "members",
     "sessions",

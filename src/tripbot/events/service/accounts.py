@@ -98,7 +98,9 @@ def register(call: Call, data: UserRegister) -> UserOut:
 def owner_of(uow: UnitOfWork, policy: AccountPolicy, data: Credentials) -> User:
     """The account an email and password belong to, or NotAuthenticated, the same for an
     unknown email as for a wrong password."""
-    user = uow.session.scalar(select(User).where(User.email == data.email.lower()))
+    user = uow.session.scalar(
+        select(User).where(User.email == data.email.lower(), User.guest_event_id.is_(None))
+    )
     # Hash first, whatever was found: an unknown email checks against the dummy hash.
     matches = policy.passwords.verify(user.password_hash if user else None, data.password)
     if user is None or not matches:
@@ -142,7 +144,9 @@ def user_by_email(call: Call, query: UserLookup) -> UserOut:
     call.principal.require_system()
     email = str(query.email)
     with call.unit_of_work() as uow:
-        user = uow.session.scalar(select(User).where(User.email == email.lower()))
+        user = uow.session.scalar(
+            select(User).where(User.email == email.lower(), User.guest_event_id.is_(None))
+        )
         if user is None:
             raise NotFound(Message("there is no account with the email {email}"), email=email)
         return store.user_out(user)
@@ -167,7 +171,9 @@ def users(call: Call) -> list[UserOut]:
     """Every account of this TripBot (administrators)."""
     with call.unit_of_work() as uow:
         store.require_admin(uow, call.principal)
-        return [store.user_out(u) for u in uow.session.scalars(select(User).order_by(User.id))]
+        # Guests are people of one event, not accounts: they are listed on its page.
+        accounts = select(User).where(User.guest_event_id.is_(None)).order_by(User.id)
+        return [store.user_out(u) for u in uow.session.scalars(accounts)]
 
 
 @OPERATIONS.patch("/users/<int:user_id>", tag="Administration")
@@ -179,7 +185,7 @@ def change_user_role(call: Call, user_id: int, data: UserRoleChange) -> UserOut:
         uow.lock_for_write()
         store.require_admin(uow, call.principal)
         user = uow.session.get(User, user_id)
-        if user is None:
+        if user is None or user.is_guest:
             raise NotFound(Message("there is no user {user_id}"), user_id=user_id)
         if user.role == "admin" and role != "admin" and store.admin_count(uow) == 1:
             raise Conflict(Message("this TripBot must keep at least one administrator"))

@@ -69,6 +69,11 @@ def change_member_role(
         )
         if target is None:
             raise NotFound(Message("user {user_id} is not a member of this event"), user_id=user_id)
+        if target.role == "guest":
+            # A role gives rights to someone who can log in; a guest cannot until they claim.
+            raise Conflict(
+                Message("a guest has no account; they get a role when they claim their place")
+            )
         if "owner" in (role, target.role) and actor.role != "owner":
             raise PermissionDenied(Message("only an owner may grant or take away ownership"))
         if target.role == "owner" and role != "owner" and store.owner_count(uow, event_id) == 1:

@@ -12,7 +12,9 @@ from tripbot.events.schemas import (
     EventCreate,
     EventOut,
     EventUpdate,
+    GuestCreate,
     InvitationCreate,
+    MemberOut,
     MemberRoleChange,
 )
 from tripbot.gateway import auth
@@ -74,22 +76,37 @@ def _event_form(
     )
 
 
+def alike(members: list[MemberOut]) -> set[int]:
+    """The members whose name another member shares: they are shown with their ``#id``."""
+    counts: dict[str, int] = {}
+    for member in members:
+        key = member.display_name.casefold()
+        counts[key] = counts.get(key, 0) + 1
+    return {m.user_id for m in members if counts[m.display_name.casefold()] > 1}
+
+
 def _event_page(
     event_id: int,
     *,
     invite_form: Mapping[str, str] = NEW_INVITATION,
     invite_errors: FormErrors | None = None,
     role_errors: dict[int, str] | None = None,
+    guest_form: Mapping[str, str] | None = None,
+    guest_errors: FormErrors | None = None,
 ) -> str:
     client = auth.events()
     event = client.event(event_id)
     organizer = forms.at_least(event.my_role, "organizer")
+    members = client.members(event_id)
     return render_template(
         "events/show.html",
         event=event,
         glance=glance.gather(event),
         map_layers=maps.layers_for_page(current_settings()),
-        members=client.members(event_id),
+        members=members,
+        alike=alike(members),
+        guest_form=guest_form or {},
+        guest_errors=guest_errors or {},
         invitations=client.invitations(event_id) if organizer else [],
         me=auth.require_user(),
         invite_form=invite_form,
@@ -200,6 +217,22 @@ def change_role(event_id: int, user_id: int) -> ResponseReturnValue:
         return _back(event_id, "members")
     flash(
         _("%(name)s is now %(role)s.", name=member.display_name, role=role_label(member.role)),
+        "success",
+    )
+    return _back(event_id, "members")
+
+
+@bp.post("/events/<int:event_id>/guests")
+@auth.login_required
+def add_guest(event_id: int) -> ResponseReturnValue:
+    """Add a person without an account by name (organizers)."""
+    result = forms.validate(GuestCreate, forms.filled(request.form, "display_name"))
+    if isinstance(result, dict):
+        page = _event_page(event_id, guest_form=request.form, guest_errors=result)
+        return page, INVALID
+    guest = auth.events().add_guest(event_id, result)
+    flash(
+        _("%(name)s was added to the event without an account.", name=guest.display_name),
         "success",
     )
     return _back(event_id, "members")

@@ -55,6 +55,7 @@ ROLE_LABELS: dict[str, LazyString] = {
     "owner": _l("owner"),
     "organizer": _l("organizer"),
     "participant": _l("participant"),
+    "guest": _l("guest"),
 }
 KIND_LABELS: dict[str, LazyString] = {"excursion": _l("excursion"), "event": _l("event")}
 LANGUAGE_LABELS = {"es": "Español", "en": "English"}
@@ -166,11 +167,11 @@ def field_errors(error: ValidationError) -> FormErrors:
     """One message per invalid field of a schema, in the UI language."""
     errors: FormErrors = {}
     for detail in error.errors():
-        if detail["loc"]:
+        reason = (detail.get("ctx") or {}).get("error")
+        if detail["loc"] and not isinstance(reason, FieldError):
             field = str(detail["loc"][0])
             errors.setdefault(field, schema_message(detail, field))
             continue
-        reason = (detail.get("ctx") or {}).get("error")
         if isinstance(reason, FieldError):  # a model validator's refusal, with its message
             errors.setdefault(reason.field, sentence(reason.message.said_in(get_locale_language())))
         else:
