@@ -82,17 +82,16 @@ FORMATS: dict[str, str] = {
 """The formats the import reads, by id, with the name a person knows them by."""
 
 
-def decimal(text: object, where: str) -> Decimal:
-    """A number as the app wrote it (text, or a JSON number read as its text), exactly."""
+def decimal(text: object, line: int) -> Decimal:
+    """A number as the app wrote it (text, or a JSON number read as its text), exactly; ``line``
+    is where, for the refusal."""
     try:
         value = Decimal(str(text).strip())
-    except InvalidOperation as error:
-        raise FormatError(
-            Message("{where}: {text} is not a number"), where=where, text=repr(str(text)[:40])
-        ) from error
+    except InvalidOperation:
+        value = Decimal("NaN")
     if not value.is_finite():
         raise FormatError(
-            Message("{where}: {text} is not a number"), where=where, text=repr(str(text)[:40])
+            Message("line {line}: {text} is not a number"), line=line, text=repr(str(text)[:40])
         )
     return value
 

@@ -50,7 +50,7 @@ def read_csv(text: str) -> ForeignBook:
                 new_section = False
                 continue
             cell = {name: (row[i] if i < len(row) else "") for name, i in section.items()}
-            where = f"line {reader.line_num}"
+            where = reader.line_num
             if kind == "members":
                 # Cospend shares a bill by weight 1 for a member of weight 0.
                 weight = decimal(cell["weight"], where)
@@ -87,7 +87,7 @@ def _section(columns: object) -> str:
 
 
 def _bill(number: int, cell: dict[str, str], weights: dict[str, Decimal]) -> ForeignLine:
-    where = f"line {number}"
+    where = number
     payer = cell["payer_name"].strip()
     weights.setdefault(payer, decimal(cell["payer_weight"] or "1", where))
     amount = decimal(cell["amount"], where)

@@ -82,7 +82,7 @@ def _book(app: str, rows: Sequence[tuple[int, Mapping[str, Any], Sequence[Any]]]
     weights: dict[str, Decimal] = {}
     currencies: set[str] = set()
     for number, bill, owers in rows:
-        where = f"line {number}"
+        where = number
         payer = _unescape(str(bill.get("payer_name") or "").strip())
         weights.setdefault(payer, decimal(bill.get("payer_weight"), where))
         currency = str(bill.get("currency") or "").strip().upper()

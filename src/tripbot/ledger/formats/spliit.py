@@ -163,7 +163,7 @@ def read_csv(text: str) -> ForeignBook:
 
 
 def _csv_line(number: int, row: list[str], people: tuple[str, ...]) -> ForeignLine:
-    where = f"line {number}"
+    where = number
     cells = dict(zip(_CSV_HEAD, row, strict=False))
     cost = decimal(cells.get("Cost") or "0", where)
     columns = [

@@ -71,7 +71,7 @@ def read_csv(text: str) -> ForeignBook:
             number = reader.line_num
             description = row[columns["description"]].strip()
             currency = row[columns["currency"]].strip().upper() or None
-            deltas = [decimal(cell or "0", f"line {number}") for cell in row[5 : 5 + len(people)]]
+            deltas = [decimal(cell or "0", number) for cell in row[5 : 5 + len(people)]]
             if _plain(description) in _TOTAL:
                 totals[currency or ""] = dict(zip(people, deltas, strict=False))
                 continue
@@ -96,7 +96,7 @@ def _line(  # noqa: PLR0917 - the parts of one row, read once by the loop
     deltas: list[Decimal],
     currency: str | None,
 ) -> ForeignLine:
-    cost = decimal(row[columns["cost"]] or "0", f"line {number}")
+    cost = decimal(row[columns["cost"]] or "0", number)
     category = row[columns["category"]].strip()
     up = [(p, d) for p, d in zip(people, deltas, strict=False) if d > 0]
     down = [(p, -d) for p, d in zip(people, deltas, strict=False) if d < 0]

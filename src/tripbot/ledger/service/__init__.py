@@ -17,6 +17,7 @@ from tripbot.ledger.service import (
     positions,
     receipts,
     reports,
+    switching,
 )
 from tripbot.platform.outbox import declare_feed
 
@@ -32,4 +33,5 @@ __all__ = [
     "positions",
     "receipts",
     "reports",
+    "switching",
 ]
