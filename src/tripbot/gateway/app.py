@@ -24,6 +24,7 @@ from tripbot.gateway.web import (
     gear,
     invite,
     ledger,
+    ledger_switch,
     main,
     maps,
     offline,
@@ -212,7 +213,19 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
     for api_blueprint in api.BLUEPRINTS:
         app.register_blueprint(api_blueprint)
         csrf.exempt(api_blueprint)  # the API takes bearer tokens only, never the session cookie
-    web_blueprints = (main, offline, account, events, invite, routes, gear, ledger, agenda, setup)
+    web_blueprints = (
+        main,
+        offline,
+        account,
+        events,
+        invite,
+        routes,
+        gear,
+        ledger,
+        ledger_switch,
+        agenda,
+        setup,
+    )
     for module in web_blueprints:
         app.register_blueprint(module.bp)
     throttle.install(app, settings, _refusal)
