@@ -314,11 +314,14 @@ def import_from_app(
         )
     if earlier is not None:
         return earlier
+    ids = dict(matching.ids)
+    names = dict(matching.members)
     for name in book.people:
-        if matching.ids[name] is None:
-            events.add_guest(event_id, GuestCreate(display_name=name[:80]))
-    members = events.members(event_id)
-    matching = match(book.people, members)
+        if ids[name] is None:
+            # Two guests may share a name; each name of the file is the guest made for it.
+            guest = events.add_guest(event_id, GuestCreate(display_name=name[:80]))
+            ids[name], names[guest.user_id] = guest.user_id, guest.display_name
+    matching = Matching(ids, names)
     return _store(call, event_id, _Asked(book, matching, query, key, payload))
 
 
