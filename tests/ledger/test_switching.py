@@ -133,6 +133,7 @@ def test_the_preview_says_what_each_line_becomes_and_what_cannot_be_carried_over
     assert (refund.kind, refund.paid[0].name, refund.shares[0].name) == ("transfer", "Ana", "Olga")
     splitwise = _import(club, "splitwise-export.csv", dry_run=True)
     assert {p.name: p.source for p in splitwise.people}["Óscar"] == "105.93"
+    assert all(p.agrees for p in splitwise.people)
     # The lines are within the event's dates; one far outside is left out, and said why.
     text = (FIXTURES / "splitwise-export.csv").read_text().replace("2027-04-30", "2020-04-30")
     moved = club.call(

@@ -676,6 +676,9 @@ class AppPerson(BaseModel):
     before: str
     after: str
     source: str | None = Field(description="The app's own balance, where the file says it.")
+    agrees: bool | None = Field(
+        description="Whether what the import adds to their balance is the app's own balance."
+    )
 
 
 class AppMove(BaseModel):

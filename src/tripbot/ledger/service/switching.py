@@ -26,7 +26,7 @@ from tripbot.ledger import OPERATIONS, rules, store
 from tripbot.ledger.formats import FORMATS, ForeignBook, FormatError, recognise
 from tripbot.ledger.formats import ihatemoney as ihatemoney_format
 from tripbot.ledger.formats.entries import Carried, carry, entry
-from tripbot.ledger.money import format_minor, to_minor
+from tripbot.ledger.money import MoneyError, format_minor, to_minor
 from tripbot.ledger.rules import Context, Plan
 from tripbot.ledger.schemas import (
     AppImportQuery,
@@ -222,7 +222,8 @@ def _look(
     people = []
     for name in book.people:
         user = matching.ids[name]
-        source = (book.balances or {}).get(name)
+        source = _source(book, name, currency)
+        change = after[ids[name]] - before.get(ids[name], 0)
         people.append(
             AppPerson(
                 name=name,
@@ -233,9 +234,8 @@ def _look(
                 weight_known=name not in unknown,
                 before=format_minor(before.get(ids[name], 0), currency),
                 after=format_minor(after[ids[name]], currency),
-                source=None
-                if source is None
-                else format_minor(to_minor(source, currency), currency),
+                source=None if source is None else format_minor(source, currency),
+                agrees=None if source is None else source == change,
             )
         )
     carried_count = sum(1 for plan, _ in checked if plan is not None)
@@ -251,6 +251,18 @@ def _look(
         created=0,
     )
     return _Look(book, matching, ids, carried, checked, report)
+
+
+def _source(book: ForeignBook, name: str, currency: str) -> int | None:
+    """The app's own balance of someone in minor units, where the file says it in the book's
+    currency."""
+    written = (book.balances or {}).get(name)
+    if written is None or (book.currency or currency) != currency:
+        return None
+    try:
+        return to_minor(written, currency)
+    except MoneyError:
+        return None
 
 
 def _read(content: bytes) -> ForeignBook:
