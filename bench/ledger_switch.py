@@ -9,8 +9,9 @@ imported into TripBot (look first, then store), and TripBot's export imported in
   ``POST /api/v1/events/{id}/ledger/import-app``, first as a look (``dry_run``) and then to store;
   wall time of each call and the server's peak RSS growth while answering. The balances after
   the import are compared with ihatemoney's, to the cent.
-- Leaving: TripBot's ``export-ihatemoney.json`` imported into a new ihatemoney project through
-  ihatemoney's own *Import* page; its balances compared with TripBot's, to the cent. The same
+- Leaving: the first 1,000 bills imported into an event of their own, that event's
+  ``export-ihatemoney.json`` imported into a new ihatemoney project through ihatemoney's own
+  *Import* page; its balances compared with TripBot's, to the cent. The same
   import of ihatemoney's own file times ihatemoney at the same work (the ratio).
 
 Run: `.venv/bin/python bench/ledger_switch.py` (a few minutes; pip needs the package index once).
@@ -41,6 +42,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from ledger import peer_python, reset_peak, rss_mib, tripbot  # noqa: E402
 
 BILLS = 5_000
+LEAVING = 1_000
+"""Bills of the event whose export goes back into ihatemoney."""
 MEMBERS = 30
 START = date(2027, 5, 1)
 
@@ -183,13 +186,16 @@ def run_peer(python: Path, folder: Path, *args: str) -> dict[str, Any]:
     return answer
 
 
-def owner_and_event(http: httpx.Client) -> tuple[dict[str, str], int]:
-    """An account and an event over the bills' days."""
-    body = {"email": "owner@bench.example", "password": "bench password 1", "display_name": "O"}
-    http.post("/api/v1/auth/register", json=body).raise_for_status()
-    token = http.post("/api/v1/auth/token", json={k: body[k] for k in ("email", "password")})
-    token.raise_for_status()
-    owner = {"Authorization": f"Bearer {token.json()['token']}"}
+def owner_and_event(
+    http: httpx.Client, owner: dict[str, str] | None = None
+) -> tuple[dict[str, str], int]:
+    """An account (a new one unless given) and an event over the bills' days."""
+    if owner is None:
+        body = {"email": "owner@bench.example", "password": "bench password 1", "display_name": "O"}
+        http.post("/api/v1/auth/register", json=body).raise_for_status()
+        token = http.post("/api/v1/auth/token", json={k: body[k] for k in ("email", "password")})
+        token.raise_for_status()
+        owner = {"Authorization": f"Bearer {token.json()['token']}"}
     event = http.post(
         "/api/v1/events",
         json={
@@ -229,10 +235,21 @@ def measure(folder: Path, export: bytes, theirs: dict[str, str]) -> dict[str, An
         report = stored.json()
         balances = http.get(f"/api/v1/events/{event_id}/ledger/balances", headers=owner).json()
         ours = {m["name"]: m["balance"] for m in balances["members"] if m["name"] in theirs}
-        exported = http.get(
-            f"/api/v1/events/{event_id}/ledger/export-ihatemoney.json", headers=owner
-        )
+        # Leaving is proved on the first LEAVING bills in an event of their own: ihatemoney's
+        # import takes minutes for thousands of bills (a query per bill, versioned rows).
+        first = json.dumps(json.loads(export)[:LEAVING]).encode()
+        _, small = owner_and_event(http, owner)
+        small_url = f"/api/v1/events/{small}/ledger/import-app"
+        http.post(
+            small_url,
+            files={"file": ("first.json", first, "application/json")},
+            params={"dry_run": "false"},
+            headers=owner,
+        ).raise_for_status()
+        exported = http.get(f"/api/v1/events/{small}/ledger/export-ihatemoney.json", headers=owner)
         exported.raise_for_status()
+        kept = http.get(f"/api/v1/events/{small}/ledger/balances", headers=owner).json()
+        small_balances = {m["name"]: m["balance"] for m in kept["members"] if m["name"] != "O"}
     differ = {
         n: (ours.get(n), v)
         for n, v in theirs.items()
@@ -250,7 +267,7 @@ def measure(folder: Path, export: bytes, theirs: dict[str, str]) -> dict[str, An
         "balances_equal_to_ihatemoney": not differ,
         "balances_that_differ": differ,
         "export": exported.content.decode(),
-        "balances": ours,
+        "balances": small_balances,
     }
 
 
@@ -287,6 +304,8 @@ def main() -> None:
         back_bills = len(json.loads(back.read_text()))
         tripbot_balances = ours.pop("balances")
         results["tripbot"] = ours
+        out = ROOT / "bench" / "results" / "ledger_switch.json"
+        out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
         (folder / "peer-own").mkdir()
         own = run_peer(python, folder / "peer-own", "import", str(folder / "peer-own"), str(export))
         (folder / "peer-back").mkdir()
@@ -304,6 +323,7 @@ def main() -> None:
         if Decimal(v) != Decimal(back_balances.get(n) or "NaN")
     }
     results["leaving"] = {
+        "tripbot_bills_imported_then_exported": LEAVING,
         "bills_in_tripbot_export": back_bills,
         "bills_ihatemoney_imported": leaving["bills"],
         "ihatemoney_import_s": round(leaving["seconds"], 2),

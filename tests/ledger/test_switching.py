@@ -215,3 +215,37 @@ def test_the_readers_tell_formats_by_content_not_by_name() -> None:
     apps = {name: recognise((FIXTURES / name).read_bytes()).app for name in EXPORTS}
     assert apps == {name: app for name, (app, _) in EXPORTS.items()}
     assert recognise((FIXTURES / "spliit-export.csv").read_bytes()).app == "spliit-csv"
+
+
+def test_the_ihatemoney_export_moves_every_balance_as_the_ledger_does(club: Club) -> None:
+    club.record(club.ana, amount="10.00", description="cena")  # 2.50 each of four: one bill
+    club.record(club.bruno, amount="10.01", description="cena")  # 2.51 and 3 of 2.50: two bills
+    club.record(
+        club.owner,
+        kind="purchase",
+        amount="100",
+        paid_by=[{"party": club.ana.id, "amount": "60"}, {"party": "treasury", "amount": "40"}],
+        split={"method": "shares", "among": [{"user_id": club.bruno.id, "value": "1"}]},
+    )
+    club.record(
+        club.owner,
+        kind="transfer",
+        amount="7.25",
+        paid_by=[{"party": club.bruno.id}],
+        received_by=[{"party": club.ana.id}],
+    )
+    club.record(club.owner, kind="sale", amount="30", received_by=[{"party": club.owner.id}])
+    bills = json.loads(club.call(L.export_ihatemoney, club.owner).content)
+    dinners = sorted((len(b["owers"]), b["amount"]) for b in bills if b["what"] == "cena")
+    assert dinners == [(1, 2.51), (3, 7.5), (4, 10.0)]  # equal parts owe one bill together
+    moved: dict[str, Decimal] = {}
+    for bill in bills:
+        amount = Decimal(str(bill["amount"]))
+        assert bill["payer_weight"] == 1.0
+        moved[bill["payer_name"]] = moved.get(bill["payer_name"], Decimal(0)) + amount
+        for ower in bill["owers"]:
+            moved[ower] = moved.get(ower, Decimal(0)) - amount / len(bill["owers"])
+    balances = club.call(L.balances, club.owner)
+    ours = {m.name: Decimal(m.balance) for m in balances.members}
+    assert {n: moved.get(n, Decimal(0)) for n in ours} == ours
+    assert moved["Treasury"] == -sum(ours.values())

@@ -456,27 +456,36 @@ TREASURY_NAME = "Treasury"
 def ihatemoney_bills(
     plan: Plan, names: Mapping[int, str], currency: str, what: str
 ) -> list[dict[str, object]]:
-    """One entry as ihatemoney bills whose balances move exactly as the entry's legs do."""
+    """One entry as ihatemoney bills whose balances move exactly as the entry's legs do.
+
+    ihatemoney splits a bill equally (weights are a person's, not a bill's), so a cost paid by one
+    person is one bill per distinct part: those who bear the same part owe one bill together.
+    Anything else (several payers, a transfer, money of the event) is one bill per who advanced
+    money for whom.
+    """
     day = plan.date.isoformat()
     shares = [s for s in plan.shares if s.book_amount]
-    equal = (
+    if (
         plan.kind in rules.OUTFLOWS
         and len(plan.paid) == 1
         and shares
-        and len({s.book_amount for s in shares}) == 1
         and plan.book_amount == sum(s.book_amount for s in shares)
-    )
-    if equal:
+    ):
+        groups: dict[int, list[str]] = defaultdict(list)
+        for share in shares:
+            groups[share.book_amount].append(_label(share.party, names))
+        payer = _label(plan.paid[0].party, names)
         return [
             ihatemoney_format.bill(
                 what,
                 "expense",
-                format_minor(plan.book_amount, currency),
+                format_minor(part * len(owers), currency),
                 currency=currency,
                 day=day,
-                payer=_label(plan.paid[0].party, names),
-                owers=[_label(s.party, names) for s in shares],
+                payer=payer,
+                owers=owers,
             )
+            for part, owers in groups.items()
         ]
     legs: dict[str, int] = defaultdict(int)
     for leg in plan.legs():
@@ -506,9 +515,9 @@ def ihatemoney_bills(
 def export_ihatemoney(call: Call, event_id: int) -> Download:
     """The active entries as a file ihatemoney imports (*Import previously exported project*).
 
-    Each entry becomes bills whose balances in ihatemoney are exactly the ledger's: one bill
-    when one person paid and everyone's part is equal, otherwise one per who advanced money for
-    whom. The event's own money is a person called *Treasury*.
+    Each entry becomes bills whose balances in ihatemoney are exactly the ledger's: when one
+    person paid, one bill per distinct part (one bill when every part is equal), otherwise one
+    per who advanced money for whom. The event's own money is a person called *Treasury*.
     """
     member(call.principal, event_id, Message("export the ledger"))
     with call.unit_of_work() as uow:
