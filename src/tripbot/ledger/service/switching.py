@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import ValidationError
 
@@ -507,10 +507,48 @@ def ihatemoney_bills(
     ]
 
 
+IHATEMONEY_RESPONSES: dict[int | str, Any] = {
+    200: {
+        "description": "The bills, as ihatemoney's *Import previously exported project* reads them",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": [
+                            "what",
+                            "bill_type",
+                            "amount",
+                            "currency",
+                            "date",
+                            "payer_name",
+                            "payer_weight",
+                            "owers",
+                        ],
+                        "properties": {
+                            "what": {"type": "string"},
+                            "bill_type": {"type": "string", "enum": ["Expense", "Reimbursement"]},
+                            "amount": {"type": "number"},
+                            "currency": {"type": "string"},
+                            "date": {"type": "string", "format": "date"},
+                            "payer_name": {"type": "string"},
+                            "payer_weight": {"type": "number"},
+                            "owers": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
 @OPERATIONS.get(
     "/events/<int:event_id>/ledger/export-ihatemoney.json",
     produces="application/json",
     access=Access.EVENT,
+    responses=IHATEMONEY_RESPONSES,
 )
 def export_ihatemoney(call: Call, event_id: int) -> Download:
     """The active entries as a file ihatemoney imports (*Import previously exported project*).
