@@ -266,6 +266,9 @@ def measure(folder: Path, export: bytes, theirs: dict[str, str]) -> dict[str, An
         "import_rss_peak_growth_mib": round(store_peak - before, 1),
         "balances_equal_to_ihatemoney": not differ,
         "balances_that_differ": differ,
+        # TripBot's balances add up to zero; ihatemoney's, each rounded from floats, may not:
+        # then someone must differ by what they add up to.
+        "ihatemoney_rounded_balances_add_up_to": str(sum(Decimal(v) for v in theirs.values())),
         "export": exported.content.decode(),
         "balances": small_balances,
     }

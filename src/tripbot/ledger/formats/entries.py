@@ -3,16 +3,17 @@ shares, with no database (the import checks each entry against the ledger's rule
 
 Apps that share by weight (ihatemoney, Cospend) keep each part unrounded and round only the
 balance they show; rounding each line's parts on its own would let a person's total drift by a
-cent every few lines. So the cents of a weighted line go, by largest remainder, where they bring
-each person's running total closest to the unrounded one: every total stays within a cent of
-the app's, and the parts of every line still add up to its amount.
+cent every few lines. So each part of a weighted line is what brings its person's running total
+to the unrounded one rounded to the cent; where the parts must then move a cent to add up to the
+line's amount, it goes to someone who has lines still to come, and is made good there. Every
+total ends equal to the app's rounded balance unless the app's own rounded balances do not add
+up (then someone must differ by a cent), and the parts of every line add up to its amount.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -49,20 +50,33 @@ class _Carry:
         self.exact: dict[str, Fraction] = defaultdict(Fraction)
         self.given: dict[str, int] = defaultdict(int)
 
-    def parts(self, amount: int, owers: Sequence[str], weights: Mapping[str, Decimal]) -> list[int]:
-        """The parts of ``amount`` minor units among ``owers`` by weight, cents carried."""
+    def parts(
+        self,
+        amount: int,
+        owers: Sequence[str],
+        weights: Mapping[str, Decimal],
+        final: Set[str] = frozenset(),
+    ) -> list[int]:
+        """The parts of ``amount`` minor units among ``owers`` by weight: each one's running
+        total rounded to the nearest cent, and where the parts must then move a cent to add up,
+        the cent goes first to someone with lines still to come (``final``: those for whom this
+        is the last), who will be brought back to the nearest cent then."""
         total = sum(Fraction(weights[o]) for o in owers)
         wanted: list[Fraction] = []
         for ower in owers:
             self.exact[ower] += amount * Fraction(weights[ower]) / total
             wanted.append(self.exact[ower] - self.given[ower])
-        parts = [math.floor(w) for w in wanted]
+        parts = [round(w) for w in wanted]
         left = amount - sum(parts)
-        order = sorted(range(len(owers)), key=lambda i: (-(wanted[i] - parts[i]), i))
         step = 1 if left > 0 else -1
-        for n in range(abs(left)):
-            index = order[n % len(order)] if step > 0 else order[-1 - n % len(order)]
+
+        def cost(i: int) -> tuple[bool, Fraction, int]:
+            return (owers[i] in final, abs(parts[i] + step - wanted[i]), i)
+
+        while left:
+            index = min(range(len(owers)), key=cost)
             parts[index] += step
+            left -= step
         for ower, part in zip(owers, parts, strict=True):
             self.given[ower] += part
         return parts
@@ -73,8 +87,13 @@ def carry(
 ) -> list[Carried]:
     """Every line in minor units of its currency: who paid and whose part is how much."""
     carry_by_currency: dict[str, _Carry] = defaultdict(_Carry)
+    last: dict[str, int] = {}
+    for index, line in enumerate(book.lines):
+        if line.skipped is None:
+            for ower in line.owers:
+                last[ower] = index
     out: list[Carried] = []
-    for line in book.lines:
+    for index, line in enumerate(book.lines):
         currency = line.currency or book.currency or fallback_currency
         if line.skipped is not None:
             out.append(Carried(line, currency, (), (), line.skipped))
@@ -83,7 +102,8 @@ def carry(
             amount = _minor(line.amount, currency)
             paid = tuple((n, _minor(a, currency)) for n, a in line.paid)
             if line.owers:
-                parts = carry_by_currency[currency].parts(amount, line.owers, weights)
+                final = {o for o in line.owers if last.get(o) == index}
+                parts = carry_by_currency[currency].parts(amount, line.owers, weights, final)
                 shares = tuple((n, p) for n, p in zip(line.owers, parts, strict=True) if p)
             else:
                 shares = tuple((n, _minor(a, currency)) for n, a in line.shares)
