@@ -82,40 +82,73 @@ class _Carry:
         return parts
 
 
+def _settle_cents(carry: _Carry, lines: Sequence[tuple[Sequence[str], list[int]]]) -> None:
+    """Move the cents that keep someone's total off the app's rounded one to someone off the other
+    way, inside a line they share (its amount unchanged), while such pairs are left."""
+    off = {p: carry.given[p] - round(carry.exact[p]) for p in carry.given}
+    over = [p for p, d in off.items() if d > 0]
+    under = [p for p, d in off.items() if d < 0]
+    for owers, parts in reversed(lines):
+        if not over or not under:
+            return
+        for giver in [p for p in over if p in owers]:
+            taker = next((p for p in under if p in owers), None)
+            i, j = owers.index(giver), owers.index(taker) if taker else -1
+            if taker is None or parts[i] == 0:
+                continue
+            parts[i] -= 1
+            parts[j] += 1
+            carry.given[giver] -= 1
+            carry.given[taker] += 1
+            for person, store in ((giver, over), (taker, under)):
+                off[person] = carry.given[person] - round(carry.exact[person])
+                if off[person] == 0:
+                    store.remove(person)
+
+
 def carry(
     book: ForeignBook, weights: Mapping[str, Decimal], fallback_currency: str
 ) -> list[Carried]:
     """Every line in minor units of its currency: who paid and whose part is how much."""
-    carry_by_currency: dict[str, _Carry] = defaultdict(_Carry)
+    carries: dict[str, _Carry] = defaultdict(_Carry)
+    weighted: dict[str, list[tuple[Sequence[str], list[int]]]] = defaultdict(list)
     last: dict[str, int] = {}
     for index, line in enumerate(book.lines):
         if line.skipped is None:
             for ower in line.owers:
                 last[ower] = index
-    out: list[Carried] = []
+    worked: list[tuple[ForeignLine, str, tuple[tuple[str, int], ...], Any, Message | None]] = []
     for index, line in enumerate(book.lines):
         currency = line.currency or book.currency or fallback_currency
         if line.skipped is not None:
-            out.append(Carried(line, currency, (), (), line.skipped))
+            worked.append((line, currency, (), (), line.skipped))
             continue
         try:
             amount = _minor(line.amount, currency)
             paid = tuple((n, _minor(a, currency)) for n, a in line.paid)
+            shares: Any = tuple((n, _minor(a, currency)) for n, a in line.shares)
             if line.owers:
                 final = {o for o in line.owers if last.get(o) == index}
-                parts = carry_by_currency[currency].parts(amount, line.owers, weights, final)
-                shares = tuple((n, p) for n, p in zip(line.owers, parts, strict=True) if p)
-            else:
-                shares = tuple((n, _minor(a, currency)) for n, a in line.shares)
+                shares = (line.owers, carries[currency].parts(amount, line.owers, weights, final))
+                weighted[currency].append(shares)
         except MoneyError as error:
-            out.append(Carried(line, currency, (), (), error.message))
+            worked.append((line, currency, (), (), error.message))
             continue
-        problem = None
-        if amount == 0:
-            problem = Message("its amount is zero")
-        elif not shares:
+        worked.append(
+            (line, currency, paid, shares, Message("its amount is zero") if amount == 0 else None)
+        )
+    for currency, lines in weighted.items():
+        _settle_cents(carries[currency], lines)
+    out: list[Carried] = []
+    for line, currency, paid, worked_shares, worked_problem in worked:
+        shares_out = worked_shares
+        if line.owers and worked_shares:
+            owers, parts = worked_shares
+            shares_out = tuple((n, p) for n, p in zip(owers, parts, strict=True) if p)
+        problem = worked_problem
+        if problem is None and not shares_out:
             problem = Message("nobody shares this bill")
-        out.append(Carried(line, currency, paid, shares, problem))
+        out.append(Carried(line, currency, paid, tuple(shares_out), problem))
     return out
 
 
