@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from tripbot.agenda.schemas import ActivityCreate, PlaceCreate
 from tripbot.events.schemas import (
     EventCreate,
+    GuestCreate,
     InvitationCreate,
     MemberRoleChange,
     UserOut,
@@ -92,9 +93,12 @@ def load_demo(
         luis.accept_invitation(code)
         marta.accept_invitation(code)
     ana.change_member_role(fiesta.id, people[1].id, MemberRoleChange(role="organizer"))
+    # The club's cook never opens the app: the organizers added him by name.
+    cook = ana.add_guest(fiesta.id, GuestCreate(display_name="Pepe Rivas")).user_id
     owner = Principal(user_id=people[0].id, instance_role="admin")
     _cares_story(services, owner, [p.id for p in people], cares.id, soon)
-    _fiesta_agenda(services, owner, [p.id for p in people], fiesta.id, soon + timedelta(days=30))
+    fiesta_starts = soon + timedelta(days=30)
+    _fiesta_agenda(services, owner, [p.id for p in people], fiesta.id, fiesta_starts, cook)
     return True
 
 
@@ -223,10 +227,15 @@ def _cares_story(
     )
 
 
-def _fiesta_agenda(
-    services: Services, owner: Principal, people: list[int], event_id: int, starts: datetime
+def _fiesta_agenda(  # noqa: PLR0917 - the demo's cast
+    services: Services,
+    owner: Principal,
+    people: list[int],
+    event_id: int,
+    starts: datetime,
+    cook: int,
 ) -> None:
-    """The annual meeting's timetable over its two days."""
+    """The annual meeting's timetable over its two days (its dinner led by a guest)."""
     agenda = services.agenda(replace(owner, event_id=event_id, event_role="owner"))
     hall = agenda.add_place(event_id, PlaceCreate(name="Sala grande", capacity=60))
     hostel = agenda.add_place(event_id, PlaceCreate(name="Comedor del albergue", capacity=40))
@@ -246,6 +255,6 @@ def _fiesta_agenda(
                 starts_at=begin,
                 ends_at=begin + timedelta(hours=hours),
                 place_id=place,
-                people=[people[0]] if title == "Asamblea del club" else [],
+                people={"Asamblea del club": [people[0]], "Cena": [cook]}.get(title, []),
             ),
         )

@@ -205,3 +205,39 @@ def test_join_in_private_accepts_an_invitation_code_or_link(
     assert inside.text == (
         "Ya estás dentro de Travesía de Picos, como participante: no hace falta nada más."
     )
+
+
+# ---- /guest
+
+
+def test_an_organizer_adds_a_person_without_an_account_by_name(
+    bot: BotDriver, http: httpx.Client, system: System
+) -> None:
+    owner, owner_tg = linked(http, system, "es")
+    event = a_trip(http, owner)
+    bind(bot, owner_tg, event, GROUP)
+
+    (added,) = bot.say(owner_tg, "/invitado Pepa García", chat_id=GROUP)
+
+    roles = members_of(http, event, owner)
+    (pepa,) = [user_id for user_id, role in roles.items() if role == "guest"]
+    assert added.text.startswith(f"Pepa García (#{pepa}) ya está en Travesía de Picos sin cuenta")
+    (empty,) = bot.say(owner_tg, "/guest", chat_id=GROUP)
+    assert empty.text.startswith("Escribe el nombre de la persona")
+    (long,) = bot.say(owner_tg, "/guest " + "x" * 81, chat_id=GROUP)
+    assert long.text == empty.text
+    assert len(members_of(http, event, owner)) == 2
+
+
+def test_a_participant_cannot_add_a_guest(
+    bot: BotDriver, http: httpx.Client, system: System
+) -> None:
+    owner, owner_tg = linked(http, system, "en")
+    event = a_trip(http, owner)
+    bind(bot, owner_tg, event, GROUP)
+    _, member_tg = a_linked_member(http, system, event, owner, "en", "participant")
+
+    (refused,) = bot.say(member_tg, "/guest Pepa", chat_id=GROUP)
+
+    assert "organizer" in refused.text
+    assert len(members_of(http, event, owner)) == 2

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from tests.databases import (
     require_postgres,
     worker_id,
 )
+from tests.e2e.guests import run_guest_scenario
 from tests.e2e.scenario import run_club_scenario
 from tests.processes import Process, free_port, production_environment
 from tripbot import SERVICES
@@ -33,7 +35,7 @@ class Deployment:
 @pytest.fixture
 def deployment(tmp_path: Path) -> Iterator[Deployment]:
     require_postgres()
-    env = production_environment(TRIPBOT_SERVICE_TIMEOUT="2")
+    env = production_environment(TRIPBOT_SERVICE_TIMEOUT="2", TRIPBOT_FOLLOW_INTERVAL="0.2")
     services: dict[str, Process] = {}
     databases = []
     try:
@@ -67,6 +69,18 @@ def deployment(tmp_path: Path) -> Iterator[Deployment]:
 def test_club_scenario_distributed(deployment: Deployment) -> None:
     with httpx.Client(base_url=deployment.gateway.url, timeout=10) as http:
         run_club_scenario(http)
+
+
+def test_a_claimed_guest_distributed(deployment: Deployment) -> None:
+    def settle(done: Callable[[], bool]) -> None:
+        # Each service's own follower reads the events feed every 0.2 s; wait for them.
+        deadline = time.monotonic() + 30
+        while not done():
+            assert time.monotonic() < deadline, "the services did not follow guest.claimed"
+            time.sleep(0.2)
+
+    with httpx.Client(base_url=deployment.gateway.url, timeout=10) as http:
+        run_guest_scenario(http, settle)
 
 
 def test_a_service_down_gives_503_naming_it_and_the_rest_works(deployment: Deployment) -> None:

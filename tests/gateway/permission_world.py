@@ -24,7 +24,9 @@ from tests.builders import (
 from tests.routes.synthetic import small_gpx
 from tripbot.events import service
 from tripbot.events.schemas import (
+    ClaimLinkCreate,
     EventCreate,
+    GuestCreate,
     InvitationCreate,
     TokenCreate,
     UserRegister,
@@ -161,6 +163,22 @@ class World:
         return service.invitations.create_invitation(
             events_call(self._events, owner), self.event_id, data
         ).code
+
+    @cached_property
+    def guest_id(self) -> int:
+        """A person without an account in the event."""
+        owner = Principal(user_id=self.people["owner"].id)
+        return service.guests.add_guest(
+            events_call(self._events, owner), self.event_id, GuestCreate(display_name="Pepa")
+        ).user_id
+
+    @cached_property
+    def token(self) -> str:
+        """A claim link's token for the world's guest."""
+        owner = Principal(user_id=self.people["owner"].id)
+        return service.claims.create_claim_link(
+            events_call(self._events, owner), self.event_id, self.guest_id, ClaimLinkCreate()
+        ).token
 
     # ---- routes --------------------------------------------------------------------------
 

@@ -25,6 +25,8 @@ PUBLIC = {
     ("POST", "/api/v1/auth/token"),
     ("GET", "/api/v1/invitations/<code>"),
     ("GET", "/api/v1/health"),
+    ("GET", "/api/v1/claims/<token>"),
+    ("POST", "/api/v1/claims/<token>/register"),
 }
 """The endpoints of the events area one may call without a token."""
 
@@ -38,6 +40,12 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/events/<event_id>"): {"name": "x"},
     ("PATCH", "/api/v1/events/<event_id>/members/<user_id>"): {"role": "organizer"},
     ("POST", "/api/v1/events/<event_id>/invitations"): {"role": "participant"},
+    ("POST", "/api/v1/events/<event_id>/guests"): {"display_name": "Pepa"},
+    ("POST", "/api/v1/events/<event_id>/guests/<guest_id>/claim-links"): {},
+    ("POST", "/api/v1/claims/<token>/register"): {
+        "email": "pepa@club.example",
+        "password": "mochila azul 2026",
+    },
 }
 """A valid body of every endpoint that reads one."""
 
@@ -60,12 +68,15 @@ def _concrete(path: str) -> str:
         .replace("<user_id>", "1")
         .replace("<token_id>", "1")
         .replace("<code>", "abcdefgh")
+        .replace("<guest_id>", "1")
+        .replace("<token>", "a" * 43)
     )
 
 
 def test_the_tables_cover_every_endpoint(system: System) -> None:
     endpoints = set(_events_area(system.gateway))
-    assert len(endpoints) == 25  # with GET and DELETE /me/telegram, once in api_telegram
+    # with GET and DELETE /me/telegram, once in api_telegram; and the five of guests' places
+    assert len(endpoints) == 30
     assert endpoints >= PUBLIC
     assert set(BODIES) <= endpoints
     readers = {e for e in endpoints if e[0] in ("POST", "PATCH") and "accept" not in e[1]}

@@ -13,7 +13,15 @@ import httpx
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from tests.builders import PASSWORD, Person, a_cast_in, a_gear_keeper_in, a_person_in
+from tests.builders import (
+    PASSWORD,
+    Person,
+    a_cast_in,
+    a_gear_keeper_in,
+    a_guest_in,
+    a_person_in,
+    an_event,
+)
 from tests.gateway.test_web_pages import CSRF, log_in, submit
 from tripbot.gear.models import Item, PackingEntry, Reservation
 from tripbot.system import System
@@ -345,3 +353,34 @@ def test_an_administrator_names_a_gear_keeper_from_the_web(
     keeper = logged_in(other_client(client), member)
     assert keeper.get("/gear/desk").status_code == 200
     assert 'id="people-tab"' not in keeper.get("/account").text
+
+
+def test_an_organizer_reserves_the_events_gear_for_a_guest(
+    client: FlaskClient, http: httpx.Client, system: System
+) -> None:
+    owner = a_person_in(system)
+    event = an_event(http, owner)
+    pepa = a_guest_in(http, event, owner, "Pepa")
+    stove = an_item(http, a_gear_keeper_in(system), name="Hornillo")
+    logged_in(client, owner)
+    page = client.get(f"/gear/items/{stove['id']}?event={event['id']}").text
+    assert f'<option value="{pepa}">Pepa · sin cuenta</option>' in page
+    url = f"/gear/items/{stove['id']}/reserve"
+    asked = {
+        "start_date": day(2),
+        "end_date": day(2),
+        "quantity": "1",
+        "event_id": str(event["id"]),
+    }
+    made = submit(client, url, asked | {"user_id": str(pepa)})
+    assert made.status_code == 302, made.text
+    held = http.get(f"/api/v1/events/{event['id']}/members", headers=owner.headers)
+    assert held.status_code == 200
+    with system.databases["gear"].unit_of_work() as uow:
+        reservation = uow.session.scalars(select(Reservation)).one()
+        assert (reservation.user_id, reservation.user_name) == (pepa, "Pepa")
+        assert (reservation.event_id, reservation.created_by) == (event["id"], owner.id)
+    # Someone else only for an event: without it, the field says why.
+    refused = submit(client, url, {**asked, "event_id": "", "user_id": str(pepa)})
+    assert refused.status_code == 422
+    assert "Solo se reserva material para otra persona dentro de un evento" in refused.text

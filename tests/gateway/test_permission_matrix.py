@@ -34,7 +34,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.builders import event_payload, user_payload
+from tests.builders import PASSWORD, event_payload, user_payload
 from tests.gateway.permission_world import (
     ACTORS,
     INVENTORY_CSV,
@@ -231,6 +231,13 @@ DECLARED_ROWS: dict[str, Expect] = {
     "events.change_member_role": expect(organizers(200), json=_body({"role": "organizer"})),
     "events.remove_member": expect(organizers(204)),
     "events.add_guest": expect(organizers(201), json=_body({"display_name": "Pepa Guía"})),
+    "events.create_claim_link": expect(organizers(201), json=_body({})),
+    "events.preview_claim": expect(everyone(200)),
+    # Anyone logged in takes the guest's place (the owner, a member already, keeps their role).
+    "events.accept_claim": expect(any_user(200)),
+    "events.register_claim": expect(
+        everyone(201), json=lambda _w: {"email": "pepa@example.org", "password": PASSWORD}
+    ),
     "events.revoke_invitation": expect(organizers(204)),
     "events.preview_invitation": expect(everyone(200)),
     "events.accept_invitation": expect(any_user(200)),

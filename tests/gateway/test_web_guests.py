@@ -8,7 +8,7 @@ import httpx
 import pytest
 from flask.testing import FlaskClient
 
-from tests.builders import a_guest_in, a_member, a_person, an_event
+from tests.builders import PASSWORD, a_guest_in, a_member, a_person, an_event
 from tests.gateway.test_web_pages import log_in, member_roles, submit
 
 
@@ -93,3 +93,82 @@ def test_the_api_adds_a_guest_and_refuses_bad_names_in_the_askers_language(
     assert "personas sin cuenta" in refused.json()["detail"]
     members = http.get(f"/api/v1/events/{event['id']}/members", headers=owner.headers).json()
     assert sorted(m["role"] for m in members) == ["guest", "owner", "participant"]
+
+
+def _claim_link(client: FlaskClient, event_id: int, guest_id: int) -> str:
+    response = submit(client, f"/events/{event_id}/guests/{guest_id}/claim-link")
+    assert response.status_code == 200, response.text
+    found = re.search(r'id="claim-link" value="[^"]*(/claim/[A-Za-z0-9_-]+)"', response.text)
+    assert found, response.text
+    return found.group(1)
+
+
+def test_a_guest_claims_their_place_with_a_new_account(
+    client: FlaskClient, http: httpx.Client
+) -> None:
+    owner = a_person(http)
+    event = an_event(http, owner)
+    pepa = a_guest_in(http, event, owner, "Pepa")
+    log_in(client, owner.email)
+    link = _claim_link(client, event["id"], pepa)
+    stranger = client.application.test_client()
+    page = stranger.get(link)
+    assert page.status_code == 200
+    assert event["name"] in page.text
+    assert 'value="Pepa"' in page.text  # the name the organizers gave is offered
+    refused = submit(
+        stranger, f"{link}/register", {"display_name": "Pepa", "email": "no", "password": "x"}, link
+    )
+    assert refused.status_code == 422
+    done = submit(
+        stranger,
+        f"{link}/register",
+        {
+            "display_name": "Pepa López",
+            "email": "pepa@example.org",
+            "password": PASSWORD,
+            "language": "es",
+        },
+        link,
+    )
+    assert done.status_code == 302
+    assert done.headers["Location"] == f"/events/{event['id']}"
+    mine = stranger.get(done.headers["Location"]).text
+    assert member_roles(mine)[pepa] == "participant"
+    again = stranger.get(link)
+    assert again.status_code == 410
+    assert "ya se ha usado" in again.text
+
+
+def test_someone_with_an_account_takes_the_guests_place(
+    client: FlaskClient, http: httpx.Client
+) -> None:
+    owner = a_person(http)
+    event = an_event(http, owner)
+    pepa = a_guest_in(http, event, owner, "Pepa")
+    log_in(client, owner.email)
+    link = _claim_link(client, event["id"], pepa)
+    luis = a_person(http, display_name="Luis")
+    other = client.application.test_client()
+    log_in(other, luis.email)
+    page = other.get(link).text
+    assert 'id="claim-accept"' in page
+    assert 'id="claim-register-form"' not in page
+    done = submit(other, link, {}, link)
+    assert done.status_code == 302
+    roles = member_roles(other.get(f"/events/{event['id']}").text)
+    assert roles[luis.id] == "participant"
+    assert pepa not in roles
+
+
+def test_participants_make_no_claim_links(client: FlaskClient, http: httpx.Client) -> None:
+    owner = a_person(http)
+    event = an_event(http, owner)
+    pepa = a_guest_in(http, event, owner)
+    participant = a_member(http, event, owner)
+    log_in(client, participant.email)
+    page = client.get(f"/events/{event['id']}").text
+    assert "claim-form" not in page
+    assert 'id="guest-form"' not in page
+    response = submit(client, f"/events/{event['id']}/guests/{pepa}/claim-link")
+    assert response.status_code == 403

@@ -34,11 +34,24 @@ def extras(settings: Settings) -> Mapping[str, object]:
 
 
 def follower(runtime: ServiceRuntime, events: ServiceClient) -> FeedFollower:
-    """Follows the events service's feed: a deleted event's timetable goes."""
+    """Follows the events service's feed: a deleted event's timetable goes; a guest merged into
+    an account hands their activities over."""
     database = runtime.database
 
-    def forget(entry: FeedEntry) -> None:
-        if entry.event_id is not None:
+    def handle(entry: FeedEntry) -> None:
+        if entry.event_id is None:
+            return
+        if entry.topic == "event.deleted":
             service.forget_event(database.unit_of_work(), entry.event_id)
+        elif entry.payload.get("merged"):
+            given = entry.payload
+            service.activities.merge_person(
+                database.unit_of_work(),
+                entry.event_id,
+                int(given["guest_id"]),
+                int(given["user_id"]),
+                str(given["display_name"]),
+            )
 
-    return FeedFollower(events, database, feed_cursors, {"event.deleted"}, forget, reader="agenda")
+    topics = {"event.deleted", "guest.claimed"}
+    return FeedFollower(events, database, feed_cursors, topics, handle, reader="agenda")

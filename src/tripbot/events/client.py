@@ -43,6 +43,10 @@ class EventsClient(ServiceClient):
     remove_member = use_cases.members.remove_member
     add_member = use_cases.members.add_member
     add_guest = use_cases.guests.add_guest
+    create_claim_link = use_cases.claims.create_claim_link
+    preview_claim = use_cases.claims.preview_claim
+    accept_claim = use_cases.claims.accept_claim
+    register_claim = use_cases.claims.register_claim
     create_invitation = use_cases.invitations.create_invitation
     invitations = use_cases.invitations.invitations
     revoke_invitation = use_cases.invitations.revoke_invitation

@@ -419,3 +419,57 @@ class UserLookup(BaseModel):
     """Whose account TripBot's own tools want (``tripbot bot console --as EMAIL``)."""
 
     email: EmailStr
+
+
+# ---- people without accounts: claiming a guest's place ------------------------------------
+
+CLAIM_TOKEN_PATTERN = r"^[A-Za-z0-9_-]{20,64}$"  # noqa: S105 - a shape, not a secret
+"""What a claim link's token can look like (``secrets.token_urlsafe(32)``)."""
+
+
+class ClaimLinkCreate(Input):
+    """A new personal claim link for a guest: it works once, for ``expires_in_days`` days; it
+    replaces the guest's earlier links not yet used."""
+
+    expires_in_days: int = Field(14, ge=1, le=90)
+
+
+class ClaimLinkOut(BaseModel):
+    """A claim link just made: the only time its token is shown (the organizers share it)."""
+
+    token: str
+    event_id: int
+    guest_id: int
+    guest_name: str
+    expires_at: datetime
+
+
+class ClaimPreview(BaseModel):
+    """Whose place in which event a claim link offers."""
+
+    event_id: int
+    event_name: str
+    guest_id: int
+    guest_name: str
+    expires_at: datetime
+
+
+class ClaimRegister(Input):
+    """A new account that takes a guest's place (the claim link stands for an invitation);
+    without ``display_name`` it keeps the guest's name."""
+
+    email: EmailStr
+    password: Password
+    display_name: DisplayName | None = None
+    language: Language = "es"
+
+
+class ClaimOut(BaseModel):
+    """A guest's place claimed: by a new account made of the guest (``merged`` false, the
+    person id stays) or by an account that already existed (``merged`` true: the guest's
+    history moves to it, in every service, through the ``guest.claimed`` change)."""
+
+    event_id: int
+    guest_id: int
+    merged: bool
+    user: UserOut

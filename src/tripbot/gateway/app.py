@@ -20,6 +20,7 @@ from tripbot.gateway.services import Services
 from tripbot.gateway.web import (
     account,
     agenda,
+    claim,
     events,
     gear,
     invite,
@@ -219,6 +220,7 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
         account,
         events,
         invite,
+        claim,
         routes,
         gear,
         ledger,

@@ -11,7 +11,7 @@ from tripbot.gear import OPERATIONS, service
 from tripbot.gear.models import feed_cursors
 from tripbot.gear.rules import GearPolicy
 from tripbot.gear.service.access import POLICY
-from tripbot.gear.service.reservations import forget_event
+from tripbot.gear.service.reservations import forget_event, merge_person
 from tripbot.platform.client import ServiceClient
 from tripbot.platform.follow import FeedFollower
 from tripbot.platform.operations import ServiceRuntime
@@ -39,15 +39,25 @@ def extras(settings: Settings) -> Mapping[str, object]:
 
 
 def follower(runtime: ServiceRuntime, events: ServiceClient) -> FeedFollower:
-    """Follows the events service's feed: a deleted event's reservations are cancelled."""
+    """Follows the events service's feed: a deleted event's reservations are cancelled; a
+    guest merged into an account hands their reservations over."""
     policy = runtime.extras[POLICY]
     assert isinstance(policy, GearPolicy)
 
-    def forget(entry: FeedEntry) -> None:
-        """Cancel the reservations of a deleted event."""
-        if entry.event_id is not None:
+    def handle(entry: FeedEntry) -> None:
+        """Cancel the reservations of a deleted event; hand a merged guest's over."""
+        if entry.event_id is None:
+            return
+        if entry.topic == "event.deleted":
             forget_event(runtime.database.unit_of_work(), policy, entry.event_id)
+        elif entry.payload.get("merged"):
+            given = entry.payload
+            merge_person(
+                runtime.database.unit_of_work(),
+                int(given["guest_id"]),
+                int(given["user_id"]),
+                str(given["display_name"]),
+            )
 
-    return FeedFollower(
-        events, runtime.database, feed_cursors, {"event.deleted"}, forget, reader="gear"
-    )
+    topics = {"event.deleted", "guest.claimed"}
+    return FeedFollower(events, runtime.database, feed_cursors, topics, handle, reader="gear")

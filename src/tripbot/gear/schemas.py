@@ -13,6 +13,7 @@ from pydantic import (
     model_validator,
 )
 
+from tripbot.platform.errors import FieldError, Message
 from tripbot.platform.schemas import Input
 
 Condition = Literal["new", "good", "worn", "out_of_service"]
@@ -221,8 +222,9 @@ class ImportResult(BaseModel):
 class ReservationCreate(Input):
     """Book gear for whole days (both ends included, in the club's time zone).
 
-    For oneself, or for an event (``event_id``, organizers only); a specific unit with
-    ``unit_id``, or any ``quantity`` of the item.
+    For oneself, or for an event (``event_id``, organizers only), held by one of its members
+    (``user_id``: a person without an account, say); a specific unit with ``unit_id``, or any
+    ``quantity`` of the item.
     """
 
     item_id: Id
@@ -231,6 +233,7 @@ class ReservationCreate(Input):
     end_date: date
     unit_id: Id | None = None
     event_id: Id | None = None
+    user_id: Id | None = None
     note: Note = ""
 
     @model_validator(mode="after")
@@ -239,6 +242,10 @@ class ReservationCreate(Input):
             raise ValueError("end_date must not be before start_date")
         if self.unit_id is not None and self.quantity != 1:
             raise ValueError("a reservation of a specific unit is for quantity 1")
+        if self.user_id is not None and self.event_id is None:
+            raise FieldError(
+                "user_id", Message("gear is reserved for someone else only for an event")
+            )
         return self
 
 
@@ -269,6 +276,7 @@ class BasketCreate(Input):
     start_date: date
     end_date: date
     event_id: Id | None = None
+    user_id: Id | None = None
     note: Note = ""
     lines: Annotated[list[BasketLine], Field(min_length=1, max_length=MAX_BASKET_LINES)]
 
@@ -276,6 +284,10 @@ class BasketCreate(Input):
     def _ends_after_start(self) -> BasketCreate:
         if self.end_date < self.start_date:
             raise ValueError("end_date must not be before start_date")
+        if self.user_id is not None and self.event_id is None:
+            raise FieldError(
+                "user_id", Message("gear is reserved for someone else only for an event")
+            )
         return self
 
     def reservation(self, line: BasketLine) -> ReservationCreate:
@@ -287,6 +299,7 @@ class BasketCreate(Input):
             start_date=self.start_date,
             end_date=self.end_date,
             event_id=self.event_id,
+            user_id=self.user_id,
             note=self.note,
         )
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tripbot.platform.db import UTCDateTime, new_metadata, utcnow
+from tripbot.platform.follow import feed_cursor_table
 from tripbot.platform.idempotency import idempotency_table
 from tripbot.platform.outbox import outbox_table
 
@@ -35,6 +36,8 @@ outbox = outbox_table(metadata)
 """Changes the ledger service records for the bot and the web's activity stream."""
 idempotency = idempotency_table(metadata)
 """Idempotency keys of retried POSTs (the bot retries)."""
+feed_cursors = feed_cursor_table(metadata)
+"""How far the ledger has followed the events service's feed (guests' places claimed)."""
 
 
 class Base(DeclarativeBase):

@@ -355,3 +355,32 @@ def forget_event(uow: UnitOfWork, event_id: int) -> bool:
         removed = uow.session.execute(delete(Agenda).where(Agenda.event_id == event_id))
         uow.commit()
         return bool(removed.rowcount)  # type: ignore[attr-defined]
+
+
+def merge_person(uow: UnitOfWork, event_id: int, guest_id: int, user_id: int, name: str) -> int:
+    """A guest's place in an event was claimed by another account: the activities the guest
+    was in charge of are now that person's (once, if they were in charge of it already); the
+    number of activities changed. Running it twice changes nothing more."""
+    with uow:
+        uow.lock_for_write()
+        activities = select(Activity.id).where(Activity.event_id == event_id)
+        rows = list(
+            uow.session.scalars(
+                select(ActivityPerson).where(
+                    ActivityPerson.activity_id.in_(activities), ActivityPerson.user_id == guest_id
+                )
+            )
+        )
+        for row in rows:
+            already = uow.session.scalar(
+                select(ActivityPerson.id).where(
+                    ActivityPerson.activity_id == row.activity_id,
+                    ActivityPerson.user_id == user_id,
+                )
+            )
+            if already is not None:
+                uow.session.delete(row)
+            else:
+                row.user_id, row.display_name = user_id, name
+        uow.commit()
+        return len(rows)

@@ -1,14 +1,17 @@
 """Joining and leaving: /join (/unirme) and /leave (/salir); someone who leaves with money
-open is shown where they stand and offered to settle first."""
+open is shown where they stand and offered to settle first. Organizers add a person without an
+account by name: /guest (/invitado)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from pydantic import ValidationError
+
 from tripbot.bot import service as store
 from tripbot.bot.conversation import Again, Turn, button, command
 from tripbot.bot.texts import word
-from tripbot.events.schemas import EventJoin, EventOut
+from tripbot.events.schemas import EventJoin, EventOut, GuestCreate
 from tripbot.ledger.schemas import Settlement
 from tripbot.platform.errors import Conflict, Gone, InvalidInput, NotFound
 from tripbot.platform.identity import SYSTEM
@@ -101,6 +104,35 @@ async def join(turn: Turn) -> None:
             "Welcome to {event}, {name}! You are in as a participant; /event tells you more.",
             event=event.name,
             name=turn.account.display_name if turn.account else "",
+        )
+    )
+
+
+@command("guest", "invitado")
+async def guest(turn: Turn) -> None:
+    """Add a person without an account to the current event by name (organizers): the
+    organizers then record their expenses and reserve gear for them."""
+    event = await turn.current_event()
+    try:
+        data = GuestCreate(display_name=" ".join(turn.args))
+    except ValidationError:
+        await turn.reply(
+            turn.tr(
+                "Write the person's name after the command, up to 80 characters: "
+                "/guest Pepa García."
+            )
+        )
+        return
+    principal = await turn.event_principal(event.id)
+    added = await turn.call(turn.services.events(principal).add_guest, event.id, data)
+    await turn.reply(
+        turn.tr(
+            "{name} (#{id}) is now in {event} without an account: organizers record their "
+            "expenses and reserve gear for them. On the web, the event's page gives them a "
+            "link to claim their place.",
+            name=added.display_name,
+            id=added.user_id,
+            event=event.name,
         )
     )
 

@@ -11,6 +11,7 @@ from tripbot.events import OPERATIONS
 from tripbot.events.models import outbox
 from tripbot.events.service import (
     accounts,
+    claims,
     events,
     guests,
     invitations,
@@ -28,6 +29,7 @@ feed = declare_feed(OPERATIONS, outbox)
 __all__ = [
     "AccountPolicy",
     "accounts",
+    "claims",
     "events",
     "feed",
     "guests",

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from tripbot.events.schemas import (
+    ClaimLinkCreate,
     EventCreate,
     EventOut,
     EventUpdate,
@@ -93,6 +94,7 @@ def _event_page(
     role_errors: dict[int, str] | None = None,
     guest_form: Mapping[str, str] | None = None,
     guest_errors: FormErrors | None = None,
+    claim_link: tuple[int, str] | None = None,
 ) -> str:
     client = auth.events()
     event = client.event(event_id)
@@ -107,6 +109,7 @@ def _event_page(
         alike=alike(members),
         guest_form=guest_form or {},
         guest_errors=guest_errors or {},
+        claim_link=claim_link,
         invitations=client.invitations(event_id) if organizer else [],
         me=auth.require_user(),
         invite_form=invite_form,
@@ -236,6 +239,16 @@ def add_guest(event_id: int) -> ResponseReturnValue:
         "success",
     )
     return _back(event_id, "members")
+
+
+@bp.post("/events/<int:event_id>/guests/<int:guest_id>/claim-link")
+@auth.login_required
+def claim_link(event_id: int, guest_id: int) -> ResponseReturnValue:
+    """Make a guest's personal link to claim their place (organizers); shown this once."""
+    # Answered with the page itself, not a redirect: the link must not travel in an address.
+    made = auth.events().create_claim_link(event_id, guest_id, ClaimLinkCreate())
+    flash(_("Send this link to %(name)s only: it works once.", name=made.guest_name), "success")
+    return _event_page(event_id, claim_link=(guest_id, forms.claim_url(made.token)))
 
 
 @bp.post("/events/<int:event_id>/members/<int:user_id>/remove")

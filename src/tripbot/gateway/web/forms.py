@@ -283,6 +283,12 @@ def invitation_url(invitation: InvitationOut) -> str:
     return f"{current_settings().public_url.rstrip('/')}/invite/{invitation.code}"
 
 
+def claim_url(token: str) -> str:
+    """The personal link a guest opens to claim their place (for organizers to share, or an
+    email invitation to carry)."""
+    return f"{current_settings().public_url.rstrip('/')}/claim/{token}"
+
+
 def at_least(role: str, needed: str) -> bool:
     """Whether an event role may do what ``needed`` may (owner > organizer > participant)."""
     return ROLE_RANK.get(role, 0) >= ROLE_RANK[needed]

@@ -19,7 +19,7 @@ from werkzeug.datastructures import FileStorage
 from tripbot.gateway import auth
 from tripbot.gateway.web import forms
 from tripbot.gateway.web.forms import INVALID, FormErrors, _, message_for
-from tripbot.gateway.web.gear_people import borrower, known_people
+from tripbot.gateway.web.gear_people import borrower, holders, known_people
 from tripbot.gear.client import Download, GearClient, Upload
 from tripbot.gear.rules import EVENT_DELETED, NOT_ENOUGH_IN_SERVICE, UNIT_OUT_OF_SERVICE
 from tripbot.gear.schemas import (
@@ -87,6 +87,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "unit.retired": _l("unit retired"),
     "reservation.made": _l("reserved"),
     "reservation.cancelled": _l("reservation cancelled"),
+    "reservation.claimed": _l("handed to whoever claimed the guest's place"),
     "reservation.flagged": _l("reservation flagged"),
     "reservation.unflagged": _l("reservation no longer flagged"),
     "loan.checked_out": _l("checked out"),
@@ -256,6 +257,9 @@ def _item_page(
         for event in auth.events().events()
         if forms.at_least(event.my_role, "organizer") and item.event_id in (None, event.id)
     ]
+    chosen = (reserve_form or {}).get("event_id") or request.args.get("event", "")
+    organized = chosen in {value for value, _name in event_options[1:]}
+    holder_options = holders(int(chosen)) if organized else []
     unit_options = [("", _("Any unit"))] + [
         (str(unit.id), unit.label) for unit in units if unit.condition != "out_of_service"
     ]
@@ -273,6 +277,7 @@ def _item_page(
         unit_id=unit_id,
         chart=chart,
         event_options=event_options,
+        holder_options=holder_options,
         unit_options=unit_options,
         club_timezone=current_settings().gear_timezone,
         conditions=CONDITION_LABELS,
@@ -344,7 +349,7 @@ def retire(item_id: int) -> ResponseReturnValue:
 def reserve(item_id: int) -> ResponseReturnValue:
     """Reserve an item for a range of days, for oneself or an event one organizes."""
     data: dict[str, Any] = forms.filled(
-        request.form, "quantity", "start_date", "end_date", "unit_id", "event_id", "note"
+        request.form, "quantity", "start_date", "end_date", "unit_id", "event_id", "user_id", "note"
     )
     data["item_id"] = item_id
     result = forms.validate(ReservationCreate, data)
@@ -352,6 +357,8 @@ def reserve(item_id: int) -> ResponseReturnValue:
         if forms.FORM in result:
             result = {"end_date": _("The end must not be before the start.")} | result
             result.pop(forms.FORM)
+        if "user_id" in result:  # someone else, but for no event: the choice of event is wrong
+            result.setdefault("event_id", result.pop("user_id"))
         return _item_page(item_id, reserve_form=request.form, reserve_errors=result), INVALID
     try:
         made = _gear().reserve(result)

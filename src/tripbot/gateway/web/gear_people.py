@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from flask_babel import gettext as _
+
 from tripbot.gateway import auth
 from tripbot.gear.client import GearClient
 from tripbot.gear.schemas import LoanQuery, ReservationQuery
@@ -44,3 +46,20 @@ def borrower(typed: str, people: dict[str, int]) -> int | None:
         uid for label, uid in people.items() if label.casefold().startswith(typed.casefold())
     }
     return matches.pop() if len(matches) == 1 else None
+
+
+def holders(event_id: int) -> list[tuple[str, str]]:
+    """Whom an organizer may reserve an event's gear for: themselves, or one of its members
+    (a person without an account too), namesakes told apart by their number."""
+    members = auth.events().members(event_id)
+    names = Counter(m.display_name for m in members)
+    me = auth.require_user().id
+    return [("", _("Me"))] + [
+        (
+            str(m.user_id),
+            (m.display_name if names[m.display_name] == 1 else f"{m.display_name} (#{m.user_id})")
+            + (f" · {_('guest')}" if m.role == "guest" else ""),
+        )
+        for m in members
+        if m.user_id != me
+    ]

@@ -85,6 +85,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "settings.changed": _l("changed who reads the report"),
     "settlement.recorded": _l("recorded a settle-up"),
     "entries.imported": _l("imported entries"),
+    "person.claimed": _l("claimed their place in the event"),
 }
 FIELD_LABELS: dict[str, LazyString] = {
     "kind": _l("Kind"),

@@ -71,6 +71,9 @@ class People(Protocol):
     def seat(self, event_id: int) -> Seat:
         """The principal's place in an event; NotFound if they are not a member."""
 
+    def member_name(self, event_id: int, user_id: int) -> str:
+        """The name of a member of an event (guests included); NotFound if not a member."""
+
 
 @dataclass(frozen=True)
 class Club:
@@ -100,6 +103,17 @@ class EventsPeople:
             raise NotFound(
                 Message("there is no user {user_id}"), field="user_id", user_id=user_id
             ) from None
+
+    def member_name(self, event_id: int, user_id: int) -> str:
+        """The name of a member of an event (guests included); NotFound if not a member."""
+        for member in self._client.members(event_id):
+            if member.user_id == user_id:
+                return member.display_name
+        raise NotFound(
+            Message("user {user_ids} is not a member of this event"),
+            field="user_id",
+            user_ids=str(user_id),
+        )
 
     def seat(self, event_id: int) -> Seat:
         """The caller's place in an event; NotFound if they are not a member."""
@@ -207,6 +221,8 @@ class Holder:
     user_name: str
     event_id: int | None = None
     event_name: str = ""
+    made_by: int | None = None
+    """Who made the reservation, when an organizer made it for someone else."""
 
 
 def reservation_holder(
@@ -233,4 +249,8 @@ def reservation_holder(
             Message("only an organizer of event {event_id} may reserve gear for it"),
             event_id=data.event_id,
         )
+    if data.user_id is not None and data.user_id != user_id:
+        # An organizer reserves for a member (a guest, who cannot reserve for themselves).
+        name = people.member_name(seat.event_id, data.user_id)
+        return Holder(data.user_id, name, seat.event_id, seat.event_name, made_by=user_id)
     return Holder(user_id, people.my_name(), seat.event_id, seat.event_name)

@@ -167,7 +167,7 @@ def book(
         event_name=holder.event_name,
         status="reserved",
         note=data.note,
-        created_by=holder.user_id,
+        created_by=holder.made_by or holder.user_id,
     )
     uow.session.add(reservation)
     uow.session.flush()
@@ -175,14 +175,14 @@ def book(
         uow,
         reservation,
         "reservation.made",
-        holder.user_id,
+        holder.made_by or holder.user_id,
         note=f"{data.start_date.isoformat()}..{data.end_date.isoformat()}",
     )
     store.changed(
         uow,
         "reservation.made",
         reservation.event_id or item.event_id,
-        store.reservation_payload(reservation, item, holder.user_id),
+        store.reservation_payload(reservation, item, holder.made_by or holder.user_id),
     )
     return reservation
 
@@ -346,3 +346,19 @@ def forget_event(uow: UnitOfWork, policy: rules.GearPolicy, event_id: int) -> in
             store.reconcile(uow, item, 0, policy.today())
         uow.commit()
         return len(pending)
+
+
+def merge_person(uow: UnitOfWork, guest_id: int, user_id: int, name: str) -> int:
+    """A guest's place was claimed by another account: the reservations made for the guest are
+    now that person's, each with a history line saying so (the history itself is never
+    rewritten); the number of reservations handed over. Running it twice changes nothing
+    more."""
+    with uow:
+        uow.lock_for_write()
+        held = list(uow.session.scalars(select(Reservation).where(Reservation.user_id == guest_id)))
+        for reservation in held:
+            guest_name = reservation.user_name
+            reservation.user_id, reservation.user_name = user_id, name
+            store.log_for(uow, reservation, "reservation.claimed", user_id, note=guest_name)
+        uow.commit()
+        return len(held)
