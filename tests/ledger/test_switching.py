@@ -26,6 +26,8 @@ EXPORTS = {
     "ihatemoney-7.2.1-bills.csv": ("ihatemoney-csv", "ihatemoney-7.2.1-balances.json"),
     "splitwise-export.csv": ("splitwise-csv", None),
     "spliit-export.json": ("spliit-json", "spliit-balances.json"),
+    # Its columns' sums: the reimbursement whose payer the CSV does not say is left out.
+    "spliit-export.csv": ("spliit-csv", None),
     "cospend-export.csv": ("cospend-csv", "cospend-balances.json"),
 }
 
