@@ -19,10 +19,10 @@ from tests.databases import (
     drop_postgres_database,
     worker_id,
 )
-from tripbot.events.schemas import EventOut, MemberOut, MembershipOut, UserOut
+from tripbot.events.schemas import EventOut, GuestCreate, MemberOut, MembershipOut, UserOut
 from tripbot.platform.client import LocalTransport, ServiceClient
 from tripbot.platform.db import Database
-from tripbot.platform.errors import Message, NotAuthenticated, NotFound
+from tripbot.platform.errors import Message, NotAuthenticated, NotFound, PermissionDenied
 from tripbot.platform.identity import Principal
 from tripbot.platform.operations import ServiceRuntime
 from tripbot.platform.settings import Settings
@@ -128,6 +128,17 @@ class TownHall:
             for (e, u), r in sorted(self.town.roles.items())
             if e == event_id
         ]
+
+    def add_guest(self, event_id: int, data: GuestCreate) -> MemberOut:
+        """A person without an account added to an event by name (organizers)."""
+        if self._role(event_id) not in ("owner", "organizer", "system"):
+            raise PermissionDenied(Message("only an event organizer or above may add guests"))
+        user_id = max(self.town.names, default=0) + 1
+        self.town.names[user_id] = data.display_name
+        self.town.roles[(event_id, user_id)] = "guest"
+        return MemberOut(
+            user_id=user_id, display_name=data.display_name, role="guest", joined_at=CREATED
+        )
 
     def membership(self, event_id: int) -> MembershipOut:
         """The caller's role in an event."""

@@ -224,6 +224,12 @@ MATRIX: list[Row] = [
     row("GET", f"{EVENT}/agenda.ics", members(200)),
 ]
 
+SPLITWISE_CSV = (
+    b"Date,Description,Category,Cost,Currency,Ana,Bruno\n"
+    b"2027-05-01,Pan,General,4.00,EUR,2.00,-2.00\n"
+)
+"""Another app's export (Splitwise's layout), for the import that reads it."""
+
 DECLARED_ROWS: dict[str, Expect] = {
     # ---- accounts and administration (the events service) --------------------------------
     "events.register": expect(everyone(201), json=lambda _w: user_payload()),
@@ -362,6 +368,11 @@ DECLARED_ROWS: dict[str, Expect] = {
     "ledger.import_csv": expect(
         organizers(201), files={"file": ("ledger.csv", LEDGER_CSV, "text/csv")}
     ),
+    # A look at another app's export (the default, dry_run): nothing is stored.
+    "ledger.import_from_app": expect(
+        organizers(200), files={"file": ("splitwise.csv", SPLITWISE_CSV, "text/csv")}
+    ),
+    "ledger.export_ihatemoney": expect(organizers(200)),
     # ---- the agenda ---------------------------------------------------------------------
     "agenda.list_places": expect(members(200)),
     "agenda.add_place": expect(organizers(201), json=_body({"name": "Collado"})),

@@ -33,6 +33,8 @@ UPLOADS = {
     "ledger.import_entries": "ledger_max_receipt_bytes",
     "api_ledger.attach_receipt": "ledger_max_receipt_bytes",
     "api_ledger.import_csv": "ledger_max_receipt_bytes",
+    "api_ledger.import_from_app": "ledger_max_receipt_bytes",
+    "ledger_switch.switch": "ledger_max_receipt_bytes",
 }
 """Endpoint → the setting that bounds its files."""
 WITH_BODY = {"POST", "PUT", "PATCH"}

@@ -25,6 +25,7 @@ from tripbot.gateway.web import (
     gear,
     invite,
     ledger,
+    ledger_switch,
     main,
     maps,
     offline,
@@ -223,6 +224,7 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
         packing,
         ledger,
         payments,
+        ledger_switch,
         agenda,
         setup,
     )

@@ -41,3 +41,5 @@ class LedgerClient(ServiceClient):
     export_json = ledger.exports.export_json
     export_csv = ledger.exports.export_csv
     import_csv = ledger.exports.import_csv
+    import_from_app = ledger.switching.import_from_app
+    export_ihatemoney = ledger.switching.export_ihatemoney

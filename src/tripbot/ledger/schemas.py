@@ -663,3 +663,69 @@ class OpenPosition(BaseModel):
     currency: str
     balance: str
     transfers: list[TransferOut]
+
+
+class AppImportQuery(Input):
+    """How to import another app's export: look first (``dry_run``, the default) or store it;
+    ``weights`` sets the weights the file does not say (or changes those it says)."""
+
+    dry_run: bool = Field(True, description="Show what the import would do; store nothing.")
+    weights: str = Field(
+        "",
+        max_length=4000,
+        description="Weights by the names the file writes: `Pablo=2; Ana=1`.",
+    )
+
+
+class AppPerson(BaseModel):
+    """A name the file writes, the member it is matched to (or a guest to add), and their
+    balance before and after the import beside the app's own, where the file has it."""
+
+    name: str
+    user_id: int | None = Field(description="The member the name is matched to; null: a guest.")
+    member_name: str | None
+    guest: bool
+    weight: str | None = Field(description="The weight their parts are worked out by, if any.")
+    weight_known: bool
+    before: str
+    after: str
+    source: str | None = Field(description="The app's own balance, where the file says it.")
+    agrees: bool | None = Field(
+        description="Whether what the import adds to their balance is the app's own balance."
+    )
+
+
+class AppMove(BaseModel):
+    """Who paid (or bears, or received) how much of one line."""
+
+    name: str
+    amount: str
+
+
+class AppLine(BaseModel):
+    """A line of the file and what it becomes, or why it cannot be carried over."""
+
+    line: int
+    description: str
+    kind: str
+    date: dt.date | None
+    amount: str | None
+    currency: str
+    paid: list[AppMove]
+    shares: list[AppMove] = Field(description="Who bears it (a transfer: who received it).")
+    entry_id: int | None
+    problems: list[FieldProblem] = Field(description="Why it is not carried over (none: it is).")
+
+
+class AppImportReport(BaseModel):
+    """What an import from another app does (``dry_run``) or did."""
+
+    dry_run: bool
+    format: str
+    format_name: str
+    currency: str
+    people: list[AppPerson]
+    lines: list[AppLine]
+    carried: int
+    left_out: int
+    created: int

@@ -19,6 +19,7 @@ from tripbot.ledger.service import (
     positions,
     receipts,
     reports,
+    switching,
 )
 from tripbot.platform.outbox import declare_feed
 
@@ -36,4 +37,5 @@ __all__ = [
     "positions",
     "receipts",
     "reports",
+    "switching",
 ]

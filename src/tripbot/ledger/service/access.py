@@ -8,7 +8,7 @@ from typing import Literal, Protocol
 from sqlalchemy import exists, select
 
 from tripbot.events.client import EventsClient
-from tripbot.events.schemas import EventOut, MemberOut
+from tripbot.events.schemas import EventOut, GuestCreate, MemberOut
 from tripbot.ledger import store
 from tripbot.ledger.models import (
     Allocation,
@@ -37,6 +37,10 @@ class Events(Protocol):
 
     def members(self, event_id: int) -> list[MemberOut]:
         """The event's members."""
+        ...
+
+    def add_guest(self, event_id: int, data: GuestCreate) -> MemberOut:
+        """Add a person without an account to the event (the import's names nobody matches)."""
         ...
 
 
