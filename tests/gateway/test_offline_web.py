@@ -11,8 +11,9 @@ import httpx
 from flask.testing import FlaskClient
 
 from tests.builders import an_event
+from tests.gateway.test_web_events import NEW_EVENT
 from tests.gateway.test_web_pages import a_guest, submit
-from tripbot.gateway.web.offline import NOT_KEPT, STATIC
+from tripbot.gateway.web.offline import KEEPING_HEADER, NOT_KEPT, STATIC
 
 PACK = re.compile(r"data-offline-pack='([^']*)'")
 
@@ -147,3 +148,25 @@ def test_the_service_worker_may_fetch_the_configured_tiles_and_nothing_else(
     policy = client.get("/sw.js").headers["Content-Security-Policy"]
     assert policy.startswith("default-src 'self'; connect-src 'self' data: ")
     assert "https://tile.openstreetmap.org" in policy
+
+
+def test_a_page_kept_for_later_leaves_the_flash_to_the_page_being_read(
+    client: FlaskClient, http: httpx.Client
+) -> None:
+    a_guest(client, http)
+    created = submit(client, "/events/new", NEW_EVENT, page="/events")
+    assert created.status_code == 302, created.text
+    # The page script keeps pages in the background while the redirect is being followed.
+    kept = client.get("/gear/mine", headers={KEEPING_HEADER: "1"}).text
+    assert "flash-success" not in kept
+    assert "flash-success" in client.get(created.headers["Location"]).text
+
+
+def test_a_page_kept_for_later_never_rewrites_the_session_cookie(
+    client: FlaskClient, http: httpx.Client
+) -> None:
+    a_guest(client, http)
+    read = client.get("/gear/mine")
+    kept = client.get("/gear/mine", headers={KEEPING_HEADER: "1"})
+    assert "tripbot_session=" in read.headers.get("Set-Cookie", "")
+    assert "Set-Cookie" not in kept.headers

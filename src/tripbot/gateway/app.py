@@ -180,6 +180,7 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
             "`Authorization: Bearer <token>`; get a token at `POST /api/v1/auth/token`."
         },
     )
+    app.session_interface = offline.KeepingSessionInterface()
     app.extensions["tripbot.settings"] = settings
     app.extensions["tripbot.services"] = services
     identity_cache.install(
@@ -207,6 +208,8 @@ def create_gateway(settings: Settings, services: Services) -> APIFlask:
             "languages": LANGUAGES,
             "version": __version__,
             "club_name": settings.club_name,
+            "keeping": offline.is_keeping(),
+            "keeping_header": offline.KEEPING_HEADER,
         }
 
     for api_blueprint in api.BLUEPRINTS:

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template, url_for
+from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_babel import gettext as _
 
 from tripbot import __version__
@@ -30,6 +31,27 @@ MAX_TILES = 300
 """Map tiles kept for use offline (the most recently seen ones)."""
 NOT_KEPT = ("/login", "/register", "/logout", "/account", "/invite", "/language", "/offline")
 """Pages never kept for use offline: forms to sign in or out, and the account's secrets."""
+KEEPING_HEADER = "X-TripBot-Keeping"
+"""Sent by the page script with each page it fetches to keep for use offline."""
+
+
+def is_keeping() -> bool:
+    """Whether this request fetches a page to keep for later, not to show now: such a page
+    leaves the session's flash messages to the page the person is reading (fetched in the
+    background, it would otherwise take "your payment was recorded" before the redirect's page
+    could show it)."""
+    return KEEPING_HEADER in request.headers
+
+
+class KeepingSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a page kept for later never sets the
+    cookie: fetched in the background with the cookie it had before a form was sent, its
+    answer would replace the form's answer's cookie and lose what it carried (the message
+    saying the form was done)."""
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        """Whether this answer sets the session cookie."""
+        return not is_keeping() and super().should_set_cookie(app, session)
 
 
 @cache

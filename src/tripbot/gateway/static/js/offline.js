@@ -98,7 +98,9 @@
       const url = queue.shift();
       if (done.has(url)) continue;
       done.add(url);
-      const response = await fetch(url, { credentials: "same-origin" });
+      // Marked as kept for later, so the server leaves flash messages to the page being read.
+      const headers = { [element.dataset.offlineHeader]: "1" };
+      const response = await fetch(url, { credentials: "same-origin", headers });
       if (!response.ok || response.redirected) throw new Error(`${url}: ${response.status}`);
       await cache.put(new URL(url, location.href).href, response.clone());
       if (url === element.dataset.offlinePlan) {
