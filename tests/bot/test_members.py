@@ -241,3 +241,14 @@ def test_a_participant_cannot_add_a_guest(
 
     assert "organizer" in refused.text
     assert len(members_of(http, event, owner)) == 2
+
+
+def test_the_help_names_the_guest_command_in_each_language(
+    bot: BotDriver, http: httpx.Client, system: System
+) -> None:
+    _, spanish = linked(http, system, "es")
+    _, english = linked(http, system, "en")
+    (ayuda,) = bot.say(spanish, "/ayuda")
+    (help_,) = bot.say(english, "/help")
+    assert "/invitado <nombre>: añadir a alguien sin cuenta (organización)" in ayuda.text
+    assert "/guest <name>: add someone without an account (organizers)" in help_.text

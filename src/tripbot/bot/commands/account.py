@@ -26,6 +26,7 @@ HELP = marked(
     "/reserve: reserve gear · /balance: your balance · /settle: who pays whom\n"
     "/expense 23.50 fuel: record an expense\n"
     "/join, /leave: join or leave the group's event\n"
+    "/guest <name>: add someone without an account (organizers)\n"
     "/bind: make this group follow an event (organizers) · /lang es|en: language"
 )
 
